@@ -1,0 +1,154 @@
+"""The OpenAPI contract: operations, their schemas, and validators for them.
+
+One `Contract` is loaded per run. Validation uses openapi-schema-validator's OAS 3.0 dialect
+(`nullable`, OpenAPI formats) with `$ref`s resolved against the whole document.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jsonpatch
+import yaml
+from openapi_schema_validator import OAS30Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+from cbr_conformance.paths import spec_dir
+
+SPEC_FILE = "cbr-v3.yaml"
+_DOC_URI = "urn:cbr-spec"
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+JSON = Any
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One documented operation of the contract."""
+
+    operation_id: str
+    method: str
+    path: str
+    tag: str
+    section: str
+    definition: Mapping[str, JSON] = field(repr=False, compare=False)
+
+    @property
+    def statuses(self) -> frozenset[int]:
+        return frozenset(int(code) for code in self.definition["responses"])
+
+    @property
+    def path_parameters(self) -> tuple[str, ...]:
+        return tuple(segment[1:-1] for segment in self.path.split("/") if segment.startswith("{"))
+
+
+class Contract:
+    """The parsed spec, with lookup by operation and schema validation."""
+
+    def __init__(self, document: dict[str, JSON], source: Path | None = None) -> None:
+        self.document = document
+        self.source = source
+        registry: Registry[JSON] = Registry().with_resource(
+            _DOC_URI, Resource.from_contents(document, default_specification=DRAFT4)
+        )
+        self._registry = registry
+
+    @classmethod
+    def load(cls, path: Path | None = None, letter_patches: list[dict[str, JSON]] | None = None) -> Contract:
+        """Load the spec; `letter_patches` (JSON Patch) turn it back into the reference's letter."""
+        source = path or spec_dir() / SPEC_FILE
+        document = yaml.safe_load(source.read_text(encoding="utf-8"))
+        if letter_patches:
+            document = jsonpatch.apply_patch(document, letter_patches)
+        return cls(document, source)
+
+    @cached_property
+    def sha256(self) -> str:
+        if self.source is None:
+            return ""
+        return hashlib.sha256(self.source.read_bytes()).hexdigest()
+
+    @property
+    def version(self) -> str:
+        return str(self.document["info"]["version"])
+
+    @cached_property
+    def operations(self) -> dict[str, Operation]:
+        found: dict[str, Operation] = {}
+        for path, item in self.document["paths"].items():
+            for method, definition in item.items():
+                if method not in HTTP_METHODS:
+                    continue
+                merged = dict(definition)
+                merged["parameters"] = [*item.get("parameters", []), *definition.get("parameters", [])]
+                op = Operation(
+                    operation_id=definition["operationId"],
+                    method=method.upper(),
+                    path=path,
+                    tag=definition["tags"][0],
+                    section=str(definition.get("x-reference-section", "")),
+                    definition=merged,
+                )
+                found[op.operation_id] = op
+        return found
+
+    def __iter__(self) -> Iterator[Operation]:
+        return iter(self.operations.values())
+
+    def resolve(self, node: JSON) -> JSON:
+        """Follow a local `$ref` (one level at a time until a non-reference node)."""
+        while isinstance(node, Mapping) and "$ref" in node:
+            node = self.pointer(node["$ref"])
+        return node
+
+    def pointer(self, ref: str) -> JSON:
+        """The node at a local reference (`#/a/b`) or JSON pointer (`/a/b`)."""
+        target: JSON = self.document
+        for part in ref.lstrip("#").strip("/").split("/"):
+            if part == "":
+                continue
+            key = part.replace("~1", "/").replace("~0", "~")
+            target = target[int(key)] if isinstance(target, list) else target[key]
+        return target
+
+    def request_schema(self, operation_id: str) -> JSON | None:
+        body = self.resolve(self.operations[operation_id].definition.get("requestBody"))
+        if not body:
+            return None
+        return body["content"]["application/json"]["schema"]
+
+    def response(self, operation_id: str, status: int) -> JSON | None:
+        responses = self.operations[operation_id].definition["responses"]
+        return self.resolve(responses.get(str(status)))
+
+    def response_schema(self, operation_id: str, status: int) -> JSON | None:
+        response = self.response(operation_id, status)
+        if not response or "content" not in response:
+            return None
+        return response["content"]["application/json"]["schema"]
+
+    def validator(self, schema: JSON) -> OAS30Validator:
+        """A validator for a schema fragment of this document (local `$ref`s allowed)."""
+        return OAS30Validator(_absolute_refs(copy.deepcopy(schema)), registry=self._registry)
+
+    def schema_ref(self, name: str) -> JSON:
+        return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _absolute_refs(node: JSON) -> JSON:
+    """Point the local `$ref`s of a detached fragment at the registered document."""
+    if isinstance(node, dict):
+        return {
+            key: (_DOC_URI + value if key == "$ref" and value.startswith("#") else _absolute_refs(value))
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_absolute_refs(item) for item in node]
+    return node

@@ -1,0 +1,52 @@
+"""The errata (`spec/errata.yaml`): where the spec departs from the reference's letter, and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cbr_conformance.paths import spec_dir
+
+ERRATA_FILE = "errata.yaml"
+KINDS = ("departure", "note")
+
+
+@dataclass(frozen=True)
+class Erratum:
+    id: str
+    kind: str
+    section: str
+    table: str
+    reference: str
+    spec: str
+    reason: str
+    locations: tuple[str, ...]
+    letter: tuple[dict[str, Any], ...] = field(default=())
+    service: str | None = None
+
+
+def load_errata(path: Path | None = None) -> list[Erratum]:
+    data = yaml.safe_load((path or spec_dir() / ERRATA_FILE).read_text(encoding="utf-8"))
+    return [
+        Erratum(
+            id=item["id"],
+            kind=item["kind"],
+            section=str(item["section"]),
+            table=str(item["table"]),
+            reference=item["reference"],
+            spec=item["spec"],
+            reason=item["reason"],
+            locations=tuple(item["locations"]),
+            letter=tuple(item.get("letter", ())),
+            service=item.get("service"),
+        )
+        for item in data["entries"]
+    ]
+
+
+def letter_patches(errata: list[Erratum]) -> list[dict[str, Any]]:
+    """The JSON Patch operations that turn the spec back into the reference's letter."""
+    return [op for erratum in errata for op in erratum.letter]

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cbr_conformance.catalogue import Catalogue
+from cbr_conformance.contract import Contract
+from cbr_conformance.errata import Erratum, load_errata
+from cbr_conformance.paths import PROJECT_ROOT, fixtures_dir, spec_dir
+
+
+@pytest.fixture(scope="session")
+def contract() -> Contract:
+    return Contract.load()
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    return Catalogue.load()
+
+
+@pytest.fixture(scope="session")
+def errata() -> list[Erratum]:
+    return load_errata()
+
+
+@pytest.fixture(scope="session")
+def examples_dir() -> Path:
+    return fixtures_dir() / "reference-examples"
+
+
+@pytest.fixture(scope="session")
+def example_index(examples_dir: Path) -> list[dict[str, object]]:
+    return yaml.safe_load((examples_dir / "index.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def reference_text() -> str:
+    """The vendor's API reference, which CI places in ../shared beside the checkout."""
+    path = PROJECT_ROOT.parent / "shared" / "reference" / "cbr-api-reference.txt"
+    if not path.exists():
+        pytest.skip(f"the API reference is not at {path}")
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def spec_root() -> Path:
+    return spec_dir()
