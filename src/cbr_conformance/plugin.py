@@ -1,0 +1,251 @@
+"""pytest plugin (entry point `pytest11`): options, fixtures and reporting hooks of the suite.
+
+Run the suite with `pytest conformance/ [--target-url URL ...]`; with no URL the embedded
+emulator is started for the session.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from cbr_conformance.auth import AkSkAuth, TokenAuth
+from cbr_conformance.catalogue import Catalogue
+from cbr_conformance.checks import CheckContext
+from cbr_conformance.client import CBRClient
+from cbr_conformance.config import ConfigError, SuiteConfig, load_config
+from cbr_conformance.contract import Contract
+from cbr_conformance.errata import letter_patches, load_errata
+from cbr_conformance.inventory import Inventory
+from cbr_conformance.markers import MARKER_HELP, info_of
+from cbr_conformance.recording import Exchange, Redactor
+from cbr_conformance.resources import Resources, new_run_prefix
+from cbr_conformance.target import Target, start_target
+
+EXCHANGES = pytest.StashKey[list[Exchange]]()
+OPTIONS = {
+    "target_url": "--target-url",
+    "project_id": "--project-id",
+    "profile": "--profile",
+    "read_only": "--read-only",
+    "inventory": "--inventory",
+    "timeout": "--request-timeout",
+    "poll_interval": "--poll-interval",
+    "max_wait": "--max-wait",
+    "run_prefix": "--run-prefix",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cbr", "CBR conformance (secrets come from the environment only)")
+    group.addoption(
+        "--target-url", help="CBR endpoint to test (env CBR_TARGET_URL); default: embedded emulator"
+    )
+    group.addoption("--project-id", help="project to test (env CBR_PROJECT_ID / HUAWEICLOUD_SDK_PROJECT_ID)")
+    group.addoption(
+        "--cbr-config", type=Path, help="TOML file with [cbr-conformance] settings (env CBR_CONFIG)"
+    )
+    group.addoption(
+        "--profile", choices=("errata", "strict"), help="errata (default) or strict (reference letter)"
+    )
+    group.addoption(
+        "--read-only", action="store_true", default=None, help="only GET operations, create nothing"
+    )
+    group.addoption(
+        "--inventory", type=Path, help="JSON file of the target's resources the suite may back up"
+    )
+    group.addoption("--request-timeout", type=float, help="seconds per HTTP request (default 30)")
+    group.addoption("--poll-interval", type=float, help="seconds between polls of asynchronous states")
+    group.addoption("--max-wait", type=float, help="seconds to wait for an asynchronous state (default 120)")
+    group.addoption("--run-prefix", help="prefix of every resource name this run creates")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+
+
+def _suite_config(config: pytest.Config) -> SuiteConfig:
+    flags = {name: config.getoption(option) for name, option in OPTIONS.items()}
+    try:
+        return load_config(flags, config_file=config.getoption("--cbr-config"))
+    except ConfigError as exc:
+        raise pytest.UsageError(f"cbr-conformance: {exc}") from exc
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not _suite_config(config).read_only:
+        return
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        info = info_of(item)
+        (drop if info is not None and info.mutates else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    info = info_of(item)
+    if info is not None and call.when == "setup":
+        report.user_properties += [
+            ("cbr_operation", ",".join(info.operations)),
+            ("cbr_kind", info.kind),
+            ("cbr_mutates", str(info.mutates).lower()),
+            ("cbr_id", info.id),
+        ]
+    exchanges = item.stash.get(EXCHANGES, [])
+    if report.failed and exchanges:
+        # The last exchanges tell what went wrong; all of them are redacted already.
+        report.user_properties.append(("cbr_exchanges", json.dumps([e.to_dict() for e in exchanges[-10:]])))
+
+
+# --- session fixtures -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def cbr_config(pytestconfig: pytest.Config) -> SuiteConfig:
+    return _suite_config(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def cbr_contract(cbr_config: SuiteConfig) -> Contract:
+    patches = letter_patches(load_errata()) if cbr_config.profile == "strict" else None
+    return Contract.load(letter_patches=patches)
+
+
+@pytest.fixture(scope="session")
+def cbr_check_context(cbr_contract: Contract) -> CheckContext:
+    return CheckContext(cbr_contract, Catalogue.load())
+
+
+@pytest.fixture(scope="session")
+def cbr_target(cbr_config: SuiteConfig) -> Iterator[Target]:
+    target = start_target(cbr_config)
+    try:
+        yield target
+    finally:
+        target.stop()
+
+
+@pytest.fixture(scope="session")
+def cbr_redactor(cbr_target: Target) -> Redactor:
+    return Redactor(cbr_target.config.secrets())
+
+
+@pytest.fixture(scope="session")
+def cbr_http() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def cbr_prefix(cbr_config: SuiteConfig) -> str:
+    return cbr_config.run_prefix or new_run_prefix()
+
+
+@pytest.fixture(scope="session")
+def cbr_inventory(cbr_target: Target) -> Inventory:
+    path = cbr_target.inventory_path
+    if path is None or not path.exists():
+        return Inventory.empty()
+    project_id = cbr_target.config.project_id or ""
+    if cbr_target.embedded:  # one emulator per xdist worker: the whole inventory is its own
+        return Inventory.load(path, project_id)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return Inventory.load(path, project_id, int(worker.removeprefix("gw") or 0), workers)
+
+
+# --- per-test fixtures ----------------------------------------------------------------------
+
+
+def _client(
+    request: pytest.FixtureRequest,
+    target: Target,
+    context: CheckContext,
+    redactor: Redactor,
+    session: requests.Session,
+    second: bool = False,
+) -> CBRClient:
+    access = target.config.secondary() if second else target.config.primary()
+    if access is None:
+        pytest.skip(
+            "needs a second project: set CBR_SECOND_PROJECT_ID and its credentials "
+            "(CBR_SECOND_AUTH_TOKEN, or CBR_SECOND_AK and CBR_SECOND_SK)"
+        )
+    exchanges = request.node.stash.setdefault(EXCHANGES, [])
+    return CBRClient(
+        target.url,
+        access.project_id,
+        access.auth,
+        context,
+        timeout=target.config.timeout,
+        redactor=redactor,
+        on_exchange=exchanges.append,
+        session=session,
+    )
+
+
+@pytest.fixture
+def cbr(
+    request: pytest.FixtureRequest,
+    cbr_target: Target,
+    cbr_check_context: CheckContext,
+    cbr_redactor: Redactor,
+    cbr_http: requests.Session,
+) -> CBRClient:
+    """The client of the project under test; every response it gets is checked against the spec."""
+    return _client(request, cbr_target, cbr_check_context, cbr_redactor, cbr_http)
+
+
+@pytest.fixture
+def cbr_second(
+    request: pytest.FixtureRequest,
+    cbr_target: Target,
+    cbr_check_context: CheckContext,
+    cbr_redactor: Redactor,
+    cbr_http: requests.Session,
+) -> CBRClient:
+    """The client of a second project (backup sharing, isolation); skips when none is configured."""
+    return _client(request, cbr_target, cbr_check_context, cbr_redactor, cbr_http, second=True)
+
+
+@pytest.fixture
+def cbr_resources(
+    cbr: CBRClient, cbr_inventory: Inventory, cbr_prefix: str, cbr_target: Target
+) -> Iterator[Resources]:
+    resources = Resources(
+        cbr,
+        cbr_inventory,
+        cbr_prefix,
+        max_wait=cbr_target.config.max_wait,
+        poll_interval=cbr_target.config.poll_interval,
+    )
+    try:
+        yield resources
+    finally:
+        failures = resources.cleanup()
+        if failures:
+            pytest.fail("cleanup left resources behind:\n" + "\n".join(failures), pytrace=False)
+
+
+@pytest.fixture
+def cbr_bad_auths(cbr: CBRClient) -> dict[str, Any]:
+    """Credentials that must be refused with 401: none, a wrong token, a wrong signature."""
+    from cbr_conformance.auth import NoAuth
+
+    return {
+        "missing": NoAuth(),
+        "bad-token": TokenAuth("not-a-valid-token-" + "0" * 16),
+        "bad-signature": AkSkAuth("UNKNOWNACCESSKEY0000", "wrong-secret-key-000000000000000000000"),
+    }

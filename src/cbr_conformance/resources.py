@@ -1,0 +1,197 @@
+"""Creating the resources a test needs, and always deleting them again.
+
+Tempest's rule: a cleanup is registered the moment a resource exists, so a failing test still
+leaves nothing behind. Cleanups run last-in first-out and never hide the test's own failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from cbr_conformance.client import CBRClient, ContractViolation, TargetUnreachable
+from cbr_conformance.inventory import SERVER, Inventory, InventoryResource
+from cbr_conformance.waiters import wait_for
+
+log = logging.getLogger(__name__)
+
+DAILY_PATTERN = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"
+BACKUP_DONE = {"available"}
+BACKUP_FAILED = {"error"}
+
+
+def new_run_prefix() -> str:
+    """A short prefix that marks everything one run creates (policy names allow [A-Za-z0-9_-])."""
+    return f"cbrc-{uuid.uuid4().hex[:8]}"
+
+
+class Resources:
+    """Factory of vaults, policies and backups for one test, with their cleanup."""
+
+    def __init__(
+        self, client: CBRClient, inventory: Inventory, prefix: str, *, max_wait: float, poll_interval: float
+    ) -> None:
+        self.client = client
+        self.inventory = inventory
+        self.prefix = prefix
+        self.max_wait = max_wait
+        self.poll_interval = poll_interval
+        self._cleanups: list[tuple[str, Callable[[], None]]] = []
+        self._counter = 0
+
+    # --- naming and cleanup -------------------------------------------------------------------
+
+    def name(self, purpose: str) -> str:
+        self._counter += 1
+        return f"{self.prefix}-{purpose}-{self._counter}"[:64]
+
+    def add_cleanup(self, description: str, action: Callable[[], None]) -> None:
+        self._cleanups.append((description, action))
+
+    def cleanup(self) -> list[str]:
+        """Run every cleanup, newest first; return what failed (never raises)."""
+        failures = []
+        while self._cleanups:
+            description, action = self._cleanups.pop()
+            try:
+                action()
+            except (ContractViolation, TargetUnreachable, AssertionError, LookupError, ValueError) as exc:
+                log.warning("cleanup failed: %s: %s", description, exc)
+                failures.append(f"{description}: {exc}")
+        return failures
+
+    def _delete(self, operation_id: str, **path: str) -> Callable[[], None]:
+        def delete() -> None:
+            response = self.client.call(operation_id, path=path, check=False)
+            if response.status not in (204, 404):
+                raise AssertionError(f"{operation_id} {path} answered {response.status} during cleanup")
+
+        return delete
+
+    # --- inventory ----------------------------------------------------------------------------
+
+    def lease(self, resource_type: str = SERVER) -> InventoryResource:
+        resource = self.inventory.lease(resource_type)
+        self.add_cleanup(f"release {resource.id}", lambda: self.inventory.release(resource))
+        return resource
+
+    # --- vaults -------------------------------------------------------------------------------
+
+    def vault_body(
+        self, object_type: str = "server", resources: list[InventoryResource] | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        vault: dict[str, Any] = {
+            "billing": {
+                "consistent_level": "crash_consistent",
+                "object_type": object_type,
+                "protect_type": "backup",
+                "size": 100,
+            },
+            "name": self.name("vault"),
+            "resources": [r.as_vault_resource() for r in resources or []],
+        }
+        vault.update(fields)
+        return {"vault": vault}
+
+    def vault(
+        self, object_type: str = "server", resources: list[InventoryResource] | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        body = self.vault_body(object_type, resources, **fields)
+        response = self.client.call("create_vault", json_body=body)
+        assert response.status == 200, (
+            f"create_vault answered {response.status}: {response.exchange.response_text}"
+        )
+        vault: dict[str, Any] = response.json()["vault"]
+        self.add_cleanup(f"delete vault {vault['id']}", self._delete("delete_vault", vault_id=vault["id"]))
+        return vault
+
+    def vault_with_resource(self, resource_type: str = SERVER) -> tuple[dict[str, Any], InventoryResource]:
+        resource = self.lease(resource_type)
+        return self.vault(resource.object_type, [resource]), resource
+
+    # --- policies -----------------------------------------------------------------------------
+
+    def policy_body(self, **fields: Any) -> dict[str, Any]:
+        policy: dict[str, Any] = {
+            "name": self.name("policy"),
+            "operation_type": "backup",
+            "enabled": False,  # a policy that fires mid-run would add backups nobody asked for
+            "operation_definition": {"retention_duration_days": 30},
+            "trigger": {"properties": {"pattern": [DAILY_PATTERN]}},
+        }
+        policy.update(fields)
+        return {"policy": policy}
+
+    def policy(self, **fields: Any) -> dict[str, Any]:
+        response = self.client.call("create_policy", json_body=self.policy_body(**fields))
+        assert response.status == 200, (
+            f"create_policy answered {response.status}: {response.exchange.response_text}"
+        )
+        policy: dict[str, Any] = response.json()["policy"]
+        self.add_cleanup(
+            f"delete policy {policy['id']}", self._delete("delete_policy", policy_id=policy["id"])
+        )
+        return policy
+
+    # --- restore points and backups -----------------------------------------------------------
+
+    def checkpoint(self, vault_id: str, **parameters: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {"checkpoint": {"vault_id": vault_id}}
+        if parameters:
+            body["checkpoint"]["parameters"] = parameters
+        response = self.client.call("create_checkpoint", json_body=body)
+        assert response.status == 200, (
+            f"create_checkpoint answered {response.status}: {response.exchange.response_text}"
+        )
+        checkpoint: dict[str, Any] = response.json()["checkpoint"]
+        return checkpoint
+
+    def wait_checkpoint(self, checkpoint_id: str) -> dict[str, Any]:
+        def fetch() -> dict[str, Any]:
+            body: dict[str, Any] = self.client.call(
+                "show_checkpoint", path={"checkpoint_id": checkpoint_id}
+            ).json()
+            return body["checkpoint"]  # type: ignore[no-any-return]
+
+        return wait_for(
+            fetch,
+            lambda c: c["status"] == "available",
+            failed=lambda c: c["status"] == "error",
+            what=f"restore point {checkpoint_id} to become available",
+            timeout=self.max_wait,
+            interval=self.poll_interval,
+            describe=lambda c: f"status {c['status']!r}",
+        )
+
+    def backups_of(self, checkpoint_id: str) -> list[dict[str, Any]]:
+        response = self.client.call("list_backups", query={"checkpoint_id": checkpoint_id})
+        return list(response.json()["backups"])
+
+    def backup(self, vault_id: str, **parameters: Any) -> dict[str, Any]:
+        """Back up the vault, wait until done, and return the (first top-level) backup made."""
+        checkpoint = self.checkpoint(vault_id, **parameters)
+        self.wait_checkpoint(checkpoint["id"])
+        backups = [b for b in self.backups_of(checkpoint["id"]) if not b.get("parent_id")]
+        assert backups, f"restore point {checkpoint['id']} is available but lists no backup"
+        for backup in backups:
+            self.add_cleanup(
+                f"delete backup {backup['id']}", self._delete("delete_backup", backup_id=backup["id"])
+            )
+        return self.wait_backup(backups[0]["id"])
+
+    def wait_backup(self, backup_id: str, done: set[str] = BACKUP_DONE) -> dict[str, Any]:
+        def fetch() -> dict[str, Any]:
+            body: dict[str, Any] = self.client.call("show_backup", path={"backup_id": backup_id}).json()
+            return body["backup"]  # type: ignore[no-any-return]
+
+        return wait_for(
+            fetch,
+            lambda b: b["status"] in done,
+            failed=lambda b: b["status"] in BACKUP_FAILED,
+            what=f"backup {backup_id} to reach {sorted(done)}",
+            timeout=self.max_wait,
+            interval=self.poll_interval,
+            describe=lambda b: f"status {b['status']!r}",
+        )

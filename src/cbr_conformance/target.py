@@ -1,0 +1,57 @@
+"""The target under test: a URL given by the user, or the embedded emulator started for the run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from cbr_conformance.config import SuiteConfig
+from cbr_conformance.paths import fixtures_dir
+
+# Fast enough for the suite, slow enough that `protecting` is observable before `available`.
+EMBEDDED_ASYNC_DELAY = 0.3
+
+
+@dataclass
+class Target:
+    url: str
+    config: SuiteConfig  # with the embedded emulator's credentials filled in when embedded
+    inventory_path: Path | None
+    control_url: str | None = None  # the emulator's control API (time travel), when there is one
+    server: Any = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.server is not None
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
+def start_target(config: SuiteConfig) -> Target:
+    """Use the configured URL, or start the embedded emulator on a free loopback port."""
+    if not config.embedded:
+        assert config.target_url is not None
+        return Target(config.target_url.rstrip("/"), config, config.inventory)
+    from cbr_emulator.config import Settings
+    from cbr_emulator.defaults import DEFAULT_CREDENTIALS
+    from cbr_emulator.server import EmulatorServer
+
+    server = EmulatorServer(Settings(db_path=":memory:", async_delay=EMBEDDED_ASYNC_DELAY))
+    server.start()
+    first, second = DEFAULT_CREDENTIALS[0], DEFAULT_CREDENTIALS[1]
+    effective = replace(
+        config,
+        target_url=server.url,
+        project_id=config.project_id or first.project_id,
+        ak=config.ak or first.access_keys[0].ak,
+        sk=config.sk or first.access_keys[0].sk,
+        second_project_id=config.second_project_id or second.project_id,
+        second_ak=config.second_ak or second.access_keys[0].ak,
+        second_sk=config.second_sk or second.access_keys[0].sk,
+    )
+    inventory = config.inventory or fixtures_dir() / "inventory.json"
+    return Target(server.url, effective, inventory, control_url=f"{server.url}/_emulator", server=server)

@@ -1,0 +1,36 @@
+"""Waiting for asynchronous states (a backup `protecting` before `available`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class WaitTimeout(AssertionError):
+    """The awaited state did not come in time; the message says what was seen last."""
+
+
+def wait_for(
+    fetch: Callable[[], T],
+    done: Callable[[T], bool],
+    *,
+    what: str,
+    timeout: float,
+    interval: float,
+    failed: Callable[[T], bool] | None = None,
+    describe: Callable[[T], str] = repr,
+) -> T:
+    """Call `fetch` until `done(value)`; fail early when `failed(value)`, or after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    value = fetch()
+    while not done(value):
+        if failed is not None and failed(value):
+            raise WaitTimeout(f"{what}: reached a failed state: {describe(value)}")
+        if time.monotonic() >= deadline:
+            raise WaitTimeout(f"{what}: not reached within {timeout:g} s; last seen: {describe(value)}")
+        time.sleep(interval)
+        value = fetch()
+    return value

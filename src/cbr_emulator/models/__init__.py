@@ -1,0 +1,1 @@
+"""Business rules of CBR, without HTTP. State is keyed by project id."""

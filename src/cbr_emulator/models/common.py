@@ -1,0 +1,74 @@
+"""What every model function receives (a Session) and small shared helpers."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from cbr_emulator.clock import format_timestamp
+from cbr_emulator.models.inventory import BMS, SERVER, TURBO, VOLUME, Inventory
+from cbr_emulator.store import Tx
+
+# provider_id: "ID of the vault resource type". The server and disk ones are those of the
+# reference's examples; the SFS Turbo one is the emulator's own (the reference shows none).
+SERVER_PROVIDER = "0daac4c5-6707-4851-97ba-169e36266b66"
+DISK_PROVIDER = "d1603440-187d-4516-af25-121250c7cc97"
+TURBO_PROVIDER = "7d1c4e2a-5c80-4d7b-9a0e-2f3e1c0ffee7"
+PROVIDER_BY_OBJECT_TYPE = {"server": SERVER_PROVIDER, "disk": DISK_PROVIDER, "turbo": TURBO_PROVIDER}
+OBJECT_TYPE_RESOURCES = {"server": (SERVER, BMS), "disk": (VOLUME,), "turbo": (TURBO,)}
+SPEC_CODES = {
+    "server": "vault.backup.server.normal",
+    "disk": "vault.backup.volume.normal",
+    "turbo": "vault.backup.turbo.normal",
+}
+
+
+@dataclass(frozen=True)
+class Session:
+    """One transaction's view of the world, at one instant of the virtual clock."""
+
+    tx: Tx
+    now: datetime
+    inventory: Inventory
+    async_delay: float
+    # project id -> user id, for every project the emulator knows (credentials and inventory)
+    projects: Mapping[str, str]
+
+    @property
+    def ts(self) -> str:
+        return format_timestamp(self.now)
+
+    def due_ts(self) -> str:
+        return format_timestamp(self.now + timedelta(seconds=self.async_delay))
+
+    def at(self, moment: datetime) -> Session:
+        return replace(self, now=moment)
+
+    def user_id(self, project_id: str) -> str:
+        return self.projects.get(project_id, project_id)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=False)
+
+
+def loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def short_suffix() -> str:
+    """The 4 hex characters of default backup names (manualbk_1a2b)."""
+    return secrets.token_hex(2)
+
+
+def page(total: int, limit: int, offset: int) -> dict[str, int]:
+    return {"count": total, "limit": limit, "offset": offset}

@@ -1,0 +1,1 @@
+"""Request parsing: JSON bodies and query strings into the models' typed inputs (400 on bad input)."""

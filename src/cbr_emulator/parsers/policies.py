@@ -1,0 +1,90 @@
+"""Bodies and queries of the policy operations (4.6)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cbr_emulator import errors
+from cbr_emulator.models import triggers
+from cbr_emulator.models.policies import PolicyCreate, PolicyUpdate
+from cbr_emulator.validation import Obj, Query
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_TIMEZONE = re.compile(r"^UTC[+-](0\d|1[0-4]):[0-5]\d$")
+LONG_TERM_FIELDS = ("day_backups", "week_backups", "month_backups", "year_backups")
+OPERATION_TYPES = ("backup", "replication")
+
+
+def _retention_limit(definition: Obj, key: str) -> int | None:
+    """max_backups and retention_duration_days: -1 (no limit) or 1..99999."""
+    value = definition.integer(key, minimum=-1, maximum=99999)
+    if value == 0:
+        raise errors.invalid_parameter(f"{definition.path}.{key} must be -1 or 1..99999")
+    return value
+
+
+def parse_operation_definition(definition: Obj) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key in ("max_backups", "retention_duration_days"):
+        value = _retention_limit(definition, key)
+        if value is not None:
+            result[key] = value
+    for key in LONG_TERM_FIELDS:
+        count = definition.integer(key, minimum=0, maximum=100)
+        if count is not None:
+            result[key] = count
+    timezone = definition.text("timezone", pattern=_TIMEZONE)
+    if timezone is not None:
+        result["timezone"] = timezone
+    elif any(key in result for key in LONG_TERM_FIELDS):
+        raise errors.invalid_parameter("timezone is required with day/week/month/year_backups")
+    return result
+
+
+def _patterns(trigger: Obj) -> tuple[str, ...]:
+    properties = trigger.child("properties", required=True)
+    assert properties is not None
+    patterns = properties.texts("pattern", required=True, max_len=512)
+    assert patterns is not None
+    triggers.validate_patterns(patterns)
+    return tuple(patterns)
+
+
+def parse_policy_create(body: Any) -> PolicyCreate:
+    policy = Obj(body, "body").child("policy", required=True)
+    assert policy is not None
+    name = policy.text("name", required=True, pattern=_NAME)
+    operation_type = policy.text("operation_type", required=True)
+    if operation_type not in OPERATION_TYPES:
+        raise errors.unknown_policy_type(str(operation_type))
+    if operation_type != "backup":
+        raise errors.invalid_parameter("replication policies are not supported by the emulator")
+    definition = policy.child("operation_definition", required=True)
+    trigger = policy.child("trigger", required=True)
+    assert name is not None and definition is not None and trigger is not None
+    enabled = policy.boolean("enabled")
+    return PolicyCreate(
+        name=name,
+        operation_type=operation_type,
+        patterns=_patterns(trigger),
+        operation_definition=parse_operation_definition(definition),
+        enabled=True if enabled is None else enabled,
+    )
+
+
+def parse_policy_update(body: Any) -> PolicyUpdate:
+    policy = Obj(body, "body").child("policy", required=True)
+    assert policy is not None
+    definition = policy.child("operation_definition")
+    trigger = policy.child("trigger")
+    return PolicyUpdate(
+        name=policy.text("name", pattern=_NAME),
+        enabled=policy.boolean("enabled"),
+        operation_definition=None if definition is None else parse_operation_definition(definition),
+        patterns=None if trigger is None else _patterns(trigger),
+    )
+
+
+def parse_policy_filter(query: Query) -> tuple[str | None, str | None]:
+    return query.text("operation_type", choices=OPERATION_TYPES), query.text("vault_id")

@@ -1,0 +1,168 @@
+"""Bodies and queries of the vault operations (4.4)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cbr_emulator import errors
+from cbr_emulator.models.inventory import RESOURCE_TYPES
+from cbr_emulator.models.vault_resources import ResourceSpec
+from cbr_emulator.models.vaults import Tag, VaultCreate, VaultFilter, VaultUpdate
+from cbr_emulator.validation import Obj, Query
+
+MAX_TAGS = 10
+MAX_SIZE_GB = 10485760
+OBJECT_TYPES = ("server", "disk", "turbo")
+CONSISTENT_LEVELS = ("crash_consistent", "app_consistent")
+_RESOURCE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def parse_resources(items: list[Any], where: str) -> tuple[ResourceSpec, ...]:
+    specs = []
+    for index, item in enumerate(items):
+        entry = Obj(item, f"{where}[{index}]")
+        resource_id = entry.text("id", required=True, pattern=_RESOURCE_ID)
+        resource_type = entry.text("type", required=True, choices=RESOURCE_TYPES)
+        extra = entry.child("extra_info")
+        assert resource_id is not None and resource_type is not None
+        specs.append(
+            ResourceSpec(
+                id=resource_id,
+                type=resource_type,
+                name=entry.text("name", max_len=255),
+                extra_info=None if extra is None else extra.value,
+            )
+        )
+    return tuple(specs)
+
+
+def parse_tags(items: list[Any], where: str, allow_empty: bool = False) -> tuple[Tag, ...]:
+    """Tag (undefined by the reference): key 1-36 characters, value 0-43, keys unique, at most 10.
+
+    A vault's ``tags`` "cannot be an empty list" (4-87); bind rules may be emptied.
+    """
+    if not items and not allow_empty:
+        raise errors.invalid_parameter(f"{where} cannot be an empty list")
+    if len(items) > MAX_TAGS:
+        raise errors.too_many_tags()
+    tags = []
+    for index, item in enumerate(items):
+        entry = Obj(item, f"{where}[{index}]")
+        key = entry.text("key", required=True, min_len=1, max_len=36)
+        assert key is not None
+        tags.append(Tag(key=key, value=entry.text("value", max_len=43)))
+    if len({t.key for t in tags}) != len(tags):
+        raise errors.invalid_parameter(f"{where} keys must be unique")
+    return tuple(tags)
+
+
+def _bind_rules(vault: Obj) -> dict[str, Any] | None:
+    rules = vault.child("bind_rules")
+    if rules is None:
+        return None
+    tags = rules.array("tags")
+    if tags is None:
+        return {}
+    return {
+        "tags": [
+            {"key": t.key, "value": t.value}
+            for t in parse_tags(tags, "vault.bind_rules.tags", allow_empty=True)
+        ]
+    }
+
+
+def _size(billing: Obj) -> int | None:
+    return billing.integer(
+        "size",
+        minimum=1,
+        maximum=MAX_SIZE_GB,
+        range_error=errors.invalid_vault_capacity(f"size must be 1..{MAX_SIZE_GB}"),
+    )
+
+
+def parse_vault_create(body: Any) -> VaultCreate:
+    vault = Obj(body, "body").child("vault", required=True)
+    assert vault is not None
+    billing = vault.child("billing", required=True)
+    assert billing is not None
+    protect_type = billing.text("protect_type", required=True)
+    if protect_type != "backup":
+        raise errors.unsupported_protect_type(str(protect_type))
+    size = _size(billing)
+    if size is None:
+        raise errors.invalid_parameter("vault.billing.size is required")
+    resources = vault.array("resources", required=True)
+    tags = vault.array("tags")
+    return VaultCreate(
+        name=str(vault.text("name", required=True, min_len=1, max_len=64)),
+        description=vault.text("description", max_len=64),
+        object_type=str(billing.text("object_type", required=True, choices=OBJECT_TYPES)),
+        consistent_level=str(billing.text("consistent_level", required=True, choices=CONSISTENT_LEVELS)),
+        protect_type=protect_type,
+        size=size,
+        charging_mode=billing.text("charging_mode", choices=("post_paid",)) or "post_paid",
+        cloud_type=billing.text("cloud_type", choices=("public",)) or "public",
+        is_auto_renew=bool(billing.boolean("is_auto_renew")),
+        is_auto_pay=bool(billing.boolean("is_auto_pay")),
+        console_url=billing.text("console_url", min_len=1, max_len=255),
+        resources=parse_resources(resources or [], "vault.resources"),
+        tags=() if tags is None else parse_tags(tags, "vault.tags"),
+        enterprise_project_id=vault.text("enterprise_project_id", min_len=1, max_len=64) or "0",
+        auto_bind=bool(vault.boolean("auto_bind")),
+        bind_rules=_bind_rules(vault),
+        backup_policy_id=vault.text("backup_policy_id", min_len=1, max_len=64),
+    )
+
+
+def parse_vault_update(body: Any) -> VaultUpdate:
+    vault = Obj(body, "body").child("vault", required=True)
+    assert vault is not None
+    billing = vault.child("billing")
+    return VaultUpdate(
+        name=vault.text("name", min_len=1, max_len=64),
+        size=None if billing is None else _size(billing),
+        auto_bind=vault.boolean("auto_bind"),
+        bind_rules=_bind_rules(vault),
+        auto_expand=vault.boolean("auto_expand"),
+        smn_notify=vault.boolean("smn_notify"),
+        threshold=vault.integer("threshold", minimum=1, maximum=100),
+    )
+
+
+def parse_vault_filter(query: Query) -> VaultFilter:
+    resource_ids = query.text("resource_ids")
+    return VaultFilter(
+        limit=query.integer("limit", minimum=1, maximum=1000, default=1000) or 1000,
+        offset=query.integer("offset", minimum=0, default=0) or 0,
+        cloud_type=query.text("cloud_type"),
+        enterprise_project_id=query.text("enterprise_project_id"),
+        id=query.text("id"),
+        name=query.text("name"),
+        object_type=query.text("object_type", choices=OBJECT_TYPES),
+        policy_id=query.text("policy_id"),
+        protect_type=query.text("protect_type"),
+        resource_ids=tuple(r.strip() for r in resource_ids.split(",") if r.strip()) if resource_ids else (),
+        status=query.text("status"),
+    )
+
+
+def parse_add_resources(body: Any) -> tuple[ResourceSpec, ...]:
+    resources = Obj(body, "body").array("resources", required=True)
+    if not resources:
+        raise errors.invalid_parameter("resources cannot be empty")
+    return parse_resources(resources, "resources")
+
+
+def parse_remove_resources(body: Any) -> list[str]:
+    resource_ids = Obj(body, "body").texts("resource_ids", required=True, max_len=64)
+    if not resource_ids:
+        raise errors.invalid_parameter("resource_ids cannot be empty")
+    return resource_ids
+
+
+def parse_policy_reference(body: Any) -> str:
+    """associatepolicy / dissociatepolicy: {"policy_id": ...} (needed by both, whatever 4-141 says)."""
+    policy_id = Obj(body, "body").text("policy_id", required=True, min_len=1, max_len=64)
+    assert policy_id is not None
+    return policy_id

@@ -1,0 +1,1 @@
+"""HTTP layer: one module per API area of the reference, plus the control API."""
