@@ -42,16 +42,19 @@ def start_target(config: SuiteConfig) -> Target:
 
     server = EmulatorServer(Settings(db_path=":memory:", async_delay=EMBEDDED_ASYNC_DELAY))
     server.start()
+    # The emulator knows only its own credentials: any configured for a remote target are set aside.
     first, second = DEFAULT_CREDENTIALS[0], DEFAULT_CREDENTIALS[1]
     effective = replace(
         config,
         target_url=server.url,
-        project_id=config.project_id or first.project_id,
-        ak=config.ak or first.access_keys[0].ak,
-        sk=config.sk or first.access_keys[0].sk,
-        second_project_id=config.second_project_id or second.project_id,
-        second_ak=config.second_ak or second.access_keys[0].ak,
-        second_sk=config.second_sk or second.access_keys[0].sk,
+        project_id=first.project_id,
+        token=None,
+        ak=first.access_keys[0].ak,
+        sk=first.access_keys[0].sk,
+        second_project_id=second.project_id,
+        second_token=None,
+        second_ak=second.access_keys[0].ak,
+        second_sk=second.access_keys[0].sk,
     )
     inventory = config.inventory or fixtures_dir() / "inventory.json"
     return Target(server.url, effective, inventory, control_url=f"{server.url}/_emulator", server=server)

@@ -1,0 +1,174 @@
+"""The HTML conformance report, rendered from summary.json alone (so it can be rebuilt later).
+
+It leads with the conformance matrix (operations by area against kinds of test), then the run's
+header, the errata applied, and each failure with its recorded exchanges and the curl that
+reproduces it. Everything is inline: one file, no external resources.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from cbr_conformance.contract import Contract
+
+STYLE = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1d2430}
+h1{font-size:1.6em;margin:0 0 .2em} h2{margin-top:1.6em;border-bottom:1px solid #ccd}
+.verdict{display:inline-block;padding:.2em .7em;border-radius:4px;color:#fff;font-weight:600}
+.ok{background:#1f8a4c} .ko{background:#c0392b}
+table{border-collapse:collapse;margin:.5em 0} th,td{border:1px solid #ccd;padding:.25em .6em;text-align:left}
+th{background:#eef1f6} td.cell{text-align:center;min-width:6.5em;font-variant-numeric:tabular-nums}
+td.pass{background:#d6f2df} td.fail{background:#f8d0cc} td.skip{background:#f3ecd0}
+td.none{background:#f4f5f7;color:#99a}
+td.area{background:#e4e8f0;font-weight:600}
+dl.hdr{display:grid;grid-template-columns:max-content auto;gap:.15em 1em} dl.hdr dt{font-weight:600}
+pre{background:#f6f8fa;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-break:break-all;font-size:12px}
+details{margin:.4em 0} summary{cursor:pointer;font-weight:600}
+.failure{border-left:4px solid #c0392b;padding-left:.8em;margin:1em 0}
+"""
+
+
+def _cell(counts: dict[str, int]) -> str:
+    if not counts:
+        return '<td class="cell none">-</td>'
+    failed = counts.get("failed", 0) + counts.get("error", 0) + counts.get("xpassed", 0)
+    passed = counts.get("passed", 0)
+    skipped = counts.get("skipped", 0)
+    xfailed = counts.get("xfailed", 0)
+    css = "fail" if failed else "pass" if passed else "skip"
+    parts = [f"{passed} pass"] if passed else []
+    parts += [f"{failed} fail"] if failed else []
+    parts += [f"{skipped} skip"] if skipped else []
+    parts += [f"{xfailed} xfail"] if xfailed else []
+    return f'<td class="cell {css}">{escape(", ".join(parts))}</td>'
+
+
+def matrix_html(summary: dict[str, Any], contract: Contract) -> str:
+    kinds: list[str] = summary["kinds"]
+    matrix: dict[str, dict[str, dict[str, int]]] = summary["matrix"]
+    rows = [
+        "<table class='matrix'><tr><th>operation</th>" + "".join(f"<th>{k}</th>" for k in kinds) + "</tr>"
+    ]
+    by_area: dict[str, list[str]] = {}
+    for op in contract:
+        by_area.setdefault(op.tag, []).append(op.operation_id)
+    for area, operations in by_area.items():
+        rows.append(f"<tr><td class='area' colspan='{len(kinds) + 1}'>{escape(area)}</td></tr>")
+        for operation in operations:
+            cells = "".join(_cell(matrix.get(operation, {}).get(kind, {})) for kind in kinds)
+            method = contract.operations[operation].method
+            rows.append(f"<tr><td><code>{escape(operation)}</code> <small>{method}</small></td>{cells}</tr>")
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def header_html(summary: dict[str, Any]) -> str:
+    header = summary["header"]
+    totals = summary["totals"]
+    verdict = (
+        '<span class="verdict ok">conforms</span>'
+        if summary["conforms"]
+        else '<span class="verdict ko">does not conform</span>'
+    )
+    fields = [
+        ("target", header.get("target_url")),
+        ("project", header.get("project_id")),
+        ("profile", header.get("profile")),
+        ("spec", f"{header.get('spec_version')} (sha256 {str(header.get('spec_sha256'))[:16]})"),
+        ("seed", header.get("seed")),
+        ("started", header.get("started")),
+        ("duration", f"{header.get('duration')} s"),
+        ("totals", ", ".join(f"{v} {k}" for k, v in totals.items() if v)),
+    ]
+    items = "".join(f"<dt>{escape(name)}</dt><dd>{escape(str(value))}</dd>" for name, value in fields)
+    return f"<p>{verdict}</p><dl class='hdr'>{items}</dl>"
+
+
+def errata_html(summary: dict[str, Any]) -> str:
+    applied = summary["header"].get("errata", [])
+    if not applied:
+        return "<p>None: the strict profile checks the reference's letter.</p>"
+    rows = "".join(
+        f"<tr><td>{escape(e['id'])}</td><td>{escape(e['section'])}</td><td>{escape(e['spec'])}</td></tr>"
+        for e in applied
+    )
+    return (
+        f"<details><summary>{len(applied)} departures from the reference's letter are applied</summary>"
+        f"<table><tr><th>id</th><th>section</th><th>the spec says</th></tr>{rows}</table></details>"
+    )
+
+
+def _exchange_html(exchange: dict[str, Any]) -> str:
+    violations = "".join(
+        f"<li><code>{escape(v['path'])}</code> [{escape(v['rule'])}] {escape(v['message'])}</li>"
+        for v in exchange.get("violations", [])
+    )
+    status = exchange.get("status") if exchange.get("status") is not None else exchange.get("error")
+    title = f"{exchange['method']} {exchange['url']} → {status}"
+    parts = [f"<details><summary>{escape(title)}</summary>"]
+    if violations:
+        parts.append(f"<ul>{violations}</ul>")
+    request = json.dumps(exchange.get("request_headers", {}), indent=1)
+    parts.append(f"<p>request headers</p><pre>{escape(request)}</pre>")
+    if exchange.get("request_body"):
+        parts.append(f"<p>request body</p><pre>{escape(exchange['request_body'])}</pre>")
+    parts.append(f"<p>response body</p><pre>{escape(exchange.get('response_body') or '')}</pre>")
+    parts.append(f"<p>reproduce</p><pre>{escape(exchange.get('curl', ''))}</pre></details>")
+    return "".join(parts)
+
+
+def failures_html(summary: dict[str, Any]) -> str:
+    failed = [t for t in summary["tests"] if t["outcome"] in ("failed", "error", "xpassed")]
+    if not failed:
+        return "<p>No failure.</p>"
+    blocks = []
+    for test in failed:
+        steps = "".join(f"<li>{escape(step)}</li>" for step in test.get("steps", []))
+        blocks.append(
+            f"<div class='failure'><h3>{escape(test['nodeid'])}</h3>"
+            f"<p>{escape(', '.join(test['operations']))} · {escape(str(test['kind']))} · id "
+            f"<code>{escape(str(test['test_id']))}</code> · {escape(test['outcome'])}</p>"
+            + (f"<p>steps</p><ol>{steps}</ol>" if steps else "")
+            + f"<pre>{escape(test['message'][-4000:])}</pre>"
+            + "".join(_exchange_html(e) for e in test.get("exchanges", []))
+            + "</div>"
+        )
+    return "\n".join(blocks)
+
+
+def tests_html(summary: dict[str, Any]) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(t['nodeid'])}</td><td>{escape(str(t['test_id']))}</td><td>{escape(str(t['kind']))}</td>"
+        f"<td>{escape(t['outcome'])}</td><td>{t['duration']:.2f}</td></tr>"
+        for t in summary["tests"]
+    )
+    return (
+        f"<details><summary>all {len(summary['tests'])} tests</summary><table><tr><th>test</th><th>id</th>"
+        f"<th>kind</th><th>outcome</th><th>s</th></tr>{rows}</table></details>"
+    )
+
+
+def conformance_section(summary: dict[str, Any], contract: Contract) -> str:
+    """The report's own content, also embedded into pytest-html's page."""
+    return (
+        f"<h2>Conformance matrix</h2>{matrix_html(summary, contract)}"
+        f"<h2>Run</h2>{header_html(summary)}"
+        f"<h2>Errata applied</h2>{errata_html(summary)}"
+        f"<h2>Failures</h2>{failures_html(summary)}"
+    )
+
+
+def render_html(summary: dict[str, Any], contract: Contract) -> str:
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>CBR conformance report</title>"
+        f"<style>{STYLE}</style></head><body><h1>CBR v3 conformance report</h1>"
+        f"{conformance_section(summary, contract)}<h2>Tests</h2>{tests_html(summary)}</body></html>"
+    )
+
+
+def write_html(summary_path: Path, out: Path, contract: Contract) -> None:
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    out.write_text(render_html(summary, contract), encoding="utf-8")

@@ -1,0 +1,117 @@
+"""Outcomes of a run, per test and per (operation, kind): the data behind summary.json.
+
+A `ResultCollector` is a pytest plugin object: it merges each test's setup/call/teardown reports
+into one outcome and, at the end of the session, writes the summary the reports are built from.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cbr_conformance.markers import KINDS
+
+OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
+# Worse outcomes win when merging the phases of one test.
+_RANK = {"passed": 0, "skipped": 1, "xfailed": 1, "xpassed": 2, "failed": 3, "error": 4}
+
+
+@dataclass
+class TestResult:
+    nodeid: str
+    outcome: str = "passed"
+    duration: float = 0.0
+    operations: list[str] = field(default_factory=list)
+    kind: str | None = None
+    mutates: bool = False
+    test_id: str | None = None
+    message: str = ""
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+
+
+def _outcome(report: pytest.TestReport) -> str:
+    if hasattr(report, "wasxfail"):
+        return "xfailed" if report.skipped else "xpassed"
+    if report.failed:
+        return "failed" if report.when == "call" else "error"
+    return "skipped" if report.skipped else "passed"
+
+
+class ResultCollector:
+    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+        self.path = path
+        self.header = header
+        self.results: dict[str, TestResult] = {}
+        self.started = time.time()
+        self._contract: Any = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        result = self.results.setdefault(report.nodeid, TestResult(report.nodeid))
+        result.duration += report.duration
+        outcome = _outcome(report)
+        # setup/teardown passing says nothing new; otherwise the worst phase wins
+        if (report.when == "call" or outcome != "passed") and _RANK[outcome] >= _RANK[result.outcome]:
+            result.outcome = outcome
+        if report.failed or report.skipped:
+            text = report.longreprtext or ""
+            if report.skipped and isinstance(report.longrepr, tuple):
+                text = str(report.longrepr[2])
+            result.message = (result.message + "\n" + text).strip()[-8000:]
+        for name, value in report.user_properties:
+            if name == "cbr_operation":
+                result.operations = str(value).split(",")
+            elif name == "cbr_kind":
+                result.kind = str(value)
+            elif name == "cbr_mutates":
+                result.mutates = value == "true"
+            elif name == "cbr_id":
+                result.test_id = str(value)
+            elif name == "cbr_exchanges":
+                result.exchanges = json.loads(str(value))
+            elif name == "cbr_steps":
+                result.steps = json.loads(str(value))
+
+    def summary(self) -> dict[str, Any]:
+        return build_summary(list(self.results.values()), self.header, time.time() - self.started)
+
+    def pytest_html_report_title(self, report: Any) -> None:
+        report.title = "CBR v3 conformance report"
+
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
+        """Lead pytest-html's page with the conformance matrix, header, errata and failures."""
+        from cbr_conformance.contract import Contract
+        from cbr_conformance.report import STYLE, conformance_section
+
+        if self._contract is None:
+            self._contract = Contract.load()
+        prefix.append(f"<style>{STYLE}</style>" + conformance_section(self.summary(), self._contract))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.summary(), indent=2), encoding="utf-8")
+
+
+def build_summary(results: list[TestResult], header: dict[str, Any], duration: float) -> dict[str, Any]:
+    totals = Counter(r.outcome for r in results)
+    matrix: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    for result in results:
+        if result.kind and result.operations:
+            matrix[result.operations[0]][result.kind][result.outcome] += 1
+    return {
+        "header": {**header, "duration": round(duration, 2)},
+        "totals": {outcome: totals.get(outcome, 0) for outcome in OUTCOMES},
+        "conforms": totals.get("failed", 0) == 0 and totals.get("error", 0) == 0,
+        "kinds": list(KINDS),
+        "matrix": {
+            op: {kind: dict(counts) for kind, counts in kinds.items()} for op, kinds in matrix.items()
+        },
+        "tests": [asdict(r) for r in sorted(results, key=lambda r: r.nodeid)],
+    }

@@ -1,0 +1,111 @@
+"""The command line: exit codes, reports with known failures, and no secret in any report file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cbr_conformance import cli
+from tests.library.fake_target import Canned, FakeTarget, serve
+
+TOKEN = "known-token-for-the-report-test-0123456789"
+SK = "known-secret-key-for-the-report-test-0123456789"
+ONE_TEST = ["-k", "test_show_unknown_vault_is_not_found", "-q"]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTarget]:
+    yield from serve()
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in (
+        "CBR_TARGET_URL",
+        "CBR_PROJECT_ID",
+        "CBR_AUTH_TOKEN",
+        "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_SK",
+        "HUAWEICLOUD_SDK_PROJECT_ID",
+        "CBR_CONFIG",
+        "CBR_SECOND_PROJECT_ID",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CBR_PROJECT_ID", "p-1")
+    monkeypatch.setenv("CBR_AUTH_TOKEN", TOKEN)
+    return monkeypatch
+
+
+def _run(tmp_path: Path, *args: str) -> tuple[int, Path]:
+    code = cli.main(["run", "--report-dir", str(tmp_path), *args])
+    return code, tmp_path / "latest"
+
+
+def test_a_conforming_target_exits_0_with_all_three_reports(tmp_path: Path, env: pytest.MonkeyPatch) -> None:
+    code, latest = _run(tmp_path, *ONE_TEST)  # the embedded emulator
+    assert code == cli.EXIT_OK
+    summary = json.loads((latest / "summary.json").read_text())
+    assert summary["conforms"] and summary["totals"]["passed"] == 1
+    assert summary["matrix"]["show_vault"]["negative"] == {"passed": 1}
+    assert (latest / "junit.xml").read_text().count("<testcase") == 1
+    html = (latest / "index.html").read_text()
+    assert "Conformance matrix" in html and "show_vault" in html and "<script src=" not in html
+
+
+def test_a_nonconforming_target_exits_1_and_the_report_shows_the_failure(
+    tmp_path: Path, env: pytest.MonkeyPatch, fake: FakeTarget
+) -> None:
+    # The vault list works (preflight), but an unknown vault comes back as 200 with a broken body.
+    fake.answer = Canned.json(200, {"vaults": [], "count": 0, "vault": {"id": 1}})
+    env.setenv("HUAWEICLOUD_SDK_SK", SK)
+    env.setenv("HUAWEICLOUD_SDK_AK", "AKFORTHEREPORTTEST01")
+    code, latest = _run(tmp_path, "--target-url", fake.url, *ONE_TEST)
+    assert code == cli.EXIT_NONCONFORMANT
+    summary = json.loads((latest / "summary.json").read_text())
+    assert not summary["conforms"]
+    assert summary["matrix"]["show_vault"]["negative"] == {"failed": 1}
+    [failure] = [t for t in summary["tests"] if t["outcome"] == "failed"]
+    assert failure["test_id"] == "vault-show-unknown"
+    violations = [v for e in failure["exchanges"] for v in e["violations"]]
+    assert any(v["path"] == "$.vault.id" and v["rule"] == "response_schema" for v in violations)
+    html = (latest / "index.html").read_text()
+    assert "vault-show-unknown" in html and "$.vault.id" in html and "curl" in html
+    # No secret anywhere under the report folder.
+    for file in latest.iterdir():
+        text = file.read_text()
+        assert TOKEN not in text and SK not in text and "AKFORTHEREPORTTEST01" not in text, file.name
+
+
+def test_an_unreachable_target_exits_3(tmp_path: Path, env: pytest.MonkeyPatch, fake: FakeTarget) -> None:
+    url = fake.url
+    fake.server.shutdown()
+    fake.server.server_close()
+    assert _run(tmp_path, "--target-url", url, *ONE_TEST)[0] == cli.EXIT_UNREACHABLE
+
+
+def test_refused_credentials_exit_3(tmp_path: Path, env: pytest.MonkeyPatch, fake: FakeTarget) -> None:
+    fake.answer = Canned.json(401, {"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication"})
+    assert _run(tmp_path, "--target-url", fake.url, *ONE_TEST)[0] == cli.EXIT_UNREACHABLE
+
+
+def test_configuration_errors_exit_2(tmp_path: Path, env: pytest.MonkeyPatch, fake: FakeTarget) -> None:
+    env.delenv("CBR_AUTH_TOKEN")
+    assert _run(tmp_path, "--target-url", fake.url)[0] == cli.EXIT_USAGE  # no credentials
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["run", "--profile", "lenient"])
+    assert caught.value.code == cli.EXIT_USAGE
+    env.setenv("CBR_TIMEOUT", "-5")
+    assert _run(tmp_path, *ONE_TEST)[0] == cli.EXIT_USAGE
+
+
+def test_report_rebuilds_the_html_from_the_summary(tmp_path: Path, env: pytest.MonkeyPatch) -> None:
+    code, latest = _run(tmp_path, *ONE_TEST)
+    assert code == cli.EXIT_OK
+    (latest / "index.html").unlink()
+    assert cli.main(["report", str(latest)]) == cli.EXIT_OK
+    html = (latest / "index.html").read_text()
+    assert "Conformance matrix" in html and "vault-show-unknown" in html
+    assert cli.main(["report", str(tmp_path / "nowhere")]) == cli.EXIT_USAGE
