@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -31,7 +30,16 @@ EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 
 SUITE_DIR = PROJECT_ROOT / "conformance"
-FLAG_SETTINGS = ("target_url", "project_id", "profile", "read_only", "inventory", "run_prefix")
+FLAG_SETTINGS = (
+    "target_url",
+    "project_id",
+    "profile",
+    "read_only",
+    "inventory",
+    "run_prefix",
+    "fuzz_examples",
+    "seed",
+)
 
 
 def _config(args: argparse.Namespace) -> SuiteConfig:
@@ -122,7 +130,8 @@ def _header(config: SuiteConfig, contract: Contract, started: dt.datetime) -> di
         "read_only": config.read_only,
         "spec_version": contract.version,
         "spec_sha256": contract.sha256,
-        "seed": os.environ.get("CBR_SEED"),
+        "seed": config.seed,
+        "fuzz_examples": config.fuzz_examples,
         "started": started.isoformat(timespec="seconds"),
         "errata": errata,
     }
@@ -298,6 +307,12 @@ def _target_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--inventory", type=Path, help="JSON file of resources the suite may back up")
     parser.add_argument("--read-only", action="store_true", default=None, help="GET operations only")
     parser.add_argument("--run-prefix", help="name prefix of everything this run creates")
+    parser.add_argument(
+        "--fuzz-examples", type=int, help="generated cases per operation and mode (default 10)"
+    )
+    parser.add_argument(
+        "--fuzz-seed", dest="seed", type=int, help="fuzzing seed (default fixed; env CBR_SEED)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

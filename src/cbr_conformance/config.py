@@ -34,6 +34,8 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "poll_interval": ("CBR_POLL_INTERVAL",),
     "max_wait": ("CBR_MAX_WAIT",),
     "run_prefix": ("CBR_RUN_PREFIX",),
+    "fuzz_examples": ("CBR_FUZZ_EXAMPLES",),
+    "seed": ("CBR_SEED",),
 }
 # The AKs are not secret on their own, but they identify the account: kept out of records too.
 SECRET_FIELDS = frozenset({"token", "sk", "ak", "second_token", "second_sk", "second_ak"})
@@ -69,6 +71,8 @@ class SuiteConfig:
     poll_interval: float = 0.2
     max_wait: float = 120.0
     run_prefix: str | None = None
+    fuzz_examples: int = 10  # small and fixed for CI; raise it for nightly runs
+    seed: int = 20261123  # fixed by default so that a run is reproducible; printed in the report
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
@@ -120,6 +124,11 @@ def _coerce(name: str, value: Any) -> Any:
             number = float(value)
             if number <= 0:
                 raise ValueError("must be positive")
+            return number
+        if name in ("fuzz_examples", "seed"):
+            number = int(value)
+            if number < (1 if name == "fuzz_examples" else 0):
+                raise ValueError("is out of range")
             return number
         if name == "read_only":
             if isinstance(value, bool):

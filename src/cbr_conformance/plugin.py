@@ -39,6 +39,8 @@ OPTIONS = {
     "poll_interval": "--poll-interval",
     "max_wait": "--max-wait",
     "run_prefix": "--run-prefix",
+    "fuzz_examples": "--fuzz-examples",
+    "seed": "--fuzz-seed",
 }
 
 
@@ -64,6 +66,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--poll-interval", type=float, help="seconds between polls of asynchronous states")
     group.addoption("--max-wait", type=float, help="seconds to wait for an asynchronous state (default 120)")
     group.addoption("--run-prefix", help="prefix of every resource name this run creates")
+    group.addoption("--fuzz-examples", type=int, help="generated cases per operation and mode (default 10)")
+    group.addoption("--fuzz-seed", type=int, help="seed of the fuzzing (default fixed; env CBR_SEED)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -79,13 +83,18 @@ def _suite_config(config: pytest.Config) -> SuiteConfig:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Read-only mode: keep only the tests that send nothing but GET requests and create nothing."""
     if not _suite_config(config).read_only:
         return
+    from cbr_conformance.contract import Contract
+
+    methods = {op.operation_id: op.method for op in Contract.load()}
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
         info = info_of(item)
-        (drop if info is not None and info.mutates else keep).append(item)
+        writes = info is None or info.mutates or any(methods.get(op) != "GET" for op in info.operations)
+        (drop if writes else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -169,6 +178,36 @@ def cbr_inventory(cbr_target: Target) -> Inventory:
 # --- per-test fixtures ----------------------------------------------------------------------
 
 
+SECOND_PROJECT_MISSING = (
+    "needs a second project: set CBR_SECOND_PROJECT_ID and its credentials "
+    "(CBR_SECOND_AUTH_TOKEN, or CBR_SECOND_AK and CBR_SECOND_SK)"
+)
+
+
+def make_client(
+    target: Target,
+    context: CheckContext,
+    redactor: Redactor,
+    session: requests.Session,
+    exchanges: list[Exchange] | None = None,
+    second: bool = False,
+) -> CBRClient:
+    """A client of the target's first (or second) project; skips when that project is not configured."""
+    access = target.config.secondary() if second else target.config.primary()
+    if access is None:
+        pytest.skip(SECOND_PROJECT_MISSING)
+    return CBRClient(
+        target.url,
+        access.project_id,
+        access.auth,
+        context,
+        timeout=target.config.timeout,
+        redactor=redactor,
+        on_exchange=exchanges.append if exchanges is not None else None,
+        session=session,
+    )
+
+
 def _client(
     request: pytest.FixtureRequest,
     target: Target,
@@ -177,23 +216,8 @@ def _client(
     session: requests.Session,
     second: bool = False,
 ) -> CBRClient:
-    access = target.config.secondary() if second else target.config.primary()
-    if access is None:
-        pytest.skip(
-            "needs a second project: set CBR_SECOND_PROJECT_ID and its credentials "
-            "(CBR_SECOND_AUTH_TOKEN, or CBR_SECOND_AK and CBR_SECOND_SK)"
-        )
     exchanges = request.node.stash.setdefault(EXCHANGES, [])
-    return CBRClient(
-        target.url,
-        access.project_id,
-        access.auth,
-        context,
-        timeout=target.config.timeout,
-        redactor=redactor,
-        on_exchange=exchanges.append,
-        session=session,
-    )
+    return make_client(target, context, redactor, session, exchanges, second)
 
 
 @pytest.fixture
@@ -230,6 +254,7 @@ def cbr_resources(
         cbr_prefix,
         max_wait=cbr_target.config.max_wait,
         poll_interval=cbr_target.config.poll_interval,
+        read_only=cbr_target.config.read_only,
     )
     try:
         yield resources

@@ -31,9 +31,17 @@ class Resources:
     """Factory of vaults, policies and backups for one test, with their cleanup."""
 
     def __init__(
-        self, client: CBRClient, inventory: Inventory, prefix: str, *, max_wait: float, poll_interval: float
+        self,
+        client: CBRClient,
+        inventory: Inventory,
+        prefix: str,
+        *,
+        max_wait: float,
+        poll_interval: float,
+        read_only: bool = False,
     ) -> None:
         self.client = client
+        self.read_only = read_only
         self.inventory = inventory
         self.prefix = prefix
         self.max_wait = max_wait
@@ -46,6 +54,11 @@ class Resources:
     def name(self, purpose: str) -> str:
         self._counter += 1
         return f"{self.prefix}-{purpose}-{self._counter}"[:64]
+
+    def _may_create(self, what: str) -> None:
+        # A safety net under the collection filter: a read-only run never writes to the target.
+        if self.read_only:
+            raise AssertionError(f"read-only run: refusing to create {what}")
 
     def add_cleanup(self, description: str, action: Callable[[], None]) -> None:
         self._cleanups.append((description, action))
@@ -98,6 +111,7 @@ class Resources:
     def vault(
         self, object_type: str = "server", resources: list[InventoryResource] | None = None, **fields: Any
     ) -> dict[str, Any]:
+        self._may_create("a vault")
         body = self.vault_body(object_type, resources, **fields)
         response = self.client.call("create_vault", json_body=body)
         assert response.status == 200, (
@@ -125,6 +139,7 @@ class Resources:
         return {"policy": policy}
 
     def policy(self, **fields: Any) -> dict[str, Any]:
+        self._may_create("a policy")
         response = self.client.call("create_policy", json_body=self.policy_body(**fields))
         assert response.status == 200, (
             f"create_policy answered {response.status}: {response.exchange.response_text}"
@@ -138,6 +153,7 @@ class Resources:
     # --- restore points and backups -----------------------------------------------------------
 
     def checkpoint(self, vault_id: str, **parameters: Any) -> dict[str, Any]:
+        self._may_create("a restore point")
         body: dict[str, Any] = {"checkpoint": {"vault_id": vault_id}}
         if parameters:
             body["checkpoint"]["parameters"] = parameters

@@ -16,6 +16,9 @@ MAX_SIZE_GB = 10485760
 OBJECT_TYPES = ("server", "disk", "turbo")
 CONSISTENT_LEVELS = ("crash_consistent", "app_consistent")
 _RESOURCE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# The official SDK's Tag: keys of CJK characters, letters, digits, "_" and "-"; values may add ".".
+_TAG_KEY = re.compile(r"^[\u4e00-\u9fa5A-Za-z0-9_-]+$")
+_TAG_VALUE = re.compile(r"^[\u4e00-\u9fa5A-Za-z0-9_.-]*$")
 
 
 def parse_resources(items: list[Any], where: str) -> tuple[ResourceSpec, ...]:
@@ -49,9 +52,9 @@ def parse_tags(items: list[Any], where: str, allow_empty: bool = False) -> tuple
     tags = []
     for index, item in enumerate(items):
         entry = Obj(item, f"{where}[{index}]")
-        key = entry.text("key", required=True, min_len=1, max_len=36)
+        key = entry.text("key", required=True, min_len=1, max_len=36, pattern=_TAG_KEY)
         assert key is not None
-        tags.append(Tag(key=key, value=entry.text("value", max_len=43)))
+        tags.append(Tag(key=key, value=entry.text("value", max_len=43, pattern=_TAG_VALUE)))
     if len({t.key for t in tags}) != len(tags):
         raise errors.invalid_parameter(f"{where} keys must be unique")
     return tuple(tags)
@@ -135,13 +138,13 @@ def parse_vault_filter(query: Query) -> VaultFilter:
     return VaultFilter(
         limit=query.integer("limit", minimum=1, maximum=1000, default=1000) or 1000,
         offset=query.integer("offset", minimum=0, default=0) or 0,
-        cloud_type=query.text("cloud_type"),
+        cloud_type=query.text("cloud_type", choices=("public",)),
         enterprise_project_id=query.text("enterprise_project_id"),
         id=query.text("id"),
         name=query.text("name"),
         object_type=query.text("object_type", choices=OBJECT_TYPES),
         policy_id=query.text("policy_id"),
-        protect_type=query.text("protect_type"),
+        protect_type=query.text("protect_type", choices=("backup",)),
         resource_ids=tuple(r.strip() for r in resource_ids.split(",") if r.strip()) if resource_ids else (),
         status=query.text("status"),
     )

@@ -1,0 +1,144 @@
+"""Property-based fuzzing of all 27 operations, positive and negative (schemathesis + hypothesis).
+
+Positive cases are valid per the spec: the target accepts them or answers a documented error,
+never a 5xx. Negative cases break the spec: the target refuses them with a documented 4xx, never
+a 2xx or a 5xx. Every response also passes the automatic contract checks. The budget is
+`--fuzz-examples` cases per operation and mode, the seed `--fuzz-seed` (both in the report).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from cbr_conformance.checks import CheckContext
+from cbr_conformance.client import CBRClient
+from cbr_conformance.config import SuiteConfig
+from cbr_conformance.contract import Contract
+from cbr_conformance.fuzzing import NotApplicable, RealIds, fuzz_operation
+from cbr_conformance.inventory import SERVER, Inventory
+from cbr_conformance.plugin import make_client
+from cbr_conformance.recording import Redactor
+from cbr_conformance.resources import Resources
+from cbr_conformance.target import Target
+
+# Destructive operations last, so that the shared resources serve the others first.
+_LAST = ("delete_share_member", "delete_backup", "delete_policy", "delete_vault")
+
+
+def _cases() -> list[Any]:
+    operations = sorted(
+        Contract.load(), key=lambda op: _LAST.index(op.operation_id) + 1 if op.operation_id in _LAST else 0
+    )
+    return [
+        pytest.param(
+            op.operation_id,
+            mode,
+            id=f"{op.operation_id}-{mode}",
+            marks=pytest.mark.cbr(
+                operation=op.operation_id,
+                kind="fuzz",
+                mutates=op.method != "GET",
+                id=f"fuzz-{op.operation_id}-{mode}",
+            ),
+        )
+        for op in operations
+        for mode in ("positive", "negative")
+    ]
+
+
+def _existing_ids(client: CBRClient) -> dict[str, str]:
+    """Ids of resources the project already has, found through the list operations."""
+    found: dict[str, str] = {}
+    for operation, key, name in (
+        ("list_vaults", "vaults", "vault_id"),
+        ("list_backups", "backups", "backup_id"),
+        ("list_operation_logs", "operation_logs", "operation_log_id"),
+    ):
+        items = client.call(operation, query={"limit": 1}).json()[key]
+        if items:
+            found[name] = items[0]["id"]
+            if name == "backup_id":
+                found["checkpoint_id"] = items[0]["checkpoint_id"]
+    policies = client.call("list_policies").json()["policies"]
+    if policies:
+        found["policy_id"] = policies[0]["id"]
+    return found
+
+
+@pytest.fixture(scope="module")
+def real_ids(
+    cbr_target: Target,
+    cbr_check_context: CheckContext,
+    cbr_redactor: Redactor,
+    cbr_http: requests.Session,
+    cbr_inventory: Inventory,
+    cbr_prefix: str,
+) -> Iterator[RealIds]:
+    """A vault with a server, its backup and restore point, a policy, a task and a share member.
+
+    In read-only mode nothing is created: the ids are those of whatever the project already has.
+    """
+    client = make_client(cbr_target, cbr_check_context, cbr_redactor, cbr_http)
+    resources = Resources(
+        client,
+        cbr_inventory,
+        f"{cbr_prefix}-fuzz",
+        max_wait=cbr_target.config.max_wait,
+        poll_interval=cbr_target.config.poll_interval,
+        read_only=cbr_target.config.read_only,
+    )
+    try:
+        ids = RealIds({"member_id": cbr_target.config.second_project_id or "unknown-project"})
+        if cbr_target.config.read_only:
+            ids.values.update(_existing_ids(client))
+        else:
+            if cbr_inventory.count(SERVER):
+                vault, _ = resources.vault_with_resource(SERVER)
+                backup = resources.backup(vault["id"])
+                ids.values.update(
+                    vault_id=vault["id"], backup_id=backup["id"], checkpoint_id=backup["checkpoint_id"]
+                )
+                if cbr_target.config.second_project_id:
+                    client.call(
+                        "add_share_members",
+                        path={"backup_id": backup["id"]},
+                        json_body={"members": [cbr_target.config.second_project_id]},
+                    )
+            ids.values["policy_id"] = resources.policy()["id"]
+            ids.values.update({k: v for k, v in _existing_ids(client).items() if k == "operation_log_id"})
+        yield ids
+    finally:
+        resources.cleanup()
+
+
+@pytest.mark.parametrize(("operation_id", "mode"), _cases())
+def test_fuzz(
+    cbr: CBRClient,
+    cbr_config: SuiteConfig,
+    cbr_resources: Resources,
+    real_ids: RealIds,
+    operation_id: str,
+    mode: str,
+) -> None:
+    def created(delete: str, param: str, value: str) -> None:
+        cbr_resources.add_cleanup(
+            f"{delete} {value}", lambda: cbr.call(delete, path={param: value}, check=False)
+        )
+
+    try:
+        sent = fuzz_operation(
+            cbr,
+            operation_id,
+            mode,
+            real_ids,
+            examples=cbr_config.fuzz_examples,
+            seed=cbr_config.seed,
+            on_created=created,
+        )
+    except NotApplicable as exc:
+        pytest.skip(str(exc))
+    assert sent > 0, f"no {mode} case of {operation_id} could be generated"

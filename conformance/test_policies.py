@@ -1,0 +1,321 @@
+"""Policies (reference section 4.6): create, show, list, update and delete."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from cbr_conformance.client import CBRClient, Response
+from cbr_conformance.expect import expect_error, expect_status, expect_subset
+from cbr_conformance.resources import Resources
+
+UNKNOWN = str(uuid.UUID(int=0x5EED))  # a well-formed id that no service has issued
+POLICY_NOT_FOUND = "BackupService.6000"
+# The two schedules of Table 4-178's text: 14:00 every day of the week, and 06:00 daily.
+WEEKLY = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"
+DAILY = "FREQ=DAILY;INTERVAL=1;BYHOUR=6;BYMINUTE=00"
+DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# 25 rules, each at least six hours from the next: only their number (at most 24) is wrong.
+TWENTY_FIVE_RULES = [f"FREQ=WEEKLY;BYDAY={DAYS[i // 4]};BYHOUR={(i % 4) * 6};BYMINUTE=00" for i in range(25)]
+ABSENT = object()  # in a change of a request body: remove the field
+
+
+def _trigger(*patterns: str) -> dict[str, Any]:
+    return {"properties": {"pattern": list(patterns)}}
+
+
+def _changed(policy: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    result = {k: v for k, v in policy.items() if change.get(k) is not ABSENT}
+    result.update({k: v for k, v in change.items() if v is not ABSENT})
+    return result
+
+
+def _delete_later(cbr: CBRClient, resources: Resources, policy_id: str) -> None:
+    def delete() -> None:
+        status = cbr.call("delete_policy", path={"policy_id": policy_id}, check=False).status
+        assert status in (204, 404), f"delete_policy {policy_id} answered {status} during cleanup"
+
+    resources.add_cleanup(f"delete policy {policy_id}", delete)
+
+
+def _create(cbr: CBRClient, resources: Resources, body: dict[str, Any]) -> Response:
+    """create_policy as sent; a policy it makes anyway (even when it should not) is deleted at cleanup."""
+    response = cbr.call("create_policy", json_body=body)
+    if response.status == 200:
+        _delete_later(cbr, resources, response.json()["policy"]["id"])
+    return response
+
+
+def _show(cbr: CBRClient, policy_id: str) -> dict[str, Any]:
+    policy: dict[str, Any] = expect_status(cbr.call("show_policy", path={"policy_id": policy_id}), 200)[
+        "policy"
+    ]
+    return policy
+
+
+def _listed(cbr: CBRClient, **query: str) -> list[dict[str, Any]]:
+    body = expect_status(cbr.call("list_policies", query=query), 200)
+    assert body["count"] == len(body["policies"]), (
+        f"count {body['count']} differs from the {len(body['policies'])} policies of the unpaged list"
+    )
+    return list(body["policies"])
+
+
+def _schedule(policy: dict[str, Any]) -> dict[str, Any]:
+    """What a policy does, without its identity: the fields that must survive unrelated changes."""
+    return {
+        "enabled": policy["enabled"],
+        "operation_type": policy["operation_type"],
+        "operation_definition": policy["operation_definition"],
+        "pattern": policy["trigger"]["properties"]["pattern"],
+    }
+
+
+# --- create_policy --------------------------------------------------------------------------
+
+
+@pytest.mark.cbr(operation="create_policy", kind="contract", mutates=True, id="policy-create-echoes-input")
+def test_create_policy_echoes_its_input(cbr_resources: Resources) -> None:
+    definition = {
+        "retention_duration_days": 7,
+        "day_backups": 3,
+        "week_backups": 2,
+        "month_backups": 1,
+        "year_backups": 0,
+        "timezone": "UTC+08:00",
+    }
+    sent = cbr_resources.policy_body(
+        enabled=True, operation_definition=definition, trigger=_trigger(WEEKLY, DAILY)
+    )["policy"]
+    policy = cbr_resources.policy(**sent)
+    expect_subset(
+        policy,
+        {
+            "name": sent["name"],
+            "enabled": True,
+            "operation_type": "backup",
+            "operation_definition": definition,
+        },
+    )
+    assert policy["trigger"]["properties"]["pattern"] == [WEEKLY, DAILY]
+    assert policy["trigger"]["type"] == "time"
+    assert not policy.get("associated_vaults"), "a new policy is applied to no vault"
+
+
+@pytest.mark.cbr(
+    operation="create_policy", kind="contract", mutates=True, id="policy-create-enabled-by-default"
+)
+def test_create_policy_without_enabled_makes_it_enabled(cbr: CBRClient, cbr_resources: Resources) -> None:
+    body = cbr_resources.policy_body()
+    del body["policy"]["enabled"]  # Table 4-175: enabled, Default: true
+    policy = expect_status(_create(cbr, cbr_resources, body), 200)["policy"]
+    assert policy["enabled"] is True
+
+
+@pytest.mark.cbr(operation="create_policy", kind="negative", mutates=True, id="policy-create-invalid")
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param({"name": "two words"}, id="name-with-space"),
+        pytest.param({"name": "p" * 65}, id="name-65-characters"),
+        pytest.param({"name": ABSENT}, id="missing-name"),
+        pytest.param({"operation_definition": ABSENT}, id="missing-operation-definition"),
+        pytest.param({"operation_type": ABSENT}, id="missing-operation-type"),
+        pytest.param({"trigger": ABSENT}, id="missing-trigger"),
+        pytest.param({"trigger": _trigger()}, id="no-pattern"),
+        pytest.param({"trigger": _trigger(*TWENTY_FIVE_RULES)}, id="25-patterns"),
+        pytest.param({"trigger": _trigger("FREQ=MONTHLY;BYHOUR=14;BYMINUTE=00")}, id="freq-monthly"),
+        pytest.param({"trigger": _trigger("FREQ=DAILY;INTERVAL=1;BYHOUR=24;BYMINUTE=00")}, id="byhour-24"),
+        pytest.param(
+            {"trigger": _trigger("FREQ=DAILY;INTERVAL=1;BYHOUR=14;BYMINUTE=0,30")}, id="runs-30-minutes-apart"
+        ),
+        pytest.param({"operation_definition": {"day_backups": 3}}, id="day-backups-without-timezone"),
+        pytest.param({"operation_definition": {"max_backups": 0}}, id="max-backups-0"),
+        pytest.param(
+            {"operation_definition": {"retention_duration_days": 100000}}, id="retention-100000-days"
+        ),
+        pytest.param({"operation_type": "archive"}, id="unknown-operation-type"),
+    ],
+)
+def test_create_policy_with_invalid_body_is_refused(
+    cbr: CBRClient, cbr_resources: Resources, change: dict[str, Any]
+) -> None:
+    body = {"policy": _changed(cbr_resources.policy_body()["policy"], change)}
+    expect_error(_create(cbr, cbr_resources, body), 400)
+
+
+@pytest.mark.cbr(operation="create_policy", kind="negative", id="policy-create-malformed-json")
+def test_create_policy_with_malformed_json_is_refused(cbr: CBRClient) -> None:
+    expect_error(cbr.call("create_policy", raw_body=b'{"policy": {"name": '), 400)
+
+
+# --- show_policy ----------------------------------------------------------------------------
+
+
+@pytest.mark.cbr(operation="show_policy", kind="contract", mutates=True, id="policy-show-matches-create")
+def test_show_policy_returns_the_created_policy(cbr: CBRClient, cbr_resources: Resources) -> None:
+    created = cbr_resources.policy()
+    shown = _show(cbr, created["id"])
+    assert shown["id"] == created["id"] and shown["name"] == created["name"]
+    assert _schedule(shown) == _schedule(created)
+    assert shown["trigger"]["id"] == created["trigger"]["id"]
+
+
+@pytest.mark.cbr(operation="show_policy", kind="contract", mutates=True, id="policy-show-associated-vaults")
+def test_show_policy_lists_the_vaults_it_is_applied_to(cbr: CBRClient, cbr_resources: Resources) -> None:
+    vault = cbr_resources.vault("disk")
+    policy = cbr_resources.policy()
+    expect_status(
+        cbr.call(
+            "associate_vault_policy", path={"vault_id": vault["id"]}, json_body={"policy_id": policy["id"]}
+        ),
+        200,
+    )
+    shown = _show(cbr, policy["id"])
+    assert [v["vault_id"] for v in shown["associated_vaults"] or []] == [vault["id"]]
+
+
+@pytest.mark.cbr(operation="show_policy", kind="negative", id="policy-show-unknown")
+def test_show_unknown_policy_is_not_found(cbr: CBRClient) -> None:
+    expect_error(cbr.call("show_policy", path={"policy_id": UNKNOWN}), 404, POLICY_NOT_FOUND)
+
+
+# --- list_policies --------------------------------------------------------------------------
+
+
+@pytest.mark.cbr(operation="list_policies", kind="contract", mutates=True, id="policy-list-agrees-with-show")
+def test_list_policies_shows_what_show_policy_shows(cbr: CBRClient, cbr_resources: Resources) -> None:
+    created = [cbr_resources.policy(), cbr_resources.policy(trigger=_trigger(DAILY))]
+    listed = {p["id"]: p for p in _listed(cbr)}
+    for policy in created:
+        assert policy["id"] in listed, f"policy {policy['id']} is missing from the list"
+        item, shown = listed[policy["id"]], _show(cbr, policy["id"])
+        assert item["name"] == shown["name"]
+        assert _schedule(item) == _schedule(shown)
+
+
+@pytest.mark.cbr(
+    operation="list_policies", kind="contract", mutates=True, id="policy-list-filter-operation-type"
+)
+def test_list_policies_filters_by_operation_type(cbr: CBRClient, cbr_resources: Resources) -> None:
+    policy = cbr_resources.policy()
+    backups = _listed(cbr, operation_type="backup")
+    assert policy["id"] in {p["id"] for p in backups}
+    assert all(p["operation_type"] == "backup" for p in backups)
+    replications = _listed(cbr, operation_type="replication")
+    assert policy["id"] not in {p["id"] for p in replications}
+    assert all(p["operation_type"] == "replication" for p in replications)
+
+
+@pytest.mark.cbr(operation="list_policies", kind="contract", mutates=True, id="policy-list-filter-vault")
+def test_list_policies_filters_by_vault(cbr: CBRClient, cbr_resources: Resources) -> None:
+    vault = cbr_resources.vault("disk")
+    applied = cbr_resources.policy()
+    cbr_resources.policy()  # another policy of the project, applied to no vault
+    expect_status(
+        cbr.call(
+            "associate_vault_policy", path={"vault_id": vault["id"]}, json_body={"policy_id": applied["id"]}
+        ),
+        200,
+    )
+    assert [p["id"] for p in _listed(cbr, vault_id=vault["id"])] == [applied["id"]]
+
+
+@pytest.mark.cbr(operation="list_policies", kind="contract", id="policy-list-unknown-vault")
+def test_list_policies_of_unknown_vault_is_empty(cbr: CBRClient) -> None:
+    # The list documents no 404: a filter that matches nothing is an empty list.
+    assert _listed(cbr, vault_id=UNKNOWN) == []
+
+
+@pytest.mark.cbr(operation="list_policies", kind="negative", id="policy-list-invalid-operation-type")
+def test_list_policies_with_unknown_operation_type_is_refused(cbr: CBRClient) -> None:
+    expect_error(cbr.call("list_policies", query={"operation_type": "archive"}), 400)
+
+
+# --- update_policy --------------------------------------------------------------------------
+
+
+@pytest.mark.cbr(operation="update_policy", kind="contract", mutates=True, id="policy-update-name-only")
+def test_update_policy_name_keeps_the_rest(cbr: CBRClient, cbr_resources: Resources) -> None:
+    policy = cbr_resources.policy(operation_definition={"max_backups": 10}, trigger=_trigger(WEEKLY, DAILY))
+    name = cbr_resources.name("renamed")
+    path = {"policy_id": policy["id"]}
+    updated = expect_status(cbr.call("update_policy", path=path, json_body={"policy": {"name": name}}), 200)[
+        "policy"
+    ]
+    assert updated["id"] == policy["id"] and updated["name"] == name
+    assert _schedule(updated) == _schedule(policy)
+    shown = _show(cbr, policy["id"])
+    assert shown["name"] == name
+    assert _schedule(shown) == _schedule(policy)
+
+
+@pytest.mark.cbr(operation="update_policy", kind="contract", mutates=True, id="policy-update-schedule")
+def test_update_policy_schedule_and_retention(cbr: CBRClient, cbr_resources: Resources) -> None:
+    policy = cbr_resources.policy()
+    change = {
+        "enabled": True,
+        "operation_definition": {"max_backups": 5, "week_backups": 2, "timezone": "UTC-05:00"},
+        "trigger": _trigger(DAILY),
+    }
+    path = {"policy_id": policy["id"]}
+    updated = expect_status(cbr.call("update_policy", path=path, json_body={"policy": change}), 200)["policy"]
+    for result in (updated, _show(cbr, policy["id"])):
+        assert result["name"] == policy["name"]
+        assert result["enabled"] is True
+        expect_subset(
+            result["operation_definition"], change["operation_definition"], "$.operation_definition"
+        )
+        assert result["trigger"]["properties"]["pattern"] == [DAILY]
+
+
+@pytest.mark.cbr(operation="update_policy", kind="negative", mutates=True, id="policy-update-invalid")
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param({"name": ""}, id="empty-name"),
+        pytest.param({"name": "p" * 65}, id="name-65-characters"),
+        pytest.param({"trigger": _trigger("FREQ=MONTHLY;BYHOUR=14;BYMINUTE=00")}, id="freq-monthly"),
+        pytest.param(
+            {"trigger": _trigger("FREQ=DAILY;INTERVAL=1;BYHOUR=14;BYMINUTE=0,30")}, id="runs-30-minutes-apart"
+        ),
+        pytest.param({"operation_definition": {"day_backups": 3}}, id="day-backups-without-timezone"),
+        pytest.param({"operation_definition": {"max_backups": 0}}, id="max-backups-0"),
+    ],
+)
+def test_update_policy_with_invalid_values_is_refused(
+    cbr: CBRClient, cbr_resources: Resources, change: dict[str, Any]
+) -> None:
+    policy = cbr_resources.policy()
+    path = {"policy_id": policy["id"]}
+    expect_error(cbr.call("update_policy", path=path, json_body={"policy": change}), 400)
+    shown = _show(cbr, policy["id"])
+    assert shown["name"] == policy["name"] and _schedule(shown) == _schedule(policy), (
+        "a refused update changed the policy"
+    )
+
+
+@pytest.mark.cbr(operation="update_policy", kind="negative", id="policy-update-unknown")
+def test_update_unknown_policy_is_not_found(cbr: CBRClient) -> None:
+    body = {"policy": {"enabled": False}}
+    expect_error(
+        cbr.call("update_policy", path={"policy_id": UNKNOWN}, json_body=body), 404, POLICY_NOT_FOUND
+    )
+
+
+# --- delete_policy --------------------------------------------------------------------------
+
+
+@pytest.mark.cbr(operation="delete_policy", kind="contract", mutates=True, id="policy-delete-then-gone")
+def test_delete_policy_makes_it_unknown(cbr: CBRClient, cbr_resources: Resources) -> None:
+    policy = cbr_resources.policy()
+    expect_status(cbr.call("delete_policy", path={"policy_id": policy["id"]}), 204)
+    expect_error(cbr.call("show_policy", path={"policy_id": policy["id"]}), 404, POLICY_NOT_FOUND)
+    assert policy["id"] not in {p["id"] for p in _listed(cbr)}
+
+
+@pytest.mark.cbr(operation="delete_policy", kind="negative", id="policy-delete-unknown")
+def test_delete_unknown_policy_is_not_found(cbr: CBRClient) -> None:
+    expect_error(cbr.call("delete_policy", path={"policy_id": UNKNOWN}), 404, POLICY_NOT_FOUND)

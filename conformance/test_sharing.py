@@ -1,0 +1,326 @@
+"""Backup sharing (reference section 4.2): add, accept, show, list and delete share members.
+
+The owner project shares a server backup with a second project. The path's `member_id` is the
+member's project id (4.2.2, 4.2.3), and the member accepts or rejects on its own path. Tests that
+need the second project skip when none is configured.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from cbr_conformance.client import CBRClient, Response
+from cbr_conformance.expect import expect_error, expect_status
+from cbr_conformance.inventory import SERVER, VOLUME, Inventory
+from cbr_conformance.resources import Resources
+from cbr_conformance.target import Target
+
+UNKNOWN = str(uuid.UUID(int=0x5EED))  # a well-formed id that no service has issued
+STRANGER = uuid.UUID(int=0x5EED).hex  # a well-formed project id the backups are never shared with
+BACKUP_NOT_FOUND = "BackupService.6200"
+MEMBER_NOT_FOUND = "BackupService.6705"
+
+
+@pytest.fixture
+def second_resources(
+    cbr_second: CBRClient, cbr_resources: Resources, cbr_target: Target, cbr_prefix: str
+) -> Iterator[Resources]:
+    """The factory of the second project. It depends on `cbr_resources` so that its cleanups (share
+    records, then the second project's vaults) run before the owner's backups and vaults go.
+    """
+    path = cbr_target.inventory_path
+    if path is None or not path.exists():
+        inventory = Inventory.empty()
+    elif cbr_target.embedded:
+        inventory = Inventory.load(path, cbr_second.project_id)
+    else:  # the same share of the second project's resources as cbr_inventory takes of the first's
+        worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+        inventory = Inventory.load(path, cbr_second.project_id, worker, workers)
+    resources = Resources(
+        cbr_second,
+        inventory,
+        cbr_prefix,
+        max_wait=cbr_target.config.max_wait,
+        poll_interval=cbr_target.config.poll_interval,
+    )
+    try:
+        yield resources
+    finally:
+        failures = resources.cleanup()
+        if failures:
+            pytest.fail(
+                "cleanup left resources of the second project behind:\n" + "\n".join(failures),
+                pytrace=False,
+            )
+
+
+def _backup(resources: Resources, resource_type: str = SERVER) -> dict[str, Any]:
+    vault, _ = resources.vault_with_resource(resource_type)
+    return resources.backup(vault["id"])
+
+
+def _share(cbr: CBRClient, backup_id: str, member: str, cleanup: Resources) -> Response:
+    """add_share_members as sent; a member it adds (even wrongly) is removed at `cleanup`'s teardown."""
+    response = cbr.call("add_share_members", path={"backup_id": backup_id}, json_body={"members": [member]})
+
+    def unshare() -> None:
+        status = cbr.call(
+            "delete_share_member", path={"backup_id": backup_id, "member_id": member}, check=False
+        ).status
+        assert status in (204, 404), f"delete_share_member answered {status} during cleanup"
+
+    if response.status == 200:
+        cleanup.add_cleanup(f"stop sharing backup {backup_id} with {member}", unshare)
+    return response
+
+
+def _member_path(backup_id: str, member: CBRClient) -> dict[str, str]:
+    return {"backup_id": backup_id, "member_id": member.project_id}
+
+
+def _accept(member: CBRClient, backup_id: str, vault_id: str | None) -> Response:
+    """The member project accepts the share on its own path (4.2.2)."""
+    body: dict[str, Any] = {"status": "accepted"}
+    if vault_id is not None:
+        body["vault_id"] = vault_id
+    return member.call("update_share_member_status", path=_member_path(backup_id, member), json_body=body)
+
+
+def _shown(cbr: CBRClient, backup_id: str, member: CBRClient) -> dict[str, Any]:
+    response = cbr.call("show_share_member", path=_member_path(backup_id, member))
+    shown: dict[str, Any] = expect_status(response, 200)["member"]
+    return shown
+
+
+# --- add_share_members ----------------------------------------------------------------------
+
+
+@pytest.mark.cbr(operation="add_share_members", kind="contract", mutates=True, id="share-add-member-pending")
+def test_add_share_member_makes_a_pending_member(
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
+) -> None:
+    backup = _backup(cbr_resources)
+    body = expect_status(_share(cbr, backup["id"], cbr_second.project_id, cbr_resources), 200)
+    assert [m["dest_project_id"] for m in body["members"]] == [cbr_second.project_id]
+    member = body["members"][0]
+    assert member["backup_id"] == backup["id"]
+    assert member["status"] == "pending"
+    assert not member.get("vault_id"), "a pending share is in no vault of the member yet"
+    if "count" in body:
+        assert body["count"] == 1
+
+
+@pytest.mark.cbr(operation="add_share_members", kind="negative", mutates=True, id="share-add-disk-backup")
+def test_sharing_a_disk_backup_is_refused(
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
+) -> None:
+    backup = _backup(cbr_resources, VOLUME)
+    response = _share(cbr, backup["id"], cbr_second.project_id, cbr_resources)
+    expect_error(response, 400, "BackupService.6700")
+
+
+@pytest.mark.cbr(operation="add_share_members", kind="negative", mutates=True, id="share-add-twice")
+def test_sharing_twice_with_the_same_project_is_refused(
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
+) -> None:
+    backup = _backup(cbr_resources)
+    expect_status(_share(cbr, backup["id"], cbr_second.project_id, cbr_resources), 200)
+    response = _share(cbr, backup["id"], cbr_second.project_id, cbr_resources)
+    expect_error(response, 400, "BackupService.6714", "BackupService.6703")
+
+
+@pytest.mark.cbr(operation="add_share_members", kind="negative", mutates=True, id="share-add-own-project")
+def test_sharing_with_the_owner_project_is_refused(cbr: CBRClient, cbr_resources: Resources) -> None:
+    backup = _backup(cbr_resources)
+    expect_error(_share(cbr, backup["id"], cbr.project_id, cbr_resources), 400)
+
+
+@pytest.mark.cbr(operation="add_share_members", kind="negative", id="share-add-unknown-backup")
+def test_sharing_an_unknown_backup_is_not_found(
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
+) -> None:
+    response = _share(cbr, UNKNOWN, cbr_second.project_id, cbr_resources)
+    expect_error(response, 404, BACKUP_NOT_FOUND)
+
+
+# --- update_share_member_status -------------------------------------------------------------
+
+
+@pytest.mark.cbr(
+    operation="update_share_member_status", kind="contract", mutates=True, id="share-accept-into-vault"
+)
+def test_member_accepts_the_share_into_its_vault(
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources, second_resources: Resources
+) -> None:
+    backup = _backup(cbr_resources)
+    vault = second_resources.vault("server")
+    expect_status(_share(cbr, backup["id"], cbr_second.project_id, second_resources), 200)
+    member = expect_status(_accept(cbr_second, backup["id"], vault["id"]), 200)["member"]
+    assert member["status"] == "accepted"
+    assert member["vault_id"] == vault["id"]
+    assert member["backup_id"] == backup["id"]
+    assert member["dest_project_id"] == cbr_second.project_id
+    seen_by_owner = _shown(cbr, backup["id"], cbr_second)
+    assert seen_by_owner["status"] == "accepted"
+    assert seen_by_owner["vault_id"] == vault["id"]
+
+
+@pytest.mark.cbr(operation="update_share_member_status", kind="contract", mutates=True, id="share-reject")
+def test_member_rejects_the_share_without_a_vault(
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
+) -> None:
+    backup = _backup(cbr_resources)
+    expect_status(_share(cbr, backup["id"], cbr_second.project_id, cbr_resources), 200)
+    body = {"status": "rejected"}  # Table 4-50: "If the backup is rejected, vault_id is not required."
+    response = cbr_second.call(
+        "update_share_member_status", path=_member_path(backup["id"], cbr_second), json_body=body
+    )
+    member = expect_status(response, 200)["member"]
+    assert member["status"] == "rejected"
+    assert _shown(cbr, backup["id"], cbr_second)["status"] == "rejected"
+
+
+@pytest.mark.cbr(
+    operation="update_share_member_status", kind="negative", mutates=True, id="share-accept-without-vault"
+)
+def test_accepting_without_a_vault_is_refused(
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
+) -> None:
+    backup = _backup(cbr_resources)
+    expect_status(_share(cbr, backup["id"], cbr_second.project_id, cbr_resources), 200)
+    expect_error(_accept(cbr_second, backup["id"], None), 400)
+    assert _shown(cbr, backup["id"], cbr_second)["status"] == "pending", "a refused acceptance took effect"
+
+
+@pytest.mark.cbr(
+    operation="update_share_member_status", kind="negative", mutates=True, id="share-accept-into-disk-vault"
+)
+def test_accepting_into_a_disk_vault_is_refused(
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources, second_resources: Resources
+) -> None:
+    backup = _backup(cbr_resources)
+    vault = second_resources.vault("disk")
+    expect_status(_share(cbr, backup["id"], cbr_second.project_id, second_resources), 200)
+    expect_error(_accept(cbr_second, backup["id"], vault["id"]), 400, "BackupService.6713")
+    assert _shown(cbr, backup["id"], cbr_second)["status"] == "pending", "a refused acceptance took effect"
+
+
+@pytest.mark.cbr(
+    operation="update_share_member_status", kind="negative", mutates=True, id="share-update-invalid-status"
+)
+def test_updating_to_an_unknown_status_is_refused(
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
+) -> None:
+    backup = _backup(cbr_resources)
+    expect_status(_share(cbr, backup["id"], cbr_second.project_id, cbr_resources), 200)
+    path = _member_path(backup["id"], cbr_second)
+    expect_error(cbr_second.call("update_share_member_status", path=path, json_body={"status": "maybe"}), 400)
+
+
+@pytest.mark.cbr(operation="update_share_member_status", kind="negative", id="share-accept-unknown-backup")
+def test_accepting_an_unknown_backup_is_not_found(cbr_second: CBRClient) -> None:
+    expect_error(_accept(cbr_second, UNKNOWN, UNKNOWN), 404, BACKUP_NOT_FOUND, MEMBER_NOT_FOUND)
+
+
+# --- list_backups, as the member sees them --------------------------------------------------
+
+
+@pytest.mark.cbr(
+    operation="list_backups", kind="contract", mutates=True, id="share-accepted-listed-as-shared"
+)
+def test_an_accepted_backup_is_listed_as_shared_by_the_member(
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources, second_resources: Resources
+) -> None:
+    backup = _backup(cbr_resources)
+    vault = second_resources.vault("server")
+    expect_status(_share(cbr, backup["id"], cbr_second.project_id, second_resources), 200)
+    expect_status(_accept(cbr_second, backup["id"], vault["id"]), 200)
+    shared = expect_status(cbr_second.call("list_backups", query={"own_type": "shared", "limit": 1000}), 200)
+    assert backup["id"] in {b["id"] for b in shared["backups"]}
+    private = expect_status(
+        cbr_second.call("list_backups", query={"own_type": "private", "limit": 1000}), 200
+    )
+    assert backup["id"] not in {b["id"] for b in private["backups"]}, (
+        "a shared backup is not the member's own"
+    )
+
+
+# --- show_share_member ----------------------------------------------------------------------
+
+
+@pytest.mark.cbr(operation="show_share_member", kind="contract", mutates=True, id="share-show-member")
+def test_show_share_member_by_project_id(
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
+) -> None:
+    backup = _backup(cbr_resources)
+    added = expect_status(_share(cbr, backup["id"], cbr_second.project_id, cbr_resources), 200)["members"][0]
+    shown = _shown(cbr, backup["id"], cbr_second)
+    assert shown["id"] == added["id"]
+    assert shown["dest_project_id"] == cbr_second.project_id
+    assert shown["backup_id"] == backup["id"]
+    assert shown["status"] == "pending"
+
+
+@pytest.mark.cbr(operation="show_share_member", kind="negative", mutates=True, id="share-show-unknown-member")
+def test_show_a_project_the_backup_is_not_shared_with_is_not_found(
+    cbr: CBRClient, cbr_resources: Resources
+) -> None:
+    backup = _backup(cbr_resources)
+    response = cbr.call("show_share_member", path={"backup_id": backup["id"], "member_id": STRANGER})
+    expect_error(response, 404, MEMBER_NOT_FOUND)
+
+
+# --- list_share_members ---------------------------------------------------------------------
+
+
+@pytest.mark.cbr(operation="list_share_members", kind="contract", mutates=True, id="share-list-members")
+def test_list_share_members_and_filters(
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
+) -> None:
+    backup = _backup(cbr_resources)
+    added = expect_status(_share(cbr, backup["id"], cbr_second.project_id, cbr_resources), 200)["members"][0]
+    path = {"backup_id": backup["id"]}
+    for query in ({}, {"dest_project_id": cbr_second.project_id}, {"status": "pending"}):
+        body = expect_status(cbr.call("list_share_members", path=path, query=query), 200)
+        assert [m["id"] for m in body["members"]] == [added["id"]], f"query {query}"
+        assert body.get("count", 1) == 1, f"query {query}"
+    body = expect_status(cbr.call("list_share_members", path=path, query={"status": "accepted"}), 200)
+    assert body["members"] == []
+
+
+@pytest.mark.cbr(operation="list_share_members", kind="negative", id="share-list-unknown-backup")
+def test_list_members_of_unknown_backup_is_not_found(cbr: CBRClient) -> None:
+    expect_error(cbr.call("list_share_members", path={"backup_id": UNKNOWN}), 404, BACKUP_NOT_FOUND)
+
+
+# --- delete_share_member --------------------------------------------------------------------
+
+
+@pytest.mark.cbr(operation="delete_share_member", kind="contract", mutates=True, id="share-delete-member")
+def test_delete_share_member_stops_the_share(
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
+) -> None:
+    backup = _backup(cbr_resources)
+    expect_status(_share(cbr, backup["id"], cbr_second.project_id, cbr_resources), 200)
+    path = _member_path(backup["id"], cbr_second)
+    expect_status(cbr.call("delete_share_member", path=path), 204)
+    expect_error(cbr.call("show_share_member", path=path), 404, MEMBER_NOT_FOUND)
+    listed = expect_status(cbr.call("list_share_members", path={"backup_id": backup["id"]}), 200)
+    assert listed["members"] == []
+
+
+@pytest.mark.cbr(
+    operation="delete_share_member", kind="negative", mutates=True, id="share-delete-unknown-member"
+)
+def test_delete_a_project_the_backup_is_not_shared_with_is_not_found(
+    cbr: CBRClient, cbr_resources: Resources
+) -> None:
+    backup = _backup(cbr_resources)
+    response = cbr.call("delete_share_member", path={"backup_id": backup["id"], "member_id": STRANGER})
+    expect_error(response, 404, MEMBER_NOT_FOUND)
