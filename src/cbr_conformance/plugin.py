@@ -26,9 +26,11 @@ from cbr_conformance.inventory import Inventory
 from cbr_conformance.markers import MARKER_HELP, info_of
 from cbr_conformance.recording import Exchange, Redactor
 from cbr_conformance.resources import Resources, new_run_prefix
+from cbr_conformance.scenario import Steps, TimeControl
 from cbr_conformance.target import Target, start_target
 
 EXCHANGES = pytest.StashKey[list[Exchange]]()
+STEPS = pytest.StashKey[Steps]()
 OPTIONS = {
     "target_url": "--target-url",
     "project_id": "--project-id",
@@ -116,6 +118,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed and exchanges:
         # The last exchanges tell what went wrong; all of them are redacted already.
         report.user_properties.append(("cbr_exchanges", json.dumps([e.to_dict() for e in exchanges[-10:]])))
+    steps = item.stash.get(STEPS, None)
+    if steps is not None and steps.lines and call.when == "call":
+        report.user_properties.append(("cbr_steps", json.dumps(steps.lines)))
 
 
 # --- session fixtures -----------------------------------------------------------------------
@@ -274,3 +279,19 @@ def cbr_bad_auths(cbr: CBRClient) -> dict[str, Any]:
         "bad-token": TokenAuth("not-a-valid-token-" + "0" * 16),
         "bad-signature": AkSkAuth("UNKNOWNACCESSKEY0000", "wrong-secret-key-000000000000000000000"),
     }
+
+
+@pytest.fixture
+def cbr_steps(request: pytest.FixtureRequest) -> Steps:
+    """Record the steps of a scenario: `cbr_steps("created vault v-1")`; the report shows them."""
+    steps = Steps()
+    request.node.stash[STEPS] = steps
+    return steps
+
+
+@pytest.fixture
+def cbr_clock(cbr_target: Target, cbr_http: requests.Session) -> TimeControl:
+    """The target's clock, for scenarios that need time to pass; skips on targets without control."""
+    if cbr_target.control_url is None:
+        pytest.skip("needs time control, which only the embedded emulator offers (its /_emulator/clock API)")
+    return TimeControl(cbr_target.control_url, cbr_http)

@@ -104,7 +104,10 @@ def build_summary(results: list[TestResult], header: dict[str, Any], duration: f
     matrix: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     for result in results:
         if result.kind and result.operations:
-            matrix[result.operations[0]][result.kind][result.outcome] += 1
+            # A chain or scenario exercises each of its operations; other tests belong to their first.
+            chained = result.kind in ("stateful", "scenario")
+            for operation in result.operations if chained else result.operations[:1]:
+                matrix[operation][result.kind][result.outcome] += 1
     return {
         "header": {**header, "duration": round(duration, 2)},
         "totals": {outcome: totals.get(outcome, 0) for outcome in OUTCOMES},

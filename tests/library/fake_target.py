@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -35,6 +35,8 @@ class Seen:
 class FakeTarget:
     def __init__(self) -> None:
         self.answer = Canned(200, b"{}")
+        # When set, decides the answer from the request (e.g. a fault only some inputs trigger).
+        self.responder: Callable[[Seen], Canned] | None = None
         self.seen: list[Seen] = []
         fake = self
 
@@ -42,8 +44,9 @@ class FakeTarget:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                fake.seen.append(Seen(self.command, self.path, dict(self.headers), body))
-                answer = fake.answer
+                seen = Seen(self.command, self.path, dict(self.headers), body)
+                fake.seen.append(seen)
+                answer = fake.responder(seen) if fake.responder else fake.answer
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)

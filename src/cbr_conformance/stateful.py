@@ -1,0 +1,95 @@
+"""Stateful testing: schemathesis walks the spec's OpenAPI links (create a vault, then show, update,
+add resources to, back up and delete it...) as a hypothesis state machine, sending every step
+through the suite's client so that auth, recording and the contract checks apply.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hypothesis
+import requests
+from hypothesis import HealthCheck
+from schemathesis.core import NotSet
+from schemathesis.core.transport import Response as StResponse
+
+from cbr_conformance.client import CBRClient
+from cbr_conformance.contract import Contract
+from cbr_conformance.fuzzing import CREATED, load_schema
+from cbr_conformance.recording import Exchange
+
+
+class ServerError(AssertionError):
+    pass
+
+
+def _to_schemathesis(exchange: Exchange) -> StResponse:
+    request = requests.Request(exchange.method, exchange.url).prepare()
+    headers = {name: [value] for name, value in exchange.response_headers.items()}
+    return StResponse(
+        exchange.status or 0, headers, exchange.response_text.encode(), request, exchange.elapsed, verify=True
+    )
+
+
+def linked_operations(contract: Contract) -> tuple[str, ...]:
+    """The operations that links connect: the ones a state machine can chain."""
+    names: set[str] = set()
+    for op in contract:
+        for response in op.definition["responses"].values():
+            links = contract.resolve(response).get("links", {})
+            if links:
+                names.add(op.operation_id)
+                names.update(link["operationId"] for link in links.values())
+    return tuple(sorted(names))
+
+
+def run_state_machine(client: CBRClient, *, max_examples: int, steps: int) -> list[str]:
+    """Run the link-driven state machine; return the operations it called. Raises on any failure."""
+    base = load_schema(client.context.contract).as_state_machine()
+    called: list[str] = []
+    created: list[tuple[str, str, str]] = []
+
+    class Machine(base):  # type: ignore[misc, valid-type]
+        def call(self, case: Any, **kwargs: Any) -> StResponse:
+            operation_id = case.operation.definition.raw["operationId"]
+            path = {
+                name: str(value)
+                for name, value in (case.path_parameters or {}).items()
+                if name != "project_id"
+            }
+            body = None if isinstance(case.body, NotSet) else case.body
+            call_kwargs: dict[str, Any] = {"path": path, "query": dict(case.query or {})}
+            if isinstance(body, bytes):
+                call_kwargs["raw_body"] = body
+            elif body is not None or client.context.contract.request_schema(operation_id) is not None:
+                call_kwargs["json_body"] = body
+            response = client.call(operation_id, **call_kwargs)
+            called.append(operation_id)
+            if response.status == 200 and operation_id in CREATED:
+                key, delete, param = CREATED[operation_id]
+                created.append((delete, param, response.json()[key]["id"]))
+            if response.status >= 500:
+                raise ServerError(
+                    f"{operation_id}: server error {response.status}\n  reproduce: {response.exchange.curl()}"
+                )
+            return _to_schemathesis(response.exchange)
+
+        def validate_response(self, response: StResponse, case: Any, *args: Any, **kwargs: Any) -> None:
+            pass  # the client already checked the exchange against the contract
+
+        def teardown(self) -> None:
+            while created:
+                delete, param, value = created.pop()
+                client.call(delete, path={param: value}, check=False)
+
+    settings = hypothesis.settings(
+        max_examples=max_examples,
+        stateful_step_count=steps,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+        phases=[hypothesis.Phase.generate],
+    )
+    hypothesis.stateful.run_state_machine_as_test(Machine, settings=settings)
+    return called

@@ -1,0 +1,111 @@
+"""The fuzz tests catch injected faults: a 5xx on some input, invalid input accepted, and a schema
+violation that only generated data reaches."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from cbr_conformance.client import CBRClient, ContractViolation
+from cbr_conformance.fuzzing import FuzzFailure, RealIds, fuzz_operation
+
+from .fake_target import Canned, FakeTarget, Seen
+
+ERROR = {"error_code": "BackupService.9900", "error_msg": "Parameter verification failed."}
+EMPTY_LIST = {"vaults": [], "count": 0, "limit": 1000, "offset": 0}
+
+
+def _fuzz(client: CBRClient, operation: str, mode: str, examples: int = 30) -> int:
+    return fuzz_operation(
+        client,
+        operation,
+        mode,
+        RealIds({"vault_id": "v-1"}),
+        examples=examples,
+        seed=7,
+        on_created=lambda *_: None,
+    )
+
+
+def _valid_list_vaults(seen: Seen) -> bool:
+    query = parse_qs(urlsplit(seen.path).query, keep_blank_values=True)
+    for name, bound in (("limit", (1, 1000)), ("offset", (0, 10**18))):
+        for value in query.get(name, []):
+            if not value.lstrip("-").isdigit() or not bound[0] <= int(value) <= bound[1]:
+                return False
+    enums = {
+        "object_type": ("server", "disk", "turbo"),
+        "cloud_type": ("public",),
+        "protect_type": ("backup",),
+    }
+    return all(v in allowed for name, allowed in enums.items() for v in query.get(name, []))
+
+
+def test_a_correct_fake_passes_both_modes(client: CBRClient, fake: FakeTarget) -> None:
+    fake.responder = lambda seen: (
+        Canned.json(200, EMPTY_LIST) if _valid_list_vaults(seen) else Canned.json(400, ERROR)
+    )
+    assert _fuzz(client, "list_vaults", "positive") > 0
+    assert _fuzz(client, "list_vaults", "negative") > 0
+
+
+def test_a_server_error_on_some_input_is_caught(client: CBRClient, fake: FakeTarget) -> None:
+    # Only large pages crash this target: the fault hides from hand-written cases.
+    def answer(seen: Seen) -> Canned:
+        limits = parse_qs(urlsplit(seen.path).query).get("limit", ["0"])
+        if limits[0].isdigit() and int(limits[0]) > 300:
+            return Canned.json(500, {"error_code": "BackupService.9910", "error_msg": "Unknown error."})
+        return Canned.json(200, EMPTY_LIST)
+
+    fake.responder = answer
+    with pytest.raises(FuzzFailure, match="server error 500"):
+        _fuzz(client, "list_vaults", "positive", examples=60)
+
+
+def test_invalid_input_accepted_is_caught(client: CBRClient, fake: FakeTarget) -> None:
+    fake.answer = Canned.json(200, EMPTY_LIST)  # accepts anything, even limit=0
+    with pytest.raises(FuzzFailure, match="invalid input accepted with 200"):
+        _fuzz(client, "list_vaults", "negative")
+
+
+def test_a_schema_violation_reached_only_by_generated_data_is_caught(
+    client: CBRClient, fake: FakeTarget
+) -> None:
+    # The target echoes the policy name; names with a digit come back as numbers (a type error).
+    def answer(seen: Seen) -> Canned:
+        try:
+            policy = json.loads(seen.body)["policy"]
+            name = policy["name"]
+        except (ValueError, KeyError, TypeError):
+            return Canned.json(400, ERROR)
+        body = json.loads(open_example())
+        body["policy"]["name"] = 7 if isinstance(name, str) and any(c.isdigit() for c in name) else name
+        return Canned.json(200, body)
+
+    fake.responder = answer
+    with pytest.raises(ContractViolation, match=r"\$\.policy\.name"):
+        _fuzz(client, "create_policy", "positive", examples=60)
+
+
+def open_example() -> str:
+    from cbr_conformance.paths import fixtures_dir
+
+    return (fixtures_dir() / "reference-examples" / "create_policy.response.200.json").read_text()
+
+
+def test_the_state_machine_catches_a_server_error_along_a_chain(client: CBRClient, fake: FakeTarget) -> None:
+    from cbr_conformance.stateful import ServerError, run_state_machine
+
+    fake.answer = Canned.json(500, {"error_code": "BackupService.9910", "error_msg": "Unknown error."})
+    with pytest.raises(ServerError, match="server error 500"):
+        run_state_machine(client, max_examples=3, steps=3)
+
+
+def test_the_state_machine_catches_a_broken_response(client: CBRClient, fake: FakeTarget) -> None:
+    from cbr_conformance.stateful import run_state_machine
+
+    fake.answer = Canned.json(200, {"unexpected": True})  # no operation documents this body
+    with pytest.raises(ContractViolation):
+        run_state_machine(client, max_examples=3, steps=3)
