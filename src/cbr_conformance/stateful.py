@@ -5,9 +5,12 @@ through the suite's client so that auth, recording and the contract checks apply
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import hypothesis
+import hypothesis.errors
+import hypothesis.stateful
 import requests
 from hypothesis import HealthCheck
 from schemathesis.core import NotSet
@@ -91,5 +94,9 @@ def run_state_machine(client: CBRClient, *, max_examples: int, steps: int) -> li
         suppress_health_check=list(HealthCheck),
         phases=[hypothesis.Phase.generate],
     )
-    hypothesis.stateful.run_state_machine_as_test(Machine, settings=settings)
+    # A live target's state changes under the machine (ids, counts), so hypothesis may find its own
+    # generation inconsistent and stop: that says nothing about the target; the steps run so far were
+    # all checked, and the caller asserts that enough of them ran.
+    with contextlib.suppress(hypothesis.errors.FlakyStrategyDefinition):
+        hypothesis.stateful.run_state_machine_as_test(Machine, settings=settings)
     return called
