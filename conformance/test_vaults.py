@@ -26,9 +26,7 @@ def test_create_vault_echoes_its_input(cbr: CBRClient, cbr_resources: Resources)
         tags=[{"key": "suite", "value": "cbr-conformance"}],
     )
     vault = expect_status(cbr.call("create_vault", json_body=body), 200)["vault"]
-    cbr_resources.add_cleanup(
-        "delete vault", lambda: cbr.call("delete_vault", path={"vault_id": vault["id"]})
-    )
+    cbr_resources.delete_later("delete_vault", vault_id=vault["id"])
     expect_subset(
         vault,
         {

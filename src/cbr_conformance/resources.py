@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cbr_conformance.client import CBRClient, ContractViolation, TargetUnreachable
+from cbr_conformance.expect import expect_status
 from cbr_conformance.inventory import SERVER, Inventory, InventoryResource
 from cbr_conformance.waiters import wait_for
 
@@ -82,6 +83,10 @@ class Resources:
                 raise AssertionError(f"{operation_id} {path} answered {response.status} during cleanup")
 
         return delete
+
+    def delete_later(self, operation_id: str, **path: str) -> None:
+        """Register the deletion of something a test created by a raw call (204 or 404 both do)."""
+        self.add_cleanup(f"{operation_id} {path}", self._delete(operation_id, **path))
 
     # --- inventory ----------------------------------------------------------------------------
 
@@ -166,9 +171,8 @@ class Resources:
 
     def wait_checkpoint(self, checkpoint_id: str) -> dict[str, Any]:
         def fetch() -> dict[str, Any]:
-            body: dict[str, Any] = self.client.call(
-                "show_checkpoint", path={"checkpoint_id": checkpoint_id}
-            ).json()
+            response = self.client.call("show_checkpoint", path={"checkpoint_id": checkpoint_id})
+            body: dict[str, Any] = expect_status(response, 200)
             return body["checkpoint"]  # type: ignore[no-any-return]
 
         return wait_for(
@@ -199,7 +203,9 @@ class Resources:
 
     def wait_backup(self, backup_id: str, done: set[str] = BACKUP_DONE) -> dict[str, Any]:
         def fetch() -> dict[str, Any]:
-            body: dict[str, Any] = self.client.call("show_backup", path={"backup_id": backup_id}).json()
+            body: dict[str, Any] = expect_status(
+                self.client.call("show_backup", path={"backup_id": backup_id}), 200
+            )
             return body["backup"]  # type: ignore[no-any-return]
 
         return wait_for(

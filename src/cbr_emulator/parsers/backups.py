@@ -70,7 +70,7 @@ def parse_backup_filter(query: Query) -> BackupFilter:
         enterprise_project_id=query.text("enterprise_project_id"),
         parent_id=query.text("parent_id"),
         checkpoint_id=query.text("checkpoint_id"),
-        image_type=query.text("image_type", choices=("backup", "replication")),
+        image_type=query.text("image_type", choices=("backup",)),  # 4-158: "which is backup"
         name=query.text("name"),
         resource_az=query.text("resource_az"),
         resource_id=query.text("resource_id"),

@@ -1,0 +1,214 @@
+"""Restore points (reference section 4.3, application case 5.1): back up a vault now, read the result."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from cbr_conformance.client import CBRClient
+from cbr_conformance.expect import expect_error, expect_status, expect_subset
+from cbr_conformance.inventory import SERVER, VOLUME
+from cbr_conformance.resources import Resources
+
+UNKNOWN = str(uuid.UUID(int=0x5EED))  # a well-formed id that no service has issued
+CHECKPOINT_NOT_FOUND = "BackupService.6217"
+VAULT_NOT_FOUND = "BackupService.6105"
+NO_RESOURCE = "BackupService.0001"
+STARTED = {"protecting", "available"}  # a new restore point is being made, or already made
+
+
+def _create(cbr: CBRClient, vault_id: str, **parameters: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"checkpoint": {"vault_id": vault_id}}
+    if parameters:
+        body["checkpoint"]["parameters"] = parameters
+    checkpoint: dict[str, Any] = expect_status(cbr.call("create_checkpoint", json_body=body), 200)[
+        "checkpoint"
+    ]
+    return checkpoint
+
+
+@pytest.mark.cbr(
+    operation="create_checkpoint", kind="contract", mutates=True, id="checkpoint-create-echoes-input"
+)
+def test_create_checkpoint_echoes_its_input(cbr: CBRClient, cbr_resources: Resources) -> None:
+    vault, server = cbr_resources.vault_with_resource(SERVER)
+    name = cbr_resources.name("backup")
+    checkpoint = _create(
+        cbr, vault["id"], name=name, description="made by the conformance suite", resources=[server.id]
+    )
+    cbr_resources.wait_checkpoint(checkpoint["id"])  # nothing left running when the vault goes
+    assert checkpoint["status"] in STARTED, f"a new restore point is {checkpoint['status']!r}"
+    assert checkpoint["project_id"] == cbr.project_id
+    assert checkpoint["vault"] is not None, "the new restore point does not say which vault it backs up"
+    expect_subset(checkpoint["vault"], {"id": vault["id"], "name": vault["name"]}, "$.checkpoint.vault")
+    assert [r["id"] for r in checkpoint["vault"]["resources"]] == [server.id]
+    assert checkpoint["vault"].get("skipped_resources") in (None, []), "the leased server was skipped"
+    assert checkpoint["extra_info"] is not None, "the name and description given are not echoed"
+    expect_subset(
+        checkpoint["extra_info"],
+        {"name": name, "description": "made by the conformance suite"},
+        "$.checkpoint.extra_info",
+    )
+
+
+@pytest.mark.cbr(
+    operation=("create_checkpoint", "list_backups"),
+    kind="contract",
+    mutates=True,
+    id="checkpoint-create-backs-up-every-resource",
+)
+def test_create_checkpoint_without_parameters_backs_up_every_resource(
+    cbr: CBRClient, cbr_resources: Resources
+) -> None:
+    volumes = [cbr_resources.lease(VOLUME) for _ in range(2)]
+    vault = cbr_resources.vault("disk", volumes)
+    checkpoint = _create(cbr, vault["id"])
+    cbr_resources.wait_checkpoint(checkpoint["id"])
+    backups = cbr_resources.backups_of(checkpoint["id"])  # disks: no child backups
+    assert sorted(b["resource_id"] for b in backups) == sorted(v.id for v in volumes)
+    for backup in backups:
+        assert backup["checkpoint_id"] == checkpoint["id"] and backup["vault_id"] == vault["id"]
+
+
+@pytest.mark.cbr(
+    operation=("create_checkpoint", "list_backups"),
+    kind="contract",
+    mutates=True,
+    id="checkpoint-create-selected-resources",
+)
+def test_create_checkpoint_backs_up_only_the_resources_listed(
+    cbr: CBRClient, cbr_resources: Resources
+) -> None:
+    chosen, other = cbr_resources.lease(VOLUME), cbr_resources.lease(VOLUME)
+    vault = cbr_resources.vault("disk", [chosen, other])
+    checkpoint = _create(cbr, vault["id"], resources=[chosen.id])
+    cbr_resources.wait_checkpoint(checkpoint["id"])
+    assert checkpoint["vault"] is not None, "the new restore point does not say what it backs up"
+    assert [r["id"] for r in checkpoint["vault"]["resources"]] == [chosen.id]
+    backups = cbr_resources.backups_of(checkpoint["id"])  # disks: no child backups
+    assert [b["resource_id"] for b in backups] == [chosen.id]
+
+
+@pytest.mark.cbr(
+    operation=("create_checkpoint", "list_backups"),
+    kind="contract",
+    mutates=True,
+    id="checkpoint-create-names-its-backups",
+)
+def test_create_checkpoint_names_its_backups(cbr: CBRClient, cbr_resources: Resources) -> None:
+    vault, volume = cbr_resources.vault_with_resource(VOLUME)
+    name = cbr_resources.name("named")
+    checkpoint = _create(cbr, vault["id"], name=name, description="described")
+    cbr_resources.wait_checkpoint(checkpoint["id"])
+    backups = cbr_resources.backups_of(checkpoint["id"])
+    assert len(backups) == 1, f"one disk backed up, {len(backups)} backups listed"
+    expect_subset(
+        backups[0],
+        {"name": name, "description": "described", "resource_id": volume.id, "status": "available"},
+        "$.backups[0]",
+    )
+
+
+@pytest.mark.cbr(operation="create_checkpoint", kind="negative", id="checkpoint-create-unknown-vault")
+def test_create_checkpoint_of_unknown_vault_is_not_found(cbr: CBRClient) -> None:
+    body = {"checkpoint": {"vault_id": UNKNOWN}}
+    expect_error(cbr.call("create_checkpoint", json_body=body), 404, VAULT_NOT_FOUND)
+
+
+@pytest.mark.cbr(operation="create_checkpoint", kind="negative", id="checkpoint-create-invalid-body")
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"checkpoint": {}}, {"checkpoint": None}, {"checkpoint": {"vault_id": ["x"]}}],
+    ids=["no-checkpoint", "no-vault-id", "null-checkpoint", "vault-id-not-string"],
+)
+def test_create_checkpoint_with_invalid_body_is_refused(cbr: CBRClient, body: dict[str, Any]) -> None:
+    expect_error(cbr.call("create_checkpoint", json_body=body), 400)
+
+
+@pytest.mark.cbr(operation="create_checkpoint", kind="negative", id="checkpoint-create-malformed-json")
+def test_create_checkpoint_with_malformed_json_is_refused(cbr: CBRClient) -> None:
+    expect_error(cbr.call("create_checkpoint", raw_body=b'{"checkpoint": {"vault_id": '), 400)
+
+
+@pytest.mark.cbr(
+    operation="create_checkpoint", kind="negative", mutates=True, id="checkpoint-create-empty-vault"
+)
+def test_create_checkpoint_of_vault_without_resources_is_refused(
+    cbr: CBRClient, cbr_resources: Resources
+) -> None:
+    vault = cbr_resources.vault("disk")
+    body = {"checkpoint": {"vault_id": vault["id"]}}
+    expect_error(cbr.call("create_checkpoint", json_body=body), 400, NO_RESOURCE)
+
+
+@pytest.mark.cbr(
+    operation="create_checkpoint", kind="negative", mutates=True, id="checkpoint-create-invalid-parameters"
+)
+@pytest.mark.parametrize(
+    "parameters",
+    [{"name": ""}, {"name": "n" * 65}, {"description": "d" * 256}, {"incremental": "yes"}],
+    ids=["empty-name", "name-too-long", "description-too-long", "incremental-not-boolean"],
+)
+def test_create_checkpoint_with_invalid_parameters_is_refused(
+    cbr: CBRClient, cbr_resources: Resources, parameters: dict[str, Any]
+) -> None:
+    vault, _ = cbr_resources.vault_with_resource(VOLUME)
+    body = {"checkpoint": {"vault_id": vault["id"], "parameters": parameters}}
+    response = cbr.call("create_checkpoint", json_body=body)
+    if response.status == 200:  # wrongly accepted: let the backup finish before the vault goes
+        cbr_resources.wait_checkpoint(response.json()["checkpoint"]["id"])
+    expect_error(response, 400)
+
+
+@pytest.mark.cbr(
+    operation="show_checkpoint", kind="contract", mutates=True, id="checkpoint-show-matches-create"
+)
+def test_show_checkpoint_returns_the_created_restore_point(cbr: CBRClient, cbr_resources: Resources) -> None:
+    vault, volume = cbr_resources.vault_with_resource(VOLUME)
+    created = _create(cbr, vault["id"])
+    shown = expect_status(cbr.call("show_checkpoint", path={"checkpoint_id": created["id"]}), 200)[
+        "checkpoint"
+    ]
+    cbr_resources.wait_checkpoint(created["id"])
+    assert shown["id"] == created["id"]
+    assert shown["project_id"] == cbr.project_id
+    assert shown["created_at"] == created["created_at"]
+    assert shown["status"] in STARTED, f"a new restore point is {shown['status']!r}"
+    if shown["vault"] is not None:  # case 5.1 shows a restore point whose vault is null
+        assert shown["vault"]["id"] == vault["id"]
+        assert [r["id"] for r in shown["vault"]["resources"]] == [volume.id]
+
+
+@pytest.mark.cbr(
+    operation="show_checkpoint", kind="contract", mutates=True, id="checkpoint-show-becomes-available"
+)
+def test_show_checkpoint_sees_it_become_available(cbr: CBRClient, cbr_resources: Resources) -> None:
+    vault, _ = cbr_resources.vault_with_resource(SERVER)
+    created = _create(cbr, vault["id"])
+    assert created["status"] in STARTED, f"a new restore point is {created['status']!r}"
+    finished = cbr_resources.wait_checkpoint(created["id"])
+    assert finished["id"] == created["id"]
+    # made means every backup of it is made
+    backups = cbr_resources.backups_of(created["id"])
+    assert backups, f"restore point {created['id']} is available but lists no backup"
+    assert {b["status"] for b in backups} == {"available"}
+
+
+@pytest.mark.cbr(operation="show_checkpoint", kind="negative", id="checkpoint-show-unknown")
+def test_show_unknown_checkpoint_is_not_found(cbr: CBRClient) -> None:
+    expect_error(cbr.call("show_checkpoint", path={"checkpoint_id": UNKNOWN}), 404, CHECKPOINT_NOT_FOUND)
+
+
+@pytest.mark.cbr(
+    operation="show_checkpoint", kind="negative", mutates=True, id="checkpoint-show-other-project"
+)
+def test_show_checkpoint_of_another_project_is_not_found(
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
+) -> None:
+    vault, _ = cbr_resources.vault_with_resource(VOLUME)
+    checkpoint = _create(cbr, vault["id"])
+    cbr_resources.wait_checkpoint(checkpoint["id"])
+    path = {"checkpoint_id": checkpoint["id"]}
+    expect_error(cbr_second.call("show_checkpoint", path=path), 404, CHECKPOINT_NOT_FOUND)

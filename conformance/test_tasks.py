@@ -1,0 +1,224 @@
+"""Tasks (reference section 4.1): the operation logs that backups, restores and deletions leave."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from cbr_conformance.client import CBRClient
+from cbr_conformance.expect import expect_error, expect_status
+from cbr_conformance.inventory import VOLUME
+from cbr_conformance.resources import Resources
+from cbr_conformance.waiters import wait_for
+
+UNKNOWN = str(uuid.UUID(int=0x5EED))  # a well-formed id that no service has issued
+TASK_NOT_FOUND = "BackupService.6500"
+ENDED_BADLY = {"failed", "timeout", "skipped"}
+
+Task = dict[str, Any]
+
+
+def _list(cbr: CBRClient, **query: Any) -> dict[str, Any]:
+    body: dict[str, Any] = expect_status(cbr.call("list_operation_logs", query=query), 200)
+    return body
+
+
+def _ids(body: dict[str, Any]) -> list[str]:
+    return [t["id"] for t in body["operation_logs"]]
+
+
+def _extra(task: Task, member: str) -> dict[str, Any]:
+    """One member of the task's extra_info (backup, restore, delete...), empty when absent."""
+    value = (task.get("extra_info") or {}).get(member)
+    return value if isinstance(value, dict) else {}
+
+
+def _of_backup(backup: dict[str, Any]) -> Callable[[Task], bool]:
+    """The backup task that made this backup: same restore point, or naming the backup."""
+    return lambda t: (
+        t["operation_type"] == "backup"
+        and (
+            t.get("checkpoint_id") == backup["checkpoint_id"]
+            or _extra(t, "backup").get("backup_id") == backup["id"]
+        )
+    )
+
+
+def _wait_task(
+    cbr: CBRClient, cbr_resources: Resources, matches: Callable[[Task], bool], **query: Any
+) -> Task:
+    """The task listed under `query` that `matches`, once it has succeeded."""
+
+    def fetch() -> Task | None:
+        found = [t for t in _list(cbr, limit=1000, **query)["operation_logs"] if matches(t)]
+        assert len(found) <= 1, f"{len(found)} tasks match one piece of work: {[t['id'] for t in found]}"
+        return found[0] if found else None
+
+    task = wait_for(
+        fetch,
+        lambda t: t is not None and t["status"] == "success",
+        failed=lambda t: t is not None and t["status"] in ENDED_BADLY,
+        what=f"a successful task listed under {query}",
+        timeout=cbr_resources.max_wait,
+        interval=cbr_resources.poll_interval,
+        describe=lambda t: "no such task" if t is None else f"status {t['status']!r}",
+    )
+    assert task is not None
+    return task
+
+
+# --- list_operation_logs ------------------------------------------------------------------------
+
+
+@pytest.mark.cbr(
+    operation="list_operation_logs", kind="contract", mutates=True, id="task-list-backup-recorded"
+)
+def test_list_operation_logs_shows_the_backup_task(cbr: CBRClient, cbr_resources: Resources) -> None:
+    vault, volume = cbr_resources.vault_with_resource(VOLUME)
+    made = cbr_resources.backup(vault["id"])
+    task = _wait_task(cbr, cbr_resources, _of_backup(made), operation_type="backup", vault_id=vault["id"])
+    assert task["operation_type"] == "backup" and task["project_id"] == cbr.project_id
+    assert task.get("vault_id") == vault["id"]
+    assert task.get("ended_at"), "a task that succeeded has no end time"
+    if _extra(task, "resource"):  # optional, but when given it names the disk backed up
+        assert _extra(task, "resource")["id"] == volume.id
+
+
+@pytest.mark.cbr(operation="list_operation_logs", kind="contract", mutates=True, id="task-list-filters")
+def test_list_operation_logs_by_type_status_and_vault(cbr: CBRClient, cbr_resources: Resources) -> None:
+    vault, _ = cbr_resources.vault_with_resource(VOLUME)
+    idle = cbr_resources.vault("disk")  # a vault that has done nothing
+    made = cbr_resources.backup(vault["id"])
+    task = _wait_task(cbr, cbr_resources, _of_backup(made), vault_id=vault["id"])
+
+    for query in (
+        {"vault_id": vault["id"]},
+        {"vault_id": vault["id"], "operation_type": "backup"},
+        {"vault_id": vault["id"], "status": "success"},
+        {"vault_id": vault["id"], "operation_type": "backup", "status": "success"},
+    ):
+        body = _list(cbr, **query)
+        assert task["id"] in _ids(body), f"the backup task is not listed under {query}"
+        for listed in body["operation_logs"]:
+            for key, value in query.items():
+                assert listed.get(key) == value, f"task {listed['id']} has {key} {listed.get(key)!r}"
+
+    for query in (
+        {"vault_id": vault["id"], "operation_type": "restore"},
+        {"vault_id": vault["id"], "status": "running"},
+        {"vault_id": vault["id"], "status": "failed"},
+    ):
+        assert task["id"] not in _ids(_list(cbr, **query)), f"the backup task is listed under {query}"
+
+    body = _list(cbr, vault_id=idle["id"])
+    assert body["operation_logs"] == [] and body["count"] == 0, "a vault that did nothing lists tasks"
+
+
+@pytest.mark.cbr(operation="list_operation_logs", kind="contract", mutates=True, id="task-list-paging")
+def test_list_operation_logs_pages_with_limit_and_offset(cbr: CBRClient, cbr_resources: Resources) -> None:
+    vault, _ = cbr_resources.vault_with_resource(VOLUME)
+    for _ in range(2):
+        made = cbr_resources.backup(vault["id"])
+        _wait_task(cbr, cbr_resources, _of_backup(made), vault_id=vault["id"])
+    everything = _list(cbr, vault_id=vault["id"])
+    total = everything["count"]
+    assert total >= 2, f"two backups of the vault, {total} tasks"
+    assert total == len(everything["operation_logs"]), "count is not the number of tasks listed"
+    seen: list[str] = []
+    for offset in range(total):
+        page = _list(cbr, vault_id=vault["id"], limit=1, offset=offset)
+        assert len(page["operation_logs"]) == 1, f"page at offset {offset} is not one task long"
+        assert page["count"] == total, f"count is {page['count']} on the page at offset {offset}"
+        assert page.get("limit", 1) == 1 and page.get("offset", offset) == offset
+        seen += _ids(page)
+    assert len(seen) == len(set(seen)), f"pages overlap: {seen}"
+    assert sorted(seen) == sorted(_ids(everything))
+    beyond = _list(cbr, vault_id=vault["id"], limit=5, offset=total)
+    assert beyond["operation_logs"] == [] and beyond["count"] == total
+
+
+@pytest.mark.cbr(
+    operation=("list_operation_logs", "restore_backup"),
+    kind="contract",
+    mutates=True,
+    id="task-list-restore-recorded",
+)
+def test_list_operation_logs_shows_the_restore_task(cbr: CBRClient, cbr_resources: Resources) -> None:
+    vault, volume = cbr_resources.vault_with_resource(VOLUME)
+    made = cbr_resources.backup(vault["id"])
+    body = {"restore": {"volume_id": volume.id}}
+    expect_status(cbr.call("restore_backup", path={"backup_id": made["id"]}, json_body=body), 202)
+    task = _wait_task(
+        cbr,
+        cbr_resources,
+        lambda t: _extra(t, "restore").get("backup_id") == made["id"],
+        operation_type="restore",
+        vault_id=vault["id"],
+    )
+    assert task["operation_type"] == "restore"
+    assert _extra(task, "restore").get("target_resource_id") in (None, volume.id)
+    cbr_resources.wait_backup(made["id"])
+
+
+@pytest.mark.cbr(
+    operation=("list_operation_logs", "delete_backup"),
+    kind="contract",
+    mutates=True,
+    id="task-list-delete-recorded",
+)
+def test_list_operation_logs_shows_the_delete_task(cbr: CBRClient, cbr_resources: Resources) -> None:
+    vault, _ = cbr_resources.vault_with_resource(VOLUME)
+    made = cbr_resources.backup(vault["id"])
+    expect_status(cbr.call("delete_backup", path={"backup_id": made["id"]}), 204)
+    task = _wait_task(
+        cbr,
+        cbr_resources,
+        lambda t: _extra(t, "delete").get("backup_id") == made["id"],
+        operation_type="delete",
+        vault_id=vault["id"],
+    )
+    assert task["operation_type"] == "delete"
+
+
+@pytest.mark.cbr(operation="list_operation_logs", kind="negative", id="task-list-invalid-query")
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"operation_type": "archive"},
+        {"status": "done"},
+        {"limit": 0},
+        {"limit": 1001},
+        {"limit": "many"},
+        {"offset": -1},
+        {"start_time": "yesterday"},
+        {"end_time": "2020-13-01T00:00:00Z"},
+    ],
+    ids=lambda query: "&".join(f"{key}={value}" for key, value in query.items()),
+)
+def test_list_operation_logs_with_invalid_query_is_refused(cbr: CBRClient, query: dict[str, Any]) -> None:
+    expect_error(cbr.call("list_operation_logs", query=query), 400)
+
+
+# --- show_operation_log -------------------------------------------------------------------------
+
+
+@pytest.mark.cbr(operation="show_operation_log", kind="contract", mutates=True, id="task-show-matches-list")
+def test_show_operation_log_returns_the_listed_task(cbr: CBRClient, cbr_resources: Resources) -> None:
+    vault, _ = cbr_resources.vault_with_resource(VOLUME)
+    made = cbr_resources.backup(vault["id"])
+    listed = _wait_task(cbr, cbr_resources, _of_backup(made), vault_id=vault["id"])
+    shown = expect_status(cbr.call("show_operation_log", path={"operation_log_id": listed["id"]}), 200)[
+        "operation_log"
+    ]
+    for field in ("id", "operation_type", "status", "project_id", "checkpoint_id", "vault_id", "created_at"):
+        assert shown.get(field) == listed.get(field), (
+            f"{field}: listed {listed.get(field)!r}, shown {shown.get(field)!r}"
+        )
+
+
+@pytest.mark.cbr(operation="show_operation_log", kind="negative", id="task-show-unknown")
+def test_show_unknown_operation_log_is_not_found(cbr: CBRClient) -> None:
+    expect_error(cbr.call("show_operation_log", path={"operation_log_id": UNKNOWN}), 404, TASK_NOT_FOUND)

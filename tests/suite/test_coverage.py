@@ -1,0 +1,27 @@
+"""Every operation has positive and negative conformance tests, and every test a unique stable id."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from cbr_conformance.contract import Contract
+from cbr_conformance.coverage import collect_tests, coverage_table, gaps
+from cbr_conformance.paths import PROJECT_ROOT
+
+
+def test_no_operation_lacks_contract_or_negative_coverage() -> None:
+    tests = collect_tests([str(PROJECT_ROOT / "conformance")])
+    contract = Contract.load()
+    assert gaps(tests, contract) == [], "\n" + coverage_table(tests, contract)
+    known = set(contract.operations)
+    assert {op for t in tests for op in t.operations} <= known
+
+
+def test_test_ids_are_unique_per_test_function() -> None:
+    tests = collect_tests([str(PROJECT_ROOT / "conformance")])
+    functions_by_id: dict[str, set[str]] = {}
+    for test in tests:
+        functions_by_id.setdefault(test.test_id, set()).add(test.nodeid.split("[")[0])
+    shared = {test_id: sorted(f) for test_id, f in functions_by_id.items() if len(f) > 1}
+    assert shared == {}
+    assert Counter(t.kind for t in tests)["negative"] >= 27
