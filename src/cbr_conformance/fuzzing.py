@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 import hypothesis
 import hypothesis.errors
@@ -45,7 +46,8 @@ class RealIds:
     values: dict[str, str] = field(default_factory=dict)
 
     def path_for(self, case_path: Mapping[str, Any], keep: set[str]) -> dict[str, str]:
-        path = {name: str(value) for name, value in case_path.items() if name != "project_id"}
+        # schemathesis hands path values over percent-encoded; the client encodes them itself
+        path = {name: unquote(str(value)) for name, value in case_path.items() if name != "project_id"}
         for name in path:
             if name not in keep and name in self.values:
                 path[name] = self.values[name]

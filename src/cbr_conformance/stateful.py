@@ -13,12 +13,11 @@ import hypothesis.errors
 import hypothesis.stateful
 import requests
 from hypothesis import HealthCheck
-from schemathesis.core import NotSet
 from schemathesis.core.transport import Response as StResponse
 
 from cbr_conformance.client import CBRClient
 from cbr_conformance.contract import Contract
-from cbr_conformance.fuzzing import CREATED, load_schema
+from cbr_conformance.fuzzing import CREATED, RealIds, load_schema, send_case
 from cbr_conformance.recording import Exchange
 
 
@@ -55,18 +54,7 @@ def run_state_machine(client: CBRClient, *, max_examples: int, steps: int) -> li
     class Machine(base):  # type: ignore[misc, valid-type]
         def call(self, case: Any, **kwargs: Any) -> StResponse:
             operation_id = case.operation.definition.raw["operationId"]
-            path = {
-                name: str(value)
-                for name, value in (case.path_parameters or {}).items()
-                if name != "project_id"
-            }
-            body = None if isinstance(case.body, NotSet) else case.body
-            call_kwargs: dict[str, Any] = {"path": path, "query": dict(case.query or {})}
-            if isinstance(body, bytes):
-                call_kwargs["raw_body"] = body
-            elif body is not None or client.context.contract.request_schema(operation_id) is not None:
-                call_kwargs["json_body"] = body
-            response = client.call(operation_id, **call_kwargs)
+            response = send_case(client, operation_id, case, RealIds(), set())
             called.append(operation_id)
             if response.status == 200 and operation_id in CREATED:
                 key, delete, param = CREATED[operation_id]
