@@ -7,57 +7,20 @@ need the second project skip when none is configured.
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from cbr_conformance.client import CBRClient, Response
 from cbr_conformance.expect import expect_error, expect_status
-from cbr_conformance.inventory import SERVER, VOLUME, Inventory
+from cbr_conformance.inventory import SERVER, VOLUME
 from cbr_conformance.resources import Resources
-from cbr_conformance.target import Target
 
 UNKNOWN = str(uuid.UUID(int=0x5EED))  # a well-formed id that no service has issued
 STRANGER = uuid.UUID(int=0x5EED).hex  # a well-formed project id the backups are never shared with
 BACKUP_NOT_FOUND = "BackupService.6200"
 MEMBER_NOT_FOUND = "BackupService.6705"
-
-
-@pytest.fixture
-def second_resources(
-    cbr_second: CBRClient, cbr_resources: Resources, cbr_target: Target, cbr_prefix: str
-) -> Iterator[Resources]:
-    """The factory of the second project. It depends on `cbr_resources` so that its cleanups (share
-    records, then the second project's vaults) run before the owner's backups and vaults go.
-    """
-    path = cbr_target.inventory_path
-    if path is None or not path.exists():
-        inventory = Inventory.empty()
-    elif cbr_target.embedded:
-        inventory = Inventory.load(path, cbr_second.project_id)
-    else:  # the same share of the second project's resources as cbr_inventory takes of the first's
-        worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-        inventory = Inventory.load(path, cbr_second.project_id, worker, workers)
-    resources = Resources(
-        cbr_second,
-        inventory,
-        cbr_prefix,
-        max_wait=cbr_target.config.max_wait,
-        poll_interval=cbr_target.config.poll_interval,
-    )
-    try:
-        yield resources
-    finally:
-        failures = resources.cleanup()
-        if failures:
-            pytest.fail(
-                "cleanup left resources of the second project behind:\n" + "\n".join(failures),
-                pytrace=False,
-            )
 
 
 def _backup(resources: Resources, resource_type: str = SERVER) -> dict[str, Any]:
@@ -156,11 +119,11 @@ def test_sharing_an_unknown_backup_is_not_found(
     operation="update_share_member_status", kind="contract", mutates=True, id="share-accept-into-vault"
 )
 def test_member_accepts_the_share_into_its_vault(
-    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources, second_resources: Resources
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources, cbr_second_resources: Resources
 ) -> None:
     backup = _backup(cbr_resources)
-    vault = second_resources.vault("server")
-    expect_status(_share(cbr, backup["id"], cbr_second.project_id, second_resources), 200)
+    vault = cbr_second_resources.vault("server")
+    expect_status(_share(cbr, backup["id"], cbr_second.project_id, cbr_second_resources), 200)
     member = expect_status(_accept(cbr_second, backup["id"], vault["id"]), 200)["member"]
     assert member["status"] == "accepted"
     assert member["vault_id"] == vault["id"]
@@ -202,11 +165,11 @@ def test_accepting_without_a_vault_is_refused(
     operation="update_share_member_status", kind="negative", mutates=True, id="share-accept-into-disk-vault"
 )
 def test_accepting_into_a_disk_vault_is_refused(
-    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources, second_resources: Resources
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources, cbr_second_resources: Resources
 ) -> None:
     backup = _backup(cbr_resources)
-    vault = second_resources.vault("disk")
-    expect_status(_share(cbr, backup["id"], cbr_second.project_id, second_resources), 200)
+    vault = cbr_second_resources.vault("disk")
+    expect_status(_share(cbr, backup["id"], cbr_second.project_id, cbr_second_resources), 200)
     expect_error(_accept(cbr_second, backup["id"], vault["id"]), 400, "BackupService.6713")
     assert _shown(cbr, backup["id"], cbr_second)["status"] == "pending", "a refused acceptance took effect"
 
@@ -235,11 +198,11 @@ def test_accepting_an_unknown_backup_is_not_found(cbr_second: CBRClient) -> None
     operation="list_backups", kind="contract", mutates=True, id="share-accepted-listed-as-shared"
 )
 def test_an_accepted_backup_is_listed_as_shared_by_the_member(
-    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources, second_resources: Resources
+    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources, cbr_second_resources: Resources
 ) -> None:
     backup = _backup(cbr_resources)
-    vault = second_resources.vault("server")
-    expect_status(_share(cbr, backup["id"], cbr_second.project_id, second_resources), 200)
+    vault = cbr_second_resources.vault("server")
+    expect_status(_share(cbr, backup["id"], cbr_second.project_id, cbr_second_resources), 200)
     expect_status(_accept(cbr_second, backup["id"], vault["id"]), 200)
     shared = expect_status(cbr_second.call("list_backups", query={"own_type": "shared", "limit": 1000}), 200)
     assert backup["id"] in {b["id"] for b in shared["backups"]}

@@ -169,11 +169,19 @@ def cbr_prefix(cbr_config: SuiteConfig) -> str:
 
 @pytest.fixture(scope="session")
 def cbr_inventory(cbr_target: Target) -> Inventory:
-    path = cbr_target.inventory_path
-    if path is None or not path.exists():
+    return _inventory(cbr_target, cbr_target.config.project_id or "")
+
+
+@pytest.fixture(scope="session")
+def cbr_second_inventory(cbr_target: Target) -> Inventory:
+    return _inventory(cbr_target, cbr_target.config.second_project_id or "")
+
+
+def _inventory(target: Target, project_id: str) -> Inventory:
+    path = target.inventory_path
+    if path is None or not path.exists() or not project_id:
         return Inventory.empty()
-    project_id = cbr_target.config.project_id or ""
-    if cbr_target.embedded:  # one emulator per xdist worker: the whole inventory is its own
+    if target.embedded:  # one emulator per xdist worker: the whole inventory is its own
         return Inventory.load(path, project_id)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
@@ -249,24 +257,45 @@ def cbr_second(
     return _client(request, cbr_target, cbr_check_context, cbr_redactor, cbr_http, second=True)
 
 
-@pytest.fixture
-def cbr_resources(
-    cbr: CBRClient, cbr_inventory: Inventory, cbr_prefix: str, cbr_target: Target
-) -> Iterator[Resources]:
+def _resources(client: CBRClient, inventory: Inventory, prefix: str, target: Target) -> Iterator[Resources]:
     resources = Resources(
-        cbr,
-        cbr_inventory,
-        cbr_prefix,
-        max_wait=cbr_target.config.max_wait,
-        poll_interval=cbr_target.config.poll_interval,
-        read_only=cbr_target.config.read_only,
+        client,
+        inventory,
+        prefix,
+        max_wait=target.config.max_wait,
+        poll_interval=target.config.poll_interval,
+        read_only=target.config.read_only,
     )
     try:
         yield resources
     finally:
         failures = resources.cleanup()
         if failures:
-            pytest.fail("cleanup left resources behind:\n" + "\n".join(failures), pytrace=False)
+            pytest.fail(
+                f"cleanup left resources of project {client.project_id} behind:\n" + "\n".join(failures),
+                pytrace=False,
+            )
+
+
+@pytest.fixture
+def cbr_resources(
+    cbr: CBRClient, cbr_inventory: Inventory, cbr_prefix: str, cbr_target: Target
+) -> Iterator[Resources]:
+    """Creates what a test needs in the project under test, and deletes it when the test ends."""
+    yield from _resources(cbr, cbr_inventory, cbr_prefix, cbr_target)
+
+
+@pytest.fixture
+def cbr_second_resources(
+    cbr_second: CBRClient,
+    cbr_second_inventory: Inventory,
+    cbr_resources: Resources,
+    cbr_prefix: str,
+    cbr_target: Target,
+) -> Iterator[Resources]:
+    """The same for the second project. It depends on `cbr_resources` so that its cleanups (share
+    records, the second project's vaults) run before the first project's backups and vaults go."""
+    yield from _resources(cbr_second, cbr_second_inventory, cbr_prefix, cbr_target)
 
 
 @pytest.fixture
