@@ -209,6 +209,8 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
             argv += [option, str(getattr(args, name))]
     if args.read_only:
         argv.append("--read-only")
+    if not any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in pytest_args):
+        argv += ["-n", "auto"]  # tests run in parallel (pytest-xdist); `-n 0` runs them in one process
     if args.config:
         argv += ["--cbr-config", str(args.config)]
     code = pytest.main(argv + pytest_args, plugins=[collector])

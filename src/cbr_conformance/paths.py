@@ -6,8 +6,10 @@ source of truth for the suite. `CBR_SPEC_DIR` points elsewhere, e.g. at a patche
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,3 +22,8 @@ def spec_dir() -> Path:
 def fixtures_dir() -> Path:
     override = os.environ.get("CBR_FIXTURES_DIR")
     return Path(override) if override else PROJECT_ROOT / "fixtures"
+
+
+def reference_example(name: str) -> Any:
+    """A request or response of the reference, as fixtures/reference-examples holds it."""
+    return json.loads((fixtures_dir() / "reference-examples" / name).read_text(encoding="utf-8"))

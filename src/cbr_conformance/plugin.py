@@ -26,7 +26,7 @@ from cbr_conformance.inventory import Inventory
 from cbr_conformance.markers import MARKER_HELP, info_of
 from cbr_conformance.recording import Exchange, Redactor
 from cbr_conformance.resources import Resources, new_run_prefix
-from cbr_conformance.scenario import Steps, TimeControl
+from cbr_conformance.scenario import SETTLE_SECONDS, Settle, Steps, TimeControl
 from cbr_conformance.target import Target, start_target
 
 EXCHANGES = pytest.StashKey[list[Exchange]]()
@@ -324,3 +324,13 @@ def cbr_clock(cbr_target: Target, cbr_http: requests.Session) -> TimeControl:
     if cbr_target.control_url is None:
         pytest.skip("needs time control, which only the embedded emulator offers (its /_emulator/clock API)")
     return TimeControl(cbr_target.control_url, cbr_http)
+
+
+@pytest.fixture
+def cbr_settle(cbr_target: Target, cbr_http: requests.Session) -> Settle:
+    """Call after starting a backup or restore: moves a controllable clock past the work's delay;
+    on other targets does nothing (the waiters then wait in real time)."""
+    if cbr_target.control_url is None:
+        return lambda: None
+    clock = TimeControl(cbr_target.control_url, cbr_http)
+    return lambda: clock.advance(SETTLE_SECONDS)

@@ -11,9 +11,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from cbr_conformance.client import CBRClient, ContractViolation, TargetUnreachable
 from cbr_conformance.expect import expect_status
-from cbr_conformance.inventory import SERVER, Inventory, InventoryResource
+from cbr_conformance.inventory import SERVER, Inventory, InventoryResource, NoResourceAvailable
 from cbr_conformance.waiters import wait_for
 
 log = logging.getLogger(__name__)
@@ -91,7 +93,11 @@ class Resources:
     # --- inventory ----------------------------------------------------------------------------
 
     def lease(self, resource_type: str = SERVER) -> InventoryResource:
-        resource = self.inventory.lease(resource_type)
+        """A free resource of the inventory; a test skips, saying what to configure, when none is."""
+        try:
+            resource = self.inventory.lease(resource_type)
+        except NoResourceAvailable as exc:
+            pytest.skip(str(exc))
         self.add_cleanup(f"release {resource.id}", lambda: self.inventory.release(resource))
         return resource
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import requests
+
+# Hurries asynchronous work along where the target's clock can be moved; does nothing elsewhere.
+Settle = Callable[[], None]
+SETTLE_SECONDS = 5  # more than the embedded emulator's delay of backups and restores
 
 
 class Steps:

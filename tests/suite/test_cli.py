@@ -13,7 +13,7 @@ from tests.library.fake_target import Canned, FakeTarget, serve
 
 TOKEN = "known-token-for-the-report-test-0123456789"
 SK = "known-secret-key-for-the-report-test-0123456789"
-ONE_TEST = ["-k", "test_show_unknown_vault_is_not_found", "-q"]
+ONE_TEST = ["-k", "test_show_unknown_vault_is_not_found", "-q", "-n", "0"]
 
 
 @pytest.fixture

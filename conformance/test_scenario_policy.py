@@ -1,0 +1,359 @@
+"""Scenarios of automatic backup (reference 5.2, 4.4.8, 4.4.9, 4.6): applying a policy to a vault and
+removing it, what updating a policy keeps, and (with time control) policies firing and retention.
+
+Scenarios that need time to pass skip, through `cbr_clock`, on targets whose clock cannot be moved.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from dateutil.parser import parse as parse_time
+
+from cbr_conformance.client import CBRClient
+from cbr_conformance.expect import expect_error, expect_status, expect_subset
+from cbr_conformance.inventory import SERVER
+from cbr_conformance.paths import reference_example
+from cbr_conformance.resources import Resources
+from cbr_conformance.scenario import Steps, TimeControl
+
+POLICY_NOT_FOUND = "BackupService.6000"
+POLICY_NOT_APPLIED = "BackupService.6002"
+BACKUP_NOT_FOUND = "BackupService.6200"
+EVERY_DAY = "MO,TU,WE,TH,FR,SA,SU"
+DAY = timedelta(days=1)
+
+
+def _weekly(hour: int) -> str:
+    """The pattern of case 5.2: every day of the week at hour:00 UTC."""
+    return f"FREQ=WEEKLY;BYDAY={EVERY_DAY};BYHOUR={hour};BYMINUTE=00"
+
+
+def _moment(text: str) -> datetime:
+    moment = parse_time(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _apply(cbr: CBRClient, vault_id: str, policy_id: str) -> None:
+    body = {"policy_id": policy_id}
+    applied = expect_status(
+        cbr.call("associate_vault_policy", path={"vault_id": vault_id}, json_body=body), 200
+    )
+    assert applied["associate_policy"] == {"vault_id": vault_id, "policy_id": policy_id}
+
+
+def _vaults_of(cbr: CBRClient, policy_id: str) -> list[str]:
+    """The vaults list_vaults gives for the policy, and the vaults show_policy says it is applied to."""
+    listed = expect_status(cbr.call("list_vaults", query={"policy_id": policy_id}), 200)
+    assert listed["count"] == len(listed["vaults"]), "count differs from the unpaged list"
+    shown = expect_status(cbr.call("show_policy", path={"policy_id": policy_id}), 200)["policy"]
+    associated = sorted(v["vault_id"] for v in shown.get("associated_vaults") or [])
+    ids = sorted(v["id"] for v in listed["vaults"])
+    assert ids == associated, f"list_vaults gives {ids}, show_policy's associated_vaults {associated}"
+    return ids
+
+
+def _automatic(cbr: CBRClient, vault_id: str) -> list[dict[str, Any]]:
+    """The vault's backups, oldest first; each must be an automatic backup."""
+    query = {"vault_id": vault_id, "sort": "created_at:asc"}
+    backups: list[dict[str, Any]] = expect_status(cbr.call("list_backups", query=query), 200)["backups"]
+    for backup in backups:
+        assert (backup.get("extend_info") or {}).get("auto_trigger") is True, (
+            f"backup {backup['id']} made by the policy has extend_info.auto_trigger "
+            f"{(backup.get('extend_info') or {}).get('auto_trigger')!r}"
+        )
+        assert backup["status"] == "available", f"backup {backup['id']} is {backup['status']!r}"
+    return backups
+
+
+def _schedule(cbr_clock: TimeControl) -> tuple[datetime, int, datetime]:
+    """The target's now, an hour of the day, and the first time after now at that hour (1 to 2 h later)."""
+    now = _moment(cbr_clock.now()["now"])
+    first = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+    return now, first.hour, first
+
+
+def _advance_to(cbr_clock: TimeControl, moment: datetime) -> None:
+    now = _moment(cbr_clock.now()["now"])
+    assert moment > now, f"cannot go back in time to {moment}"
+    cbr_clock.advance((moment - now).total_seconds())
+
+
+@pytest.mark.cbr(
+    operation=(
+        "associate_vault_policy",
+        "create_policy",
+        "list_vaults",
+        "show_policy",
+        "dissociate_vault_policy",
+    ),
+    kind="scenario",
+    mutates=True,
+    id="scenario-auto-backup-apply-policy",
+)
+def test_apply_and_remove_a_policy_as_in_application_case_5_2(
+    cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
+) -> None:
+    vault = cbr_resources.vault("server")  # no resources: the policy has nothing to back up meanwhile
+    # 5.2 step 1 as the errata correct it (operation_type added); no `enabled`: enabled by default
+    sent = reference_example("create_policy.request.case-5.2-step1.json")["policy"]
+    sent["name"] = cbr_resources.name("dh_test_policy")
+    response = cbr.call("create_policy", json_body={"policy": sent})
+    if response.status == 200:
+        created = response.json()["policy"]["id"]
+
+        def delete() -> None:
+            status = cbr.call("delete_policy", path={"policy_id": created}, check=False).status
+            assert status in (204, 404), f"delete_policy {created} answered {status} during cleanup"
+
+        cbr_resources.add_cleanup(f"delete policy {created}", delete)
+    policy = expect_status(response, 200)["policy"]
+    expect_subset(
+        policy,
+        {
+            "name": sent["name"],
+            "enabled": True,
+            "operation_type": "backup",
+            "operation_definition": sent["operation_definition"],
+        },
+    )
+    assert policy["trigger"]["properties"]["pattern"] == sent["trigger"]["properties"]["pattern"]
+    assert policy["trigger"]["type"] == "time"
+    assert not policy.get("associated_vaults"), "a new policy is applied to no vault"
+    cbr_steps(f"1. created policy {policy['id']} with the body of 5.2 step 1: enabled, daily 23:00, 30 days")
+
+    _apply(cbr, vault["id"], policy["id"])
+    assert _vaults_of(cbr, policy["id"]) == [vault["id"]]
+    listed = expect_status(cbr.call("list_policies", query={"vault_id": vault["id"]}), 200)["policies"]
+    assert [p["id"] for p in listed] == [policy["id"]]
+    cbr_steps(
+        "2. applied it to the vault: list_vaults?policy_id, show_policy and list_policies?vault_id agree"
+    )
+
+    body = {"policy_id": policy["id"]}
+    path = {"vault_id": vault["id"]}
+    removed = expect_status(cbr.call("dissociate_vault_policy", path=path, json_body=body), 200)
+    assert removed["dissociate_policy"] == {"vault_id": vault["id"], "policy_id": policy["id"]}
+    assert _vaults_of(cbr, policy["id"]) == []
+    cbr_steps("removed it: gone from list_vaults?policy_id and from show_policy's associated_vaults")
+
+    expect_error(cbr.call("dissociate_vault_policy", path=path, json_body=body), 404, POLICY_NOT_APPLIED)
+    cbr_steps(f"removing it again: 404 {POLICY_NOT_APPLIED}")
+
+
+@pytest.mark.cbr(
+    operation=("update_policy", "show_policy", "list_vaults", "delete_policy", "associate_vault_policy"),
+    kind="scenario",
+    mutates=True,
+    id="scenario-policy-update-keeps-vaults",
+)
+def test_updating_an_applied_policy_keeps_its_vaults(
+    cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
+) -> None:
+    vaults = [cbr_resources.vault("disk") for _ in range(2)]
+    policy = cbr_resources.policy(operation_definition={"max_backups": 10}, enabled=False)
+    for vault in vaults:
+        _apply(cbr, vault["id"], policy["id"])
+    mine = sorted(v["id"] for v in vaults)
+    assert _vaults_of(cbr, policy["id"]) == mine
+    cbr_steps(f"disabled policy {policy['id']} applied to two vaults")
+
+    path = {"policy_id": policy["id"]}
+    name = cbr_resources.name("renamed")
+    changes: list[dict[str, Any]] = [
+        {"name": name},
+        {"enabled": True, "trigger": {"properties": {"pattern": [_weekly(3)]}}},
+        {"operation_definition": {"retention_duration_days": 7}},
+        {"enabled": False},
+    ]
+    expected: dict[str, Any] = {
+        "name": policy["name"],
+        "enabled": policy["enabled"],
+        "pattern": policy["trigger"]["properties"]["pattern"],
+        "operation_definition": policy["operation_definition"],
+    }
+    for change in changes:
+        updated = expect_status(cbr.call("update_policy", path=path, json_body={"policy": change}), 200)[
+            "policy"
+        ]
+        expected.update({k: v for k, v in change.items() if k in expected})
+        if "trigger" in change:
+            expected["pattern"] = change["trigger"]["properties"]["pattern"]
+        shown = expect_status(cbr.call("show_policy", path=path), 200)["policy"]
+        for result in (updated, shown):
+            assert result["id"] == policy["id"] and result["operation_type"] == "backup"
+            assert result["name"] == expected["name"] and result["enabled"] is expected["enabled"]
+            assert result["trigger"]["properties"]["pattern"] == expected["pattern"]
+            expect_subset(
+                result["operation_definition"], expected["operation_definition"], "$.operation_definition"
+            )
+            assert sorted(v["vault_id"] for v in result.get("associated_vaults") or []) == mine, (
+                f"update {change} changed the vaults the policy is applied to"
+            )
+        cbr_steps(f"update {sorted(change)}: the fields sent changed, the others and both vaults kept")
+    assert _vaults_of(cbr, policy["id"]) == mine
+
+    body = {"policy_id": policy["id"]}
+    for index, vault in enumerate(vaults):
+        path_of_vault = {"vault_id": vault["id"]}
+        expect_status(cbr.call("dissociate_vault_policy", path=path_of_vault, json_body=body), 200)
+        assert _vaults_of(cbr, policy["id"]) == sorted(v["id"] for v in vaults[index + 1 :])
+    assert expect_status(cbr.call("delete_policy", path=path), 204) is None
+    expect_error(cbr.call("show_policy", path=path), 404, POLICY_NOT_FOUND)
+    listed = expect_status(cbr.call("list_vaults", query={"policy_id": policy["id"]}), 200)
+    assert listed["vaults"] == [] and listed["count"] == 0
+    cbr_steps("removed it from one vault, then the other, then deleted it: show_policy 404, no vault listed")
+
+    expect_error(
+        cbr.call("associate_vault_policy", path={"vault_id": vaults[0]["id"]}, json_body=body),
+        404,
+        POLICY_NOT_FOUND,
+    )
+    cbr_steps(f"applying the deleted policy: 404 {POLICY_NOT_FOUND}")
+
+
+@pytest.mark.cbr(
+    operation=(
+        "associate_vault_policy",
+        "create_policy",
+        "list_backups",
+        "show_backup",
+        "list_operation_logs",
+    ),
+    kind="scenario",
+    mutates=True,
+    id="scenario-auto-backup-retention",
+)
+def test_policy_fires_and_keeps_the_newest_backups(
+    cbr_clock: TimeControl, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
+) -> None:
+    server = cbr_resources.lease(SERVER)
+    vault = cbr_resources.vault("server", [server])
+    now, hour, first = _schedule(cbr_clock)
+    policy = cbr_resources.policy(
+        enabled=True,
+        operation_definition={"max_backups": 2},
+        trigger={"properties": {"pattern": [_weekly(hour)]}},
+    )
+    _apply(cbr, vault["id"], policy["id"])
+    cbr_steps(
+        f"at {now:%Y-%m-%d %H:%M} applied policy {_weekly(hour)}, max_backups 2, to a vault with a server"
+    )
+
+    _advance_to(cbr_clock, first + DAY + timedelta(hours=1))
+    early = _automatic(cbr, vault["id"])
+    assert len(early) == 2, f"two runs of the policy, {len(early)} backups"
+    for backup, run in zip(early, (first, first + DAY), strict=True):
+        assert run <= _moment(backup["created_at"]) < run + timedelta(hours=1), (
+            f"backup {backup['id']} made at {backup['created_at']}, the run was at {run}"
+        )
+        assert backup["resource_id"] == server.id
+    cbr_steps(f"clock past two runs: two automatic backups (auto_trigger true) at {first:%H:%M} on two days")
+
+    _advance_to(cbr_clock, first + 3 * DAY + timedelta(hours=1))
+    late = _automatic(cbr, vault["id"])
+    assert len(late) == 2, f"max_backups 2 after four runs, {len(late)} backups kept"
+    for backup, run in zip(late, (first + 2 * DAY, first + 3 * DAY), strict=True):
+        assert run <= _moment(backup["created_at"]) < run + timedelta(hours=1), (
+            f"kept backup {backup['id']} made at {backup['created_at']}: not one of the two newest runs"
+        )
+    for backup in early:
+        expect_error(cbr.call("show_backup", path={"backup_id": backup["id"]}), 404, BACKUP_NOT_FOUND)
+    cbr_steps(
+        f"clock past four runs: the two newest are kept, the two oldest are gone (404 {BACKUP_NOT_FOUND})"
+    )
+
+    query = {"vault_id": vault["id"], "operation_type": "backup", "limit": 1000}
+    tasks = expect_status(cbr.call("list_operation_logs", query=query), 200)["operation_logs"]
+    assert len(tasks) == 4, f"four runs of the policy, {len(tasks)} backup tasks"
+    for task in tasks:
+        assert task["status"] == "success" and task.get("policy_id") == policy["id"], (
+            f"task {task['id']}: status {task['status']!r}, policy_id {task.get('policy_id')!r}"
+        )
+    cbr_steps("four backup tasks, all success, name the policy")
+
+
+@pytest.mark.cbr(
+    operation=("update_policy", "associate_vault_policy", "list_backups"),
+    kind="scenario",
+    mutates=True,
+    id="scenario-policy-enable-disable",
+)
+def test_only_an_enabled_policy_fires(
+    cbr_clock: TimeControl, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
+) -> None:
+    server = cbr_resources.lease(SERVER)
+    vault = cbr_resources.vault("server", [server])
+    _, hour, first = _schedule(cbr_clock)
+    policy = cbr_resources.policy(enabled=False, trigger={"properties": {"pattern": [_weekly(hour)]}})
+    _apply(cbr, vault["id"], policy["id"])
+    cbr_steps(f"disabled policy {_weekly(hour)} applied to a vault with a server")
+
+    _advance_to(cbr_clock, first + timedelta(hours=1))
+    assert _automatic(cbr, vault["id"]) == [], "a disabled policy made backups"
+    cbr_steps("clock past a run: no backup")
+
+    path = {"policy_id": policy["id"]}
+    body = {"policy": {"enabled": True}}
+    assert (
+        expect_status(cbr.call("update_policy", path=path, json_body=body), 200)["policy"]["enabled"] is True
+    )
+    _advance_to(cbr_clock, first + DAY + timedelta(hours=1))
+    made = _automatic(cbr, vault["id"])
+    assert len(made) == 1, f"one run of the enabled policy, {len(made)} backups"
+    assert first + DAY <= _moment(made[0]["created_at"]) < first + DAY + timedelta(hours=1)
+    cbr_steps("enabled it; clock past the next run: one automatic backup, at that run")
+
+    body = {"policy": {"enabled": False}}
+    assert (
+        expect_status(cbr.call("update_policy", path=path, json_body=body), 200)["policy"]["enabled"] is False
+    )
+    _advance_to(cbr_clock, first + 2 * DAY + timedelta(hours=1))
+    assert [b["id"] for b in _automatic(cbr, vault["id"])] == [made[0]["id"]], (
+        "a disabled policy made backups"
+    )
+    cbr_steps("disabled it again; clock past another run: still that one backup")
+
+
+@pytest.mark.cbr(
+    operation=("create_policy", "associate_vault_policy", "list_backups", "show_backup", "show_checkpoint"),
+    kind="scenario",
+    mutates=True,
+    id="scenario-auto-backup-retention-days",
+)
+def test_automatic_backups_expire_after_the_retention_duration(
+    cbr_clock: TimeControl, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
+) -> None:
+    server = cbr_resources.lease(SERVER)
+    vault = cbr_resources.vault("server", [server])
+    _, hour, first = _schedule(cbr_clock)
+    policy = cbr_resources.policy(
+        enabled=True,
+        operation_definition={"retention_duration_days": 2},
+        trigger={"properties": {"pattern": [_weekly(hour)]}},
+    )
+    _apply(cbr, vault["id"], policy["id"])
+    cbr_steps(f"applied policy {_weekly(hour)}, retention_duration_days 2, to a vault with a server")
+
+    _advance_to(cbr_clock, first + timedelta(hours=1))
+    (made,) = _automatic(cbr, vault["id"])
+    lifetime = _moment(made["expired_at"]) - _moment(made["created_at"])
+    assert abs(lifetime - 2 * DAY) < timedelta(minutes=1), (
+        f"expired_at is {lifetime} after created_at, not 2 days"
+    )
+    checkpoint = expect_status(
+        cbr.call("show_checkpoint", path={"checkpoint_id": made["checkpoint_id"]}), 200
+    )
+    retention = (checkpoint["checkpoint"].get("extra_info") or {}).get("retention_duration")
+    assert retention in (None, 2), f"the policy's restore point gives retention_duration {retention}"
+    cbr_steps(f"clock past a run: backup {made['id']} expires 2 days after it was made")
+
+    _advance_to(cbr_clock, first + 3 * DAY + timedelta(hours=1))
+    kept = _automatic(cbr, vault["id"])
+    assert [_moment(b["created_at"]).date() for b in kept] == [(first + n * DAY).date() for n in (2, 3)], (
+        f"after four runs with 2 days of retention, backups of {[b['created_at'] for b in kept]} are kept"
+    )
+    expect_error(cbr.call("show_backup", path={"backup_id": made["id"]}), 404, BACKUP_NOT_FOUND)
+    cbr_steps("clock past four runs: only the backups younger than 2 days are left; the first is 404")
