@@ -137,6 +137,7 @@ def test_fuzz(
             real_ids,
             examples=cbr_config.fuzz_examples,
             seed=cbr_config.seed,
+            seconds=cbr_config.fuzz_seconds,
             on_created=created,
         )
     except NotApplicable as exc:

@@ -39,6 +39,7 @@ FLAG_SETTINGS = (
     "run_prefix",
     "fuzz_examples",
     "seed",
+    "fuzz_seconds",
 )
 
 
@@ -132,6 +133,7 @@ def _header(config: SuiteConfig, contract: Contract, started: dt.datetime) -> di
         "spec_sha256": contract.sha256,
         "seed": config.seed,
         "fuzz_examples": config.fuzz_examples,
+        "fuzz_seconds": config.fuzz_seconds,
         "started": started.isoformat(timespec="seconds"),
         "errata": errata,
     }
@@ -204,8 +206,11 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         ("profile", "--profile"),
         ("inventory", "--inventory"),
         ("run_prefix", "--run-prefix"),
+        ("fuzz_examples", "--fuzz-examples"),
+        ("fuzz_seconds", "--fuzz-seconds"),
+        ("seed", "--fuzz-seed"),
     ):
-        if getattr(args, name, None):
+        if getattr(args, name, None) is not None:
             argv += [option, str(getattr(args, name))]
     if args.read_only:
         argv.append("--read-only")
@@ -312,6 +317,7 @@ def _target_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fuzz-examples", type=int, help="generated cases per operation and mode (default 10)"
     )
+    parser.add_argument("--fuzz-seconds", type=float, help="fuzzing time budget per operation and mode")
     parser.add_argument(
         "--fuzz-seed", dest="seed", type=int, help="fuzzing seed (default fixed; env CBR_SEED)"
     )

@@ -36,6 +36,7 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "run_prefix": ("CBR_RUN_PREFIX",),
     "fuzz_examples": ("CBR_FUZZ_EXAMPLES",),
     "seed": ("CBR_SEED",),
+    "fuzz_seconds": ("CBR_FUZZ_SECONDS",),
 }
 # The AKs are not secret on their own, but they identify the account: kept out of records too.
 SECRET_FIELDS = frozenset({"token", "sk", "ak", "second_token", "second_sk", "second_ak"})
@@ -72,6 +73,7 @@ class SuiteConfig:
     max_wait: float = 120.0
     run_prefix: str | None = None
     fuzz_examples: int = 10  # small and fixed for CI; raise it for nightly runs
+    fuzz_seconds: float = 20.0  # time budget per operation and mode
     seed: int = 20261123  # fixed by default so that a run is reproducible; printed in the report
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -120,7 +122,7 @@ def _coerce(name: str, value: Any) -> Any:
     if value is None:
         return None
     try:
-        if name in ("timeout", "poll_interval", "max_wait"):
+        if name in ("timeout", "poll_interval", "max_wait", "fuzz_seconds"):
             number = float(value)
             if number <= 0:
                 raise ValueError("must be positive")

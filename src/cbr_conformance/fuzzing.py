@@ -8,6 +8,7 @@ so that generated bodies and queries reach the business logic rather than a 404.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,8 +110,11 @@ def fuzz_operation(
     examples: int,
     seed: int,
     on_created: Callable[[str, str, str], None],
+    seconds: float | None = None,
 ) -> int:
-    """Run `examples` generated cases of one operation; return how many were sent."""
+    """Run up to `examples` generated cases of one operation, within `seconds` if given; return
+    how many were sent."""
+    deadline = time.monotonic() + seconds if seconds else None
     schema = load_schema(client.context.contract)
     strategy = schema.find_operation_by_id(operation_id).as_strategy(generation_mode=MODES[mode])
     sent = 0
@@ -127,6 +131,8 @@ def fuzz_operation(
     @hypothesis.given(case=strategy)
     def run(case: Any) -> None:
         nonlocal sent
+        if deadline is not None and sent and time.monotonic() > deadline:
+            return  # the time budget is spent: the remaining examples are generated but not sent
         relevant = _relevant_mutations(case)
         if mode == "negative" and not relevant:
             hypothesis.reject()  # nothing left that the target should refuse

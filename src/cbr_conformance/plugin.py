@@ -43,6 +43,7 @@ OPTIONS = {
     "run_prefix": "--run-prefix",
     "fuzz_examples": "--fuzz-examples",
     "seed": "--fuzz-seed",
+    "fuzz_seconds": "--fuzz-seconds",
 }
 
 
@@ -69,6 +70,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--max-wait", type=float, help="seconds to wait for an asynchronous state (default 120)")
     group.addoption("--run-prefix", help="prefix of every resource name this run creates")
     group.addoption("--fuzz-examples", type=int, help="generated cases per operation and mode (default 10)")
+    group.addoption("--fuzz-seconds", type=float, help="time budget per operation and mode (default 20)")
     group.addoption("--fuzz-seed", type=int, help="seed of the fuzzing (default fixed; env CBR_SEED)")
 
 

@@ -109,3 +109,24 @@ def test_report_rebuilds_the_html_from_the_summary(tmp_path: Path, env: pytest.M
     html = (latest / "index.html").read_text()
     assert "Conformance matrix" in html and "vault-show-unknown" in html
     assert cli.main(["report", str(tmp_path / "nowhere")]) == cli.EXIT_USAGE
+
+
+def test_fuzz_settings_reach_the_run_and_the_report(tmp_path: Path, env: pytest.MonkeyPatch) -> None:
+    code, latest = _run(
+        tmp_path,
+        "--fuzz-seed",
+        "99",
+        "--fuzz-examples",
+        "2",
+        "--fuzz-seconds",
+        "5",
+        "-k",
+        "test_fuzz and list_vaults-positive",
+        "-q",
+        "-n",
+        "0",
+    )
+    assert code == cli.EXIT_OK
+    summary = json.loads((latest / "summary.json").read_text())
+    assert summary["header"]["seed"] == 99 and summary["header"]["fuzz_examples"] == 2
+    assert summary["totals"]["passed"] == 1
