@@ -4,21 +4,38 @@ and checks every response against the contract before a test sees it.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import requests
+from requests.utils import get_encoding_from_headers
 
 from cbr_conformance.auth import Auth
-from cbr_conformance.checks import ALL_CHECKS, Check, CheckContext, run_checks
-from cbr_conformance.recording import Exchange, Redactor, Violation, clip
+from cbr_conformance.checks import (
+    ALL_CHECKS,
+    Check,
+    CheckContext,
+    content_type,
+    run_checks,
+    status_documented,
+)
+from cbr_conformance.recording import REDACTED, SECRET_HEADERS, Exchange, Redactor, Violation, clip
 
 _UNSET: Any = object()
 QueryValue = str | int | float | bool | Sequence[str]
+
+# A response body is read up to this size (no CBR answer comes near it: a page of 1000 backups is
+# about 2 MB); a hostile target sending more is cut off there instead of filling the memory.
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+_CHUNK_BYTES = 64 * 1024
+# The checks that need no body: the only ones that apply to a body cut at MAX_RESPONSE_BYTES.
+_HEADER_CHECKS = (status_documented, content_type)
 
 
 class TargetUnreachable(RuntimeError):
@@ -39,6 +56,8 @@ class ContractViolation(AssertionError):
 @dataclass
 class Response:
     exchange: Exchange
+    # The whole body (redacted); the exchange records at most MAX_RECORDED_BODY characters of it.
+    text: str | None = None
 
     @property
     def status(self) -> int:
@@ -46,7 +65,8 @@ class Response:
         return self.exchange.status
 
     def json(self) -> Any:
-        return self.exchange.json()
+        """The body as JSON (the whole body, not the recorded clip); raises ValueError if it is not."""
+        return json.loads(self.text) if self.text is not None else self.exchange.json()
 
     @property
     def error_code(self) -> str | None:
@@ -130,7 +150,7 @@ class CBRClient:
         url = self.url_for(operation_id, path)
         pairs = _query_pairs(query or {})
         body: bytes | None = raw_body
-        request_headers = {"Accept": "application/json"}
+        request_headers = _Headers({"Accept": "application/json"})
         if json_body is not _UNSET:
             body = json.dumps(json_body).encode()
         if body is not None:
@@ -138,14 +158,20 @@ class CBRClient:
         request_headers.update(headers or {})
         path_and_query = (auth or self.auth).apply(operation.method, url, pairs, request_headers, body)
         full_url = self.base_url + path_and_query
-        exchange = self._send(operation_id, operation.method, full_url, request_headers, body)
+        exchange, text = self._send(operation_id, operation.method, full_url, request_headers, body)
         if check and exchange.violations:
             raise ContractViolation(exchange)
-        return Response(exchange)
+        return Response(exchange, text)
 
     def _send(
-        self, operation_id: str | None, method: str, url: str, headers: dict[str, str], body: bytes | None
-    ) -> Exchange:
+        self, operation_id: str | None, method: str, url: str, headers: _Headers, body: bytes | None
+    ) -> tuple[Exchange, str]:
+        """Send one request; return its recorded exchange and the whole (redacted) response body.
+
+        The whole exchange (connecting, sending, the headers and the body) must fit in `timeout`:
+        requests' own timeout bounds each socket read only, which a target sending one byte at a
+        time never triggers, so the transfer runs on a helper thread and is abandoned at the deadline.
+        """
         exchange = Exchange(
             operation_id=operation_id,
             method=method,
@@ -153,27 +179,121 @@ class CBRClient:
             request_headers=self.redactor.headers(headers),
             request_body=self.redactor.text(clip(body.decode(errors="replace"))) if body else None,
         )
+        transfer = _Transfer(self.session, method, url, dict(headers), body, self.timeout)
         started = time.perf_counter()
-        try:
-            response = self.session.request(
-                method, url, headers=headers, data=body, timeout=self.timeout, allow_redirects=False
-            )
-        except requests.RequestException as exc:
-            exchange.elapsed = time.perf_counter() - started
-            exchange.error = self.redactor.text(f"{type(exc).__name__}: {exc}")
-            self._record(exchange)
-            raise TargetUnreachable(f"{exchange.summary()}") from exc
+        finished = transfer.run()
         exchange.elapsed = time.perf_counter() - started
+        response = transfer.response
+        if not finished:
+            got = f" after HTTP {response.status_code} and {len(transfer.received)} bytes" if response else ""
+            transfer.error = f"no complete response within {self.timeout:g} s{got}"
+        if transfer.error is not None or response is None:
+            exchange.error = self.redactor.text(transfer.error or "no response")
+            self._record(exchange)
+            # No chained exception: the frames inside requests hold the request's credentials.
+            raise TargetUnreachable(exchange.summary()) from None
+        text = self.redactor.text(_decode(transfer.received, response))
         exchange.status = response.status_code
         exchange.response_headers = self.redactor.headers(dict(response.headers))
-        exchange.response_text = self.redactor.text(clip(response.text))
-        exchange.violations = _dedupe(run_checks(self.context, exchange, self.checks))
+        exchange.response_text = text
+        checks: list[Check] = list(self.checks)
+        violations: list[Violation] = []
+        if transfer.oversized:
+            checks = [c for c in self.checks if c in _HEADER_CHECKS]
+            violations = [
+                Violation(
+                    "response_size",
+                    operation_id or "?",
+                    "body",
+                    f"the body is larger than {MAX_RESPONSE_BYTES} bytes; the suite read no further",
+                )
+            ]
+        exchange.violations = _dedupe(violations + run_checks(self.context, exchange, checks))
+        # Checks and tests see the whole body; records and reports keep a clip of it.
+        exchange.response_text = clip(text)
         self._record(exchange)
-        return exchange
+        return exchange, text
 
     def _record(self, exchange: Exchange) -> None:
         if self.on_exchange is not None:
             self.on_exchange(exchange)
+
+
+class _Headers(dict[str, str]):
+    """Request headers, credentials included: their repr (in a traceback, with pytest's -l...)
+    shows credential headers as ***.
+    """
+
+    def __repr__(self) -> str:
+        return repr({k: REDACTED if k.lower() in SECRET_HEADERS else v for k, v in self.items()})
+
+
+@dataclass
+class _Transfer:
+    """One HTTP exchange on a helper thread, so that a deadline bounds all of it."""
+
+    session: requests.Session
+    method: str
+    url: str
+    headers: dict[str, str] = field(repr=False)
+    body: bytes | None = field(repr=False)
+    timeout: float
+    response: requests.Response | None = None
+    received: bytearray = field(default_factory=bytearray, repr=False)
+    oversized: bool = False
+    error: str | None = None
+    abandoned: bool = False
+    done: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def run(self) -> bool:
+        """Perform the exchange; False if it did not finish within the timeout (it is then cut off)."""
+        worker = threading.Thread(target=self._work, name="cbr-client-transfer", daemon=True)
+        worker.start()
+        if self.done.wait(self.timeout):
+            return True
+        self.abandoned = True
+        if self.response is not None:  # the body is on its way: close the socket under the worker
+            with contextlib.suppress(Exception):  # best effort: the worker ends at its next read anyway
+                self.response.raw.shutdown()
+        return False
+
+    def _work(self) -> None:
+        try:
+            response = self.session.request(
+                self.method,
+                self.url,
+                headers=self.headers,
+                data=self.body,
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=True,
+            )
+            self.response = response
+            with response:
+                for chunk in response.iter_content(_CHUNK_BYTES):
+                    if self.abandoned:
+                        return
+                    room = MAX_RESPONSE_BYTES - len(self.received)
+                    if len(chunk) > room:
+                        self.received += chunk[:room]
+                        self.oversized = True
+                        return  # leaving the `with` drops the connection with the rest unread
+                    self.received += chunk
+        except requests.RequestException as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # reported, rather than lost on a helper thread
+            self.error = f"unexpected {type(exc).__name__}: {exc}"
+        finally:
+            self.done.set()
+
+
+def _decode(body: bytes | bytearray, response: requests.Response) -> str:
+    """The body as text: the charset the headers give, else UTF-8 (as JSON is); never raises."""
+    encoding = get_encoding_from_headers(response.headers) or "utf-8"
+    try:
+        return body.decode(encoding, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
 
 
 def _query_pairs(query: Mapping[str, QueryValue | None]) -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cbr_emulator import errors
@@ -41,9 +41,11 @@ def all_routes() -> list[BaseRoute]:
 
 def error_response(error: errors.CBRError) -> Response:
     headers = {}
-    if error.detail:
-        # why the request failed, for humans; the body stays exactly the documented one
-        headers["X-Emulator-Error-Detail"] = re.sub(r"[^\x20-\x7e]", "?", error.detail)[:300]
+    # why the request failed, for humans; the body stays exactly the documented one. A header value
+    # is printable ASCII with no space at either end (h11 refuses to send "vault  " for /vaults/%20).
+    detail = re.sub(r"[^\x20-\x7e]", "?", error.detail or "")[:300].strip()
+    if detail:
+        headers["X-Emulator-Error-Detail"] = detail
     return JSONResponse(error.body(), status_code=error.status, headers=headers)
 
 
@@ -57,8 +59,19 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return error_response(errors.api_not_found())
     if exc.status_code == 405:
-        return error_response(errors.method_not_allowed())
+        response = error_response(errors.method_not_allowed())
+        response.headers["Allow"] = ", ".join(_allowed_methods(request))  # RFC 9110, 15.5.6
+        return response
     return error_response(errors.invalid_parameter(f"HTTP {exc.status_code}: {exc.detail}"))
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this path (one route per method and path here)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.matches(request.scope)[0] != Match.NONE:
+            methods |= set(route.methods or ())
+    return sorted(methods - {"HEAD"})
 
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:

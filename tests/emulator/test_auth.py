@@ -166,6 +166,7 @@ def test_trailing_slash_is_an_unknown_route(client: TestClient) -> None:
 def test_known_route_with_wrong_method_answers_405_apigw_0101(client: TestClient) -> None:
     answer = client.patch(f"/v3/{PROJECT_A}/vaults", headers={"X-Auth-Token": "FAKE-TOKEN-PROJECT-A"})
     assert_error(answer, 405, "APIGW.0101")
+    assert answer.headers["Allow"] == "GET, POST"  # RFC 9110: a 405 lists the methods the path allows
 
 
 def test_canonical_uri_and_query_follow_the_sdk() -> None:

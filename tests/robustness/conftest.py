@@ -1,0 +1,18 @@
+"""Fixtures of the robustness tests: an isolated HOME, and the emulator reached over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """huaweicloudsdkcore writes $HOME/.huaweicloud when imported: keep it out of the real HOME."""
+    home = tmp_path_factory.mktemp("home")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("HOME", str(home))
+    yield home
+    patch.undo()
