@@ -128,8 +128,9 @@ CREATE TABLE IF NOT EXISTS backups (
 CREATE INDEX IF NOT EXISTS backups_by_project ON backups(project_id, parent_id, created_at);
 CREATE INDEX IF NOT EXISTS backups_by_status ON backups(project_id, status, created_at);
 CREATE INDEX IF NOT EXISTS backups_by_type ON backups(project_id, resource_type, created_at);
-CREATE INDEX IF NOT EXISTS backups_by_resource ON backups(project_id, resource_id);
-CREATE INDEX IF NOT EXISTS backups_by_name ON backups(project_id, name);
+-- filter and default order in one index: a page of one resource's backups reads only that page
+CREATE INDEX IF NOT EXISTS backups_by_resource_time ON backups(project_id, resource_id, parent_id, created_at);
+CREATE INDEX IF NOT EXISTS backups_by_name_time ON backups(project_id, name, parent_id, created_at);
 CREATE INDEX IF NOT EXISTS backups_by_vault ON backups(vault_id, resource_id, status);
 CREATE INDEX IF NOT EXISTS backups_by_checkpoint ON backups(checkpoint_id);
 CREATE INDEX IF NOT EXISTS backups_by_parent ON backups(parent_id);
