@@ -129,8 +129,8 @@ CREATE INDEX IF NOT EXISTS backups_by_project ON backups(project_id, parent_id, 
 CREATE INDEX IF NOT EXISTS backups_by_status ON backups(project_id, status, created_at);
 CREATE INDEX IF NOT EXISTS backups_by_type ON backups(project_id, resource_type, created_at);
 -- filter and default order in one index: a page of one resource's backups reads only that page
-CREATE INDEX IF NOT EXISTS backups_by_resource_time ON backups(project_id, resource_id, parent_id, created_at);
-CREATE INDEX IF NOT EXISTS backups_by_name_time ON backups(project_id, name, parent_id, created_at);
+CREATE INDEX IF NOT EXISTS backups_by_resource2 ON backups(project_id, resource_id, parent_id, created_at);
+CREATE INDEX IF NOT EXISTS backups_by_name2 ON backups(project_id, name, parent_id, created_at);
 CREATE INDEX IF NOT EXISTS backups_by_vault ON backups(vault_id, resource_id, status);
 CREATE INDEX IF NOT EXISTS backups_by_checkpoint ON backups(checkpoint_id);
 CREATE INDEX IF NOT EXISTS backups_by_parent ON backups(parent_id);

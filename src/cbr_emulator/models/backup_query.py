@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cbr_emulator import errors
 from cbr_emulator.models.backups import render
-from cbr_emulator.models.common import Session, page
+from cbr_emulator.models.common import Session, page, select_page
 
 SORT_KEYS = ("created_at", "updated_at", "name", "status", "protected_at", "id")
 _USED = (
@@ -115,19 +114,15 @@ def order_clause(f: BackupFilter) -> str:
 def list_backups(s: Session, project_id: str, f: BackupFilter) -> dict[str, Any]:
     clause, params = where_clause(project_id, f)
     order = order_clause(f)
-    total = int(s.tx.scalar(f"SELECT COUNT(*) FROM backups b WHERE {clause}", params))
-    start = f.offset
-    if f.marker is not None:
-        position = s.tx.scalar(
-            f"SELECT rn FROM (SELECT b.id, ROW_NUMBER() OVER (ORDER BY {order}) AS rn FROM backups b "
-            f"WHERE {clause}) WHERE id = ?",
-            [*params, f.marker],
-        )
-        if position is None:
-            raise errors.invalid_parameter(f"marker {f.marker} is not a backup of this listing")
-        start += int(position)
-    rows = s.tx.all(
-        f"SELECT b.* FROM backups b WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
-        [*params, f.limit, start],
+    total, rows = select_page(
+        s.tx,
+        "backups b",
+        clause,
+        params,
+        order,
+        limit=f.limit,
+        offset=f.offset,
+        marker=f.marker,
+        what="a backup",
     )
     return {"backups": [render(r) for r in rows], **page(total, f.limit, f.offset)}

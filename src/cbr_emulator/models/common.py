@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from cbr_emulator import errors
 from cbr_emulator.clock import format_timestamp
 from cbr_emulator.models.inventory import BMS, SERVER, TURBO, VOLUME, Inventory
 from cbr_emulator.store import Tx
@@ -72,3 +73,39 @@ def short_suffix() -> str:
 
 def page(total: int, limit: int, offset: int) -> dict[str, int]:
     return {"count": total, "limit": limit, "offset": offset}
+
+
+def select_page(
+    tx: Tx,
+    source: str,
+    clause: str,
+    params: list[Any],
+    order: str,
+    *,
+    limit: int,
+    offset: int,
+    marker: str | None,
+    what: str,
+) -> tuple[int, list[Any]]:
+    """The total of a filtered listing and one page of its rows; `source` is `table [alias]`.
+
+    A marker (the id of the last row of the previous page) moves the start past that row; the
+    offset then counts from there. An unknown marker is a bad parameter.
+    """
+    alias = source.split()[-1]
+    total = int(tx.scalar(f"SELECT COUNT(*) FROM {source} WHERE {clause}", params))
+    start = offset
+    if marker is not None:
+        position = tx.scalar(
+            f"SELECT rn FROM (SELECT {alias}.id, ROW_NUMBER() OVER (ORDER BY {order}) AS rn "
+            f"FROM {source} WHERE {clause}) WHERE id = ?",
+            [*params, marker],
+        )
+        if position is None:
+            raise errors.invalid_parameter(f"marker {marker} is not {what} of this listing")
+        start += int(position)
+    rows = tx.all(
+        f"SELECT {alias}.* FROM {source} WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
+        [*params, limit, start],
+    )
+    return total, rows

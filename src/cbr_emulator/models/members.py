@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cbr_emulator import errors
-from cbr_emulator.models.common import Session, new_id
+from cbr_emulator.models.common import Session, new_id, select_page
 from cbr_emulator.models.inventory import SERVER
 
 STATUSES = ("pending", "accepted", "rejected")
@@ -120,19 +120,16 @@ def list_members(s: Session, project_id: str, backup_id: str, f: MemberFilter) -
             params.append(value)
     clause = " AND ".join(where)
     order = ", ".join([*(f"{key} {direction.upper()}" for key, direction in f.sort), "id DESC"])
-    total = int(s.tx.scalar(f"SELECT COUNT(*) FROM members WHERE {clause}", params))
-    start = f.offset
-    if f.marker is not None:
-        position = s.tx.scalar(
-            f"SELECT rn FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY {order}) AS rn "
-            f"FROM members WHERE {clause}) WHERE id = ?",
-            [*params, f.marker],
-        )
-        if position is None:
-            raise errors.invalid_parameter(f"marker {f.marker} is not a member of this listing")
-        start += int(position)
-    rows = s.tx.all(
-        f"SELECT * FROM members WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?", [*params, f.limit, start]
+    total, rows = select_page(
+        s.tx,
+        "members m",
+        clause,
+        params,
+        order,
+        limit=f.limit,
+        offset=f.offset,
+        marker=f.marker,
+        what="a member",
     )
     return {"members": [render(r) for r in rows], "count": total}
 
