@@ -10,7 +10,9 @@ from cbr_conformance.config import SuiteConfig
 from cbr_conformance.paths import fixtures_dir
 
 # Fast enough for the suite, slow enough that `protecting` is observable before `available`.
-EMBEDDED_ASYNC_DELAY = 0.3
+EMBEDDED_ASYNC_DELAY = 0.1
+# Polling the embedded emulator costs ~2 ms a request, so it can be polled often.
+EMBEDDED_POLL_INTERVAL = 0.05
 
 
 @dataclass
@@ -55,6 +57,7 @@ def start_target(config: SuiteConfig) -> Target:
         second_token=None,
         second_ak=second.access_keys[0].ak,
         second_sk=second.access_keys[0].sk,
+        poll_interval=min(config.poll_interval, EMBEDDED_POLL_INTERVAL),
     )
     inventory = config.inventory or fixtures_dir() / "inventory.json"
     return Target(server.url, effective, inventory, control_url=f"{server.url}/_emulator", server=server)
