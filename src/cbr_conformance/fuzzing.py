@@ -39,6 +39,12 @@ class FuzzFailure(AssertionError):
 class NotApplicable(LookupError):
     """No case of this kind can be generated for the operation."""
 
+    def __init__(self, operation_id: str, mode: str) -> None:
+        super().__init__(
+            f"the spec gives {operation_id} no input that a {mode} case can break, beyond the project id "
+            "(which the run always sets) and undeclared query parameters"
+        )
+
 
 @dataclass
 class RealIds:
@@ -88,6 +94,21 @@ def _description(case: Any) -> str:
     return str(getattr(data, "description", "") or "")
 
 
+def _has_breakable_input(contract: Contract, operation_id: str) -> bool:
+    """Whether a negative case can break anything but unconstrained path ids: a query parameter,
+    a request body, or a path parameter with constraints."""
+    operation = contract.operations[operation_id]
+    if contract.request_schema(operation_id) is not None:
+        return True
+    for parameter in map(contract.resolve, operation.definition["parameters"]):
+        if parameter["in"] == "query":
+            return True
+        schema = contract.resolve(parameter.get("schema", {}))
+        if parameter["name"] != "project_id" and set(schema) - {"type", "description"}:
+            return True
+    return False
+
+
 def send_case(client: CBRClient, operation_id: str, case: Any, ids: RealIds, mutated: set[str]) -> Response:
     body = None if isinstance(case.body, NotSet) else case.body
     kwargs: dict[str, Any] = {
@@ -115,6 +136,8 @@ def fuzz_operation(
     """Run up to `examples` generated cases of one operation, within `seconds` if given; return
     how many were sent."""
     deadline = time.monotonic() + seconds if seconds else None
+    if mode == "negative" and not _has_breakable_input(client.context.contract, operation_id):
+        raise NotApplicable(operation_id, mode)
     schema = load_schema(client.context.contract)
     strategy = schema.find_operation_by_id(operation_id).as_strategy(generation_mode=MODES[mode])
     sent = 0
@@ -156,8 +179,5 @@ def fuzz_operation(
     except hypothesis.errors.Unsatisfiable:
         if sent:
             raise
-        raise NotApplicable(
-            f"the spec gives {operation_id} no input that a {mode} case can break, beyond the project id "
-            "(which the run always sets) and undeclared query parameters"
-        ) from None
+        raise NotApplicable(operation_id, mode) from None
     return sent
