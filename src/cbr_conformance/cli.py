@@ -90,23 +90,13 @@ def _preflight(config: SuiteConfig) -> str | None:
     """For a remote target: is it there, and does it take our credentials? None when all is well."""
     if config.embedded:
         return None
-    from cbr_conformance.checks import CheckContext
-    from cbr_conformance.client import CBRClient, TargetUnreachable
-    from cbr_conformance.recording import Redactor
+    from cbr_conformance.client import TargetUnreachable, client_for
 
     try:
-        access = config.primary()
+        config.primary()
     except ConfigError as exc:
         return f"configuration: {exc}"
-    assert config.target_url is not None
-    client = CBRClient(
-        config.target_url,
-        access.project_id,
-        access.auth,
-        CheckContext(_contract(config.profile), Catalogue.load()),
-        timeout=min(config.timeout, 15),
-        redactor=Redactor(config.secrets()),
-    )
+    client = client_for(config, _contract(config.profile), timeout=min(config.timeout, 15))
     try:
         response = client.call("list_vaults", query={"limit": 1}, check=False)
     except TargetUnreachable as exc:
@@ -171,7 +161,6 @@ def print_matrix(summary: dict[str, Any], contract: Contract) -> None:
 
 
 def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
-    from cbr_conformance.report import render_html  # noqa: F401  (fail early if broken)
     from cbr_conformance.results import ResultCollector
 
     config = _config(args)

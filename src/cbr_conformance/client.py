@@ -25,6 +25,8 @@ from cbr_conformance.checks import (
     run_checks,
     status_documented,
 )
+from cbr_conformance.config import SuiteConfig
+from cbr_conformance.contract import Contract
 from cbr_conformance.recording import REDACTED, SECRET_HEADERS, Exchange, Redactor, Violation, clip
 
 _UNSET: Any = object()
@@ -310,3 +312,19 @@ def _query_pairs(query: Mapping[str, QueryValue | None]) -> list[tuple[str, str]
 
 def _dedupe(violations: list[Violation]) -> list[Violation]:
     return list(dict.fromkeys(violations))
+
+
+def client_for(config: SuiteConfig, contract: Contract, *, timeout: float | None = None) -> CBRClient:
+    """A client of the configured target and project, outside a pytest run (CLI commands)."""
+    from cbr_conformance.catalogue import Catalogue
+
+    access = config.primary()
+    assert config.target_url is not None
+    return CBRClient(
+        config.target_url,
+        access.project_id,
+        access.auth,
+        CheckContext(contract, Catalogue.load()),
+        timeout=timeout or config.timeout,
+        redactor=Redactor(config.secrets()),
+    )

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cbr_conformance.catalogue import Catalogue
-from cbr_conformance.checks import CheckContext
-from cbr_conformance.client import CBRClient
+from cbr_conformance.client import CBRClient, client_for
 from cbr_conformance.config import SuiteConfig
 from cbr_conformance.contract import Contract
-from cbr_conformance.recording import Redactor
 
 PAGE = 100
 
@@ -30,16 +27,7 @@ def sweep(config: SuiteConfig, prefix: str, *, dry_run: bool = False) -> list[st
     """Delete (or, dry, list) every vault and policy whose name starts with `prefix`."""
     if not prefix:
         raise ValueError("an empty prefix would sweep everything")
-    access = config.primary()
-    assert config.target_url is not None
-    client = CBRClient(
-        config.target_url,
-        access.project_id,
-        access.auth,
-        CheckContext(Contract.load(), Catalogue.load()),
-        timeout=config.timeout,
-        redactor=Redactor(config.secrets()),
-    )
+    client = client_for(config, Contract.load())
     done: list[str] = []
     for vault in _all_vaults(client):
         if str(vault.get("name", "")).startswith(prefix):
