@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cbr_conformance.target import EMBEDDED_ASYNC_DELAY  # st faces the emulator the suite faces
 from cbr_emulator.defaults import DEFAULT_CREDENTIALS
 from cbr_emulator.server import EmulatorServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "spec" / "cbr-v3.yaml"
-EMBEDDED_ASYNC_DELAY = 0.3  # as cbr_conformance.target starts it
 # Settings the suite would otherwise take from the environment: the run must hit the embedded emulator.
 SUITE_ENV = ("CBR_TARGET_URL", "CBR_CONFIG", "CBR_AUTH_TOKEN", "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK")
 

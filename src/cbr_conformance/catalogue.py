@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-
-from cbr_conformance.paths import spec_dir
+from cbr_conformance.paths import read_yaml, spec_dir
 
 CATALOGUE_FILE = "error-codes.yaml"
 
@@ -28,7 +26,7 @@ class Catalogue:
 
     @classmethod
     def load(cls, path: Path | None = None) -> Catalogue:
-        data = yaml.safe_load((path or spec_dir() / CATALOGUE_FILE).read_text(encoding="utf-8"))
+        data = read_yaml(path or spec_dir() / CATALOGUE_FILE)
         entries = [
             ErrorCode(str(item["code"]), int(item["status"]), str(item["message"]), source)
             for source, key in (("appendix", "codes"), ("gateway", "gateway"))

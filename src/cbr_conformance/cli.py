@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openapi_spec_validator import validate
 
 from cbr_conformance.catalogue import Catalogue
 from cbr_conformance.config import ConfigError, SuiteConfig, load_config
@@ -58,6 +57,8 @@ def _contract(profile: str) -> Contract:
 
 def _spec(args: argparse.Namespace) -> int:
     """Validate the contract files and print what they hold."""
+    from openapi_spec_validator import validate  # only this command needs it; it is slow to import
+
     errata = load_errata()
     contract = _contract(args.profile)
     validate(contract.document)

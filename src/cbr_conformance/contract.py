@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import jsonpatch
-import yaml
 from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from cbr_conformance.paths import spec_dir
+from cbr_conformance.paths import read_yaml, spec_dir
 
 SPEC_FILE = "cbr-v3.yaml"
 _DOC_URI = "urn:cbr-spec"
@@ -64,7 +63,7 @@ class Contract:
     def load(cls, path: Path | None = None, letter_patches: list[dict[str, JSON]] | None = None) -> Contract:
         """Load the spec; `letter_patches` (JSON Patch) turn it back into the reference's letter."""
         source = path or spec_dir() / SPEC_FILE
-        document = yaml.safe_load(source.read_text(encoding="utf-8"))
+        document = read_yaml(source)
         if letter_patches:
             document = jsonpatch.apply_patch(document, letter_patches)
         return cls(document, source)

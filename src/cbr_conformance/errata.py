@@ -6,9 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from cbr_conformance.paths import spec_dir
+from cbr_conformance.paths import read_yaml, spec_dir
 
 ERRATA_FILE = "errata.yaml"
 KINDS = ("departure", "note")
@@ -29,7 +27,7 @@ class Erratum:
 
 
 def load_errata(path: Path | None = None) -> list[Erratum]:
-    data = yaml.safe_load((path or spec_dir() / ERRATA_FILE).read_text(encoding="utf-8"))
+    data = read_yaml(path or spec_dir() / ERRATA_FILE)
     return [
         Erratum(
             id=item["id"],

@@ -10,9 +10,9 @@ from cbr_conformance.config import SuiteConfig
 from cbr_conformance.paths import fixtures_dir
 
 # Fast enough for the suite, slow enough that `protecting` is observable before `available`.
-EMBEDDED_ASYNC_DELAY = 0.1
+EMBEDDED_ASYNC_DELAY = 0.02
 # Polling the embedded emulator costs ~2 ms a request, so it can be polled often.
-EMBEDDED_POLL_INTERVAL = 0.05
+EMBEDDED_POLL_INTERVAL = 0.01
 
 
 @dataclass
