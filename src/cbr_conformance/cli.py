@@ -282,11 +282,18 @@ def _cleanup(args: argparse.Namespace) -> int:
     if problem:
         print(f"cbr-conformance: {problem}", file=sys.stderr)
         return EXIT_UNREACHABLE
-    removed = sweep(config, args.prefix, dry_run=args.dry_run)
-    for line in removed:
+    try:
+        result = sweep(config, args.prefix, dry_run=args.dry_run)
+    except RuntimeError as exc:  # the target would not list what it holds
+        print(f"cbr-conformance: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    for line in result.deleted:
         print(line)
-    print(f"{len(removed)} resources {'would be ' if args.dry_run else ''}deleted")
-    return EXIT_OK
+    for line in result.failed:
+        print(f"NOT DELETED {line}")
+    print(f"{len(result.deleted)} resources {'would be ' if args.dry_run else ''}deleted", end="")
+    print(f", {len(result.failed)} could not be deleted" if result.failed else "")
+    return EXIT_NONCONFORMANT if result.failed else EXIT_OK
 
 
 # --- parser -------------------------------------------------------------------------------------
