@@ -206,6 +206,10 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         argv.append("--read-only")
     if not any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in pytest_args):
         argv += ["-n", "auto"]  # tests run in parallel (pytest-xdist); `-n 0` runs them in one process
+    if not any(arg.startswith("--dist") for arg in pytest_args):
+        # An idle worker takes tests queued for a busy one: the long fuzz tests run first
+        # (see the plugin), and a static split of them leaves one worker seconds behind the other.
+        argv += ["--dist", "worksteal"]
     if args.config:
         argv += ["--cbr-config", str(args.config)]
     code = pytest.main(argv + pytest_args, plugins=[collector])

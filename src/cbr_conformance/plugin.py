@@ -86,8 +86,20 @@ def _suite_config(config: pytest.Config) -> SuiteConfig:
         raise pytest.UsageError(f"cbr-conformance: {exc}") from exc
 
 
+# Kinds of test that take seconds each run first, so that parallel workers do not finish one
+# behind the other waiting on a long test that was collected last.
+_LONG_KINDS = ("stateful", "fuzz")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Read-only mode: keep only the tests that send nothing but GET requests and create nothing."""
+    """Long tests first; in read-only mode, only the tests that send nothing but GET requests and
+    create nothing."""
+
+    def rank(item: pytest.Item) -> int:
+        info = info_of(item)
+        return _LONG_KINDS.index(info.kind) if info and info.kind in _LONG_KINDS else len(_LONG_KINDS)
+
+    items.sort(key=rank)  # stable: each module's tests keep their order and stay together
     if not _suite_config(config).read_only:
         return
     from cbr_conformance.contract import Contract
