@@ -28,6 +28,7 @@ from cbr_conformance.checks import (
 from cbr_conformance.config import SuiteConfig
 from cbr_conformance.contract import Contract
 from cbr_conformance.recording import REDACTED, SECRET_HEADERS, Exchange, Redactor, Violation, clip
+from cbr_conformance.request_check import request_errors
 
 _UNSET: Any = object()
 QueryValue = str | int | float | bool | Sequence[str]
@@ -142,11 +143,13 @@ class CBRClient:
         headers: Mapping[str, str] | None = None,
         auth: Auth | None = None,
         check: bool = True,
+        invalid: bool = False,
     ) -> Response:
         """Send the operation's request; check the response against the contract.
 
         A broken contract raises ContractViolation unless `check` is False (the violations are
-        still recorded on the exchange).
+        still recorded on the exchange). What makes the request one the spec does not allow is
+        recorded too; `invalid` says that is deliberate.
         """
         operation = self.context.contract.operations[operation_id]
         url = self.url_for(operation_id, path)
@@ -160,13 +163,25 @@ class CBRClient:
         request_headers.update(headers or {})
         path_and_query = (auth or self.auth).apply(operation.method, url, pairs, request_headers, body)
         full_url = self.base_url + path_and_query
-        exchange, text = self._send(operation_id, operation.method, full_url, request_headers, body)
+        problems = request_errors(
+            self.context.contract, operation_id, {"project_id": self.project_id, **(path or {})}, pairs, body
+        )
+        exchange, text = self._send(
+            operation_id, operation.method, full_url, request_headers, body, problems, invalid
+        )
         if check and exchange.violations:
             raise ContractViolation(exchange)
         return Response(exchange, text)
 
     def _send(
-        self, operation_id: str | None, method: str, url: str, headers: _Headers, body: bytes | None
+        self,
+        operation_id: str | None,
+        method: str,
+        url: str,
+        headers: _Headers,
+        body: bytes | None,
+        problems: list[str] | None = None,
+        invalid: bool = False,
     ) -> tuple[Exchange, str]:
         """Send one request; return its recorded exchange and the whole (redacted) response body.
 
@@ -180,6 +195,8 @@ class CBRClient:
             url=self.redactor.text(url),
             request_headers=self.redactor.headers(headers),
             request_body=self.redactor.text(clip(body.decode(errors="replace"))) if body else None,
+            request_errors=[self.redactor.text(problem) for problem in problems or []],
+            deliberately_invalid=invalid,
         )
         transfer = _Transfer(self.session, method, url, dict(headers), body, self.timeout)
         started = time.perf_counter()

@@ -58,6 +58,7 @@ class Contract:
             _DOC_URI, Resource.from_contents(document, default_specification=DRAFT4)
         )
         self._registry = registry
+        self._validators: dict[int, tuple[JSON, OAS30Validator]] = {}
 
     @classmethod
     def load(cls, path: Path | None = None, letter_patches: list[dict[str, JSON]] | None = None) -> Contract:
@@ -134,8 +135,16 @@ class Contract:
         return response["content"]["application/json"]["schema"]
 
     def validator(self, schema: JSON) -> OAS30Validator:
-        """A validator for a schema fragment of this document (local `$ref`s allowed)."""
-        return OAS30Validator(_absolute_refs(copy.deepcopy(schema)), registry=self._registry)
+        """A validator for a schema fragment of this document (local `$ref`s allowed).
+
+        Built once per fragment: every request and response of a run is validated.
+        """
+        cached = self._validators.get(id(schema))
+        if cached is not None and cached[0] is schema:  # holding the fragment keeps its id unique
+            return cached[1]
+        validator = OAS30Validator(_absolute_refs(copy.deepcopy(schema)), registry=self._registry)
+        self._validators[id(schema)] = (schema, validator)
+        return validator
 
     def schema_ref(self, name: str) -> JSON:
         return {"$ref": f"#/components/schemas/{name}"}

@@ -71,6 +71,8 @@ class Exchange:
     elapsed: float = 0.0
     error: str | None = None
     violations: list[Violation] = field(default_factory=list)
+    request_errors: list[str] = field(default_factory=list)  # what the spec forbids in the request
+    deliberately_invalid: bool = False  # the test meant to send a request the spec forbids
 
     @property
     def content_type(self) -> str:
@@ -113,6 +115,7 @@ class Exchange:
             "elapsed": round(self.elapsed, 4),
             "error": self.error,
             "violations": [vars(v) for v in self.violations],
+            "request_errors": self.request_errors,
             "curl": self.curl(),
         }
 

@@ -111,6 +111,9 @@ def _exchange_html(exchange: dict[str, Any]) -> str:
     parts = [f"<details><summary>{escape(title)}</summary>"]
     if violations:
         parts.append(f"<ul>{violations}</ul>")
+    if exchange.get("request_errors"):
+        forbidden = "".join(f"<li>{escape(problem)}</li>" for problem in exchange["request_errors"])
+        parts.append(f"<p>what the spec does not allow in this request</p><ul>{forbidden}</ul>")
     request = json.dumps(exchange.get("request_headers", {}), indent=1)
     parts.append(f"<p>request headers</p><pre>{escape(request)}</pre>")
     if exchange.get("request_body"):

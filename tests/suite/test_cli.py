@@ -130,3 +130,42 @@ def test_fuzz_settings_reach_the_run_and_the_report(tmp_path: Path, env: pytest.
     summary = json.loads((latest / "summary.json").read_text())
     assert summary["header"]["seed"] == 99 and summary["header"]["fuzz_examples"] == 2
     assert summary["totals"]["passed"] == 1
+
+
+PROBE = """
+import pytest
+
+@pytest.mark.cbr(operation="list_vaults", kind="{kind}", id="probe")
+def test_probe(cbr):
+    assert cbr.call("list_vaults", query={{"limit": 0}}, check=False{deliberate}).status == 400
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "deliberate", "expected"),
+    [
+        ("contract", "", cli.EXIT_NONCONFORMANT),
+        ("contract", ", invalid=True", cli.EXIT_OK),
+        ("negative", "", cli.EXIT_OK),
+    ],
+    ids=["contract-unannounced", "contract-deliberate", "negative"],
+)
+def test_a_hand_built_test_sending_a_request_the_spec_forbids_fails(
+    tmp_path: Path, env: pytest.MonkeyPatch, kind: str, deliberate: str, expected: int
+) -> None:
+    # A module name of its own: pytest runs in this process, where an earlier probe stays imported.
+    probe = tmp_path / "probe" / f"test_probe_{kind}_{len(deliberate)}.py"
+    probe.parent.mkdir()
+    probe.write_text(PROBE.format(kind=kind, deliberate=deliberate))
+    env.delenv("CBR_PROJECT_ID")
+    env.delenv("CBR_AUTH_TOKEN")
+    code, latest = _run(tmp_path / "reports", str(probe), "-q", "-n", "0")
+    assert code == expected
+    summary = json.loads((latest / "summary.json").read_text())
+    [test] = summary["tests"]
+    if expected == cli.EXIT_OK:
+        assert test["outcome"] == "passed"
+    else:
+        assert "UnintendedInvalidRequest" in test["message"] and "limit='0'" in test["message"]
+        [exchange] = test["exchanges"]
+        assert exchange["request_errors"] == ["query parameter limit='0': 0 is less than the minimum of 1"]

@@ -1,0 +1,97 @@
+"""request_check: which requests the spec allows, measured per parameter and on the body."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import yaml
+
+from cbr_conformance.contract import Contract
+from cbr_conformance.paths import fixtures_dir
+from cbr_conformance.request_check import request_errors
+
+PROJECT = "c0ffee00000000000000000000000a01"
+BILLING = {
+    "consistent_level": "crash_consistent",
+    "object_type": "server",
+    "protect_type": "backup",
+    "size": 100,
+}
+VAULT = {"billing": BILLING, "name": "v", "resources": []}
+
+
+@pytest.fixture(scope="module")
+def contract() -> Contract:
+    return Contract.load()
+
+
+def errors(
+    contract: Contract,
+    operation_id: str,
+    query: dict[str, Any] | None = None,
+    body: Any = None,
+    raw: bytes | None = None,
+    **path: str,
+) -> list[str]:
+    pairs = [
+        (name, str(item))
+        for name, value in (query or {}).items()
+        for item in (value if isinstance(value, list) else [value])
+    ]
+    sent = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+    return request_errors(contract, operation_id, {"project_id": PROJECT, **path}, pairs, sent)
+
+
+def test_every_request_of_the_reference_is_allowed(contract: Contract) -> None:
+    index = yaml.safe_load((fixtures_dir() / "reference-examples" / "index.yaml").read_text(encoding="utf-8"))
+    requests = [entry for entry in index if entry["direction"] == "request"]
+    assert len(requests) >= 27
+    for entry in requests:
+        url = str(entry["request_line"] or "").partition(" ")[2]
+        query = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+        operation = contract.operations[entry["operation_id"]]
+        path = {"project_id": PROJECT, **{name: "an-id" for name in operation.path_parameters}}
+        body = (fixtures_dir() / "reference-examples" / entry["file"]).read_bytes() if entry["file"] else None
+        assert request_errors(contract, operation.operation_id, path, query, body) == [], entry["section"]
+
+
+def test_query_values_are_read_as_their_schema_types(contract: Contract) -> None:
+    assert errors(contract, "list_vaults", {"limit": 10, "offset": 0}) == []
+    assert errors(contract, "list_backups", {"status": ["available", "error"], "dec": "true"}) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"limit": 0}, "query parameter limit='0': 0 is less than the minimum of 1"),
+        ({"limit": "many"}, "query parameter limit='many': 'many' is not of type 'integer'"),
+        ({"limit": [1, 2]}, "query parameter limit is given 2 times but takes one value"),
+        ({"status": ["available", "finished"]}, "'finished' is not one of"),
+    ],
+    ids=["below-minimum", "not-an-integer", "repeated", "one-of-many-not-in-enum"],
+)
+def test_query_values_the_spec_forbids(contract: Contract, query: dict[str, Any], expected: str) -> None:
+    operation = "list_backups" if "status" in query else "list_vaults"
+    found = errors(contract, operation, query)
+    assert len(found) == 1 and expected in found[0], found
+
+
+def test_bodies(contract: Contract) -> None:
+    assert errors(contract, "create_vault", body={"vault": VAULT}) == []
+    assert errors(contract, "create_vault") == ["the request body is required but missing"]
+    assert errors(contract, "create_vault", raw=b"{not json") == ["the request body is not JSON"]
+    wrong = errors(
+        contract, "create_vault", body={"vault": {**VAULT, "billing": {**VAULT["billing"], "size": 0}}}
+    )
+    assert wrong == ["request body $.vault.billing.size: 0 is less than the minimum of 1"]
+    assert errors(contract, "list_vaults", raw=b"{}") == [
+        "the operation takes no request body, but one is sent"
+    ]
+
+
+def test_a_missing_path_parameter(contract: Contract) -> None:
+    assert errors(contract, "show_vault") == ["path parameter vault_id is required but missing"]
+    assert errors(contract, "show_vault", vault_id="v-1") == []
