@@ -16,6 +16,7 @@ from urllib.parse import quote
 import requests
 from requests.utils import get_encoding_from_headers
 
+from cbr_conformance import connections
 from cbr_conformance.auth import Auth
 from cbr_conformance.checks import (
     ALL_CHECKS,
@@ -110,6 +111,7 @@ class CBRClient:
         self.on_exchange = on_exchange
         self.checks = checks
         self.session = session or requests.Session()
+        connections.track(self.session)
 
     def with_auth(self, auth: Auth, project_id: str | None = None) -> CBRClient:
         """The same target and recorder with other credentials (and perhaps another project)."""
@@ -263,6 +265,7 @@ class _Transfer:
     error: str | None = None
     abandoned: bool = False
     done: threading.Event = field(default_factory=threading.Event, repr=False)
+    thread_id: int | None = None
 
     def run(self) -> bool:
         """Perform the exchange; False if it did not finish within the timeout (it is then cut off)."""
@@ -271,12 +274,14 @@ class _Transfer:
         if self.done.wait(self.timeout):
             return True
         self.abandoned = True
-        if self.response is not None:  # the body is on its way: close the socket under the worker
+        # Shut the socket under the worker, whether it waits on the headers or on the body.
+        if not (self.thread_id is not None and connections.cut(self.thread_id)) and self.response is not None:
             with contextlib.suppress(Exception):  # best effort: the worker ends at its next read anyway
                 self.response.raw.shutdown()
         return False
 
     def _work(self) -> None:
+        self.thread_id = threading.get_ident()
         try:
             response = self.session.request(
                 self.method,
@@ -303,6 +308,7 @@ class _Transfer:
         except Exception as exc:  # reported, rather than lost on a helper thread
             self.error = f"unexpected {type(exc).__name__}: {exc}"
         finally:
+            connections.release(threading.get_ident())
             self.done.set()
 
 

@@ -10,6 +10,7 @@ drips its answer a byte at a time, redirects to itself, or sends 50 MB.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -181,3 +182,20 @@ def test_an_abandoned_transfer_does_not_block_the_next_request(context: CheckCon
             cbr.call("show_vault", path={"vault_id": UNKNOWN})
         # the same client (and session) goes on; the polite path still answers at once
         assert cbr.call("list_vaults", check=False).status == 200
+
+
+def _transfer_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "cbr-client-transfer" and t.is_alive()]
+
+
+def test_an_abandoned_transfer_lets_go_of_its_connection_at_once(context: CheckContext) -> None:
+    """Cut off while the status line and headers still drip in, the transfer's socket is shut:
+    its helper thread ends now, not when the target stops dripping."""
+    with HostileTarget("drip") as target:
+        with pytest.raises(TargetUnreachable):
+            client(target.url, context).call("show_vault", path={"vault_id": UNKNOWN})
+        deadline = time.monotonic() + 2
+        while _transfer_threads() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _transfer_threads() == [], "the helper thread still waits on the dripping target"
+        assert not target.stopping.is_set()  # the target was still dripping all along
