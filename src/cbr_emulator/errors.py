@@ -32,6 +32,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "BackupService.6103": (400, "The resource has been associated with a vault."),
     "BackupService.6104": (400, "Duplicate vault resources."),
     "BackupService.6105": (404, "The vault does not exist."),
+    "BackupService.6114": (400, "The used capacity of the vault exceeds the maximum capacity."),
     "BackupService.6116": (400, "Unsupported resource type."),
     "BackupService.6117": (400, "Unknown policy type."),
     "BackupService.6135": (400, "The resource does not exist in the vault."),
@@ -201,6 +202,10 @@ def unknown_policy_type(value: str) -> CBRError:
 
 
 # --- backups and restore -------------------------------------------------------------------------
+
+
+def vault_full(detail: str) -> CBRError:
+    return from_catalogue("BackupService.6114", detail)
 
 
 def no_resource_to_back_up() -> CBRError:

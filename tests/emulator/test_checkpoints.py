@@ -217,3 +217,29 @@ def test_show_checkpoint_matches_the_creation(api_a: Api, control: Control) -> N
     assert shown["id"] == checkpoint["id"] and shown["status"] == "available"
     assert shown["vault"]["resources"][0]["backup_count"] == "1"
     assert shown["extra_info"]["name"] == "turbo-1"
+
+
+def test_a_full_vault_refuses_the_next_backup(api_a: Api, control: Control) -> None:
+    vault = api_a.create_vault("server", [resource(PROJECT_A, "servers", 0)], size=1)
+    back_up(api_a, vault["id"])  # room for it: the vault is empty
+    control.advance(AFTER_DELAY)
+    billing = api_a.get(f"/vaults/{vault['id']}").json()["vault"]["billing"]
+    assert billing["used"] >= billing["size"] * 1024
+    assert_error(api_a.post("/checkpoints", json=checkpoint_body(vault["id"])), 400, "BackupService.6114")
+    answer = api_a.put(f"/vaults/{vault['id']}", json={"vault": {"billing": {"size": 10}}})
+    assert answer.status_code == 200, answer.text
+    back_up(api_a, vault["id"])  # expanded by hand, it takes backups again
+
+
+def test_a_full_vault_with_auto_expand_grows_instead(api_a: Api, control: Control) -> None:
+    server = resource(PROJECT_A, "servers", 0)
+    vault = api_a.create_vault("server", [server], size=1)
+    answer = api_a.put(f"/vaults/{vault['id']}", json={"vault": {"auto_expand": True}})
+    assert answer.status_code == 200 and answer.json()["vault"]["auto_expand"] is True, answer.text
+    back_up(api_a, vault["id"])
+    control.advance(AFTER_DELAY)
+    used = api_a.get(f"/vaults/{vault['id']}").json()["vault"]["billing"]["used"]
+    back_up(api_a, vault["id"])
+    billing = api_a.get(f"/vaults/{vault['id']}").json()["vault"]["billing"]
+    # doubled from 1 GB until the used capacity fits
+    assert billing["size"] * 1024 > used and billing["size"] // 2 * 1024 <= used

@@ -146,3 +146,25 @@ def test_a_busy_resource_is_skipped_by_the_schedule(api_a: Api, control: Control
     control.advance(10)
     [skipped] = logs_of(api_a, status="skipped")
     assert skipped["policy_id"] == policy["id"] and skipped["error_info"]["code"] == "BackupService.0002"
+
+
+def test_a_full_vault_fails_its_run_and_the_policys_other_vaults_are_backed_up(
+    api_a: Api, control: Control
+) -> None:
+    policy = api_a.create_policy(pattern=HOURLY)
+    full = api_a.create_vault(
+        "server", [resource(PROJECT_A, "servers", 0)], size=1, backup_policy_id=policy["id"]
+    )
+    back_up(api_a, full["id"])  # the one backup that fills it
+    control.advance(TEST_ASYNC_DELAY)
+    roomy = api_a.create_vault("disk", [resource(PROJECT_A, "volumes", 9)], backup_policy_id=policy["id"])
+    to_next_hour(control)
+    [failed] = logs_of(api_a, vault_id=full["id"], status="failed")
+    assert failed["policy_id"] == policy["id"]
+    assert failed["error_info"] == {
+        "code": "BackupService.6114",
+        "message": "The used capacity of the vault exceeds the maximum capacity.",
+    }
+    assert len(backups_of(api_a, vault_id=full["id"])) == 1
+    [automatic] = backups_of(api_a, vault_id=roomy["id"])
+    assert automatic["extend_info"]["auto_trigger"] is True

@@ -16,7 +16,7 @@ from cbr_emulator.clock import format_timestamp
 from cbr_emulator.models import operation_logs, vault_resources
 from cbr_emulator.models.common import Session, dumps, loads, new_id, short_suffix
 from cbr_emulator.models.inventory import BACKUP_STATUSES, BMS, SERVER, TURBO, VOLUME, Resource, Volume
-from cbr_emulator.models.vaults import get_vault
+from cbr_emulator.models.vaults import MAX_SIZE_GB, get_vault
 
 SKIP_CODES = {
     SERVER: "BackupService.7101",
@@ -105,6 +105,7 @@ def back_up_vault(
         )
     if not to_back_up:
         return None
+    _make_room(s, vault, usage)
     name = run.name or f"{'autobk' if run.auto_trigger else 'manualbk'}_{short_suffix()}"
     checkpoint_id = new_id()
     s.tx.insert(
@@ -130,6 +131,23 @@ def back_up_vault(
         _start_backup(s, vault, checkpoint_id, row, resource, name, run, usage.get(row["resource_id"]))
     s.tx.insert("jobs", {"kind": "checkpoint", "ref_id": checkpoint_id, "extra": None, "due_at": s.due_ts()})
     return checkpoint_id
+
+
+def _make_room(s: Session, vault: sqlite3.Row, usage: dict[str, vault_resources.Usage]) -> None:
+    """A full vault takes no new backup (6114), unless it expands itself: with auto_expand its
+    capacity doubles (up to the maximum) until the used capacity fits, as the capacity of a vault
+    is billed and the reference gives no other step."""
+    used_mb = sum(u.size_mb for u in usage.values())
+    size_gb = int(vault["size"])
+    if used_mb < size_gb * 1024:
+        return
+    if not vault["auto_expand"]:
+        raise errors.vault_full(f"{used_mb} MB used of {size_gb} GB")
+    while size_gb * 1024 <= used_mb and size_gb < MAX_SIZE_GB:
+        size_gb = min(size_gb * 2, MAX_SIZE_GB)
+    if size_gb * 1024 <= used_mb:
+        raise errors.vault_full(f"{used_mb} MB used, and {MAX_SIZE_GB} GB is the most a vault can hold")
+    s.tx.update("vaults", vault["id"], {"size": size_gb, "updated_at": s.ts})
 
 
 def _skip_reason(

@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from cbr_emulator import errors
 from cbr_emulator.clock import format_timestamp, parse_start_time, parse_timestamp
-from cbr_emulator.models import backups, checkpoints, retention, triggers
+from cbr_emulator.models import backups, checkpoints, operation_logs, retention, triggers
 from cbr_emulator.models.common import Session, loads
 
 # A guard against runaway catch-up (e.g. years of hourly triggers): the rest waits for the next call.
@@ -100,7 +101,19 @@ def fire(s: Session, policy_id: str) -> None:
         [policy_id],
     )
     for vault in vaults:
-        checkpoints.back_up_vault(s, vault, (), run)
+        try:
+            checkpoints.back_up_vault(s, vault, (), run)
+        except errors.CBRError as refused:  # e.g. a full vault: the run fails for it, the others go on
+            operation_logs.record(
+                s,
+                vault["project_id"],
+                "backup",
+                status="failed",
+                finished=True,
+                vault=vault,
+                policy_id=policy_id,
+                error=(refused.code, refused.message),
+            )
     following = triggers.next_run(loads(policy["patterns"]), parse_start_time(policy["start_time"]), s.now)
     s.tx.execute(
         "UPDATE policies SET next_run_at = ? WHERE id = ?",

@@ -20,6 +20,8 @@ from cbr_emulator.models.common import (
 )
 from cbr_emulator.models.vault_resources import ResourceSpec
 
+MAX_SIZE_GB = 10485760  # the largest vault capacity (table 4-88 BillingCreate)
+
 
 @dataclass(frozen=True)
 class Tag:

@@ -8,11 +8,10 @@ from typing import Any
 from cbr_emulator import errors
 from cbr_emulator.models.inventory import RESOURCE_TYPES
 from cbr_emulator.models.vault_resources import ResourceSpec
-from cbr_emulator.models.vaults import Tag, VaultCreate, VaultFilter, VaultUpdate
+from cbr_emulator.models.vaults import MAX_SIZE_GB, Tag, VaultCreate, VaultFilter, VaultUpdate
 from cbr_emulator.validation import Obj, Query
 
 MAX_TAGS = 10
-MAX_SIZE_GB = 10485760
 OBJECT_TYPES = ("server", "disk", "turbo")
 CONSISTENT_LEVELS = ("crash_consistent", "app_consistent")
 _RESOURCE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
