@@ -28,6 +28,7 @@ from cbr_emulator.defaults import DEFAULT_CREDENTIALS
 from cbr_emulator.server import EmulatorServer
 
 ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
 SPEC = ROOT / "spec" / "cbr-v3.yaml"
 # Settings the suite would otherwise take from the environment: the run must hit the embedded emulator.
 SUITE_ENV = ("CBR_TARGET_URL", "CBR_CONFIG", "CBR_AUTH_TOKEN", "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK")
@@ -41,11 +42,21 @@ class KindFigures:
 
 
 @dataclass
+class Timeline:
+    """Seconds from the command's start: each worker's first and last test, the end of the run."""
+
+    first_test: float
+    workers_done: dict[str, float]
+    controller_done: float
+
+
+@dataclass
 class SuiteRun:
     wall: float
     exit_code: int
     kinds: dict[str, KindFigures]
     totals: dict[str, int]
+    timeline: Timeline | None = None
 
 
 @dataclass
@@ -61,7 +72,12 @@ def run_suite(args: argparse.Namespace, work: Path) -> SuiteRun:
     command += ["--fuzz-examples", str(args.examples), "--fuzz-seed", str(args.seed), "-n", args.workers]
     if args.quick:
         command += ["-k", "vault"]
+    command += ["-p", "timeline_plugin"]
+    marks = work / "timeline.jsonl"
     env = {k: v for k, v in os.environ.items() if k not in SUITE_ENV}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH), env.get("PYTHONPATH")]))
+    env["CBR_BENCH_TIMELINE"] = str(marks)
+    started_at = time.time()
     started = time.monotonic()
     done = subprocess.run(
         command, cwd=work, env=env, capture_output=True, text=True, timeout=args.max_seconds, check=False
@@ -77,7 +93,22 @@ def run_suite(args: argparse.Namespace, work: Path) -> SuiteRun:
         figures.tests += 1
         figures.seconds += test["duration"]
         figures.outcomes[test["outcome"]] += 1
-    return SuiteRun(wall, done.returncode, dict(kinds), summary["totals"])
+    return SuiteRun(wall, done.returncode, dict(kinds), summary["totals"], read_timeline(marks, started_at))
+
+
+def read_timeline(marks: Path, started_at: float) -> Timeline | None:
+    if not marks.exists():
+        return None
+    events = [json.loads(line) for line in marks.read_text().splitlines() if line.strip()]
+    starts = [e["t"] - started_at for e in events if e["what"] == "test started"]
+    finished: dict[str, float] = {}
+    for event in events:
+        if event["what"] == "test finished":
+            finished[event["who"]] = max(finished.get(event["who"], 0.0), event["t"] - started_at)
+    ends = [e["t"] - started_at for e in events if e["who"] == "controller" and e["what"] == "unconfigured"]
+    if not starts or not finished or not ends:
+        return None
+    return Timeline(min(starts), dict(sorted(finished.items())), max(ends))
 
 
 def st_executable() -> str:
@@ -132,6 +163,17 @@ def report(args: argparse.Namespace, suite: SuiteRun, st: StRun) -> None:
         print(f"  {name:<10}{figures.tests:>7}{figures.seconds:>14.1f}{share:>8}  {outcomes}")
     print(f"  {'total':<10}{sum(k.tests for k in suite.kinds.values()):>7}{total:>14.1f}")
     print("  (test-seconds add up the tests' own durations; with workers they overlap in wall time)")
+    if suite.timeline is not None:
+        line = suite.timeline
+        last = max(line.workers_done.values())
+        print("\ntimeline of the run (seconds from its start):")
+        print(f"  first test starts            {line.first_test:6.1f}  (imports, collection, emulators)")
+        for worker, end in line.workers_done.items():
+            print(f"  {worker + ' ends its last test':<29}{end:6.1f}")
+        spread = last - min(line.workers_done.values())
+        print(f"  workers end apart by         {spread:6.1f}")
+        print(f"  pytest is done               {line.controller_done:6.1f}  (reports written)")
+        print(f"  the command exits            {suite.wall:6.1f}")
     print("\nside by side:")
     print(f"  {'run':<44}{'wall s':>8}{'exit':>6}")
     print(f"  {'cbr-conformance run':<44}{suite.wall:>8.1f}{suite.exit_code:>6}")
