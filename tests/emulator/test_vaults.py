@@ -304,6 +304,15 @@ def test_update_vault(api_a: Api) -> None:
     assert cleared["bind_rules"] == {"tags": []}
 
 
+def test_bind_rules_may_hold_more_than_ten_tags(api_a: Api) -> None:
+    """4-87's "up to 10 keys" is about a vault's own tags; 4-122 gives bind rules no limit."""
+    vault = api_a.create_vault("server", [])
+    tags = [{"key": f"k{i}", "value": "v"} for i in range(12)]
+    answer = api_a.put(f"/vaults/{vault['id']}", json={"vault": {"bind_rules": {"tags": tags}}})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["vault"]["bind_rules"] == {"tags": tags}
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [

@@ -39,14 +39,15 @@ def parse_resources(items: list[Any], where: str) -> tuple[ResourceSpec, ...]:
     return tuple(specs)
 
 
-def parse_tags(items: list[Any], where: str, allow_empty: bool = False) -> tuple[Tag, ...]:
-    """Tag (undefined by the reference): key 1-36 characters, value 0-43, keys unique, at most 10.
+def parse_tags(items: list[Any], where: str, *, of_vault: bool) -> tuple[Tag, ...]:
+    """Tag (undefined by the reference): key 1-36 characters, value 0-43, keys unique.
 
-    A vault's ``tags`` "cannot be an empty list" (4-87); bind rules may be emptied.
+    A vault's own ``tags`` "cannot be an empty list" and hold "up to 10 keys" (4-87); the tags of
+    bind rules (4-122) have neither rule: they may be emptied and be many.
     """
-    if not items and not allow_empty:
+    if of_vault and not items:
         raise errors.invalid_parameter(f"{where} cannot be an empty list")
-    if len(items) > MAX_TAGS:
+    if of_vault and len(items) > MAX_TAGS:
         raise errors.too_many_tags()
     tags = []
     for index, item in enumerate(items):
@@ -69,7 +70,7 @@ def _bind_rules(vault: Obj) -> dict[str, Any] | None:
     return {
         "tags": [
             {"key": t.key, "value": t.value}
-            for t in parse_tags(tags, "vault.bind_rules.tags", allow_empty=True)
+            for t in parse_tags(tags, "vault.bind_rules.tags", of_vault=False)
         ]
     }
 
@@ -109,7 +110,7 @@ def parse_vault_create(body: Any) -> VaultCreate:
         is_auto_pay=bool(billing.boolean("is_auto_pay")),
         console_url=billing.text("console_url", min_len=1, max_len=255),
         resources=parse_resources(resources or [], "vault.resources"),
-        tags=() if tags is None else parse_tags(tags, "vault.tags"),
+        tags=() if tags is None else parse_tags(tags, "vault.tags", of_vault=True),
         enterprise_project_id=vault.text("enterprise_project_id", min_len=1, max_len=64) or "0",
         auto_bind=bool(vault.boolean("auto_bind")),
         bind_rules=_bind_rules(vault),
