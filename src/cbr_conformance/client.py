@@ -4,19 +4,15 @@ and checks every response against the contract before a test sees it.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import requests
-from requests.utils import get_encoding_from_headers
 
-from cbr_conformance import connections
 from cbr_conformance.auth import Auth
 from cbr_conformance.checks import (
     ALL_CHECKS,
@@ -30,14 +26,11 @@ from cbr_conformance.config import SuiteConfig
 from cbr_conformance.contract import Contract
 from cbr_conformance.recording import REDACTED, SECRET_HEADERS, Exchange, Redactor, Violation, clip
 from cbr_conformance.request_check import request_errors
+from cbr_conformance.transfer import MAX_RESPONSE_BYTES, Transfer, decode, track
 
 _UNSET: Any = object()
 QueryValue = str | int | float | bool | Sequence[str]
 
-# A response body is read up to this size (no CBR answer comes near it: a page of 1000 backups is
-# about 2 MB); a hostile target sending more is cut off there instead of filling the memory.
-MAX_RESPONSE_BYTES = 8 * 1024 * 1024
-_CHUNK_BYTES = 64 * 1024
 # The checks that need no body: the only ones that apply to a body cut at MAX_RESPONSE_BYTES.
 _HEADER_CHECKS = (status_documented, content_type)
 
@@ -111,7 +104,7 @@ class CBRClient:
         self.on_exchange = on_exchange
         self.checks = checks
         self.session = session or requests.Session()
-        connections.track(self.session)
+        track(self.session)
 
     def with_auth(self, auth: Auth, project_id: str | None = None) -> CBRClient:
         """The same target and recorder with other credentials (and perhaps another project)."""
@@ -200,7 +193,7 @@ class CBRClient:
             request_errors=[self.redactor.text(problem) for problem in problems or []],
             deliberately_invalid=invalid,
         )
-        transfer = _Transfer(self.session, method, url, dict(headers), body, self.timeout)
+        transfer = Transfer(self.session, method, url, dict(headers), body, self.timeout)
         started = time.perf_counter()
         finished = transfer.run()
         exchange.elapsed = time.perf_counter() - started
@@ -213,7 +206,7 @@ class CBRClient:
             self._record(exchange)
             # No chained exception: the frames inside requests hold the request's credentials.
             raise TargetUnreachable(exchange.summary()) from None
-        text = self.redactor.text(_decode(transfer.received, response))
+        text = self.redactor.text(decode(transfer.received, response))
         exchange.status = response.status_code
         exchange.response_headers = self.redactor.headers(dict(response.headers))
         exchange.response_text = text
@@ -247,78 +240,6 @@ class _Headers(dict[str, str]):
 
     def __repr__(self) -> str:
         return repr({k: REDACTED if k.lower() in SECRET_HEADERS else v for k, v in self.items()})
-
-
-@dataclass
-class _Transfer:
-    """One HTTP exchange on a helper thread, so that a deadline bounds all of it."""
-
-    session: requests.Session
-    method: str
-    url: str
-    headers: dict[str, str] = field(repr=False)
-    body: bytes | None = field(repr=False)
-    timeout: float
-    response: requests.Response | None = None
-    received: bytearray = field(default_factory=bytearray, repr=False)
-    oversized: bool = False
-    error: str | None = None
-    abandoned: bool = False
-    done: threading.Event = field(default_factory=threading.Event, repr=False)
-    thread_id: int | None = None
-
-    def run(self) -> bool:
-        """Perform the exchange; False if it did not finish within the timeout (it is then cut off)."""
-        worker = threading.Thread(target=self._work, name="cbr-client-transfer", daemon=True)
-        worker.start()
-        if self.done.wait(self.timeout):
-            return True
-        self.abandoned = True
-        # Shut the socket under the worker, whether it waits on the headers or on the body.
-        if not (self.thread_id is not None and connections.cut(self.thread_id)) and self.response is not None:
-            with contextlib.suppress(Exception):  # best effort: the worker ends at its next read anyway
-                self.response.raw.shutdown()
-        return False
-
-    def _work(self) -> None:
-        self.thread_id = threading.get_ident()
-        try:
-            response = self.session.request(
-                self.method,
-                self.url,
-                headers=self.headers,
-                data=self.body,
-                timeout=self.timeout,
-                allow_redirects=False,
-                stream=True,
-            )
-            self.response = response
-            with response:
-                for chunk in response.iter_content(_CHUNK_BYTES):
-                    if self.abandoned:
-                        return
-                    room = MAX_RESPONSE_BYTES - len(self.received)
-                    if len(chunk) > room:
-                        self.received += chunk[:room]
-                        self.oversized = True
-                        return  # leaving the `with` drops the connection with the rest unread
-                    self.received += chunk
-        except requests.RequestException as exc:
-            self.error = f"{type(exc).__name__}: {exc}"
-        except Exception as exc:  # reported, rather than lost on a helper thread
-            self.error = f"unexpected {type(exc).__name__}: {exc}"
-        finally:
-            connections.release(threading.get_ident())
-            self.done.set()
-
-
-def _decode(body: bytes | bytearray, response: requests.Response) -> str:
-    """The body as text: the charset the headers give, else UTF-8 (as JSON is); never raises."""
-    encoding = get_encoding_from_headers(response.headers) or "utf-8"
-    try:
-        return body.decode(encoding, errors="replace")
-    except LookupError:
-        return body.decode("utf-8", errors="replace")
 
 
 def _query_pairs(query: Mapping[str, QueryValue | None]) -> list[tuple[str, str]]:

@@ -1,0 +1,148 @@
+"""One HTTP exchange bounded as a whole by a deadline.
+
+requests' own timeout bounds each socket read only, which a target sending one byte at a time
+never triggers; so the transfer runs on a helper thread and is cut off at the deadline. The
+session's pools record which connection each helper thread holds, so that the cut shuts that
+socket under it, whatever phase the exchange is in, and the thread ends at once instead of
+waiting for as long as a dripping target keeps sending.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.utils import get_encoding_from_headers
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+# A response body is read up to this size (no CBR answer comes near it: a page of 1000 backups is
+# about 2 MB); a hostile target sending more is cut off there instead of filling the memory.
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+_CHUNK_BYTES = 64 * 1024
+
+_IN_USE: dict[int, Any] = {}  # helper thread id -> the urllib3 connection it holds
+_LOCK = threading.Lock()
+
+
+class _Tracking:
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        connection = super()._get_conn(timeout)  # type: ignore[misc]
+        with _LOCK:
+            _IN_USE[threading.get_ident()] = connection
+        return connection
+
+
+class _TrackingHTTPPool(_Tracking, HTTPConnectionPool):
+    pass
+
+
+class _TrackingHTTPSPool(_Tracking, HTTPSConnectionPool):
+    pass
+
+
+class _TrackingAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _TrackingHTTPPool, "https": _TrackingHTTPSPool}
+
+
+def track(session: requests.Session) -> None:
+    """Have the session's direct connections tracked (through a proxy they are not: a transfer
+    cut off there ends at the proxy's next read instead)."""
+    for prefix in ("http://", "https://"):
+        if not isinstance(session.adapters.get(prefix), _TrackingAdapter):
+            session.mount(prefix, _TrackingAdapter())
+
+
+def _release(thread_id: int) -> None:
+    with _LOCK:
+        _IN_USE.pop(thread_id, None)
+
+
+def _cut(thread_id: int) -> bool:
+    """Shut the socket the thread is using; False when it holds none."""
+    with _LOCK:
+        connection = _IN_USE.get(thread_id)
+    sock = getattr(connection, "sock", None)
+    if sock is None:
+        return False
+    with contextlib.suppress(OSError):  # already closed by its own thread
+        sock.shutdown(socket.SHUT_RDWR)
+    return True
+
+
+@dataclass
+class Transfer:
+    """One HTTP exchange on a helper thread, so that a deadline bounds all of it."""
+
+    session: requests.Session
+    method: str
+    url: str
+    headers: dict[str, str] = field(repr=False)
+    body: bytes | None = field(repr=False)
+    timeout: float
+    response: requests.Response | None = None
+    received: bytearray = field(default_factory=bytearray, repr=False)
+    oversized: bool = False
+    error: str | None = None
+    abandoned: bool = False
+    done: threading.Event = field(default_factory=threading.Event, repr=False)
+    thread_id: int | None = None
+
+    def run(self) -> bool:
+        """Perform the exchange; False if it did not finish within the timeout (it is then cut off)."""
+        worker = threading.Thread(target=self._work, name="cbr-client-transfer", daemon=True)
+        worker.start()
+        if self.done.wait(self.timeout):
+            return True
+        self.abandoned = True
+        # Shut the socket under the worker, whether it waits on the headers or on the body.
+        if not (self.thread_id is not None and _cut(self.thread_id)) and self.response is not None:
+            with contextlib.suppress(Exception):  # best effort: the worker ends at its next read anyway
+                self.response.raw.shutdown()
+        return False
+
+    def _work(self) -> None:
+        self.thread_id = threading.get_ident()
+        try:
+            response = self.session.request(
+                self.method,
+                self.url,
+                headers=self.headers,
+                data=self.body,
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=True,
+            )
+            self.response = response
+            with response:
+                for chunk in response.iter_content(_CHUNK_BYTES):
+                    if self.abandoned:
+                        return
+                    room = MAX_RESPONSE_BYTES - len(self.received)
+                    if len(chunk) > room:
+                        self.received += chunk[:room]
+                        self.oversized = True
+                        return  # leaving the `with` drops the connection with the rest unread
+                    self.received += chunk
+        except requests.RequestException as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # reported, rather than lost on a helper thread
+            self.error = f"unexpected {type(exc).__name__}: {exc}"
+        finally:
+            _release(threading.get_ident())
+            self.done.set()
+
+
+def decode(body: bytes | bytearray, response: requests.Response) -> str:
+    """The body as text: the charset the headers give, else UTF-8 (as JSON is); never raises."""
+    encoding = get_encoding_from_headers(response.headers) or "utf-8"
+    try:
+        return body.decode(encoding, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
