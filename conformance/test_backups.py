@@ -12,6 +12,7 @@ from dateutil.parser import parse as parse_time
 from cbr_conformance.client import CBRClient, Response
 from cbr_conformance.expect import expect_error, expect_status, expect_subset
 from cbr_conformance.inventory import SERVER, VOLUME
+from cbr_conformance.paging import page_query
 from cbr_conformance.resources import Resources
 from cbr_conformance.waiters import wait_for
 
@@ -22,7 +23,7 @@ BEING_RESTORED = {"waiting_restore", "restoring", "available"}  # available: the
 
 
 def _list(cbr: CBRClient, **query: Any) -> dict[str, Any]:
-    body: dict[str, Any] = expect_status(cbr.call("list_backups", query=query), 200)
+    body: dict[str, Any] = expect_status(cbr.call("list_backups", query=page_query(**query)), 200)
     return body
 
 

@@ -18,6 +18,7 @@ from dateutil.parser import parse as parse_time
 from cbr_conformance.client import CBRClient
 from cbr_conformance.expect import expect_status
 from cbr_conformance.inventory import SERVER, VOLUME
+from cbr_conformance.paging import page_query
 from cbr_conformance.resources import Resources
 from cbr_conformance.scenario import Settle, Steps
 from cbr_conformance.waiters import wait_for
@@ -32,7 +33,7 @@ def _moment(text: str) -> datetime:
 
 
 def _page(cbr: CBRClient, operation: str, key: str, **query: Any) -> tuple[list[Item], int]:
-    body = expect_status(cbr.call(operation, query=query), 200)
+    body = expect_status(cbr.call(operation, query=page_query(**query)), 200)
     items: list[Item] = body[key]
     assert len(items) <= query.get("limit", 1000), (
         f"a page of {len(items)} exceeds limit {query.get('limit')}"

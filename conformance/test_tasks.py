@@ -11,6 +11,7 @@ import pytest
 from cbr_conformance.client import CBRClient
 from cbr_conformance.expect import expect_error, expect_status
 from cbr_conformance.inventory import VOLUME
+from cbr_conformance.paging import page_query
 from cbr_conformance.resources import Resources
 from cbr_conformance.waiters import wait_for
 
@@ -22,7 +23,7 @@ Task = dict[str, Any]
 
 
 def _list(cbr: CBRClient, **query: Any) -> dict[str, Any]:
-    body: dict[str, Any] = expect_status(cbr.call("list_operation_logs", query=query), 200)
+    body: dict[str, Any] = expect_status(cbr.call("list_operation_logs", query=page_query(**query)), 200)
     return body
 
 

@@ -9,6 +9,7 @@ import pytest
 from cbr_conformance.client import CBRClient
 from cbr_conformance.expect import expect_error, expect_status, expect_subset
 from cbr_conformance.inventory import SERVER, VOLUME
+from cbr_conformance.paging import page_query
 from cbr_conformance.resources import Resources
 
 UNKNOWN = str(uuid.UUID(int=0x5EED))  # a well-formed id that no service has issued
@@ -118,7 +119,7 @@ def test_list_vaults_pages_with_limit_and_offset(cbr: CBRClient, cbr_resources: 
     assert total >= 3
     seen: list[str] = []
     for offset in range(0, total, 2):
-        page = expect_status(cbr.call("list_vaults", query={"limit": 2, "offset": offset}), 200)
+        page = expect_status(cbr.call("list_vaults", query=page_query(limit=2, offset=offset)), 200)
         assert len(page["vaults"]) <= 2
         assert page["count"] == total
         seen += [v["id"] for v in page["vaults"]]
