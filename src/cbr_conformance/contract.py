@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonpatch
-from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
@@ -142,7 +142,11 @@ class Contract:
         cached = self._validators.get(id(schema))
         if cached is not None and cached[0] is schema:  # holding the fragment keeps its id unique
             return cached[1]
-        validator = OAS30Validator(_absolute_refs(copy.deepcopy(schema)), registry=self._registry)
+        validator = OAS30Validator(
+            _absolute_refs(copy.deepcopy(schema)),
+            registry=self._registry,
+            format_checker=oas30_format_checker,  # e.g. uuid, where the reference says "Only UUID"
+        )
         self._validators[id(schema)] = (schema, validator)
         return validator
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
+import hypothesis
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
+from schemathesis.core import NotSet
 
 from cbr_conformance.contract import Contract
+from cbr_conformance.fuzzing import MODES, _has_breakable_input, _relevant_mutations, load_schema
 from cbr_conformance.paths import fixtures_dir
 from cbr_conformance.request_check import request_errors
 
@@ -79,6 +83,15 @@ def test_query_values_the_spec_forbids(contract: Contract, query: dict[str, Any]
     assert len(found) == 1 and expected in found[0], found
 
 
+def test_formats_are_asserted(contract: Contract) -> None:
+    """The reference accepts "only UUID" for the vault filter of the member list."""
+    uuid = "4a6ffa02-1a33-46f0-a26b-39316053eee8"
+    assert errors(contract, "list_share_members", {"vault_id": uuid}, backup_id="b-1") == []
+    assert errors(contract, "list_share_members", {"vault_id": "v-1"}, backup_id="b-1") == [
+        "query parameter vault_id='v-1': 'v-1' is not a 'uuid'"
+    ]
+
+
 def test_bodies(contract: Contract) -> None:
     assert errors(contract, "create_vault", body={"vault": VAULT}) == []
     assert errors(contract, "create_vault") == ["the request body is required but missing"]
@@ -95,3 +108,45 @@ def test_bodies(contract: Contract) -> None:
 def test_a_missing_path_parameter(contract: Contract) -> None:
     assert errors(contract, "show_vault") == ["path parameter vault_id is required but missing"]
     assert errors(contract, "show_vault", vault_id="v-1") == []
+
+
+CROSS_CHECK_EXAMPLES = 5
+
+
+@pytest.mark.parametrize("mode", ["positive", "negative"])
+def test_schemathesis_and_the_measure_read_the_spec_alike(contract: Contract, mode: str) -> None:
+    """Cases schemathesis generates as valid are allowed by the measure; cases it generates to
+    break a rule (other than by an undeclared query parameter) are refused by it."""
+    schema = load_schema(contract)
+    disagreements: list[str] = []
+    for operation in contract:
+        if mode == "negative" and not _has_breakable_input(contract, operation.operation_id):
+            continue
+        strategy = schema.find_operation_by_id(operation.operation_id).as_strategy(
+            generation_mode=MODES[mode]
+        )
+
+        @hypothesis.seed(1)
+        @settings(
+            max_examples=CROSS_CHECK_EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            phases=[hypothesis.Phase.generate],
+        )
+        @hypothesis.given(case=strategy)
+        def measure(case: Any) -> None:
+            body = None if isinstance(case.body, NotSet) else case.body
+            sent = body if isinstance(body, bytes) else None if body is None else json.dumps(body).encode()
+            path = {name: unquote(str(value)) for name, value in (case.path_parameters or {}).items()}
+            query = [(name, str(v)) for name, value in dict(case.query or {}).items()
+                     for v in (value if isinstance(value, list) else [value])]  # fmt: skip
+            operation_id = case.operation.definition.raw["operationId"]
+            found = request_errors(contract, operation_id, path, query, sent)
+            if mode == "positive" and found:
+                disagreements.append(f"{operation_id}: a valid case is refused: {found}")
+            if mode == "negative" and _relevant_mutations(case) and not found:
+                disagreements.append(f"{operation_id}: a case breaking {_relevant_mutations(case)} passes")
+
+        measure()
+    assert disagreements == []
