@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cbr_conformance.checks import json_path
 from cbr_conformance.contract import Contract
 
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -79,6 +80,5 @@ def request_errors(
     except ValueError:
         return [*errors, "the request body is not JSON"]
     for error in contract.validator(schema).iter_errors(document):
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-        errors.append(f"request body ${where}: {error.message}")
+        errors.append(f"request body {json_path(error.absolute_path)}: {error.message}")
     return errors
