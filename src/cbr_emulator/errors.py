@@ -35,6 +35,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "BackupService.6114": (400, "The used capacity of the vault exceeds the maximum capacity."),
     "BackupService.6116": (400, "Unsupported resource type."),
     "BackupService.6117": (400, "Unknown policy type."),
+    "BackupService.6127": (400, "This policy cannot be applied to this vault."),
     "BackupService.6135": (400, "The resource does not exist in the vault."),
     "BackupService.6200": (404, "The backup does not exist."),
     "BackupService.6201": (400, "The backup cannot be deleted."),
@@ -160,6 +161,10 @@ def turbo_not_found(resource_id: str) -> CBRError:
 
 def resource_not_found(resource_id: str) -> CBRError:
     return from_catalogue("BackupService.6302", f"resource {resource_id}")
+
+
+def policy_not_applicable(policy_id: str, detail: str) -> CBRError:
+    return from_catalogue("BackupService.6127", f"policy {policy_id}: {detail}")
 
 
 def policy_not_applied(policy_id: str) -> CBRError:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.helpers import Api, assert_error, policy_body
+from tests.emulator.helpers import Api, assert_error, policy_body, vault_body
 
 WEEKLY = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"
 
@@ -62,7 +62,6 @@ def test_disabled_policy(api_a: Api) -> None:
         lambda p: p.update(name="x" * 65),
         lambda p: p.update(name="has space"),
         lambda p: p.pop("operation_type"),
-        lambda p: p.update(operation_type="replication"),
         lambda p: p.pop("operation_definition"),
         lambda p: p.pop("trigger"),
         lambda p: p.update(trigger={}),
@@ -192,6 +191,26 @@ def test_list_policies_with_filters(api_a: Api) -> None:
     assert [p["id"] for p in by_vault["policies"]] == [second["id"]] and by_vault["count"] == 1
     assert api_a.get("/policies", params={"operation_type": "replication"}).json()["count"] == 0
     assert_error(api_a.get("/policies", params={"operation_type": "x"}), 400, "BackupService.9900")
+
+
+def test_replication_policies_are_kept_but_apply_to_no_vault(api_a: Api) -> None:
+    """4-175 lets a policy replicate; a vault protects by backup only (4-88), so it takes none."""
+    body = policy_body(name="replicate")
+    body["policy"]["operation_type"] = "replication"
+    answer = api_a.post("/policies", json=body)
+    assert answer.status_code == 200, answer.text
+    replication = answer.json()["policy"]
+    assert replication["operation_type"] == "replication" and replication["associated_vaults"] == []
+    backup = api_a.create_policy()
+    listed = api_a.get("/policies", params={"operation_type": "replication"}).json()
+    assert [p["id"] for p in listed["policies"]] == [replication["id"]] and listed["count"] == 1
+    assert backup["id"] not in {p["id"] for p in listed["policies"]}
+    vault = api_a.create_vault()
+    refused = api_a.post(f"/vaults/{vault['id']}/associatepolicy", json={"policy_id": replication["id"]})
+    assert_error(refused, 400, "BackupService.6127")
+    with_it = api_a.post("/vaults", json=vault_body(backup_policy_id=replication["id"]))
+    assert_error(with_it, 400, "BackupService.6127")
+    assert api_a.delete(f"/policies/{replication['id']}").status_code == 204
 
 
 def test_update_policy(api_a: Api) -> None:

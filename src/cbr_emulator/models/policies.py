@@ -37,6 +37,15 @@ def get_policy(s: Session, project_id: str, policy_id: str) -> sqlite3.Row:
     return row
 
 
+def get_backup_policy(s: Session, project_id: str, policy_id: str) -> sqlite3.Row:
+    """A policy that a vault can take: every vault here protects by backup (4-88 knows no other
+    protect_type), so a replication policy has no vault to apply to."""
+    row = get_policy(s, project_id, policy_id)
+    if row["operation_type"] != "backup":
+        raise errors.policy_not_applicable(policy_id, f"a {row['operation_type']} policy on a backup vault")
+    return row
+
+
 def create_policy(s: Session, project_id: str, req: PolicyCreate) -> dict[str, Any]:
     policy_id = new_id()
     s.tx.insert(

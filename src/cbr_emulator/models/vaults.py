@@ -85,7 +85,7 @@ def get_vault(s: Session, project_id: str, vault_id: str) -> sqlite3.Row:
 
 def create_vault(s: Session, project_id: str, req: VaultCreate) -> dict[str, Any]:
     if req.backup_policy_id is not None:
-        policies.get_policy(s, project_id, req.backup_policy_id)
+        policies.get_backup_policy(s, project_id, req.backup_policy_id)
     checked = vault_resources.check_new_resources(s, project_id, req.object_type, req.resources)
     vault_id = new_id()
     s.tx.insert(
@@ -199,7 +199,7 @@ def delete_vault(s: Session, project_id: str, vault_id: str) -> None:
 def associate_policy(s: Session, project_id: str, vault_id: str, policy_id: str) -> dict[str, Any]:
     """A vault has one backup policy: applying another replaces it."""
     vault = get_vault(s, project_id, vault_id)
-    policies.get_policy(s, project_id, policy_id)
+    policies.get_backup_policy(s, project_id, policy_id)
     previous = vault["policy_id"]
     s.tx.execute("UPDATE vaults SET policy_id = ?, updated_at = ? WHERE id = ?", [policy_id, s.ts, vault_id])
     if previous is not None and previous != policy_id:

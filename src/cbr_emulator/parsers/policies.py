@@ -58,8 +58,6 @@ def parse_policy_create(body: Any) -> PolicyCreate:
     operation_type = policy.text("operation_type", required=True)
     if operation_type not in OPERATION_TYPES:
         raise errors.unknown_policy_type(str(operation_type))
-    if operation_type != "backup":
-        raise errors.invalid_parameter("replication policies are not supported by the emulator")
     definition = policy.child("operation_definition", required=True)
     trigger = policy.child("trigger", required=True)
     assert name is not None and definition is not None and trigger is not None
