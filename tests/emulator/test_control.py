@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from cbr_emulator.app import create_app
+from cbr_emulator.config import Settings
 from cbr_emulator.defaults import PROJECT_A
 from cbr_emulator.models.inventory_default import default_inventory
 from tests.emulator.helpers import SERVER, Api, Control, assert_error, resource
@@ -106,3 +110,33 @@ def test_invalid_inventories_are_refused(client: TestClient, document: Any) -> N
 def test_unknown_control_route_is_an_unknown_api(client: TestClient) -> None:
     assert_error(client.get("/_emulator/nothing"), 404, "APIGW.0101")
     assert_error(client.get("/_emulator/reset"), 405, "APIGW.0101")
+
+
+def test_an_inventory_set_through_the_api_outlives_a_restart_and_a_reset(tmp_path: Path) -> None:
+    db = str(tmp_path / "cbr.sqlite3")
+    server = {
+        "id": "11111111-2222-4333-8444-777777777777",
+        "name": "kept",
+        "az": "az-x",
+        "status": "ACTIVE",
+        "volumes": [{"id": "11111111-2222-4333-8444-888888888888", "name": "d", "size": 8, "bootable": True}],
+    }
+    document = {"projects": {PROJECT_A: {"servers": [server]}}}
+
+    def inventory_after_start(**settings: Any) -> Any:
+        app = create_app(Settings(db_path=db, **settings))
+        with TestClient(app) as client:
+            found = client.get("/_emulator/inventory").json()
+        app.state.backend.close()
+        return found
+
+    app = create_app(Settings(db_path=db))
+    with TestClient(app) as client:
+        assert client.put("/_emulator/inventory", json=document).status_code == 200
+        assert client.post("/_emulator/reset").status_code == 200
+    app.state.backend.close()
+    assert inventory_after_start() == document
+    # An inventory file given at start wins over the one kept in the store.
+    given = tmp_path / "given.json"
+    given.write_text(json.dumps(default_inventory()))
+    assert inventory_after_start(inventory_path=given) == default_inventory()

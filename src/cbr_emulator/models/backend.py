@@ -7,6 +7,7 @@ transitions, policy triggers, retention; see scheduler.py), then calls ``fn`` in
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -25,8 +26,15 @@ from cbr_emulator.store import Store, Tx
 T = TypeVar("T")
 
 
-def load_inventory(path: Path | None) -> Inventory:
-    return Inventory(default_inventory()) if path is None else Inventory.from_file(path)
+_INVENTORY_KEY = "inventory"  # meta entry holding the last inventory the control API set
+
+
+def load_inventory(path: Path | None, stored: str | None = None) -> Inventory:
+    """The inventory file given at start; else the one last set through the control API and kept
+    in the store; else the built-in one."""
+    if path is not None:
+        return Inventory.from_file(path)
+    return Inventory(json.loads(stored) if stored else default_inventory())
 
 
 class Backend:
@@ -35,8 +43,9 @@ class Backend:
         self.store = Store(settings.db_path)
         with self.store.transaction() as tx:
             offset = float(tx.get_meta("clock_offset") or 0.0)
+            self._stored_inventory = tx.get_meta(_INVENTORY_KEY)
         self.clock = VirtualClock(offset)
-        self.inventory = load_inventory(settings.inventory_path)
+        self.inventory = load_inventory(settings.inventory_path, self._stored_inventory)
         self.async_delay = settings.async_delay
         self.authenticator = Authenticator(settings.credentials, settings.clock_skew_seconds)
         self._user_ids = {c.project_id: c.user_id for c in settings.credentials}
@@ -85,6 +94,9 @@ class Backend:
     def set_inventory(self, document: Any) -> None:
         inventory = Inventory(document)  # raises InventoryError before anything changes
         with self.store.lock:
+            self._stored_inventory = json.dumps(inventory.as_json())
+            with self.store.transaction() as tx:  # kept for a restart on the same store
+                tx.set_meta(_INVENTORY_KEY, self._stored_inventory)
             self.inventory = inventory
 
     def reset(self) -> None:
@@ -92,6 +104,9 @@ class Backend:
         with self.store.lock:
             self.store.wipe()
             self.clock.reset()
+            if self._stored_inventory is not None:  # the inventory stays, as it does in memory
+                with self.store.transaction() as tx:
+                    tx.set_meta(_INVENTORY_KEY, self._stored_inventory)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
