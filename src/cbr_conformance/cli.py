@@ -22,6 +22,7 @@ from cbr_conformance.config import ConfigError, SuiteConfig, load_config
 from cbr_conformance.contract import Contract
 from cbr_conformance.errata import letter_patches, load_errata
 from cbr_conformance.paths import PROJECT_ROOT
+from cbr_conformance.report import negative_split
 
 EXIT_OK = 0
 EXIT_NONCONFORMANT = 1
@@ -156,6 +157,9 @@ def print_matrix(summary: dict[str, Any], contract: Contract) -> None:
                 else "skip"
             )
         print(f"{op.operation_id:<30}" + "".join(f"{c:>11}" for c in cells))
+    split = negative_split(summary)
+    if split:
+        print(f"\n{split}")
     totals = ", ".join(f"{v} {k}" for k, v in summary["totals"].items() if v)
     verdict = "CONFORMS" if summary["conforms"] else "DOES NOT CONFORM"
     print(f"\n{verdict}: {totals} in {summary['header']['duration']} s")

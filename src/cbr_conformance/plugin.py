@@ -156,6 +156,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed and exchanges:
         # The last exchanges tell what went wrong; all of them are redacted already.
         report.user_properties.append(("cbr_exchanges", json.dumps([e.to_dict() for e in exchanges[-10:]])))
+    if info is not None and info.kind == "negative" and call.when == "call":
+        # Whether the refused request breaks a rule the spec states, or one only the service knows
+        # (an unknown id, a sharing rule...): read from the request measure of its exchanges.
+        breaks = "schema" if any(e.request_errors for e in exchanges) else "service"
+        report.user_properties.append(("cbr_breaks", breaks))
     steps = item.stash.get(STEPS, None)
     if steps is not None and steps.lines and call.when == "call":
         report.user_properties.append(("cbr_steps", json.dumps(steps.lines)))

@@ -8,6 +8,7 @@ reproduces it. Everything is inline: one file, no external resources.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -142,9 +143,29 @@ def failures_html(summary: dict[str, Any]) -> str:
     return "\n".join(blocks)
 
 
+_BREAKS = {"schema": "a rule of the spec's schemas", "service": "a rule of the service"}
+
+
+def negative_split(summary: dict[str, Any]) -> str:
+    """How many negative tests break a rule the spec states, and how many one only the service
+    knows; empty when the run had none."""
+    counts = Counter(t.get("breaks") for t in summary["tests"] if t.get("breaks"))
+    if not counts:
+        return ""
+    return (
+        f"negative tests: {counts['schema']} break {_BREAKS['schema']}, "
+        f"{counts['service']} {_BREAKS['service']}"
+    )
+
+
+def _kind(test: dict[str, Any]) -> str:
+    breaks = _BREAKS.get(test.get("breaks") or "")
+    return f"{test['kind']} ({breaks})" if breaks else str(test["kind"])
+
+
 def tests_html(summary: dict[str, Any]) -> str:
     rows = "".join(
-        f"<tr><td>{escape(t['nodeid'])}</td><td>{escape(str(t['test_id']))}</td><td>{escape(str(t['kind']))}</td>"
+        f"<tr><td>{escape(t['nodeid'])}</td><td>{escape(str(t['test_id']))}</td><td>{escape(_kind(t))}</td>"
         f"<td>{escape(t['outcome'])}</td><td>{t['duration']:.2f}</td></tr>"
         for t in summary["tests"]
     )
@@ -156,9 +177,11 @@ def tests_html(summary: dict[str, Any]) -> str:
 
 def conformance_section(summary: dict[str, Any], contract: Contract) -> str:
     """The report's own content, also embedded into pytest-html's page."""
+    split = negative_split(summary)
     return (
         f"<h2>Conformance matrix</h2>{matrix_html(summary, contract)}"
-        f"<h2>Run</h2>{header_html(summary)}"
+        + (f"<p>{escape(split)}</p>" if split else "")
+        + f"<h2>Run</h2>{header_html(summary)}"
         f"<h2>Errata applied</h2>{errata_html(summary)}"
         f"<h2>Failures</h2>{failures_html(summary)}"
     )

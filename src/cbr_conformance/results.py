@@ -34,6 +34,7 @@ class TestResult:
     message: str = ""
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
+    breaks: str | None = None  # negative tests: "schema" (a rule the spec states) or "service"
 
 
 def _outcome(report: pytest.TestReport) -> str:
@@ -77,6 +78,8 @@ class ResultCollector:
                 result.exchanges = json.loads(str(value))
             elif name == "cbr_steps":
                 result.steps = json.loads(str(value))
+            elif name == "cbr_breaks":
+                result.breaks = str(value)
 
     def summary(self) -> dict[str, Any]:
         return build_summary(list(self.results.values()), self.header, time.time() - self.started)

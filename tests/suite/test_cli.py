@@ -49,10 +49,12 @@ def test_a_conforming_target_exits_0_with_all_three_reports(tmp_path: Path, env:
     assert code == cli.EXIT_OK
     summary = json.loads((latest / "summary.json").read_text())
     assert summary["conforms"] and summary["totals"]["passed"] == 1
+    assert summary["tests"][0]["breaks"] == "service"  # an unknown id: no schema says so
     assert summary["matrix"]["show_vault"]["negative"] == {"passed": 1}
     assert (latest / "junit.xml").read_text().count("<testcase") == 1
     html = (latest / "index.html").read_text()
     assert "Conformance matrix" in html and "show_vault" in html and "<script src=" not in html
+    assert "negative tests: 0 break a rule of the spec&#x27;s schemas, 1 a rule of the service" in html
 
 
 def test_a_nonconforming_target_exits_1_and_the_report_shows_the_failure(
@@ -165,6 +167,7 @@ def test_a_hand_built_test_sending_a_request_the_spec_forbids_fails(
     [test] = summary["tests"]
     if expected == cli.EXIT_OK:
         assert test["outcome"] == "passed"
+        assert test["breaks"] == ("schema" if kind == "negative" else None)  # limit=0 breaks minimum 1
     else:
         assert "UnintendedInvalidRequest" in test["message"] and "limit='0'" in test["message"]
         [exchange] = test["exchanges"]
