@@ -19,6 +19,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.utils import get_encoding_from_headers
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.poolmanager import ProxyManager
 
 # A response body is read up to this size (no CBR answer comes near it: a page of 1000 backups is
 # about 2 MB); a hostile target sending more is cut off there instead of filling the memory.
@@ -45,15 +46,24 @@ class _TrackingHTTPSPool(_Tracking, HTTPSConnectionPool):
     pass
 
 
+_TRACKING_POOLS = {"http": _TrackingHTTPPool, "https": _TrackingHTTPSPool}
+
+
 class _TrackingAdapter(HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _TrackingHTTPPool, "https": _TrackingHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = _TRACKING_POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, ProxyManager):  # an HTTP(S) proxy; SOCKS pools stay as they are
+            manager.pool_classes_by_scheme = _TRACKING_POOLS
+        return manager
 
 
 def track(session: requests.Session) -> None:
-    """Have the session's direct connections tracked (through a proxy they are not: a transfer
-    cut off there ends at the proxy's next read instead)."""
+    """Have the session's connections tracked, direct or through an HTTP proxy (through a SOCKS
+    proxy they are not: a transfer cut off there ends at the proxy's next read instead)."""
     for prefix in ("http://", "https://"):
         if not isinstance(session.adapters.get(prefix), _TrackingAdapter):
             session.mount(prefix, _TrackingAdapter())

@@ -10,6 +10,7 @@ drips its answer a byte at a time, redirects to itself, or sends 50 MB.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import tracemalloc
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from cbr_conformance import cli
 from cbr_conformance.auth import TokenAuth
@@ -199,3 +201,20 @@ def test_an_abandoned_transfer_lets_go_of_its_connection_at_once(context: CheckC
             time.sleep(0.02)
         assert _transfer_threads() == [], "the helper thread still waits on the dripping target"
         assert not target.stopping.is_set()  # the target was still dripping all along
+
+
+def test_an_abandoned_transfer_through_an_http_proxy_lets_go_at_once(context: CheckContext) -> None:
+    """The same cut-off when the target is reached through an HTTP proxy that drips."""
+    with HostileTarget("drip", hostile=re.compile(r"^http://cbr\.invalid/")) as proxy:
+        session = requests.Session()
+        session.proxies = {"http": proxy.url}
+        cbr = CBRClient(
+            "http://cbr.invalid", "p-1", TokenAuth(TOKEN), context, timeout=TIMEOUT, session=session
+        )
+        with pytest.raises(TargetUnreachable):
+            cbr.call("show_vault", path={"vault_id": UNKNOWN})
+        assert proxy.requests and proxy.requests[0][1].startswith("http://cbr.invalid/v3/p-1/vaults/")
+        deadline = time.monotonic() + 2
+        while _transfer_threads() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _transfer_threads() == [], "the helper thread still waits on the dripping proxy"
