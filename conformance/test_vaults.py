@@ -53,6 +53,14 @@ def test_create_disk_vault_with_mandatory_fields_only(cbr_resources: Resources) 
     assert vault["resources"] == []
 
 
+@pytest.mark.cbr(operation="create_vault", kind="contract", mutates=True, id="vault-create-null-policy")
+def test_create_vault_with_a_null_policy_applies_none(cbr: CBRClient, cbr_resources: Resources) -> None:
+    """4-87: a null backup_policy_id means no automatic backup."""
+    vault = cbr_resources.vault("disk", backup_policy_id=None)
+    policies = expect_status(cbr.call("list_policies", query={"vault_id": vault["id"]}), 200)
+    assert policies["policies"] == [], "a vault created with a null policy has one"
+
+
 @pytest.mark.cbr(operation="create_vault", kind="negative", mutates=True, id="vault-create-missing-billing")
 def test_create_vault_without_billing_is_refused(cbr: CBRClient, cbr_resources: Resources) -> None:
     body = cbr_resources.vault_body()

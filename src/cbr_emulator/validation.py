@@ -44,8 +44,12 @@ class Obj:
     def has(self, key: str) -> bool:
         return self.value.get(key) is not None
 
-    def _field(self, key: str, required: bool) -> Any:
+    def _field(self, key: str, required: bool, nullable: bool = False) -> Any:
+        """The field's value; None when absent. An explicit null is refused where the reference
+        types the field (String, Integer...) without saying null may stand for it."""
         value = self.value.get(key)
+        if value is None and key in self.value and not nullable:
+            raise invalid_parameter(f"{self.path}.{key} must not be null")
         if value is None and required:
             raise invalid_parameter(f"{self.path}.{key} is required")
         return value
@@ -63,8 +67,9 @@ class Obj:
         max_len: int | None = None,
         choices: Collection[str] | None = None,
         pattern: re.Pattern[str] | None = None,
+        nullable: bool = False,
     ) -> str | None:
-        value = self._field(key, required)
+        value = self._field(key, required, nullable)
         if value is None:
             return None
         return check_str(

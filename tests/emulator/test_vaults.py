@@ -422,3 +422,23 @@ def test_applying_another_policy_replaces_the_first(api_a: Api) -> None:
         404,
         "BackupService.6002",
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "where"),
+    [("description", "vault"), ("auto_bind", "vault"), ("charging_mode", "billing"), ("tags", "vault")],
+)
+def test_null_for_a_typed_field_answers_9900(api_a: Api, field: str, where: str) -> None:
+    """The reference types these fields and never lets null stand for them."""
+    body = vault_body()
+    (body["vault"] if where == "vault" else body["vault"]["billing"])[field] = None
+    answer = api_a.post("/vaults", json=body)
+    assert_error(answer, 400, "BackupService.9900")
+    assert answer.headers["X-Emulator-Error-Detail"].endswith(f".{field} must not be null")
+
+
+def test_a_null_backup_policy_id_means_no_policy(api_a: Api) -> None:
+    """4-87: "If the value of this parameter is null, automatic backup is not performed." """
+    answer = api_a.post("/vaults", json=vault_body(backup_policy_id=None))
+    assert answer.status_code == 200, answer.text
+    assert api_a.get("/policies", params={"vault_id": answer.json()["vault"]["id"]}).json()["count"] == 0

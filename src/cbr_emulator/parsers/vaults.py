@@ -114,7 +114,8 @@ def parse_vault_create(body: Any) -> VaultCreate:
         enterprise_project_id=vault.text("enterprise_project_id", min_len=1, max_len=64) or "0",
         auto_bind=bool(vault.boolean("auto_bind")),
         bind_rules=_bind_rules(vault),
-        backup_policy_id=vault.text("backup_policy_id", min_len=1, max_len=64),
+        # 4-87: "If the value of this parameter is null, automatic backup is not performed."
+        backup_policy_id=vault.text("backup_policy_id", min_len=1, max_len=64, nullable=True),
     )
 
 
