@@ -9,6 +9,7 @@ so that generated bodies and queries reach the business logic rather than a 404.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,6 +123,18 @@ def send_case(client: CBRClient, operation_id: str, case: Any, ids: RealIds, mut
     return client.call(operation_id, **kwargs)
 
 
+@dataclass
+class FuzzTally:
+    """What the target answered to the judged cases of one operation and mode, by status (and
+    error code): e.g. {"200": 7, "400 BackupService.9900": 3}."""
+
+    answers: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def sent(self) -> int:
+        return sum(self.answers.values())
+
+
 def fuzz_operation(
     client: CBRClient,
     operation_id: str,
@@ -132,15 +145,15 @@ def fuzz_operation(
     seed: int,
     on_created: Callable[[str, str, str], None],
     seconds: float | None = None,
-) -> int:
+) -> FuzzTally:
     """Run up to `examples` generated cases of one operation, within `seconds` if given; return
-    how many were sent and judged."""
+    what the target answered to the cases sent and judged."""
     deadline = time.monotonic() + seconds if seconds else None
     if mode == "negative" and not _has_breakable_input(client.context.contract, operation_id):
         raise NotApplicable(operation_id, mode)
     schema = load_schema(client.context.contract)
     strategy = schema.find_operation_by_id(operation_id).as_strategy(generation_mode=MODES[mode])
-    sent = 0
+    tally = FuzzTally()
 
     @hypothesis.seed(seed)
     @settings(
@@ -153,8 +166,7 @@ def fuzz_operation(
     )
     @hypothesis.given(case=strategy)
     def run(case: Any) -> None:
-        nonlocal sent
-        if deadline is not None and sent and time.monotonic() > deadline:
+        if deadline is not None and tally.sent and time.monotonic() > deadline:
             return  # the time budget is spent: the remaining examples are generated but not sent
         relevant = _relevant_mutations(case)
         if mode == "negative" and not relevant:
@@ -170,7 +182,7 @@ def fuzz_operation(
             # Our own reading of the spec finds nothing wrong with the request as sent (the real ids
             # put in place of generated ones may have undone the break): no verdict on its status.
             hypothesis.reject()
-        sent += 1
+        tally.answers[f"{status} {response.error_code}" if response.error_code else str(status)] += 1
         if mode == "negative" and status < 400:
             raise FuzzFailure(
                 f"{what}: invalid input accepted with {status}\n  the spec forbids: "
@@ -184,7 +196,7 @@ def fuzz_operation(
     try:
         run()
     except hypothesis.errors.Unsatisfiable:
-        if sent:
+        if tally.sent:
             raise
         raise NotApplicable(operation_id, mode) from None
-    return sent
+    return tally

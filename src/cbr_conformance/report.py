@@ -175,6 +175,26 @@ def tests_html(summary: dict[str, Any]) -> str:
     )
 
 
+def fuzz_html(summary: dict[str, Any]) -> str:
+    """Per fuzzed operation and mode, what the target answered to the cases judged."""
+    fuzzed = [t for t in summary["tests"] if t.get("fuzz")]
+    if not fuzzed:
+        return "<p>No fuzz test ran.</p>"
+    rows = []
+    for test in fuzzed:
+        answers = test["fuzz"]["answers"]
+        shown = " · ".join(f"{n} × {escape(answer)}" for answer, n in sorted(answers.items()))
+        rows.append(
+            f"<tr><td><code>{escape(', '.join(test['operations']))}</code></td>"
+            f"<td>{escape(test['fuzz']['mode'])}</td><td>{sum(answers.values())}</td><td>{shown}</td></tr>"
+        )
+    return (
+        f"<details><summary>what the target answered to the cases of {len(fuzzed)} fuzz tests</summary>"
+        "<table><tr><th>operation</th><th>mode</th><th>cases</th><th>answers</th></tr>"
+        f"{''.join(rows)}</table></details>"
+    )
+
+
 def conformance_section(summary: dict[str, Any], contract: Contract) -> str:
     """The report's own content, also embedded into pytest-html's page."""
     split = negative_split(summary)
@@ -184,6 +204,7 @@ def conformance_section(summary: dict[str, Any], contract: Contract) -> str:
         + f"<h2>Run</h2>{header_html(summary)}"
         f"<h2>Errata applied</h2>{errata_html(summary)}"
         f"<h2>Failures</h2>{failures_html(summary)}"
+        f"<h2>Fuzzing</h2>{fuzz_html(summary)}"
     )
 
 

@@ -35,6 +35,7 @@ class TestResult:
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
     breaks: str | None = None  # negative tests: "schema" (a rule the spec states) or "service"
+    fuzz: dict[str, Any] | None = None  # fuzz tests: {"mode": ..., "answers": {"200": 7, ...}}
 
 
 def _outcome(report: pytest.TestReport) -> str:
@@ -80,6 +81,8 @@ class ResultCollector:
                 result.steps = json.loads(str(value))
             elif name == "cbr_breaks":
                 result.breaks = str(value)
+            elif name == "cbr_fuzz":
+                result.fuzz = json.loads(str(value))
 
     def summary(self) -> dict[str, Any]:
         return build_summary(list(self.results.values()), self.header, time.time() - self.started)

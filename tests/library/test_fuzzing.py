@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from cbr_conformance.client import CBRClient, ContractViolation
-from cbr_conformance.fuzzing import FuzzFailure, RealIds, fuzz_operation
+from cbr_conformance.fuzzing import FuzzFailure, FuzzTally, RealIds, fuzz_operation
 
 from .fake_target import Canned, FakeTarget, Seen
 
@@ -17,7 +17,7 @@ ERROR = {"error_code": "BackupService.9900", "error_msg": "Parameter verificatio
 EMPTY_LIST = {"vaults": [], "count": 0, "limit": 1000, "offset": 0}
 
 
-def _fuzz(client: CBRClient, operation: str, mode: str, examples: int = 30) -> int:
+def _fuzz(client: CBRClient, operation: str, mode: str, examples: int = 30) -> FuzzTally:
     return fuzz_operation(
         client,
         operation,
@@ -47,8 +47,10 @@ def test_a_correct_fake_passes_both_modes(client: CBRClient, fake: FakeTarget) -
     fake.responder = lambda seen: (
         Canned.json(200, EMPTY_LIST) if _valid_list_vaults(seen) else Canned.json(400, ERROR)
     )
-    assert _fuzz(client, "list_vaults", "positive") > 0
-    assert _fuzz(client, "list_vaults", "negative") > 0
+    positive = _fuzz(client, "list_vaults", "positive")
+    assert positive.sent > 0 and positive.answers["200"] > 0
+    negative = _fuzz(client, "list_vaults", "negative")
+    assert negative.sent > 0 and set(negative.answers) == {"400 BackupService.9900"}
 
 
 def test_a_server_error_on_some_input_is_caught(client: CBRClient, fake: FakeTarget) -> None:

@@ -132,6 +132,10 @@ def test_fuzz_settings_reach_the_run_and_the_report(tmp_path: Path, env: pytest.
     summary = json.loads((latest / "summary.json").read_text())
     assert summary["header"]["seed"] == 99 and summary["header"]["fuzz_examples"] == 2
     assert summary["totals"]["passed"] == 1
+    # what the emulator answered to the two cases, for the report's fuzzing table
+    [test] = summary["tests"]
+    assert test["fuzz"] == {"mode": "positive", "answers": {"200": 2}}
+    assert "2 × 200" in (latest / "index.html").read_text()
 
 
 PROBE = """
