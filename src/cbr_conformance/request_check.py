@@ -17,6 +17,9 @@ from cbr_conformance.checks import json_path
 from cbr_conformance.contract import Contract
 
 _INTEGER = re.compile(r"[+-]?\d+")
+# A parameter without a schema takes anything; one shared object, as Contract.validator caches by
+# the schema object it is given.
+_ANY: Mapping[str, Any] = {}
 
 
 def _typed(text: str, schema: Mapping[str, Any]) -> Any:
@@ -36,7 +39,7 @@ def _typed(text: str, schema: Mapping[str, Any]) -> Any:
 
 def _parameter_errors(contract: Contract, parameter: Mapping[str, Any], values: Sequence[str]) -> list[str]:
     name, where = parameter["name"], parameter["in"]
-    schema = contract.resolve(parameter.get("schema", {}))
+    schema = contract.resolve(parameter.get("schema", _ANY))
     if not values:
         return [f"{where} parameter {name} is required but missing"] if parameter.get("required") else []
     if schema.get("type") == "array":
