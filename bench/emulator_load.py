@@ -29,6 +29,8 @@ from typing import Any
 
 import requests
 
+from cbr_conformance.bodies import checkpoint_body, vault_body
+from cbr_conformance.inventory import VOLUME
 from cbr_emulator.defaults import DEFAULT_CREDENTIALS, PROJECT_A
 from cbr_emulator.models.inventory_default import default_inventory
 from cbr_emulator.server import EmulatorServer
@@ -123,23 +125,12 @@ def seeded(url: str, label: str) -> dict[str, CallFactory]:
     headers = {"X-Auth-Token": DEFAULT_CREDENTIALS[0].tokens[0]}
     base = f"{url}/v3/{PROJECT_A}"
     volume = default_inventory()["projects"][PROJECT_A]["volumes"][0]
-    vault_body = {
-        "vault": {
-            "billing": {
-                "consistent_level": "crash_consistent",
-                "object_type": "disk",
-                "protect_type": "backup",
-                "size": 100,
-            },
-            "name": "bench",
-            "resources": [{"id": volume["id"], "type": "OS::Cinder::Volume"}],
-        }
-    }
-    answer = requests.post(f"{base}/vaults", json=vault_body, headers=headers, timeout=10)
+    vault = vault_body("bench", "disk", [{"id": volume["id"], "type": VOLUME}])
+    answer = requests.post(f"{base}/vaults", json=vault, headers=headers, timeout=10)
     answer.raise_for_status()
     vault_id = answer.json()["vault"]["id"]
     for _ in range(BACKUPS):  # no delay: each backup is available by the next request
-        body = {"checkpoint": {"vault_id": vault_id}}
+        body = checkpoint_body(vault_id)
         requests.post(f"{base}/checkpoints", json=body, headers=headers, timeout=10).raise_for_status()
     listed = requests.get(f"{base}/backups", headers=headers, timeout=10).json()
     assert listed["count"] == BACKUPS, listed
@@ -198,12 +189,14 @@ def moto() -> Iterator[dict[str, CallFactory]]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            from moto.server import ThreadedMotoServer
+            # moto is the optional `bench` extra: not installed where only `dev` is.
+            from moto.server import ThreadedMotoServer  # type: ignore[import-not-found, unused-ignore]
         except ImportError as exc:  # moto without its [server] extra
             print(f"(moto's server is unavailable: {exc}; pip install flask flask-cors)", file=sys.stderr)
             yield {}
             return
-    import boto3  # type: ignore[import-untyped]
+    # The `bench` extra too; boto3 ships no type hints (import-untyped) when it is installed.
+    import boto3  # type: ignore[import-untyped, import-not-found, unused-ignore]
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

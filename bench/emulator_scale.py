@@ -25,6 +25,8 @@ from typing import Any
 
 import requests
 
+from cbr_conformance.bodies import checkpoint_body, vault_body
+from cbr_conformance.inventory import VOLUME
 from cbr_emulator.defaults import DEFAULT_CREDENTIALS, PROJECT_A
 from cbr_emulator.models.inventory_default import default_inventory
 from cbr_emulator.store import Store
@@ -84,21 +86,10 @@ def make_template(url: str) -> str:
     """One disk vault, one restore point; the id of its backup."""
     base = f"{url}/v3/{PROJECT_A}"
     volume = default_inventory()["projects"][PROJECT_A]["volumes"][0]
-    vault = {
-        "vault": {
-            "billing": {
-                "consistent_level": "crash_consistent",
-                "object_type": "disk",
-                "protect_type": "backup",
-                "size": 100,
-            },
-            "name": "scale",
-            "resources": [{"id": volume["id"], "type": "OS::Cinder::Volume"}],
-        }
-    }
+    vault = vault_body("scale", "disk", [{"id": volume["id"], "type": VOLUME}])
     answer = requests.post(f"{base}/vaults", json=vault, headers=HEADERS, timeout=10)
     answer.raise_for_status()
-    checkpoint = {"checkpoint": {"vault_id": answer.json()["vault"]["id"]}}
+    checkpoint = checkpoint_body(answer.json()["vault"]["id"])
     requests.post(f"{base}/checkpoints", json=checkpoint, headers=HEADERS, timeout=10).raise_for_status()
     backups = requests.get(f"{base}/backups", headers=HEADERS, timeout=10).json()["backups"]
     return str(backups[0]["id"])

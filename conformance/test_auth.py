@@ -9,9 +9,7 @@ touches another project's vaults and policies through its own path.
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any
 
 import pytest
@@ -19,15 +17,19 @@ from jsonpointer import resolve_pointer
 
 from cbr_conformance.auth import AkSkAuth, NoAuth, TokenAuth
 from cbr_conformance.client import CBRClient, Response
+from cbr_conformance.codes import (
+    FORBIDDEN,
+    POLICY_NOT_FOUND,
+    UNAUTHENTICATED,
+    UNKNOWN_ID,
+    UNKNOWN_PROJECT,
+    VAULT_NOT_FOUND,
+)
 from cbr_conformance.contract import Contract, Operation
 from cbr_conformance.expect import expect_error, expect_status
 from cbr_conformance.resources import Resources
 from cbr_conformance.target import Target
 
-UNAUTHENTICATED = "APIGW.0301"
-FORBIDDEN = "APIGW.0302"
-UNKNOWN = str(uuid.UUID(int=0x5EED))  # a well-formed id that no service has issued
-UNKNOWN_PROJECT = uuid.UUID(int=0x5EED).hex  # member_id is a project id (4.2.2)
 BAD_CREDENTIALS = ("missing", "bad-token", "bad-signature")  # the keys of the cbr_bad_auths fixture
 SDK_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 OPERATIONS = Contract.load().operations  # the ids only: requests are built from the run's contract
@@ -66,7 +68,7 @@ def _example_body(contract: Contract, operation_id: str) -> bytes | None:
         if "value" in example:
             return json.dumps(example["value"]).encode()
         if "externalValue" in example and contract.source is not None:
-            return (contract.source.parent / example["externalValue"]).read_bytes()
+            return contract.source.parent.joinpath(example["externalValue"]).read_bytes()
     return b"{}"
 
 
@@ -78,7 +80,7 @@ def _call_unknown(client: CBRClient, operation_id: str, resources: Resources, **
     """
     contract = client.context.contract
     path = {
-        name: UNKNOWN_PROJECT if name == "member_id" else UNKNOWN
+        name: UNKNOWN_PROJECT if name == "member_id" else UNKNOWN_ID  # member_id: a project (4.2.2)
         for name in contract.operations[operation_id].path_parameters
         if name != "project_id"
     }
@@ -104,29 +106,17 @@ def _undo_if_created(resources: Resources, operation_id: str, response: Response
             for name, expression in link["parameters"].items()
             if str(expression).startswith(prefix)
         }
-        resources.add_cleanup(
-            f"{link['operationId']} {path}", partial(_delete, resources, link["operationId"], path)
-        )
-
-
-def _delete(resources: Resources, operation_id: str, path: dict[str, str]) -> None:
-    status = resources.client.call(operation_id, path=path, check=False).status
-    assert status in (204, 404), f"{operation_id} {path} answered {status} during cleanup"
+        resources.delete_later(link["operationId"], **path)
 
 
 def _configured_token(target: Target, project_id: str) -> str | None:
-    """A token of the project: configured, or the embedded emulator's documented default."""
+    """A token of the project, as the target's effective configuration gives it (for the embedded
+    emulator, the start of the run fills in the emulator's own tokens)."""
     config = target.config
     if project_id == config.project_id and config.token:
         return config.token
     if project_id == config.second_project_id and config.second_token:
         return config.second_token
-    if target.embedded:
-        from cbr_emulator.defaults import DEFAULT_CREDENTIALS
-
-        for credentials in DEFAULT_CREDENTIALS:
-            if credentials.project_id == project_id and credentials.tokens:
-                return credentials.tokens[0]
     return None
 
 
@@ -217,7 +207,7 @@ def test_another_projects_vault_is_not_found(
 ) -> None:
     vault = cbr_resources.vault("disk")
     response = cbr_second.call("show_vault", path={"vault_id": vault["id"]})
-    expect_error(response, 404, "BackupService.6105")
+    expect_error(response, 404, VAULT_NOT_FOUND)
 
 
 @pytest.mark.cbr(operation="delete_vault", kind="negative", mutates=True, id="auth-isolation-delete-vault")
@@ -226,7 +216,7 @@ def test_another_projects_vault_cannot_be_deleted(
 ) -> None:
     vault = cbr_resources.vault("disk")
     response = cbr_second.call("delete_vault", path={"vault_id": vault["id"]})
-    expect_error(response, 404, "BackupService.6105")
+    expect_error(response, 404, VAULT_NOT_FOUND)
     expect_status(cbr.call("show_vault", path={"vault_id": vault["id"]}), 200)
 
 
@@ -234,7 +224,7 @@ def test_another_projects_vault_cannot_be_deleted(
 def test_another_projects_policy_is_not_found(cbr_second: CBRClient, cbr_resources: Resources) -> None:
     policy = cbr_resources.policy()
     response = cbr_second.call("show_policy", path={"policy_id": policy["id"]})
-    expect_error(response, 404, "BackupService.6000")
+    expect_error(response, 404, POLICY_NOT_FOUND)
 
 
 # --- token authentication -------------------------------------------------------------------

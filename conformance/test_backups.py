@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from dateutil.parser import parse as parse_time
 
-from cbr_conformance.client import CBRClient, Response
+from cbr_conformance.backups import BEING_RESTORED, show_backup, wait_gone
+from cbr_conformance.bodies import server_restore_body
+from cbr_conformance.client import CBRClient
+from cbr_conformance.codes import BACKUP_NOT_FOUND, UNKNOWN_ID
 from cbr_conformance.expect import expect_error, expect_status, expect_subset
 from cbr_conformance.inventory import SERVER, VOLUME
+from cbr_conformance.moments import moment
 from cbr_conformance.paging import page_query
 from cbr_conformance.resources import Resources
-from cbr_conformance.waiters import wait_for
-
-UNKNOWN = str(uuid.UUID(int=0x5EED))  # a well-formed id that no service has issued
-BACKUP_NOT_FOUND = "BackupService.6200"
-BEING_DELETED = {"deleting", "waiting_delete"}
-BEING_RESTORED = {"waiting_restore", "restoring", "available"}  # available: the restore already ended
 
 
 def _list(cbr: CBRClient, **query: Any) -> dict[str, Any]:
@@ -36,14 +32,8 @@ def _top_level(backups: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [b for b in backups if not b.get("parent_id")]
 
 
-def _moment(text: str) -> datetime:
-    """A timestamp of the service; the contract makes zone-less times UTC."""
-    moment = parse_time(text)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _query_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _query_time(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _multi_volume_backups(cbr_resources: Resources, count: int) -> tuple[dict[str, Any], list[str]]:
@@ -56,35 +46,6 @@ def _multi_volume_backups(cbr_resources: Resources, count: int) -> tuple[dict[st
     return vault, [b["id"] for b in backups]
 
 
-def _server_restore(backup: dict[str, Any]) -> dict[str, Any]:
-    """Restore a server backup onto its own server, each disk backup onto its own disk."""
-    mappings = [{"backup_id": c["id"], "volume_id": c["resource_id"]} for c in backup["children"]]
-    return {"restore": {"server_id": backup["resource_id"], "mappings": mappings, "power_on": True}}
-
-
-def _show(cbr: CBRClient, backup_id: str) -> dict[str, Any]:
-    backup: dict[str, Any] = expect_status(cbr.call("show_backup", path={"backup_id": backup_id}), 200)[
-        "backup"
-    ]
-    return backup
-
-
-def _wait_gone(cbr: CBRClient, backup_id: str, cbr_resources: Resources) -> Response:
-    """Deletion may run on: the backup is `deleting` for a while, then unknown."""
-
-    def still_there(response: Response) -> bool:
-        return response.status == 200 and response.json()["backup"]["status"] in BEING_DELETED
-
-    return wait_for(
-        lambda: cbr.call("show_backup", path={"backup_id": backup_id}),
-        lambda r: not still_there(r),
-        what=f"backup {backup_id} to be gone",
-        timeout=cbr_resources.max_wait,
-        interval=cbr_resources.poll_interval,
-        describe=lambda r: r.exchange.summary(),
-    )
-
-
 # --- show_backup --------------------------------------------------------------------------------
 
 
@@ -92,7 +53,7 @@ def _wait_gone(cbr: CBRClient, backup_id: str, cbr_resources: Resources) -> Resp
 def test_show_server_backup_lists_its_disk_backups(cbr: CBRClient, cbr_resources: Resources) -> None:
     vault, server = cbr_resources.vault_with_resource(SERVER)
     made = cbr_resources.backup(vault["id"])
-    backup = _show(cbr, made["id"])
+    backup = show_backup(cbr, made["id"])
     expect_subset(
         backup,
         {
@@ -123,7 +84,7 @@ def test_show_disk_backup_echoes_the_backup_request(cbr: CBRClient, cbr_resource
     vault, volume = cbr_resources.vault_with_resource(VOLUME)
     name = cbr_resources.name("disk-backup")
     made = cbr_resources.backup(vault["id"], name=name, description="shown by id")
-    backup = _show(cbr, made["id"])
+    backup = show_backup(cbr, made["id"])
     expect_subset(
         backup,
         {
@@ -142,7 +103,7 @@ def test_show_disk_backup_echoes_the_backup_request(cbr: CBRClient, cbr_resource
 
 @pytest.mark.cbr(operation="show_backup", kind="negative", id="backup-show-unknown")
 def test_show_unknown_backup_is_not_found(cbr: CBRClient) -> None:
-    expect_error(cbr.call("show_backup", path={"backup_id": UNKNOWN}), 404, BACKUP_NOT_FOUND)
+    expect_error(cbr.call("show_backup", path={"backup_id": UNKNOWN_ID}), 404, BACKUP_NOT_FOUND)
 
 
 @pytest.mark.cbr(
@@ -161,7 +122,7 @@ def test_backup_of_another_project_is_unknown_to_it(
     expect_error(cbr_second.call("delete_backup", path=path), 404, BACKUP_NOT_FOUND)
     listed = expect_status(cbr_second.call("list_backups", query={"vault_id": vault["id"]}), 200)
     assert listed["backups"] == [] and listed["count"] == 0
-    assert _show(cbr, made["id"])["status"] == "available", "another project's call changed the backup"
+    assert show_backup(cbr, made["id"])["status"] == "available", "another project's call changed the backup"
 
 
 # --- list_backups -------------------------------------------------------------------------------
@@ -179,11 +140,11 @@ def test_list_backups_by_checkpoint_and_name(cbr: CBRClient, cbr_resources: Reso
     body = _list(cbr, checkpoint_id=other["checkpoint_id"])
     assert _ids(body) == [other["id"]] and body["count"] == 1
     listed = body["backups"][0]
-    shown = _show(cbr, other["id"])
+    shown = show_backup(cbr, other["id"])
     for field in ("name", "status", "checkpoint_id", "vault_id", "resource_id", "resource_type"):
         assert listed[field] == shown[field], f"{field}: listed {listed[field]!r}, shown {shown[field]!r}"
     assert listed["resource_id"] == volume.id
-    assert _moment(listed["created_at"]) == _moment(shown["created_at"])
+    assert moment(listed["created_at"]) == moment(shown["created_at"])
 
     body = _list(cbr, name=name)
     assert _ids(body) == [named["id"]] and body["count"] == 1
@@ -216,7 +177,7 @@ def test_list_backups_by_vault_and_resource(cbr: CBRClient, cbr_resources: Resou
 def test_list_backups_by_parent_gives_the_disk_backups(cbr: CBRClient, cbr_resources: Resources) -> None:
     vault, _ = cbr_resources.vault_with_resource(SERVER)
     made = cbr_resources.backup(vault["id"])
-    children = _show(cbr, made["id"]).get("children") or []
+    children = show_backup(cbr, made["id"]).get("children") or []
     assert children, "a server backup shows no backup of its disks"
     body = _list(cbr, parent_id=made["id"])
     assert sorted(_ids(body)) == sorted(c["id"] for c in children)
@@ -250,9 +211,9 @@ def test_list_backups_by_time_and_vault_usage(cbr: CBRClient, cbr_resources: Res
     vault, _ = cbr_resources.vault_with_resource(VOLUME)
     made = cbr_resources.backup(vault["id"])
 
-    started = _moment(made["created_at"]).replace(microsecond=0)  # queries have whole seconds
+    started = moment(made["created_at"]).replace(microsecond=0)  # queries have whole seconds
     # "end_time" may bound when the backup ended rather than began: the window covers both
-    events = [_moment(made[f]) for f in ("created_at", "protected_at", "updated_at") if made.get(f)]
+    events = [moment(made[f]) for f in ("created_at", "protected_at", "updated_at") if made.get(f)]
     ended = max(events).replace(microsecond=0) + timedelta(seconds=1)
     window = {"start_time": _query_time(started), "end_time": _query_time(ended)}
     assert _ids(_list(cbr, vault_id=vault["id"], **window)) == [made["id"]]
@@ -275,7 +236,7 @@ def test_list_backups_sorted_by_creation_time(cbr: CBRClient, cbr_resources: Res
     vault, _ = cbr_resources.vault_with_resource(VOLUME)
     older = cbr_resources.backup(vault["id"])
     newer = cbr_resources.backup(vault["id"])
-    assert _moment(older["created_at"]) < _moment(newer["created_at"])
+    assert moment(older["created_at"]) < moment(newer["created_at"])
     ascending = _list(cbr, vault_id=vault["id"], sort="created_at:asc")
     assert _ids(ascending) == [older["id"], newer["id"]]
     descending = _list(cbr, vault_id=vault["id"], sort="created_at:desc")
@@ -284,7 +245,7 @@ def test_list_backups_sorted_by_creation_time(cbr: CBRClient, cbr_resources: Res
     assert _ids(default_direction) == [newer["id"], older["id"]]
     for direction in ("asc", "desc"):  # the order holds over the project's whole first page too
         body = _list(cbr, sort=f"created_at:{direction}", limit=1000)
-        times = [_moment(b["created_at"]) for b in body["backups"]]
+        times = [moment(b["created_at"]) for b in body["backups"]]
         assert times == sorted(times, reverse=direction == "desc"), f"created_at:{direction} not obeyed"
 
 
@@ -356,7 +317,7 @@ def test_delete_backup_makes_it_unknown(cbr: CBRClient, cbr_resources: Resources
     vault, _ = cbr_resources.vault_with_resource(SERVER)
     made = cbr_resources.backup(vault["id"])
     expect_status(cbr.call("delete_backup", path={"backup_id": made["id"]}), 204)
-    expect_error(_wait_gone(cbr, made["id"], cbr_resources), 404, BACKUP_NOT_FOUND)
+    expect_error(wait_gone(cbr, cbr_resources, made["id"]), 404, BACKUP_NOT_FOUND)
     assert made["id"] not in _ids(_list(cbr, vault_id=vault["id"]))
     assert made["id"] not in _ids(_list(cbr, checkpoint_id=made["checkpoint_id"]))
     expect_error(cbr.call("delete_backup", path={"backup_id": made["id"]}), 404, BACKUP_NOT_FOUND)
@@ -367,14 +328,14 @@ def test_delete_backup_keeps_the_other_backups(cbr: CBRClient, cbr_resources: Re
     vault, made = _multi_volume_backups(cbr_resources, 2)
     gone, kept = made
     expect_status(cbr.call("delete_backup", path={"backup_id": gone}), 204)
-    _wait_gone(cbr, gone, cbr_resources)
+    wait_gone(cbr, cbr_resources, gone)
     assert _ids(_list(cbr, vault_id=vault["id"])) == [kept]
-    assert _show(cbr, kept)["status"] == "available"
+    assert show_backup(cbr, kept)["status"] == "available"
 
 
 @pytest.mark.cbr(operation="delete_backup", kind="negative", id="backup-delete-unknown")
 def test_delete_unknown_backup_is_not_found(cbr: CBRClient) -> None:
-    expect_error(cbr.call("delete_backup", path={"backup_id": UNKNOWN}), 404, BACKUP_NOT_FOUND)
+    expect_error(cbr.call("delete_backup", path={"backup_id": UNKNOWN_ID}), 404, BACKUP_NOT_FOUND)
 
 
 # --- restore_backup -----------------------------------------------------------------------------
@@ -385,7 +346,7 @@ def _restore_and_wait(
 ) -> dict[str, Any]:
     response = cbr.call("restore_backup", path={"backup_id": backup_id}, json_body=body)
     assert expect_status(response, 202) is None, "a restore answers 202 without a body"
-    status = _show(cbr, backup_id)["status"]
+    status = show_backup(cbr, backup_id)["status"]
     assert status in BEING_RESTORED, f"a backup being restored is {status!r}"
     return cbr_resources.wait_backup(backup_id)
 
@@ -407,9 +368,9 @@ def _expect_refused(cbr: CBRClient, cbr_resources: Resources, backup_id: str, ca
 @pytest.mark.cbr(operation="restore_backup", kind="contract", mutates=True, id="backup-restore-server")
 def test_restore_server_backup_onto_its_server(cbr: CBRClient, cbr_resources: Resources) -> None:
     vault, _ = cbr_resources.vault_with_resource(SERVER)
-    backup = _show(cbr, cbr_resources.backup(vault["id"])["id"])
+    backup = show_backup(cbr, cbr_resources.backup(vault["id"])["id"])
     assert backup.get("children"), "a server backup shows no backup of its disks to map"
-    restored = _restore_and_wait(cbr, cbr_resources, backup["id"], _server_restore(backup))
+    restored = _restore_and_wait(cbr, cbr_resources, backup["id"], server_restore_body(backup, power_on=True))
     assert restored["status"] == "available"
 
 
@@ -428,8 +389,8 @@ def test_restore_server_backup_without_its_targets_is_refused(
     cbr: CBRClient, cbr_resources: Resources
 ) -> None:
     vault, _ = cbr_resources.vault_with_resource(SERVER)
-    backup = _show(cbr, cbr_resources.backup(vault["id"])["id"])
-    valid = _server_restore(backup)["restore"]
+    backup = show_backup(cbr, cbr_resources.backup(vault["id"])["id"])
+    valid = server_restore_body(backup, power_on=True)["restore"]
     server_id, mappings = valid["server_id"], valid["mappings"]
     cases = {
         "no server_id": {"restore": {"mappings": mappings}},
@@ -457,7 +418,7 @@ def test_restore_disk_backup_with_invalid_body_is_refused(cbr: CBRClient, cbr_re
 
 @pytest.mark.cbr(operation="restore_backup", kind="negative", id="backup-restore-unknown")
 def test_restore_unknown_backup_is_not_found(cbr: CBRClient) -> None:
-    body = {"restore": {"volume_id": UNKNOWN}}
+    body = {"restore": {"volume_id": UNKNOWN_ID}}
     expect_error(
-        cbr.call("restore_backup", path={"backup_id": UNKNOWN}, json_body=body), 404, BACKUP_NOT_FOUND
+        cbr.call("restore_backup", path={"backup_id": UNKNOWN_ID}, json_body=body), 404, BACKUP_NOT_FOUND
     )

@@ -21,7 +21,7 @@ from cbr_conformance.config import SuiteConfig
 from cbr_conformance.contract import Contract
 from cbr_conformance.fuzzing import NotApplicable, RealIds, fuzz_operation
 from cbr_conformance.inventory import SERVER, Inventory
-from cbr_conformance.plugin import make_client
+from cbr_conformance.plugin.fixtures import make_client
 from cbr_conformance.recording import Redactor
 from cbr_conformance.resources import Resources
 from cbr_conformance.target import Target
@@ -127,9 +127,7 @@ def test_fuzz(
     mode: str,
 ) -> None:
     def created(delete: str, param: str, value: str) -> None:
-        cbr_resources.add_cleanup(
-            f"{delete} {value}", lambda: cbr.call(delete, path={param: value}, check=False)
-        )
+        cbr_resources.delete_later(delete, **{param: value})
 
     try:
         tally = fuzz_operation(
@@ -138,7 +136,7 @@ def test_fuzz(
             mode,
             real_ids,
             examples=cbr_config.fuzz_examples,
-            seed=cbr_config.seed,
+            seed=cbr_config.fuzz_seed,
             seconds=cbr_config.fuzz_seconds,
             on_created=created,
         )

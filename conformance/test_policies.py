@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
 
 from cbr_conformance.client import CBRClient, Response
+from cbr_conformance.codes import POLICY_NOT_FOUND, UNKNOWN_ID
 from cbr_conformance.expect import expect_error, expect_status, expect_subset
 from cbr_conformance.resources import Resources
 
-UNKNOWN = str(uuid.UUID(int=0x5EED))  # a well-formed id that no service has issued
-POLICY_NOT_FOUND = "BackupService.6000"
 # The two schedules of Table 4-178's text: 14:00 every day of the week, and 06:00 daily.
 WEEKLY = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"
 DAILY = "FREQ=DAILY;INTERVAL=1;BYHOUR=6;BYMINUTE=00"
@@ -32,19 +30,11 @@ def _changed(policy: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _delete_later(cbr: CBRClient, resources: Resources, policy_id: str) -> None:
-    def delete() -> None:
-        status = cbr.call("delete_policy", path={"policy_id": policy_id}, check=False).status
-        assert status in (204, 404), f"delete_policy {policy_id} answered {status} during cleanup"
-
-    resources.add_cleanup(f"delete policy {policy_id}", delete)
-
-
 def _create(cbr: CBRClient, resources: Resources, body: dict[str, Any]) -> Response:
     """create_policy as sent; a policy it makes anyway (even when it should not) is deleted at cleanup."""
     response = cbr.call("create_policy", json_body=body)
     if response.status == 200:
-        _delete_later(cbr, resources, response.json()["policy"]["id"])
+        resources.delete_later("delete_policy", policy_id=response.json()["policy"]["id"])
     return response
 
 
@@ -179,7 +169,7 @@ def test_show_policy_lists_the_vaults_it_is_applied_to(cbr: CBRClient, cbr_resou
 
 @pytest.mark.cbr(operation="show_policy", kind="negative", id="policy-show-unknown")
 def test_show_unknown_policy_is_not_found(cbr: CBRClient) -> None:
-    expect_error(cbr.call("show_policy", path={"policy_id": UNKNOWN}), 404, POLICY_NOT_FOUND)
+    expect_error(cbr.call("show_policy", path={"policy_id": UNKNOWN_ID}), 404, POLICY_NOT_FOUND)
 
 
 # --- list_policies --------------------------------------------------------------------------
@@ -226,7 +216,7 @@ def test_list_policies_filters_by_vault(cbr: CBRClient, cbr_resources: Resources
 @pytest.mark.cbr(operation="list_policies", kind="contract", id="policy-list-unknown-vault")
 def test_list_policies_of_unknown_vault_is_empty(cbr: CBRClient) -> None:
     # The list documents no 404: a filter that matches nothing is an empty list.
-    assert _listed(cbr, vault_id=UNKNOWN) == []
+    assert _listed(cbr, vault_id=UNKNOWN_ID) == []
 
 
 @pytest.mark.cbr(operation="list_policies", kind="negative", id="policy-list-invalid-operation-type")
@@ -255,7 +245,7 @@ def test_update_policy_name_keeps_the_rest(cbr: CBRClient, cbr_resources: Resour
 @pytest.mark.cbr(operation="update_policy", kind="contract", mutates=True, id="policy-update-schedule")
 def test_update_policy_schedule_and_retention(cbr: CBRClient, cbr_resources: Resources) -> None:
     policy = cbr_resources.policy()
-    change = {
+    change: dict[str, Any] = {
         "enabled": True,
         "operation_definition": {"max_backups": 5, "week_backups": 2, "timezone": "UTC-05:00"},
         "trigger": _trigger(DAILY),
@@ -301,7 +291,7 @@ def test_update_policy_with_invalid_values_is_refused(
 def test_update_unknown_policy_is_not_found(cbr: CBRClient) -> None:
     body = {"policy": {"enabled": False}}
     expect_error(
-        cbr.call("update_policy", path={"policy_id": UNKNOWN}, json_body=body), 404, POLICY_NOT_FOUND
+        cbr.call("update_policy", path={"policy_id": UNKNOWN_ID}, json_body=body), 404, POLICY_NOT_FOUND
     )
 
 
@@ -318,4 +308,4 @@ def test_delete_policy_makes_it_unknown(cbr: CBRClient, cbr_resources: Resources
 
 @pytest.mark.cbr(operation="delete_policy", kind="negative", id="policy-delete-unknown")
 def test_delete_unknown_policy_is_not_found(cbr: CBRClient) -> None:
-    expect_error(cbr.call("delete_policy", path={"policy_id": UNKNOWN}), 404, POLICY_NOT_FOUND)
+    expect_error(cbr.call("delete_policy", path={"policy_id": UNKNOWN_ID}), 404, POLICY_NOT_FOUND)

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
 
+from cbr_conformance.bodies import checkpoint_body
 from cbr_conformance.client import CBRClient
+from cbr_conformance.codes import CHECKPOINT_NOT_FOUND, NO_RESOURCE, UNKNOWN_ID, VAULT_NOT_FOUND
 from cbr_conformance.expect import expect_error, expect_status, expect_subset
 from cbr_conformance.inventory import SERVER, VOLUME
 from cbr_conformance.resources import Resources
 
-UNKNOWN = str(uuid.UUID(int=0x5EED))  # a well-formed id that no service has issued
-CHECKPOINT_NOT_FOUND = "BackupService.6217"
-VAULT_NOT_FOUND = "BackupService.6105"
-NO_RESOURCE = "BackupService.0001"
 STARTED = {"protecting", "available"}  # a new restore point is being made, or already made
 
 
 def _create(cbr: CBRClient, vault_id: str, **parameters: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"checkpoint": {"vault_id": vault_id}}
-    if parameters:
-        body["checkpoint"]["parameters"] = parameters
+    body = checkpoint_body(vault_id, **parameters)
     checkpoint: dict[str, Any] = expect_status(cbr.call("create_checkpoint", json_body=body), 200)[
         "checkpoint"
     ]
@@ -113,7 +108,7 @@ def test_create_checkpoint_names_its_backups(cbr: CBRClient, cbr_resources: Reso
 
 @pytest.mark.cbr(operation="create_checkpoint", kind="negative", id="checkpoint-create-unknown-vault")
 def test_create_checkpoint_of_unknown_vault_is_not_found(cbr: CBRClient) -> None:
-    body = {"checkpoint": {"vault_id": UNKNOWN}}
+    body = {"checkpoint": {"vault_id": UNKNOWN_ID}}
     expect_error(cbr.call("create_checkpoint", json_body=body), 404, VAULT_NOT_FOUND)
 
 
@@ -198,7 +193,7 @@ def test_show_checkpoint_sees_it_become_available(cbr: CBRClient, cbr_resources:
 
 @pytest.mark.cbr(operation="show_checkpoint", kind="negative", id="checkpoint-show-unknown")
 def test_show_unknown_checkpoint_is_not_found(cbr: CBRClient) -> None:
-    expect_error(cbr.call("show_checkpoint", path={"checkpoint_id": UNKNOWN}), 404, CHECKPOINT_NOT_FOUND)
+    expect_error(cbr.call("show_checkpoint", path={"checkpoint_id": UNKNOWN_ID}), 404, CHECKPOINT_NOT_FOUND)
 
 
 @pytest.mark.cbr(

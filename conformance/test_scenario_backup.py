@@ -2,51 +2,27 @@
 application case, then restoring, deleting, renaming and expanding, dissociating and deleting a vault.
 
 Each scenario records its steps (`cbr_steps`) and uses only the configured inventory; a resource type
-the inventory lacks makes it skip with what to configure. The waiters always wait for asynchronous
-work; on a target with time control its clock is also moved past the work's delay, which only makes
-the wait short.
+the inventory lacks makes it skip with what to configure. Every backup made is deleted at cleanup.
+The waiters always wait for asynchronous work; on a target with time control its clock is also moved
+past the delay of the work a scenario looks at, which only makes the wait short.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from cbr_conformance.backups import BEING_RESTORED, show_backup, wait_gone
+from cbr_conformance.bodies import checkpoint_body, server_restore_body
 from cbr_conformance.client import CBRClient, Response
+from cbr_conformance.codes import BACKUP_NOT_FOUND, NO_RESOURCE, NOT_IN_VAULT, VAULT_NOT_FOUND
 from cbr_conformance.expect import expect_error, expect_status, expect_subset
 from cbr_conformance.inventory import SERVER, VOLUME
 from cbr_conformance.paths import reference_example
 from cbr_conformance.resources import Resources
 from cbr_conformance.scenario import Settle, Steps
-from cbr_conformance.waiters import wait_for
-
-NO_RESOURCE = "BackupService.0001"
-NOT_IN_VAULT = "BackupService.6135"
-VAULT_NOT_FOUND = "BackupService.6105"
-BACKUP_NOT_FOUND = "BackupService.6200"
-ENDED_BADLY = {"failed", "timeout", "skipped"}
-BEING_RESTORED = {"waiting_restore", "restoring", "available"}  # available: the restore already ended
-
-Task = dict[str, Any]
-
-
-def _backup(resources: Resources, cbr_settle: Settle, vault_id: str, **parameters: Any) -> dict[str, Any]:
-    """Back up the vault and wait until done (as Resources.backup); the first top-level backup made."""
-    checkpoint = resources.checkpoint(vault_id, **parameters)
-    cbr_settle()
-    resources.wait_checkpoint(checkpoint["id"])
-    backups = [b for b in resources.backups_of(checkpoint["id"]) if not b.get("parent_id")]
-    assert backups, f"restore point {checkpoint['id']} is available but lists no backup"
-    return resources.wait_backup(backups[0]["id"])
-
-
-def _show(cbr: CBRClient, backup_id: str) -> dict[str, Any]:
-    backup: dict[str, Any] = expect_status(cbr.call("show_backup", path={"backup_id": backup_id}), 200)[
-        "backup"
-    ]
-    return backup
+from cbr_conformance.tasks import extra, wait_task
 
 
 def _backup_ids(cbr: CBRClient, **query: Any) -> list[str]:
@@ -54,48 +30,19 @@ def _backup_ids(cbr: CBRClient, **query: Any) -> list[str]:
 
 
 def _checkpoint(cbr: CBRClient, vault_id: str, **parameters: Any) -> Response:
-    body: dict[str, Any] = {"checkpoint": {"vault_id": vault_id}}
-    if parameters:
-        body["checkpoint"]["parameters"] = parameters
-    return cbr.call("create_checkpoint", json_body=body)
+    """create_checkpoint as sent, for the requests that must be refused (and so make no backup)."""
+    return cbr.call("create_checkpoint", json_body=checkpoint_body(vault_id, **parameters))
 
 
-def _extra(task: Task, member: str) -> dict[str, Any]:
-    value = (task.get("extra_info") or {}).get(member)
-    return value if isinstance(value, dict) else {}
-
-
-def _wait_task(
-    cbr: CBRClient, resources: Resources, what: str, matches: Callable[[Task], bool], **query: Any
-) -> Task:
-    """The one task listed under `query` that `matches`, once it has succeeded."""
-
-    def fetch() -> list[Task]:
-        body = expect_status(cbr.call("list_operation_logs", query={"limit": 1000, **query}), 200)
-        return [t for t in body["operation_logs"] if matches(t)]
-
-    found = wait_for(
-        fetch,
-        lambda tasks: len(tasks) == 1 and tasks[0]["status"] == "success",
-        failed=lambda tasks: len(tasks) > 1 or any(t["status"] in ENDED_BADLY for t in tasks),
-        what=f"the {what} task to succeed",
-        timeout=resources.max_wait,
-        interval=resources.poll_interval,
-        describe=lambda tasks: ", ".join(f"{t['id']} {t['status']}" for t in tasks) or "no such task",
-    )
-    return found[0]
-
-
-def _gone(cbr: CBRClient, resources: Resources, backup_id: str) -> Response:
-    """show_backup once the backup is no longer being deleted (deletion may take a while)."""
-    return wait_for(
-        lambda: cbr.call("show_backup", path={"backup_id": backup_id}),
-        lambda r: r.status != 200 or r.json()["backup"]["status"] not in ("deleting", "waiting_delete"),
-        what=f"backup {backup_id} to be deleted",
-        timeout=resources.max_wait,
-        interval=resources.poll_interval,
-        describe=lambda r: r.exchange.summary(),
-    )
+def _backed_up(resources: Resources, cbr_settle: Settle, checkpoint_id: str) -> list[dict[str, Any]]:
+    """Wait for the restore point; its top-level backups, each deleted at cleanup (as by
+    `Resources.backup`, for the restore points a scenario makes itself)."""
+    cbr_settle()
+    resources.wait_checkpoint(checkpoint_id)
+    backups = [b for b in resources.backups_of(checkpoint_id) if not b.get("parent_id")]
+    for backup in backups:
+        resources.delete_later("delete_backup", backup_id=backup["id"])
+    return backups
 
 
 @pytest.mark.cbr(
@@ -155,6 +102,8 @@ def test_ecs_backup_as_in_application_case_5_1(
     listed = expect_status(cbr.call("list_backups", query={"checkpoint_id": checkpoint["id"]}), 200)[
         "backups"
     ]
+    for made in listed:
+        cbr_resources.delete_later("delete_backup", backup_id=made["id"])
     assert len(listed) == 1, f"one server backed up, {len(listed)} top-level backups listed"
     backup = listed[0]
     expect_subset(
@@ -184,17 +133,17 @@ def test_ecs_backup_as_in_application_case_5_1(
         assert sorted(c["resource_id"] for c in children) == sorted(v["id"] for v in server.volumes)
     cbr_steps(f"show_backup: available, {len(children)} disk backups as children")
 
-    task = _wait_task(
+    task = wait_task(
         cbr,
         cbr_resources,
-        "backup",
         lambda t: t.get("checkpoint_id") == checkpoint["id"],
+        what="backup",
         operation_type="backup",
         vault_id=vault["id"],
     )
     assert task["operation_type"] == "backup" and task.get("vault_id") == vault["id"]
-    if _extra(task, "resource"):
-        assert _extra(task, "resource")["id"] == server.id
+    if extra(task, "resource"):
+        assert extra(task, "resource")["id"] == server.id
     cbr_steps(f"backup task {task['id']} is listed with status success")
 
     resources = expect_status(cbr.call("show_vault", path=path), 200)["vault"]["resources"]
@@ -214,37 +163,37 @@ def test_restore_a_server_backup_and_back_it_up_again(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle
 ) -> None:
     vault, server = cbr_resources.vault_with_resource(SERVER)
-    backup = _show(cbr, _backup(cbr_resources, cbr_settle, vault["id"])["id"])
+    backup = show_backup(cbr, cbr_resources.backup(vault["id"])["id"])
     assert backup.get("children"), "the server backup shows no disk backup to map"
     cbr_steps(f"backed up server {server.id} in vault {vault['id']}: backup {backup['id']}")
 
-    mappings = [{"backup_id": c["id"], "volume_id": c["resource_id"]} for c in backup["children"]]
-    body = {"restore": {"server_id": server.id, "mappings": mappings, "power_on": True}}
+    body = server_restore_body(backup, power_on=True)
     response = cbr.call("restore_backup", path={"backup_id": backup["id"]}, json_body=body)
     assert expect_status(response, 202) is None, "a restore answers 202 without a body"
-    status = _show(cbr, backup["id"])["status"]
+    status = show_backup(cbr, backup["id"])["status"]
     assert status in BEING_RESTORED, f"a backup being restored is {status!r}"
-    cbr_steps(f"restore_backup onto the server with {len(mappings)} disk mappings: 202; backup {status}")
+    mapped = len(body["restore"]["mappings"])
+    cbr_steps(f"restore_backup onto the server with {mapped} disk mappings: 202; backup {status}")
     cbr_settle()
 
-    task = _wait_task(
+    task = wait_task(
         cbr,
         cbr_resources,
-        "restore",
         lambda t: (
-            _extra(t, "restore").get("backup_id") == backup["id"]
+            extra(t, "restore").get("backup_id") == backup["id"]
             or t.get("checkpoint_id") == backup["checkpoint_id"]
         ),
+        what="restore",
         operation_type="restore",
         vault_id=vault["id"],
     )
-    assert _extra(task, "restore").get("target_resource_id") in (None, server.id)
+    assert extra(task, "restore").get("target_resource_id") in (None, server.id)
     cbr_steps(f"restore task {task['id']} succeeded")
 
     assert cbr_resources.wait_backup(backup["id"])["status"] == "available"
     cbr_steps("the backup is available again")
 
-    again = _backup(cbr_resources, cbr_settle, vault["id"])
+    again = cbr_resources.backup(vault["id"])
     assert again["id"] != backup["id"] and again["resource_id"] == server.id
     cbr_steps(f"the restored server backs up again: backup {again['id']}")
 
@@ -256,17 +205,17 @@ def test_restore_a_server_backup_and_back_it_up_again(
     id="scenario-delete-backup",
 )
 def test_delete_a_server_backup_with_its_disk_backups(
-    cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle
+    cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
 ) -> None:
     vault, server = cbr_resources.vault_with_resource(SERVER)
-    doomed = _show(cbr, _backup(cbr_resources, cbr_settle, vault["id"])["id"])
-    kept = _backup(cbr_resources, cbr_settle, vault["id"])
+    doomed = show_backup(cbr, cbr_resources.backup(vault["id"])["id"])
+    kept = cbr_resources.backup(vault["id"])
     children = doomed.get("children") or []
     cbr_steps(f"two backups of server {server.id}: {doomed['id']} (to delete), {kept['id']}")
 
     response = cbr.call("delete_backup", path={"backup_id": doomed["id"]})
     assert expect_status(response, 204) is None
-    expect_error(_gone(cbr, cbr_resources, doomed["id"]), 404, BACKUP_NOT_FOUND)
+    expect_error(wait_gone(cbr, cbr_resources, doomed["id"]), 404, BACKUP_NOT_FOUND)
     for child in children:
         expect_error(cbr.call("show_backup", path={"backup_id": child["id"]}), 404, BACKUP_NOT_FOUND)
     cbr_steps(
@@ -274,21 +223,20 @@ def test_delete_a_server_backup_with_its_disk_backups(
     )
 
     assert _backup_ids(cbr, vault_id=vault["id"]) == [kept["id"]]
-    assert _show(cbr, kept["id"])["status"] == "available"
+    assert show_backup(cbr, kept["id"])["status"] == "available"
     cbr_steps("the vault lists only the other backup, still available")
 
-    task = _wait_task(
+    task = wait_task(
         cbr,
         cbr_resources,
-        "delete",
-        lambda t: _extra(t, "delete").get("backup_id") == doomed["id"],
+        lambda t: extra(t, "delete").get("backup_id") == doomed["id"],
+        what="delete",
         operation_type="delete",
         vault_id=vault["id"],
     )
     cbr_steps(f"delete task {task['id']} succeeded")
 
-    mappings = [{"backup_id": c["id"], "volume_id": c["resource_id"]} for c in children]
-    body = {"restore": {"server_id": server.id, "mappings": mappings}}
+    body = server_restore_body(doomed)
     expect_error(
         cbr.call("restore_backup", path={"backup_id": doomed["id"]}, json_body=body), 404, BACKUP_NOT_FOUND
     )
@@ -306,7 +254,7 @@ def test_rename_and_expand_a_vault_in_use(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle
 ) -> None:
     vault, volume = cbr_resources.vault_with_resource(VOLUME)
-    made = _backup(cbr_resources, cbr_settle, vault["id"])
+    made = cbr_resources.backup(vault["id"])
     old_name, size = vault["name"], vault["billing"]["size"]
     cbr_steps(f"vault {old_name} ({size} GB) holds disk {volume.id} and backup {made['id']}")
 
@@ -333,8 +281,7 @@ def test_rename_and_expand_a_vault_in_use(
     assert _backup_ids(cbr, vault_id=vault["id"]) == [made["id"]]
     checkpoint = cbr_resources.checkpoint(vault["id"])
     assert checkpoint["vault"]["name"] == new_name
-    cbr_settle()
-    cbr_resources.wait_checkpoint(checkpoint["id"])
+    _backed_up(cbr_resources, cbr_settle, checkpoint["id"])
     assert len(_backup_ids(cbr, vault_id=vault["id"])) == 2
     cbr_steps("the old backup stays; a new restore point names the vault by its new name")
 
@@ -350,7 +297,7 @@ def test_remove_resources_from_a_vault(
 ) -> None:
     gone, stays = cbr_resources.lease(VOLUME), cbr_resources.lease(VOLUME)
     vault = cbr_resources.vault("disk", [gone, stays])
-    first = _backup(cbr_resources, cbr_settle, vault["id"])
+    first = cbr_resources.backup(vault["id"])
     assert len(cbr_resources.backups_of(first["checkpoint_id"])) == 2
     cbr_steps(f"disk vault {vault['id']} with disks {gone.id} and {stays.id}, both backed up")
 
@@ -369,9 +316,7 @@ def test_remove_resources_from_a_vault(
     cbr_steps(f"a restore point of the removed disk is refused with 400 {NOT_IN_VAULT}")
     checkpoint = cbr_resources.checkpoint(vault["id"])
     assert [r["id"] for r in checkpoint["vault"]["resources"]] == [stays.id]
-    cbr_settle()
-    cbr_resources.wait_checkpoint(checkpoint["id"])
-    assert [b["resource_id"] for b in cbr_resources.backups_of(checkpoint["id"])] == [stays.id]
+    assert [b["resource_id"] for b in _backed_up(cbr_resources, cbr_settle, checkpoint["id"])] == [stays.id]
     cbr_steps("a restore point of the whole vault backs up the remaining disk only")
 
     expect_status(cbr.call("remove_vault_resources", path=path, json_body={"resource_ids": [stays.id]}), 200)
@@ -396,11 +341,9 @@ def test_remove_resources_from_a_vault(
     mutates=True,
     id="scenario-vault-delete-with-backups",
 )
-def test_delete_a_vault_that_has_backups(
-    cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle
-) -> None:
+def test_delete_a_vault_that_has_backups(cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps) -> None:
     vault, server = cbr_resources.vault_with_resource(SERVER)
-    backups = [_show(cbr, _backup(cbr_resources, cbr_settle, vault["id"])["id"]) for _ in range(2)]
+    backups = [show_backup(cbr, cbr_resources.backup(vault["id"])["id"]) for _ in range(2)]
     disk_backups = [c["id"] for b in backups for c in b.get("children") or []]
     cbr_steps(f"vault {vault['id']} holds {len(backups)} backups of server {server.id}")
 
@@ -409,20 +352,20 @@ def test_delete_a_vault_that_has_backups(
     cbr_steps(f"delete_vault: 204; show_vault: 404 {VAULT_NOT_FOUND}")
 
     for backup_id in [b["id"] for b in backups] + disk_backups:
-        expect_error(_gone(cbr, cbr_resources, backup_id), 404, BACKUP_NOT_FOUND)
+        expect_error(wait_gone(cbr, cbr_resources, backup_id), 404, BACKUP_NOT_FOUND)
     for backup in backups:
         assert _backup_ids(cbr, checkpoint_id=backup["checkpoint_id"]) == []
     cbr_steps(f"its backups and their disk backups: show_backup 404 {BACKUP_NOT_FOUND}, listed nowhere")
 
-    task = _wait_task(
+    task = wait_task(
         cbr,
         cbr_resources,
-        "vault_delete",
         lambda t: t.get("vault_id") == vault["id"],
+        what="vault_delete",
         operation_type="vault_delete",
     )
-    if _extra(task, "vault_delete"):
-        assert _extra(task, "vault_delete").get("total_count") in (None, len(backups))
+    if extra(task, "vault_delete"):
+        assert extra(task, "vault_delete").get("total_count") in (None, len(backups))
     cbr_steps(f"vault_delete task {task['id']} succeeded")
 
     expect_error(_checkpoint(cbr, vault["id"]), 404, VAULT_NOT_FOUND)

@@ -9,15 +9,14 @@ work's delay.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from dateutil.parser import parse as parse_time
 
 from cbr_conformance.client import CBRClient
 from cbr_conformance.expect import expect_status
 from cbr_conformance.inventory import SERVER, VOLUME
+from cbr_conformance.moments import moment
 from cbr_conformance.paging import page_query
 from cbr_conformance.resources import Resources
 from cbr_conformance.scenario import Settle, Steps
@@ -25,11 +24,6 @@ from cbr_conformance.waiters import wait_for
 
 NAME_ORDER = "cadbe"  # the rounds' names, in an order that is not the order of creation
 Item = dict[str, Any]
-
-
-def _moment(text: str) -> datetime:
-    moment = parse_time(text)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _page(cbr: CBRClient, operation: str, key: str, **query: Any) -> tuple[list[Item], int]:
@@ -129,7 +123,7 @@ def test_page_through_backups_as_in_application_case_5_3(
     assert _ids(_backups(cbr, **mine)) == _ids(walked), "the same query listed another order"
 
     times = {
-        direction: [_moment(b["created_at"]) for b in _backups(cbr, sort=f"created_at:{direction}", **mine)]
+        direction: [moment(b["created_at"]) for b in _backups(cbr, sort=f"created_at:{direction}", **mine)]
         for direction in ("asc", "desc")
     }
     assert times["asc"] == sorted(times["asc"]) and len(times["asc"]) == 25, "sort=created_at:asc not obeyed"

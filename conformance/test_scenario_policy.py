@@ -6,22 +6,20 @@ Scenarios that need time to pass skip, through `cbr_clock`, on targets whose clo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from dateutil.parser import parse as parse_time
 
 from cbr_conformance.client import CBRClient
+from cbr_conformance.codes import BACKUP_NOT_FOUND, POLICY_NOT_APPLIED, POLICY_NOT_FOUND
 from cbr_conformance.expect import expect_error, expect_status, expect_subset
 from cbr_conformance.inventory import SERVER
+from cbr_conformance.moments import moment
 from cbr_conformance.paths import reference_example
 from cbr_conformance.resources import Resources
 from cbr_conformance.scenario import Steps, TimeControl
 
-POLICY_NOT_FOUND = "BackupService.6000"
-POLICY_NOT_APPLIED = "BackupService.6002"
-BACKUP_NOT_FOUND = "BackupService.6200"
 EVERY_DAY = "MO,TU,WE,TH,FR,SA,SU"
 DAY = timedelta(days=1)
 
@@ -29,11 +27,6 @@ DAY = timedelta(days=1)
 def _weekly(hour: int) -> str:
     """The pattern of case 5.2: every day of the week at hour:00 UTC."""
     return f"FREQ=WEEKLY;BYDAY={EVERY_DAY};BYHOUR={hour};BYMINUTE=00"
-
-
-def _moment(text: str) -> datetime:
-    moment = parse_time(text)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _apply(cbr: CBRClient, vault_id: str, policy_id: str) -> None:
@@ -70,15 +63,15 @@ def _automatic(cbr: CBRClient, vault_id: str) -> list[dict[str, Any]]:
 
 def _schedule(cbr_clock: TimeControl) -> tuple[datetime, int, datetime]:
     """The target's now, an hour of the day, and the first time after now at that hour (1 to 2 h later)."""
-    now = _moment(cbr_clock.now()["now"])
+    now = moment(cbr_clock.now()["now"])
     first = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
     return now, first.hour, first
 
 
-def _advance_to(cbr_clock: TimeControl, moment: datetime) -> None:
-    now = _moment(cbr_clock.now()["now"])
-    assert moment > now, f"cannot go back in time to {moment}"
-    cbr_clock.advance((moment - now).total_seconds())
+def _advance_to(cbr_clock: TimeControl, when: datetime) -> None:
+    now = moment(cbr_clock.now()["now"])
+    assert when > now, f"cannot go back in time to {when}"
+    cbr_clock.advance((when - now).total_seconds())
 
 
 @pytest.mark.cbr(
@@ -102,13 +95,7 @@ def test_apply_and_remove_a_policy_as_in_application_case_5_2(
     sent["name"] = cbr_resources.name("dh_test_policy")
     response = cbr.call("create_policy", json_body={"policy": sent})
     if response.status == 200:
-        created = response.json()["policy"]["id"]
-
-        def delete() -> None:
-            status = cbr.call("delete_policy", path={"policy_id": created}, check=False).status
-            assert status in (204, 404), f"delete_policy {created} answered {status} during cleanup"
-
-        cbr_resources.add_cleanup(f"delete policy {created}", delete)
+        cbr_resources.delete_later("delete_policy", policy_id=response.json()["policy"]["id"])
     policy = expect_status(response, 200)["policy"]
     expect_subset(
         policy,
@@ -246,7 +233,7 @@ def test_policy_fires_and_keeps_the_newest_backups(
     early = _automatic(cbr, vault["id"])
     assert len(early) == 2, f"two runs of the policy, {len(early)} backups"
     for backup, run in zip(early, (first, first + DAY), strict=True):
-        assert run <= _moment(backup["created_at"]) < run + timedelta(hours=1), (
+        assert run <= moment(backup["created_at"]) < run + timedelta(hours=1), (
             f"backup {backup['id']} made at {backup['created_at']}, the run was at {run}"
         )
         assert backup["resource_id"] == server.id
@@ -256,7 +243,7 @@ def test_policy_fires_and_keeps_the_newest_backups(
     late = _automatic(cbr, vault["id"])
     assert len(late) == 2, f"max_backups 2 after four runs, {len(late)} backups kept"
     for backup, run in zip(late, (first + 2 * DAY, first + 3 * DAY), strict=True):
-        assert run <= _moment(backup["created_at"]) < run + timedelta(hours=1), (
+        assert run <= moment(backup["created_at"]) < run + timedelta(hours=1), (
             f"kept backup {backup['id']} made at {backup['created_at']}: not one of the two newest runs"
         )
     for backup in early:
@@ -303,7 +290,7 @@ def test_only_an_enabled_policy_fires(
     _advance_to(cbr_clock, first + DAY + timedelta(hours=1))
     made = _automatic(cbr, vault["id"])
     assert len(made) == 1, f"one run of the enabled policy, {len(made)} backups"
-    assert first + DAY <= _moment(made[0]["created_at"]) < first + DAY + timedelta(hours=1)
+    assert first + DAY <= moment(made[0]["created_at"]) < first + DAY + timedelta(hours=1)
     cbr_steps("enabled it; clock past the next run: one automatic backup, at that run")
 
     body = {"policy": {"enabled": False}}
@@ -339,7 +326,7 @@ def test_automatic_backups_expire_after_the_retention_duration(
 
     _advance_to(cbr_clock, first + timedelta(hours=1))
     (made,) = _automatic(cbr, vault["id"])
-    lifetime = _moment(made["expired_at"]) - _moment(made["created_at"])
+    lifetime = moment(made["expired_at"]) - moment(made["created_at"])
     assert abs(lifetime - 2 * DAY) < timedelta(minutes=1), (
         f"expired_at is {lifetime} after created_at, not 2 days"
     )
@@ -352,7 +339,7 @@ def test_automatic_backups_expire_after_the_retention_duration(
 
     _advance_to(cbr_clock, first + 3 * DAY + timedelta(hours=1))
     kept = _automatic(cbr, vault["id"])
-    assert [_moment(b["created_at"]).date() for b in kept] == [(first + n * DAY).date() for n in (2, 3)], (
+    assert [moment(b["created_at"]).date() for b in kept] == [(first + n * DAY).date() for n in (2, 3)], (
         f"after four runs with 2 days of retention, backups of {[b['created_at'] for b in kept]} are kept"
     )
     expect_error(cbr.call("show_backup", path={"backup_id": made["id"]}), 404, BACKUP_NOT_FOUND)

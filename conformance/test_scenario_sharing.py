@@ -11,13 +11,11 @@ from typing import Any
 import pytest
 
 from cbr_conformance.client import CBRClient
+from cbr_conformance.codes import BACKUP_NOT_FOUND, MEMBER_NOT_FOUND
 from cbr_conformance.expect import expect_error, expect_status
 from cbr_conformance.inventory import SERVER, NoResourceAvailable
 from cbr_conformance.resources import Resources
 from cbr_conformance.scenario import Steps
-
-BACKUP_NOT_FOUND = "BackupService.6200"
-MEMBER_NOT_FOUND = "BackupService.6705"
 
 
 def _visible(member: CBRClient, backup_id: str, **query: Any) -> bool:

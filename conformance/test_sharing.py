@@ -7,20 +7,26 @@ need the second project skip when none is configured.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
 
 from cbr_conformance.client import CBRClient, Response
+from cbr_conformance.codes import (
+    ALREADY_SHARED,
+    BACKUP_NOT_FOUND,
+    MEMBER_NOT_FOUND,
+    SHARE_NOT_SERVER,
+    SHARE_VAULT_TYPE,
+    SHARED_TO_MEMBER,
+    UNKNOWN_ID,
+    UNKNOWN_PROJECT,
+)
 from cbr_conformance.expect import expect_error, expect_status
 from cbr_conformance.inventory import SERVER, VOLUME
 from cbr_conformance.resources import Resources
 
-UNKNOWN = str(uuid.UUID(int=0x5EED))  # a well-formed id that no service has issued
-STRANGER = uuid.UUID(int=0x5EED).hex  # a well-formed project id the backups are never shared with
-BACKUP_NOT_FOUND = "BackupService.6200"
-MEMBER_NOT_FOUND = "BackupService.6705"
+STRANGER = UNKNOWN_PROJECT  # a well-formed project id the backups are never shared with
 
 
 def _backup(resources: Resources, resource_type: str = SERVER) -> dict[str, Any]:
@@ -85,7 +91,7 @@ def test_sharing_a_disk_backup_is_refused(
 ) -> None:
     backup = _backup(cbr_resources, VOLUME)
     response = _share(cbr, backup["id"], cbr_second.project_id, cbr_resources)
-    expect_error(response, 400, "BackupService.6700")
+    expect_error(response, 400, SHARE_NOT_SERVER)
 
 
 @pytest.mark.cbr(operation="add_share_members", kind="negative", mutates=True, id="share-add-twice")
@@ -95,7 +101,7 @@ def test_sharing_twice_with_the_same_project_is_refused(
     backup = _backup(cbr_resources)
     expect_status(_share(cbr, backup["id"], cbr_second.project_id, cbr_resources), 200)
     response = _share(cbr, backup["id"], cbr_second.project_id, cbr_resources)
-    expect_error(response, 400, "BackupService.6714", "BackupService.6703")
+    expect_error(response, 400, SHARED_TO_MEMBER, ALREADY_SHARED)
 
 
 @pytest.mark.cbr(operation="add_share_members", kind="negative", mutates=True, id="share-add-own-project")
@@ -108,7 +114,7 @@ def test_sharing_with_the_owner_project_is_refused(cbr: CBRClient, cbr_resources
 def test_sharing_an_unknown_backup_is_not_found(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
 ) -> None:
-    response = _share(cbr, UNKNOWN, cbr_second.project_id, cbr_resources)
+    response = _share(cbr, UNKNOWN_ID, cbr_second.project_id, cbr_resources)
     expect_error(response, 404, BACKUP_NOT_FOUND)
 
 
@@ -170,7 +176,7 @@ def test_accepting_into_a_disk_vault_is_refused(
     backup = _backup(cbr_resources)
     vault = cbr_second_resources.vault("disk")
     expect_status(_share(cbr, backup["id"], cbr_second.project_id, cbr_second_resources), 200)
-    expect_error(_accept(cbr_second, backup["id"], vault["id"]), 400, "BackupService.6713")
+    expect_error(_accept(cbr_second, backup["id"], vault["id"]), 400, SHARE_VAULT_TYPE)
     assert _shown(cbr, backup["id"], cbr_second)["status"] == "pending", "a refused acceptance took effect"
 
 
@@ -188,7 +194,7 @@ def test_updating_to_an_unknown_status_is_refused(
 
 @pytest.mark.cbr(operation="update_share_member_status", kind="negative", id="share-accept-unknown-backup")
 def test_accepting_an_unknown_backup_is_not_found(cbr_second: CBRClient) -> None:
-    expect_error(_accept(cbr_second, UNKNOWN, UNKNOWN), 404, BACKUP_NOT_FOUND, MEMBER_NOT_FOUND)
+    expect_error(_accept(cbr_second, UNKNOWN_ID, UNKNOWN_ID), 404, BACKUP_NOT_FOUND, MEMBER_NOT_FOUND)
 
 
 # --- list_backups, as the member sees them --------------------------------------------------
@@ -259,7 +265,7 @@ def test_list_share_members_and_filters(
 
 @pytest.mark.cbr(operation="list_share_members", kind="negative", id="share-list-unknown-backup")
 def test_list_members_of_unknown_backup_is_not_found(cbr: CBRClient) -> None:
-    expect_error(cbr.call("list_share_members", path={"backup_id": UNKNOWN}), 404, BACKUP_NOT_FOUND)
+    expect_error(cbr.call("list_share_members", path={"backup_id": UNKNOWN_ID}), 404, BACKUP_NOT_FOUND)
 
 
 # --- delete_share_member --------------------------------------------------------------------

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from cbr_conformance.client import CBRClient
+from cbr_conformance.codes import TASK_NOT_FOUND, UNKNOWN_ID
 from cbr_conformance.expect import expect_error, expect_status
 from cbr_conformance.inventory import VOLUME
 from cbr_conformance.paging import page_query
 from cbr_conformance.resources import Resources
-from cbr_conformance.waiters import wait_for
-
-UNKNOWN = str(uuid.UUID(int=0x5EED))  # a well-formed id that no service has issued
-TASK_NOT_FOUND = "BackupService.6500"
-ENDED_BADLY = {"failed", "timeout", "skipped"}
-
-Task = dict[str, Any]
+from cbr_conformance.tasks import Task, extra, wait_task
 
 
 def _list(cbr: CBRClient, **query: Any) -> dict[str, Any]:
@@ -31,44 +25,15 @@ def _ids(body: dict[str, Any]) -> list[str]:
     return [t["id"] for t in body["operation_logs"]]
 
 
-def _extra(task: Task, member: str) -> dict[str, Any]:
-    """One member of the task's extra_info (backup, restore, delete...), empty when absent."""
-    value = (task.get("extra_info") or {}).get(member)
-    return value if isinstance(value, dict) else {}
-
-
 def _of_backup(backup: dict[str, Any]) -> Callable[[Task], bool]:
     """The backup task that made this backup: same restore point, or naming the backup."""
     return lambda t: (
         t["operation_type"] == "backup"
         and (
             t.get("checkpoint_id") == backup["checkpoint_id"]
-            or _extra(t, "backup").get("backup_id") == backup["id"]
+            or extra(t, "backup").get("backup_id") == backup["id"]
         )
     )
-
-
-def _wait_task(
-    cbr: CBRClient, cbr_resources: Resources, matches: Callable[[Task], bool], **query: Any
-) -> Task:
-    """The task listed under `query` that `matches`, once it has succeeded."""
-
-    def fetch() -> Task | None:
-        found = [t for t in _list(cbr, limit=1000, **query)["operation_logs"] if matches(t)]
-        assert len(found) <= 1, f"{len(found)} tasks match one piece of work: {[t['id'] for t in found]}"
-        return found[0] if found else None
-
-    task = wait_for(
-        fetch,
-        lambda t: t is not None and t["status"] == "success",
-        failed=lambda t: t is not None and t["status"] in ENDED_BADLY,
-        what=f"a successful task listed under {query}",
-        timeout=cbr_resources.max_wait,
-        interval=cbr_resources.poll_interval,
-        describe=lambda t: "no such task" if t is None else f"status {t['status']!r}",
-    )
-    assert task is not None
-    return task
 
 
 # --- list_operation_logs ------------------------------------------------------------------------
@@ -80,12 +45,12 @@ def _wait_task(
 def test_list_operation_logs_shows_the_backup_task(cbr: CBRClient, cbr_resources: Resources) -> None:
     vault, volume = cbr_resources.vault_with_resource(VOLUME)
     made = cbr_resources.backup(vault["id"])
-    task = _wait_task(cbr, cbr_resources, _of_backup(made), operation_type="backup", vault_id=vault["id"])
+    task = wait_task(cbr, cbr_resources, _of_backup(made), operation_type="backup", vault_id=vault["id"])
     assert task["operation_type"] == "backup" and task["project_id"] == cbr.project_id
     assert task.get("vault_id") == vault["id"]
     assert task.get("ended_at"), "a task that succeeded has no end time"
-    if _extra(task, "resource"):  # optional, but when given it names the disk backed up
-        assert _extra(task, "resource")["id"] == volume.id
+    if extra(task, "resource"):  # optional, but when given it names the disk backed up
+        assert extra(task, "resource")["id"] == volume.id
 
 
 @pytest.mark.cbr(operation="list_operation_logs", kind="contract", mutates=True, id="task-list-filters")
@@ -93,7 +58,7 @@ def test_list_operation_logs_by_type_status_and_vault(cbr: CBRClient, cbr_resour
     vault, _ = cbr_resources.vault_with_resource(VOLUME)
     idle = cbr_resources.vault("disk")  # a vault that has done nothing
     made = cbr_resources.backup(vault["id"])
-    task = _wait_task(cbr, cbr_resources, _of_backup(made), vault_id=vault["id"])
+    task = wait_task(cbr, cbr_resources, _of_backup(made), vault_id=vault["id"])
 
     for query in (
         {"vault_id": vault["id"]},
@@ -123,7 +88,7 @@ def test_list_operation_logs_pages_with_limit_and_offset(cbr: CBRClient, cbr_res
     vault, _ = cbr_resources.vault_with_resource(VOLUME)
     for _ in range(2):
         made = cbr_resources.backup(vault["id"])
-        _wait_task(cbr, cbr_resources, _of_backup(made), vault_id=vault["id"])
+        wait_task(cbr, cbr_resources, _of_backup(made), vault_id=vault["id"])
     everything = _list(cbr, vault_id=vault["id"])
     total = everything["count"]
     assert total >= 2, f"two backups of the vault, {total} tasks"
@@ -152,15 +117,15 @@ def test_list_operation_logs_shows_the_restore_task(cbr: CBRClient, cbr_resource
     made = cbr_resources.backup(vault["id"])
     body = {"restore": {"volume_id": volume.id}}
     expect_status(cbr.call("restore_backup", path={"backup_id": made["id"]}, json_body=body), 202)
-    task = _wait_task(
+    task = wait_task(
         cbr,
         cbr_resources,
-        lambda t: _extra(t, "restore").get("backup_id") == made["id"],
+        lambda t: extra(t, "restore").get("backup_id") == made["id"],
         operation_type="restore",
         vault_id=vault["id"],
     )
     assert task["operation_type"] == "restore"
-    assert _extra(task, "restore").get("target_resource_id") in (None, volume.id)
+    assert extra(task, "restore").get("target_resource_id") in (None, volume.id)
     cbr_resources.wait_backup(made["id"])
 
 
@@ -174,10 +139,10 @@ def test_list_operation_logs_shows_the_delete_task(cbr: CBRClient, cbr_resources
     vault, _ = cbr_resources.vault_with_resource(VOLUME)
     made = cbr_resources.backup(vault["id"])
     expect_status(cbr.call("delete_backup", path={"backup_id": made["id"]}), 204)
-    task = _wait_task(
+    task = wait_task(
         cbr,
         cbr_resources,
-        lambda t: _extra(t, "delete").get("backup_id") == made["id"],
+        lambda t: extra(t, "delete").get("backup_id") == made["id"],
         operation_type="delete",
         vault_id=vault["id"],
     )
@@ -210,7 +175,7 @@ def test_list_operation_logs_with_invalid_query_is_refused(cbr: CBRClient, query
 def test_show_operation_log_returns_the_listed_task(cbr: CBRClient, cbr_resources: Resources) -> None:
     vault, _ = cbr_resources.vault_with_resource(VOLUME)
     made = cbr_resources.backup(vault["id"])
-    listed = _wait_task(cbr, cbr_resources, _of_backup(made), vault_id=vault["id"])
+    listed = wait_task(cbr, cbr_resources, _of_backup(made), vault_id=vault["id"])
     shown = expect_status(cbr.call("show_operation_log", path={"operation_log_id": listed["id"]}), 200)[
         "operation_log"
     ]
@@ -222,4 +187,4 @@ def test_show_operation_log_returns_the_listed_task(cbr: CBRClient, cbr_resource
 
 @pytest.mark.cbr(operation="show_operation_log", kind="negative", id="task-show-unknown")
 def test_show_unknown_operation_log_is_not_found(cbr: CBRClient) -> None:
-    expect_error(cbr.call("show_operation_log", path={"operation_log_id": UNKNOWN}), 404, TASK_NOT_FOUND)
+    expect_error(cbr.call("show_operation_log", path={"operation_log_id": UNKNOWN_ID}), 404, TASK_NOT_FOUND)

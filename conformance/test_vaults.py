@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from cbr_conformance.client import CBRClient
+from cbr_conformance.codes import (
+    DISK_IN_VAULT,
+    IN_ANOTHER_VAULT,
+    NOT_IN_VAULT,
+    POLICY_NOT_APPLIED,
+    POLICY_NOT_FOUND,
+    UNKNOWN_ID,
+    VAULT_NOT_FOUND,
+    WRONG_RESOURCE_TYPE,
+)
 from cbr_conformance.expect import expect_error, expect_status, expect_subset
 from cbr_conformance.inventory import SERVER, VOLUME
 from cbr_conformance.paging import page_query
 from cbr_conformance.resources import Resources
-
-UNKNOWN = str(uuid.UUID(int=0x5EED))  # a well-formed id that no service has issued
-VAULT_NOT_FOUND = "BackupService.6105"
-INVALID = "BackupService.9900"
 
 
 @pytest.mark.cbr(operation="create_vault", kind="contract", mutates=True, id="vault-create-echoes-input")
@@ -84,7 +88,7 @@ def test_create_vault_with_size_out_of_range_is_refused(
 def test_create_disk_vault_with_a_server_is_refused(cbr: CBRClient, cbr_resources: Resources) -> None:
     server = cbr_resources.lease(SERVER)
     body = cbr_resources.vault_body("disk", [server])
-    expect_error(cbr.call("create_vault", json_body=body), 400, "BackupService.6102")
+    expect_error(cbr.call("create_vault", json_body=body), 400, WRONG_RESOURCE_TYPE)
 
 
 @pytest.mark.cbr(operation="create_vault", kind="negative", mutates=True, id="vault-create-malformed-json")
@@ -103,7 +107,7 @@ def test_show_vault_returns_the_created_vault(cbr: CBRClient, cbr_resources: Res
 
 @pytest.mark.cbr(operation="show_vault", kind="negative", id="vault-show-unknown")
 def test_show_unknown_vault_is_not_found(cbr: CBRClient) -> None:
-    expect_error(cbr.call("show_vault", path={"vault_id": UNKNOWN}), 404, VAULT_NOT_FOUND)
+    expect_error(cbr.call("show_vault", path={"vault_id": UNKNOWN_ID}), 404, VAULT_NOT_FOUND)
 
 
 @pytest.mark.cbr(operation="list_vaults", kind="contract", mutates=True, id="vault-list-filters-and-counts")
@@ -167,7 +171,9 @@ def test_update_vault_with_invalid_values_is_refused(
 @pytest.mark.cbr(operation="update_vault", kind="negative", id="vault-update-unknown")
 def test_update_unknown_vault_is_not_found(cbr: CBRClient) -> None:
     body = {"vault": {"name": "nobody"}}
-    expect_error(cbr.call("update_vault", path={"vault_id": UNKNOWN}, json_body=body), 404, VAULT_NOT_FOUND)
+    expect_error(
+        cbr.call("update_vault", path={"vault_id": UNKNOWN_ID}, json_body=body), 404, VAULT_NOT_FOUND
+    )
 
 
 @pytest.mark.cbr(operation="delete_vault", kind="contract", mutates=True, id="vault-delete-then-gone")
@@ -179,7 +185,7 @@ def test_delete_vault_makes_it_unknown(cbr: CBRClient, cbr_resources: Resources)
 
 @pytest.mark.cbr(operation="delete_vault", kind="negative", id="vault-delete-unknown")
 def test_delete_unknown_vault_is_not_found(cbr: CBRClient) -> None:
-    expect_error(cbr.call("delete_vault", path={"vault_id": UNKNOWN}), 404, VAULT_NOT_FOUND)
+    expect_error(cbr.call("delete_vault", path={"vault_id": UNKNOWN_ID}), 404, VAULT_NOT_FOUND)
 
 
 @pytest.mark.cbr(operation="add_vault_resources", kind="contract", mutates=True, id="vault-addresources")
@@ -205,16 +211,16 @@ def test_a_resource_belongs_to_one_vault_at_a_time(cbr: CBRClient, cbr_resources
     expect_error(
         cbr.call("add_vault_resources", path={"vault_id": second["id"]}, json_body=body),
         400,
-        "BackupService.6103",
-        "BackupService.7006",
+        IN_ANOTHER_VAULT,
+        DISK_IN_VAULT,
     )
 
 
 @pytest.mark.cbr(operation="add_vault_resources", kind="negative", id="vault-addresources-unknown-vault")
 def test_add_resources_to_unknown_vault_is_not_found(cbr: CBRClient) -> None:
-    body = {"resources": [{"id": UNKNOWN, "type": VOLUME}]}
+    body = {"resources": [{"id": UNKNOWN_ID, "type": VOLUME}]}
     expect_error(
-        cbr.call("add_vault_resources", path={"vault_id": UNKNOWN}, json_body=body), 404, VAULT_NOT_FOUND
+        cbr.call("add_vault_resources", path={"vault_id": UNKNOWN_ID}, json_body=body), 404, VAULT_NOT_FOUND
     )
 
 
@@ -237,11 +243,11 @@ def test_remove_resources_takes_them_out(cbr: CBRClient, cbr_resources: Resource
 )
 def test_remove_a_resource_the_vault_lacks_is_refused(cbr: CBRClient, cbr_resources: Resources) -> None:
     vault = cbr_resources.vault("disk")
-    body = {"resource_ids": [UNKNOWN]}
+    body = {"resource_ids": [UNKNOWN_ID]}
     expect_error(
         cbr.call("remove_vault_resources", path={"vault_id": vault["id"]}, json_body=body),
         400,
-        "BackupService.6135",
+        NOT_IN_VAULT,
     )
 
 
@@ -269,9 +275,11 @@ def test_apply_a_policy_to_a_vault(cbr: CBRClient, cbr_resources: Resources) -> 
 def test_apply_an_unknown_policy_is_not_found(cbr: CBRClient, cbr_resources: Resources) -> None:
     vault = cbr_resources.vault("disk")
     expect_error(
-        cbr.call("associate_vault_policy", path={"vault_id": vault["id"]}, json_body={"policy_id": UNKNOWN}),
+        cbr.call(
+            "associate_vault_policy", path={"vault_id": vault["id"]}, json_body={"policy_id": UNKNOWN_ID}
+        ),
         404,
-        "BackupService.6000",
+        POLICY_NOT_FOUND,
     )
 
 
@@ -306,5 +314,5 @@ def test_remove_a_policy_that_is_not_applied_is_refused(cbr: CBRClient, cbr_reso
             "dissociate_vault_policy", path={"vault_id": vault["id"]}, json_body={"policy_id": policy["id"]}
         ),
         404,
-        "BackupService.6002",
+        POLICY_NOT_APPLIED,
     )

@@ -1,7 +1,8 @@
 """`cbr-conformance`: run the suite, rebuild reports, list tests, sweep leftovers, inspect the spec.
 
-Exit codes: 0 the target conforms; 1 it does not; 2 usage or configuration error;
-3 the target is unreachable or refuses the credentials.
+Exit codes: 0 the target conforms; 1 it does not; 2 usage or configuration error (no test
+selected included); 3 the target is unreachable, refuses the credentials or is not CBR;
+130 the run was interrupted.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -17,35 +20,60 @@ from typing import Any
 
 import pytest
 
+from cbr_conformance import paths
 from cbr_conformance.catalogue import Catalogue
-from cbr_conformance.config import ConfigError, SuiteConfig, load_config
+from cbr_conformance.config import (
+    CONFIG_ENV,
+    CONFIG_FLAG,
+    ConfigError,
+    SuiteConfig,
+    load_config,
+    settings_for,
+)
 from cbr_conformance.contract import Contract
 from cbr_conformance.errata import letter_patches, load_errata
-from cbr_conformance.paths import PROJECT_ROOT
 from cbr_conformance.report import negative_split
+from cbr_conformance.results import verdict
+from cbr_conformance.settings import CLEANUP, PYTEST, RUN, SPEC
 
 EXIT_OK = 0
 EXIT_NONCONFORMANT = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
-
-SUITE_DIR = PROJECT_ROOT / "conformance"
-FLAG_SETTINGS = (
-    "target_url",
-    "project_id",
-    "profile",
-    "read_only",
-    "inventory",
-    "run_prefix",
-    "fuzz_examples",
-    "seed",
-    "fuzz_seconds",
-)
+EXIT_INTERRUPTED = 130
 
 
-def _config(args: argparse.Namespace) -> SuiteConfig:
-    flags = {name: getattr(args, name, None) for name in FLAG_SETTINGS}
-    return load_config(flags, config_file=args.config)
+class UsageProblem(Exception):
+    """The command cannot run as asked; the message says why."""
+
+
+class NoTestsSelected(UsageProblem):
+    """The selection matched no test: a typo in a CI gate must not pass as a verdict."""
+
+
+class TargetProblem(Exception):
+    """The target cannot be judged: it does not answer, refuses the credentials, or is not CBR."""
+
+
+# The one table from failures to exit codes; the first class of an exception's MRO found wins.
+EXIT_CODES: dict[type[BaseException], int] = {
+    ConfigError: EXIT_USAGE,
+    UsageProblem: EXIT_USAGE,
+    paths.MissingSuiteFiles: EXIT_USAGE,
+    TargetProblem: EXIT_UNREACHABLE,
+    KeyboardInterrupt: EXIT_INTERRUPTED,
+}
+
+
+def exit_code_for(error: BaseException) -> int | None:
+    return next((EXIT_CODES[cls] for cls in type(error).__mro__ if cls in EXIT_CODES), None)
+
+
+def _config(args: argparse.Namespace, command: str) -> SuiteConfig:
+    flags = {d.name: getattr(args, d.name, None) for d in settings_for(command) if d.flag}
+    config = load_config(flags, config_file=args.config)
+    paths.use_spec(config.spec)
+    return config
 
 
 def _contract(profile: str) -> Contract:
@@ -60,13 +88,14 @@ def _spec(args: argparse.Namespace) -> int:
     """Validate the contract files and print what they hold."""
     from openapi_spec_validator import validate  # only this command needs it; it is slow to import
 
+    config = _config(args, SPEC)
     errata = load_errata()
-    contract = _contract(args.profile)
+    contract = _contract(config.profile)
     validate(contract.document)
     catalogue = Catalogue.load()
     print(
-        f"spec/cbr-v3.yaml  OpenAPI {contract.document['openapi']}, API version {contract.version}, "
-        f"profile {args.profile}, sha256 {contract.sha256[:16]}"
+        f"{contract.source}  OpenAPI {contract.document['openapi']}, API version {contract.version}, "
+        f"profile {config.profile}, sha256 {contract.sha256[:16]}"
     )
     by_area: dict[str, list[str]] = {}
     for op in contract:
@@ -88,27 +117,41 @@ def _spec(args: argparse.Namespace) -> int:
 # --- run ----------------------------------------------------------------------------------------
 
 
-def _preflight(config: SuiteConfig) -> str | None:
-    """For a remote target: is it there, and does it take our credentials? None when all is well."""
+def preflight(config: SuiteConfig) -> None:
+    """For a remote target: is it there, is it CBR, does it take each project's credentials?"""
     if config.embedded:
-        return None
+        return
     from cbr_conformance.client import TargetUnreachable, client_for
 
-    try:
-        config.primary()
-    except ConfigError as exc:
-        return f"configuration: {exc}"
-    client = client_for(config, _contract(config.profile), timeout=min(config.timeout, 15))
-    try:
-        response = client.call("list_vaults", query={"limit": 1}, check=False)
-    except TargetUnreachable as exc:
-        return f"the target does not answer: {exc}"
-    if response.status in (401, 403):
-        return f"the target refuses the credentials (HTTP {response.status}, {response.error_code})"
-    return None
+    config.check_target_access()
+    contract = _contract(config.profile)
+    second = config.secondary()
+    for label, access in (("the project", config.primary()), ("the second project", second)):
+        if access is None:
+            continue
+        client = client_for(config, contract, timeout=min(config.request_timeout, 15), access=access)
+        try:
+            response = client.call("list_vaults", query={"limit": 1}, check=False)
+        except TargetUnreachable as exc:
+            raise TargetProblem(f"the target does not answer: {exc}") from None
+        exchange = response.exchange
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise TargetProblem(
+                f"not a CBR endpoint: {exchange.method} {exchange.url} answered {response.status} "
+                f"{exchange.content_type or 'without a content type'}, not a JSON object"
+            )
+        if response.status in (401, 403):
+            raise TargetProblem(
+                f"the target refuses the credentials of {label} "
+                f"(HTTP {response.status}, {response.error_code})"
+            )
 
 
-def _header(config: SuiteConfig, contract: Contract, started: dt.datetime) -> dict[str, Any]:
+def _header(config: SuiteConfig, contract: Contract, started: dt.datetime, prefix: str) -> dict[str, Any]:
     errata = (
         []
         if config.profile == "strict"
@@ -119,11 +162,13 @@ def _header(config: SuiteConfig, contract: Contract, started: dt.datetime) -> di
     return {
         "target_url": config.target_url or "embedded emulator",
         "project_id": config.project_id or "emulator default",
+        "second_project_id": config.second_project_id or ("emulator default" if config.embedded else None),
         "profile": config.profile,
         "read_only": config.read_only,
+        "run_prefix": prefix,
         "spec_version": contract.version,
         "spec_sha256": contract.sha256,
-        "seed": config.seed,
+        "seed": config.fuzz_seed,
         "fuzz_examples": config.fuzz_examples,
         "fuzz_seconds": config.fuzz_seconds,
         "started": started.isoformat(timespec="seconds"),
@@ -160,29 +205,42 @@ def print_matrix(summary: dict[str, Any], contract: Contract) -> None:
     split = negative_split(summary)
     if split:
         print(f"\n{split}")
+    if summary.get("skips"):
+        print("\nnot tested:")
+        for reason, count in summary["skips"].items():
+            print(f"  {count:>4} skipped: {reason}")
     totals = ", ".join(f"{v} {k}" for k, v in summary["totals"].items() if v)
-    verdict = "CONFORMS" if summary["conforms"] else "DOES NOT CONFORM"
-    print(f"\n{verdict}: {totals} in {summary['header']['duration']} s")
+    print(f"\n{verdict(summary)}: {totals or 'nothing ran'} in {summary['header']['duration']} s")
 
 
-def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
-    from cbr_conformance.results import ResultCollector
+def _suite_args(pytest_args: list[str]) -> list[str]:
+    """The user's pytest arguments, with paths of suite modules found in the installed suite.
 
-    config = _config(args)
-    problem = _preflight(config)
-    if problem:
-        print(f"cbr-conformance: {problem}", file=sys.stderr)
-        return EXIT_UNREACHABLE if not problem.startswith("configuration") else EXIT_USAGE
-    contract = _contract(config.profile)
-    started = dt.datetime.now(dt.UTC)
-    report_root = Path(args.report_dir)
-    run_dir = report_root / started.strftime("%Y%m%d-%H%M%S")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    collector = ResultCollector(run_dir / "summary.json", _header(config, contract, started))
-    # Paths or node ids among the pytest arguments narrow the run; otherwise the whole suite runs.
-    narrowed = any("::" in arg or Path(arg).exists() for arg in pytest_args if not arg.startswith("-"))
-    argv = [] if narrowed else [str(SUITE_DIR)]
-    argv += [
+    `conformance/test_vaults.py`, `test_vaults.py` and `test_vaults.py::test_x` name the suite's
+    own modules from any folder; with no path at all, the whole suite runs.
+    """
+    suite = paths.suite_dir()
+    resolved, narrowed = [], False
+    for arg in pytest_args:
+        file, sep, rest = arg.partition("::")
+        named = file.endswith(".py") or bool(sep) or Path(file).is_dir()
+        if arg.startswith("-") or not named:
+            resolved.append(arg)
+            continue
+        narrowed = True
+        if not Path(file).exists() and (suite / Path(file).name).exists():
+            arg = f"{suite / Path(file).name}{sep}{rest}"
+        resolved.append(arg)
+    return resolved if narrowed else [str(suite), *resolved]
+
+
+def _pytest_argv(args: argparse.Namespace, run_dir: Path, prefix: str, pytest_args: list[str]) -> list[str]:
+    argv = [
+        # The suite's own configuration only, whatever folder the user runs it from.
+        "-c",
+        os.devnull,
+        "--rootdir",
+        str(paths.suite_root()),
         "-p",
         "no:cacheprovider",
         # The suite drives schemathesis through its Python API, not its pytest plugin; without the
@@ -197,54 +255,73 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         "-o",
         "junit_logging=no",
         "-rfE",
+        "--run-prefix",
+        prefix,
     ]
-    for name, option in (
-        ("target_url", "--target-url"),
-        ("project_id", "--project-id"),
-        ("profile", "--profile"),
-        ("inventory", "--inventory"),
-        ("run_prefix", "--run-prefix"),
-        ("fuzz_examples", "--fuzz-examples"),
-        ("fuzz_seconds", "--fuzz-seconds"),
-        ("seed", "--fuzz-seed"),
-    ):
-        if getattr(args, name, None) is not None:
-            argv += [option, str(getattr(args, name))]
-    if args.read_only:
-        argv.append("--read-only")
+    for declared in settings_for(PYTEST):
+        value = getattr(args, declared.name, None)
+        if declared.flag is None or value is None or declared.name == "run_prefix":
+            continue
+        argv += [declared.flag] if declared.kind == "bool" else [declared.flag, str(value)]
+    if args.config:
+        argv += [CONFIG_FLAG, str(args.config)]
     if not any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in pytest_args):
         argv += ["-n", "auto"]  # tests run in parallel (pytest-xdist); `-n 0` runs them in one process
     if not any(arg.startswith("--dist") for arg in pytest_args):
         # An idle worker takes tests queued for a busy one: the long fuzz tests run first
         # (see the plugin), and a static split of them leaves one worker seconds behind the other.
         argv += ["--dist", "worksteal"]
-    if args.config:
-        argv += ["--cbr-config", str(args.config)]
-    code = pytest.main(argv + pytest_args, plugins=[collector])
-    _link_latest(report_root, run_dir)
-    summary = (
-        json.loads((run_dir / "summary.json").read_text()) if (run_dir / "summary.json").exists() else None
+    return argv + _suite_args(pytest_args)
+
+
+def _exit_code(code: int, summary: dict[str, Any] | None) -> int:
+    """The run's exit code, from pytest's and the summary's structured outcome."""
+    if code == pytest.ExitCode.INTERRUPTED or (summary and summary.get("interrupted")):
+        return EXIT_INTERRUPTED
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED or (summary is not None and not summary["tests"]):
+        raise NoTestsSelected("no tests selected: the arguments match no test of the suite")
+    if code == pytest.ExitCode.USAGE_ERROR or summary is None:
+        raise UsageProblem(f"pytest stopped with exit code {int(code)} before running the suite")
+    if summary["conforms"] and code == pytest.ExitCode.OK:
+        return EXIT_OK
+    broken = [t for t in summary["tests"] if t["outcome"] in ("failed", "error")]
+    # Every failure is the target not answering, and nothing passed: unreachable, not nonconformant.
+    if broken and all(t.get("cause") == "unreachable" for t in broken) and not summary["totals"]["passed"]:
+        return EXIT_UNREACHABLE
+    return EXIT_NONCONFORMANT
+
+
+def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    from cbr_conformance.resources import new_run_prefix
+    from cbr_conformance.results import ResultCollector
+
+    config = _config(args, RUN)
+    preflight(config)
+    contract = _contract(config.profile)
+    started = dt.datetime.now(dt.UTC)
+    prefix = config.run_prefix or new_run_prefix()
+    report_root = config.report_dir
+    run_dir = report_root / started.strftime("%Y%m%d-%H%M%S")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    collector = ResultCollector(run_dir / "summary.json", _header(config, contract, started, prefix))
+    print(
+        f"cbr-conformance: target {config.target_url or 'the embedded emulator'}, profile {config.profile}, "
+        f"run prefix {prefix}, fuzzing {config.fuzz_examples} cases per operation and mode "
+        f"(seed {config.fuzz_seed})"
     )
+    code = pytest.main(_pytest_argv(args, run_dir, prefix, pytest_args), plugins=[collector])
+    summary_path = run_dir / "summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.exists() else None
+    try:
+        exit_code = _exit_code(code, summary)
+    except UsageProblem:
+        shutil.rmtree(run_dir, ignore_errors=True)  # reports/latest stays the last real run
+        raise
+    _link_latest(report_root, run_dir)
     if summary is not None:
         print_matrix(summary, contract)
     print(f"report: {run_dir / 'index.html'}")
-    if code in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) and summary and summary["conforms"]:
-        return EXIT_OK
-    if code == pytest.ExitCode.TESTS_FAILED:
-        tests = summary["tests"] if summary else []
-        broken = [t for t in tests if t["outcome"] in ("failed", "error")]
-        # Every failure is the target not answering, and nothing passed: unreachable, not nonconformant.
-        if (
-            broken
-            and all("TargetUnreachable" in t["message"] for t in broken)
-            and summary
-            and not summary["totals"]["passed"]
-        ):
-            return EXIT_UNREACHABLE
-        return EXIT_NONCONFORMANT
-    if code == pytest.ExitCode.USAGE_ERROR:
-        return EXIT_USAGE
-    return EXIT_NONCONFORMANT if code == pytest.ExitCode.INTERRUPTED else EXIT_USAGE
+    return exit_code
 
 
 # --- report, list, cleanup ----------------------------------------------------------------------
@@ -257,8 +334,7 @@ def _report(args: argparse.Namespace) -> int:
     if summary_path.is_dir():
         summary_path = summary_path / "summary.json"
     if not summary_path.exists():
-        print(f"cbr-conformance: no summary at {summary_path}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageProblem(f"no summary at {summary_path}")
     profile = json.loads(summary_path.read_text())["header"].get("profile", "errata")
     out = Path(args.output) if args.output else summary_path.parent / "index.html"
     write_html(summary_path, out, _contract(profile))
@@ -269,7 +345,7 @@ def _report(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from cbr_conformance.coverage import collect_tests, coverage_table
 
-    tests = collect_tests([str(SUITE_DIR)])
+    tests = collect_tests([str(paths.suite_dir())])
     for info in tests:
         print(
             f"{info.nodeid}  [{','.join(info.operations)} {info.kind}{' mutates' if info.mutates else ''}] "
@@ -283,22 +359,16 @@ def _list(args: argparse.Namespace) -> int:
 def _cleanup(args: argparse.Namespace) -> int:
     from cbr_conformance.sweep import sweep
 
-    config = _config(args)
+    config = _config(args, CLEANUP)
     if config.embedded:
-        print(
-            "cbr-conformance: cleanup needs --target-url (the embedded emulator forgets everything)",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    problem = _preflight(config)
-    if problem:
-        print(f"cbr-conformance: {problem}", file=sys.stderr)
-        return EXIT_UNREACHABLE
+        raise UsageProblem("cleanup needs --target-url (the embedded emulator forgets everything)")
+    if config.read_only:
+        raise UsageProblem("cleanup deletes, and CBR_READ_ONLY (or read_only in the config file) is set")
+    preflight(config)
     try:
         result = sweep(config, args.prefix, dry_run=args.dry_run)
     except RuntimeError as exc:  # the target would not list what it holds
-        print(f"cbr-conformance: {exc}", file=sys.stderr)
-        return EXIT_UNREACHABLE
+        raise TargetProblem(str(exc)) from None
     for line in result.deleted:
         print(line)
     for line in result.failed:
@@ -311,25 +381,20 @@ def _cleanup(args: argparse.Namespace) -> int:
 # --- parser -------------------------------------------------------------------------------------
 
 
-def _target_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--target-url", help="CBR endpoint (env CBR_TARGET_URL); default: the embedded emulator"
-    )
-    parser.add_argument("--project-id", help="project to test (env CBR_PROJECT_ID)")
-    parser.add_argument(
-        "--config", type=Path, help="TOML file with [cbr-conformance] settings (env CBR_CONFIG)"
-    )
-    parser.add_argument("--profile", choices=("errata", "strict"), help="errata (default) or strict")
-    parser.add_argument("--inventory", type=Path, help="JSON file of resources the suite may back up")
-    parser.add_argument("--read-only", action="store_true", default=None, help="GET operations only")
-    parser.add_argument("--run-prefix", help="name prefix of everything this run creates")
-    parser.add_argument(
-        "--fuzz-examples", type=int, help="generated cases per operation and mode (default 10)"
-    )
-    parser.add_argument("--fuzz-seconds", type=float, help="fuzzing time budget per operation and mode")
-    parser.add_argument(
-        "--fuzz-seed", dest="seed", type=int, help="fuzzing seed (default fixed; env CBR_SEED)"
-    )
+def add_settings(parser: argparse.ArgumentParser, command: str) -> None:
+    """The command's flags, from the settings registry; values are checked by the loader."""
+    parser.add_argument(CONFIG_FLAG, type=Path, help=f"TOML file of settings (env {CONFIG_ENV})")
+    for declared in settings_for(command):
+        if declared.flag is None:
+            continue
+        help_text = declared.help_line
+        if declared.kind == "bool":
+            parser.add_argument(
+                declared.flag, dest=declared.name, action="store_true", default=None, help=help_text
+            )
+        else:
+            metavar = "|".join(declared.choices) if declared.choices else declared.kind.upper()
+            parser.add_argument(declared.flag, dest=declared.name, metavar=metavar, help=help_text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -341,10 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", help="run the suite and write reports/<timestamp>/ (extra args go to pytest)"
     )
-    _target_flags(run)
-    run.add_argument(
-        "--report-dir", default="reports", help="where run folders are written (default reports/)"
-    )
+    add_settings(run, RUN)
     run.set_defaults(handler=_run)
 
     report = commands.add_parser("report", help="rebuild index.html from a run's summary.json")
@@ -356,13 +418,13 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(handler=_list)
 
     cleanup = commands.add_parser("cleanup", help="delete what earlier runs left on a target, by name prefix")
-    _target_flags(cleanup)
+    add_settings(cleanup, CLEANUP)
     cleanup.add_argument("--prefix", default="cbrc-", help="name prefix to sweep (default cbrc-)")
     cleanup.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
     cleanup.set_defaults(handler=_cleanup)
 
     spec = commands.add_parser("spec", help="validate the contract and print a summary of it")
-    spec.add_argument("--profile", choices=("errata", "strict"), default="errata")
+    add_settings(spec, SPEC)
     spec.set_defaults(handler=_spec)
     return parser
 
@@ -376,9 +438,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return _run(args, rest)
         return int(args.handler(args))
-    except ConfigError as exc:
-        print(f"cbr-conformance: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except (Exception, KeyboardInterrupt) as exc:
+        code = exit_code_for(exc)
+        if code is None:
+            raise
+        print(f"cbr-conformance: {exc or type(exc).__name__}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

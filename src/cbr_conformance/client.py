@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -22,7 +22,7 @@ from cbr_conformance.checks import (
     run_checks,
     status_documented,
 )
-from cbr_conformance.config import SuiteConfig
+from cbr_conformance.config import ProjectAccess, SuiteConfig
 from cbr_conformance.contract import Contract
 from cbr_conformance.recording import REDACTED, SECRET_HEADERS, Exchange, Redactor, Violation, clip
 from cbr_conformance.request_check import request_errors
@@ -37,6 +37,10 @@ _HEADER_CHECKS = (status_documented, content_type)
 
 class TargetUnreachable(RuntimeError):
     """The target did not answer (connection refused, timeout, TLS failure...)."""
+
+
+class ReadOnlyRefusal(AssertionError):
+    """A read-only run was asked to send something other than GET: refused before sending."""
 
 
 class ContractViolation(AssertionError):
@@ -92,8 +96,10 @@ class CBRClient:
         on_exchange: Callable[[Exchange], None] | None = None,
         checks: Sequence[Check] = ALL_CHECKS,
         session: requests.Session | None = None,
+        read_only: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.read_only = read_only
         self.project_id = project_id
         self.auth = auth
         self.context = context
@@ -118,6 +124,7 @@ class CBRClient:
             on_exchange=self.on_exchange,
             checks=self.checks,
             session=self.session,
+            read_only=self.read_only,
         )
 
     def url_for(self, operation_id: str, path: Mapping[str, str] | None = None) -> str:
@@ -157,7 +164,8 @@ class CBRClient:
             request_headers["Content-Type"] = "application/json;charset=UTF-8"
         request_headers.update(headers or {})
         path_and_query = (auth or self.auth).apply(operation.method, url, pairs, request_headers, body)
-        full_url = self.base_url + path_and_query
+        # The path sent carries the base URL's own path (a gateway's prefix) already.
+        full_url = _origin(self.base_url) + path_and_query
         problems = request_errors(
             self.context.contract, operation_id, {"project_id": self.project_id, **(path or {})}, pairs, body
         )
@@ -180,10 +188,15 @@ class CBRClient:
     ) -> tuple[Exchange, str]:
         """Send one request; return its recorded exchange and the whole (redacted) response body.
 
+        A read-only client sends GET requests only, whatever it is asked: the guarantee lives
+        here, under every test, fixture, fuzzer and cleanup.
+
         The whole exchange (connecting, sending, the headers and the body) must fit in `timeout`:
         requests' own timeout bounds each socket read only, which a target sending one byte at a
         time never triggers, so the transfer runs on a helper thread and is abandoned at the deadline.
         """
+        if self.read_only and method.upper() != "GET":
+            raise ReadOnlyRefusal(f"read-only run: refused to send {method} {self.redactor.text(url)}")
         exchange = Exchange(
             operation_id=operation_id,
             method=method,
@@ -254,21 +267,33 @@ def _query_pairs(query: Mapping[str, QueryValue | None]) -> list[tuple[str, str]
     return pairs
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _dedupe(violations: list[Violation]) -> list[Violation]:
     return list(dict.fromkeys(violations))
 
 
-def client_for(config: SuiteConfig, contract: Contract, *, timeout: float | None = None) -> CBRClient:
-    """A client of the configured target and project, outside a pytest run (CLI commands)."""
+def client_for(
+    config: SuiteConfig,
+    contract: Contract,
+    *,
+    timeout: float | None = None,
+    access: ProjectAccess | None = None,
+) -> CBRClient:
+    """A client of the configured target and project (or `access`'s), outside a pytest run."""
     from cbr_conformance.catalogue import Catalogue
 
-    access = config.primary()
+    access = access or config.primary()
     assert config.target_url is not None
     return CBRClient(
         config.target_url,
         access.project_id,
         access.auth,
         CheckContext(contract, Catalogue.load()),
-        timeout=timeout or config.timeout,
+        timeout=timeout or config.request_timeout,
         redactor=Redactor(config.secrets()),
+        read_only=config.read_only,
     )

@@ -1,6 +1,8 @@
-"""Suite configuration from flags, environment variables and a TOML file (flags win, then env).
+"""The suite's settings, each declared once, and their loading from flags, environment and file.
 
-Nothing here is printed with its secrets: `SuiteConfig.__repr__` hides them.
+`SuiteConfig`'s fields are the registry: see settings.py for how one is declared. Flags win over
+the environment, which wins over the TOML file (`[cbr-conformance]` table). Nothing here is
+printed with its secrets: `SuiteConfig.__repr__` hides them.
 """
 
 from __future__ import annotations
@@ -12,34 +14,14 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from cbr_conformance import settings as s
 from cbr_conformance.auth import AkSkAuth, Auth, TokenAuth
 
 PROFILES = ("errata", "strict")
-
-# setting name -> environment variables read for it, first found wins
-ENVIRONMENT: dict[str, tuple[str, ...]] = {
-    "target_url": ("CBR_TARGET_URL",),
-    "project_id": ("CBR_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"),
-    "token": ("CBR_AUTH_TOKEN",),
-    "ak": ("HUAWEICLOUD_SDK_AK",),
-    "sk": ("HUAWEICLOUD_SDK_SK",),
-    "second_project_id": ("CBR_SECOND_PROJECT_ID",),
-    "second_token": ("CBR_SECOND_AUTH_TOKEN",),
-    "second_ak": ("CBR_SECOND_AK",),
-    "second_sk": ("CBR_SECOND_SK",),
-    "inventory": ("CBR_INVENTORY",),
-    "profile": ("CBR_PROFILE",),
-    "read_only": ("CBR_READ_ONLY",),
-    "timeout": ("CBR_TIMEOUT",),
-    "poll_interval": ("CBR_POLL_INTERVAL",),
-    "max_wait": ("CBR_MAX_WAIT",),
-    "run_prefix": ("CBR_RUN_PREFIX",),
-    "fuzz_examples": ("CBR_FUZZ_EXAMPLES",),
-    "seed": ("CBR_SEED",),
-    "fuzz_seconds": ("CBR_FUZZ_SECONDS",),
-}
-# The AKs are not secret on their own, but they identify the account: kept out of records too.
-SECRET_FIELDS = frozenset({"token", "sk", "ak", "second_token", "second_sk", "second_ak"})
+CONFIG_FLAG = "--config"
+CONFIG_ENV = "CBR_CONFIG"
+CONFIG_TABLE = "cbr-conformance"
+DEFAULT_SEED = 20261123  # fixed so that a run is reproducible; printed in the report
 
 
 class ConfigError(ValueError):
@@ -54,28 +36,198 @@ class ProjectAccess:
     auth: Auth
 
 
+_TARGET = s.TARGET_COMMANDS
+_SECRET = frozenset({s.RUN, s.CLEANUP, s.PYTEST})  # secrets have no flag; the commands only read them
+
+
 @dataclass(frozen=True)
 class SuiteConfig:
-    target_url: str | None = None  # None: start the embedded emulator
-    project_id: str | None = None
-    token: str | None = None
-    ak: str | None = None
-    sk: str | None = None
-    second_project_id: str | None = None
-    second_token: str | None = None
-    second_ak: str | None = None
-    second_sk: str | None = None
-    inventory: Path | None = None
-    profile: str = "errata"
-    read_only: bool = False
-    timeout: float = 30.0
-    poll_interval: float = 0.2
-    max_wait: float = 120.0
-    run_prefix: str | None = None
-    fuzz_examples: int = 10  # small and fixed for CI; raise it for nightly runs
-    fuzz_seconds: float = 20.0  # time budget per operation and mode
-    seed: int = 20261123  # fixed by default so that a run is reproducible; printed in the report
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    target_url: str | None = s.setting(
+        None,
+        help="CBR endpoint to test, e.g. https://cbr.ap-southeast-1.myhuaweicloud.com "
+        "(none: the embedded emulator)",
+        parse=s.target_url,
+        kind="url",
+        flag="--target-url",
+        env=("CBR_TARGET_URL",),
+        commands=_TARGET | {s.PLAN},
+    )
+    project_id: str | None = s.setting(
+        None,
+        help="the project to test",
+        parse=s.text,
+        kind="text",
+        flag="--project-id",
+        env=("CBR_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"),
+        commands=_TARGET | {s.PLAN},
+    )
+    token: str | None = s.setting(
+        None,
+        help="an IAM token of the project",
+        parse=s.text,
+        kind="text",
+        env=("CBR_AUTH_TOKEN",),
+        secret=True,
+        commands=_SECRET,
+    )
+    ak: str | None = s.setting(
+        None,
+        help="access key of the project (AK/SK requests are signed with the official SDK's signer)",
+        parse=s.text,
+        kind="text",
+        env=("HUAWEICLOUD_SDK_AK",),
+        secret=True,
+        commands=_SECRET,
+    )
+    sk: str | None = s.setting(
+        None,
+        help="secret key of the project",
+        parse=s.text,
+        kind="text",
+        env=("HUAWEICLOUD_SDK_SK",),
+        secret=True,
+        commands=_SECRET,
+    )
+    second_project_id: str | None = s.setting(
+        None,
+        help="a second project, for sharing and isolation tests (skipped without it)",
+        parse=s.text,
+        kind="text",
+        flag="--second-project-id",
+        env=("CBR_SECOND_PROJECT_ID",),
+        commands=_TARGET | {s.PLAN},
+    )
+    second_token: str | None = s.setting(
+        None,
+        help="an IAM token of the second project",
+        parse=s.text,
+        kind="text",
+        env=("CBR_SECOND_AUTH_TOKEN",),
+        secret=True,
+        commands=_SECRET,
+    )
+    second_ak: str | None = s.setting(
+        None,
+        help="access key of the second project",
+        parse=s.text,
+        kind="text",
+        env=("CBR_SECOND_AK",),
+        secret=True,
+        commands=_SECRET,
+    )
+    second_sk: str | None = s.setting(
+        None,
+        help="secret key of the second project",
+        parse=s.text,
+        kind="text",
+        env=("CBR_SECOND_SK",),
+        secret=True,
+        commands=_SECRET,
+    )
+    inventory: Path | None = s.setting(
+        None,
+        help="JSON file of the target's resources the suite may put in vaults (none: the emulator's)",
+        parse=s.readable_json_file,
+        kind="path",
+        flag="--inventory",
+        env=("CBR_INVENTORY",),
+    )
+    profile: str = s.setting(
+        "errata",
+        help="errata: the spec with its recorded corrections; strict: the reference's letter",
+        parse=s.one_of(*PROFILES),
+        kind="choice",
+        flag="--profile",
+        env=("CBR_PROFILE",),
+        choices=PROFILES,
+        commands={s.RUN, s.PLAN, s.SPEC, s.PYTEST},
+    )
+    spec: Path | None = s.setting(
+        None,
+        help="a folder with a draft of the contract (cbr-v3.yaml, errata.yaml, error-codes.yaml) "
+        "to test with instead of the packaged one",
+        parse=s.spec_folder,
+        kind="path",
+        flag="--spec",
+        env=("CBR_SPEC",),
+        commands={s.RUN, s.PLAN, s.SPEC, s.PYTEST},
+    )
+    read_only: bool = s.setting(
+        False,
+        help="send GET requests only and create nothing",
+        parse=s.boolean,
+        kind="bool",
+        flag="--read-only",
+        env=("CBR_READ_ONLY",),
+    )
+    request_timeout: float = s.setting(
+        30.0,
+        help="seconds allowed for one HTTP exchange",
+        parse=s.positive_number,
+        kind="number",
+        flag="--request-timeout",
+        env=("CBR_REQUEST_TIMEOUT", "CBR_TIMEOUT"),
+        commands=_TARGET,
+    )
+    poll_interval: float = s.setting(
+        0.2,
+        help="seconds between two polls of an asynchronous state",
+        parse=s.positive_number,
+        kind="number",
+        flag="--poll-interval",
+        env=("CBR_POLL_INTERVAL",),
+    )
+    max_wait: float = s.setting(
+        120.0,
+        help="seconds to wait for an asynchronous state (a backup becoming available)",
+        parse=s.positive_number,
+        kind="number",
+        flag="--max-wait",
+        env=("CBR_MAX_WAIT",),
+    )
+    run_prefix: str | None = s.setting(
+        None,
+        help="name prefix of everything the run creates (default: cbrc-<random>)",
+        parse=s.name_prefix,
+        kind="text",
+        flag="--run-prefix",
+        env=("CBR_RUN_PREFIX",),
+    )
+    fuzz_examples: int = s.setting(
+        10,  # small and fixed for CI; raise it for nightly runs
+        help="generated cases per operation and fuzzing mode",
+        parse=s.integer_from(1),
+        kind="integer",
+        flag="--fuzz-examples",
+        env=("CBR_FUZZ_EXAMPLES",),
+    )
+    fuzz_seconds: float = s.setting(
+        20.0,
+        help="time budget of the fuzzing of one operation in one mode, in seconds",
+        parse=s.positive_number,
+        kind="number",
+        flag="--fuzz-seconds",
+        env=("CBR_FUZZ_SECONDS",),
+    )
+    fuzz_seed: int = s.setting(
+        DEFAULT_SEED,
+        help="seed of the fuzzing, printed in the report",
+        parse=s.integer_from(0),
+        kind="integer",
+        flag="--fuzz-seed",
+        env=("CBR_FUZZ_SEED", "CBR_SEED"),
+    )
+    report_dir: Path = s.setting(
+        Path("reports"),
+        help="where run folders are written",
+        parse=s.folder,
+        kind="path",
+        flag="--report-dir",
+        env=("CBR_REPORT_DIR",),
+        commands={s.RUN},
+    )
+    # Not a setting: set on the effective config of a run that started the embedded emulator.
+    embedded_url: str | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         def show(name: str) -> str:
@@ -87,62 +239,95 @@ class SuiteConfig:
 
     @property
     def embedded(self) -> bool:
-        return self.target_url is None
+        """The target is the embedded emulator: no URL was given, or this config is the effective
+        one of a run that started it."""
+        return self.target_url is None or self.target_url == self.embedded_url
 
     def primary(self) -> ProjectAccess:
-        return self._access(self.project_id, self.token, self.ak, self.sk, "the project")
+        access = self._access("")
+        assert access is not None
+        return access
 
     def secondary(self) -> ProjectAccess | None:
-        if not self.second_project_id:
-            return None
-        return self._access(
-            self.second_project_id, self.second_token, self.second_ak, self.second_sk, "the second project"
-        )
+        return self._access("second_") if self.second_project_id else None
 
-    @staticmethod
-    def _access(
-        project_id: str | None, token: str | None, ak: str | None, sk: str | None, what: str
-    ) -> ProjectAccess:
+    def _access(self, prefix: str) -> ProjectAccess | None:
+        project_id, token, ak, sk = (getattr(self, prefix + n) for n in ("project_id", "token", "ak", "sk"))
+        what = "the second project" if prefix else "the project"
         if not project_id:
-            raise ConfigError(f"no project id for {what} (--project-id or CBR_PROJECT_ID)")
+            raise ConfigError(f"no project id for {what} (give {SETTINGS[prefix + 'project_id'].sources})")
+        if bool(ak) != bool(sk):
+            given, lacking = (prefix + "ak", prefix + "sk") if ak else (prefix + "sk", prefix + "ak")
+            raise ConfigError(
+                f"{what}: {SETTINGS[given].env[0]} is set but {SETTINGS[lacking].env[0]} is not "
+                "(an AK/SK pair needs both)"
+            )
         if ak and sk:
             return ProjectAccess(project_id, AkSkAuth(ak, sk))
         if token:
             return ProjectAccess(project_id, TokenAuth(token))
         raise ConfigError(
-            f"no credentials for {what}: give a token (CBR_AUTH_TOKEN) or an AK/SK pair "
-            "(HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK)"
+            f"no credentials for {what}: give a token ({SETTINGS[prefix + 'token'].env[0]}) or an AK/SK "
+            f"pair ({SETTINGS[prefix + 'ak'].env[0]}, {SETTINGS[prefix + 'sk'].env[0]})"
         )
+
+    def check_target_access(self) -> None:
+        """For a remote target: every configured project has what it needs (ConfigError if not)."""
+        if self.embedded:
+            return
+        self.primary()
+        if any(getattr(self, "second_" + n) for n in ("token", "ak", "sk")) and not self.second_project_id:
+            raise ConfigError(
+                "credentials for a second project are set, but no second project id "
+                f"(give {SETTINGS['second_project_id'].sources})"
+            )
+        self.secondary()
 
     def secrets(self) -> list[str]:
         return [value for name in SECRET_FIELDS if (value := getattr(self, name))]
 
 
-def _coerce(name: str, value: Any) -> Any:
-    if value is None:
-        return None
+def _registry() -> dict[str, s.Setting]:
+    registry = {}
+    for item in fields(SuiteConfig):
+        if s.METADATA_KEY not in item.metadata:
+            continue
+        declared: s.Setting = item.metadata[s.METADATA_KEY]
+        registry[item.name] = replace(declared, name=item.name, default=item.default)
+    return registry
+
+
+SETTINGS: Mapping[str, s.Setting] = _registry()
+SECRET_FIELDS = frozenset(name for name, declared in SETTINGS.items() if declared.secret)
+
+
+def settings_for(command: str) -> list[s.Setting]:
+    return [declared for declared in SETTINGS.values() if command in declared.commands]
+
+
+def parse_value(declared: s.Setting, value: Any, source: str) -> Any:
+    """One setting's value through its parser; the message names where the value came from."""
     try:
-        if name in ("timeout", "poll_interval", "max_wait", "fuzz_seconds"):
-            number = float(value)
-            if number <= 0:
-                raise ValueError("must be positive")
-            return number
-        if name in ("fuzz_examples", "seed"):
-            number = int(value)
-            if number < (1 if name == "fuzz_examples" else 0):
-                raise ValueError("is out of range")
-            return number
-        if name == "read_only":
-            if isinstance(value, bool):
-                return value
-            return str(value).strip().lower() in ("1", "true", "yes", "on")
-        if name == "inventory":
-            return Path(value)
-        if name == "profile" and value not in PROFILES:
-            raise ValueError(f"must be one of {', '.join(PROFILES)}")
-    except ValueError as exc:
-        raise ConfigError(f"{name}: {value!r} {exc}") from exc
-    return value
+        return declared.parse(value)
+    except s.InvalidValue as exc:
+        shown = "***" if declared.secret else repr(value)
+        raise ConfigError(f"{source} = {shown}: {exc}") from None
+
+
+def _file_settings(path: Path) -> dict[str, tuple[Any, str]]:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read the config file {path}: {exc}") from None
+    section = document.get(CONFIG_TABLE, document)
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [{CONFIG_TABLE}] must be a table of settings")
+    unknown = sorted(set(section) - set(SETTINGS))
+    if unknown:
+        raise ConfigError(
+            f"unknown settings in {path}: {', '.join(unknown)} (known: {', '.join(sorted(SETTINGS))})"
+        )
+    return {name: (value, f"{name} in {path}") for name, value in section.items()}
 
 
 def load_config(
@@ -150,24 +335,24 @@ def load_config(
     environ: Mapping[str, str] | None = None,
     config_file: Path | None = None,
 ) -> SuiteConfig:
-    """Merge the file, the environment and the flags (in that order of increasing weight)."""
+    """Merge the file, the environment and the flags (in that order of increasing weight).
+
+    `flags` maps setting names to what the command line gave (None: not given).
+    """
     environ = os.environ if environ is None else environ
-    settings: dict[str, Any] = {}
-    path = config_file or (Path(environ["CBR_CONFIG"]) if environ.get("CBR_CONFIG") else None)
+    given: dict[str, tuple[Any, str]] = {}
+    path = config_file or (Path(environ[CONFIG_ENV]) if environ.get(CONFIG_ENV) else None)
     if path is not None:
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
-        section = document.get("cbr-conformance", document)
-        unknown = set(section) - {f.name for f in fields(SuiteConfig)}
-        if unknown:
-            raise ConfigError(f"unknown settings in {path}: {', '.join(sorted(unknown))}")
-        settings.update(section)
-    for name, variables in ENVIRONMENT.items():
-        for variable in variables:
-            if environ.get(variable):
-                settings[name] = environ[variable]
-                break
-    settings.update({k: v for k, v in (flags or {}).items() if v is not None})
-    return replace(SuiteConfig(), **{k: _coerce(k, v) for k, v in settings.items()})
+        given.update(_file_settings(path))
+    for name, declared in SETTINGS.items():
+        variable = next((v for v in declared.env if environ.get(v)), None)
+        if variable is not None:
+            given[name] = (environ[variable], variable)
+    for name, value in (flags or {}).items():
+        if value is not None:
+            given[name] = (value, SETTINGS[name].flag or name)
+    values = {name: parse_value(SETTINGS[name], value, source) for name, (value, source) in given.items()}
+    config = replace(SuiteConfig(), **values)
+    if config.second_project_id and not config.embedded:
+        config.secondary()  # its credentials are checked now, naming its own variables
+    return config

@@ -12,18 +12,56 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 from urllib.parse import unquote
 
 import hypothesis
 import hypothesis.errors
+import schemathesis
+import schemathesis.core
 from hypothesis import HealthCheck, settings
-from schemathesis import openapi
-from schemathesis.core import NotSet
-from schemathesis.generation import GenerationMode
+from schemathesis import Case, GenerationMode, openapi
 
 from cbr_conformance.client import CBRClient, Response
 from cbr_conformance.contract import Contract
+from cbr_conformance.results import NOT_APPLICABLE
+
+# The schemathesis releases whose undocumented internals (read through `st_internal` below) the fuzzer
+# is tested against; tests/library/test_schemathesis_api.py fails, naming the attribute, if they move.
+SCHEMATHESIS_TESTED = ">=4.28,<4.33"
+
+
+class SchemathesisInternalsMoved(RuntimeError):
+    """An undocumented part of schemathesis that the fuzzer reads is not where it was: reading on
+    would silently change verdicts (e.g. every negative case rejected as breaking nothing)."""
+
+    def __init__(self, path: str, problem: str = "not found") -> None:
+        super().__init__(
+            f"schemathesis internals moved: {path} {problem}; cbr-conformance is tested with "
+            f"schemathesis {SCHEMATHESIS_TESTED} (installed: {schemathesis.__version__})"
+        )
+        self.path = path
+
+
+def st_internal(obj: object, owner: str, attributes: str) -> Any:
+    """Read the dotted `attributes` of `obj` (named `owner` in the message), an undocumented part of
+    schemathesis, failing loudly if it moved rather than carrying on with a default."""
+    value: Any = obj
+    path = owner
+    for attribute in attributes.split("."):
+        if value is None:
+            raise SchemathesisInternalsMoved(path, "is None")
+        path = f"{path}.{attribute}"
+        try:
+            value = getattr(value, attribute)
+        except AttributeError:
+            raise SchemathesisInternalsMoved(path) from None
+    return value
+
+
+# What `Case.body` holds when a case has no body (None being a valid JSON body): no public name.
+NotSet: type = st_internal(schemathesis.core, "schemathesis.core", "NotSet")
 
 MODES = {"positive": GenerationMode.POSITIVE, "negative": GenerationMode.NEGATIVE}
 # Ids that creations return, so that what fuzzing creates is deleted at once.
@@ -37,12 +75,14 @@ class FuzzFailure(AssertionError):
     pass
 
 
+# Its skip is then "not applicable", which a verdict does not count as untested (see results.py).
 class NotApplicable(LookupError):
     """No case of this kind can be generated for the operation."""
 
     def __init__(self, operation_id: str, mode: str) -> None:
         super().__init__(
-            f"the spec gives {operation_id} no input that a {mode} case can break, beyond the project id "
+            f"{NOT_APPLICABLE}the spec gives {operation_id} no input that a {mode} case can break, "
+            "beyond the project id "
             "(which the run always sets) and undeclared query parameters"
         )
 
@@ -72,27 +112,40 @@ def load_schema(contract: Contract) -> Any:
     return _SCHEMAS[id(contract)]
 
 
-def _relevant_mutations(case: Any) -> list[tuple[str, str | None]]:
+def case_mutations(case: Case[Any]) -> tuple[Any, ...]:
+    """The mutations schemathesis applied to the spec to generate a negative case. A positive case
+    breaks nothing: its mutations are legitimately empty (and read all the same, so that a move of
+    the attribute shows at once)."""
+    return tuple(st_internal(case, "Case", "meta.phase.data.mutations"))
+
+
+def case_description(case: Case[Any]) -> str:
+    """schemathesis's words for what a negative case breaks."""
+    return str(st_internal(case, "Case", "meta.phase.data.description") or "")
+
+
+def case_body(case: Case[Any]) -> Any:
+    """The case's request body; None when it has none."""
+    return None if isinstance(case.body, NotSet) else case.body
+
+
+def _relevant_mutations(case: Case[Any]) -> list[tuple[str, str | None]]:
     """Where a negative case breaks the spec, as (location, parameter) pairs, leaving out the
     breaks that do not make a request invalid here: an undeclared query parameter (OpenAPI does
     not forbid those, and services ignore them) and a bad project id (always replaced by the run's).
     """
-    data = getattr(getattr(getattr(case, "meta", None), "phase", None), "data", None)
     found: list[tuple[str, str | None]] = []
-    for mutation in getattr(data, "mutations", ()) or ():
-        location = str(getattr(mutation.parameter_location, "value", mutation.parameter_location))
-        keywords = set(getattr(mutation, "keywords", ()) or ())
+    for mutation in case_mutations(case):
+        where = st_internal(mutation, "Mutation", "parameter_location")
+        location = str(where.value if isinstance(where, Enum) else where)
+        keywords = set(st_internal(mutation, "Mutation", "keywords"))
+        parameter: str | None = st_internal(mutation, "Mutation", "parameter")
         if location in ("query", "header", "cookie", "path") and keywords == {"additionalProperties"}:
             continue
-        if location == "path" and mutation.parameter == "project_id":
+        if location == "path" and parameter == "project_id":
             continue
-        found.append((location, mutation.parameter))
+        found.append((location, parameter))
     return found
-
-
-def _description(case: Any) -> str:
-    data = getattr(getattr(getattr(case, "meta", None), "phase", None), "data", None)
-    return str(getattr(data, "description", "") or "")
 
 
 def _has_breakable_input(contract: Contract, operation_id: str) -> bool:
@@ -110,8 +163,10 @@ def _has_breakable_input(contract: Contract, operation_id: str) -> bool:
     return False
 
 
-def send_case(client: CBRClient, operation_id: str, case: Any, ids: RealIds, mutated: set[str]) -> Response:
-    body = None if isinstance(case.body, NotSet) else case.body
+def send_case(
+    client: CBRClient, operation_id: str, case: Case[Any], ids: RealIds, mutated: set[str]
+) -> Response:
+    body = case_body(case)
     kwargs: dict[str, Any] = {
         "path": ids.path_for(case.path_parameters or {}, mutated),
         "query": dict(case.query or {}),
@@ -152,7 +207,8 @@ def fuzz_operation(
     if mode == "negative" and not _has_breakable_input(client.context.contract, operation_id):
         raise NotApplicable(operation_id, mode)
     schema = load_schema(client.context.contract)
-    strategy = schema.find_operation_by_id(operation_id).as_strategy(generation_mode=MODES[mode])
+    operation = client.context.contract.operations[operation_id]
+    strategy = schema[operation.path][operation.method].as_strategy(generation_mode=MODES[mode])
     tally = FuzzTally()
 
     @hypothesis.seed(seed)
@@ -165,7 +221,7 @@ def fuzz_operation(
         phases=[hypothesis.Phase.generate],
     )
     @hypothesis.given(case=strategy)
-    def run(case: Any) -> None:
+    def run(case: Case[Any]) -> None:
         if deadline is not None and tally.sent and time.monotonic() > deadline:
             return  # the time budget is spent: the remaining examples are generated but not sent
         relevant = _relevant_mutations(case)
@@ -174,7 +230,7 @@ def fuzz_operation(
         mutated = {param or "" for location, param in relevant if location == "path"}
         response = send_case(client, operation_id, case, ids, mutated)
         status = response.status
-        what = f"{operation_id} ({mode} case{': ' + _description(case) if mode == 'negative' else ''})"
+        what = f"{operation_id} ({mode} case{': ' + case_description(case) if mode == 'negative' else ''})"
         if status >= 500:
             raise FuzzFailure(f"{what}: server error {status}\n  reproduce: {response.exchange.curl()}")
         forbidden = response.exchange.request_errors

@@ -1,15 +1,17 @@
-"""Where the contract files live.
+"""Where the contract, the fixtures and the conformance tests live.
 
-The spec, errata and catalogue are data files at the top of the project (`spec/`), the single
-source of truth for the suite. `CBR_SPEC_DIR` points elsewhere, e.g. at a patched copy.
+In a checkout they are the top-level `spec/`, `fixtures/` and `conformance/`, the single source of
+truth; the wheel carries copies of the three under `cbr_conformance/bundle/` (pyproject.toml's
+force-include), so an installed suite runs from any folder. A user's `--spec` folder (a draft of
+the contract) replaces `spec/` for the run.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import os
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +20,47 @@ import yaml
 # libyaml's parser is ~6x faster than the pure-Python one on the spec; fall back where it is absent.
 _YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CONTRACT_FILES = ("cbr-v3.yaml", "errata.yaml", "error-codes.yaml")
+BUNDLE = "bundle"
+_PARTS = ("spec", "fixtures", "conformance")
+_spec_override: Path | None = None
+
+
+class MissingSuiteFiles(FileNotFoundError):
+    """Neither the installed package nor a checkout holds the suite's files: a broken install."""
+
+
+@lru_cache(maxsize=1)
+def suite_root() -> Path:
+    """The folder holding spec/, fixtures/ and conformance/: the wheel's bundle, else the checkout."""
+    bundled = Path(str(resources.files("cbr_conformance"))) / BUNDLE
+    checkout = Path(__file__).resolve().parents[2]
+    for root in (bundled, checkout):
+        if all((root / part).is_dir() for part in _PARTS):
+            return root
+    raise MissingSuiteFiles(
+        f"the suite's files (spec/, fixtures/, conformance/) are neither in {bundled} nor in {checkout}: "
+        "reinstall cbr-conformance"
+    )
+
+
+def use_spec(folder: Path | None) -> None:
+    """Take the contract from `folder` (a draft of it) for the rest of this process."""
+    global _spec_override
+    _spec_override = folder
 
 
 def spec_dir() -> Path:
-    override = os.environ.get("CBR_SPEC_DIR")
-    return Path(override) if override else PROJECT_ROOT / "spec"
+    return _spec_override or suite_root() / "spec"
 
 
 def fixtures_dir() -> Path:
-    override = os.environ.get("CBR_FIXTURES_DIR")
-    return Path(override) if override else PROJECT_ROOT / "fixtures"
+    return suite_root() / "fixtures"
+
+
+def suite_dir() -> Path:
+    """The conformance tests users run."""
+    return suite_root() / "conformance"
 
 
 def reference_example(name: str) -> Any:

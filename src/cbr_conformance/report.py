@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cbr_conformance.contract import Contract
+from cbr_conformance.results import verdict as verdict_of
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1d2430}
@@ -69,15 +70,14 @@ def matrix_html(summary: dict[str, Any], contract: Contract) -> str:
 def header_html(summary: dict[str, Any]) -> str:
     header = summary["header"]
     totals = summary["totals"]
-    verdict = (
-        '<span class="verdict ok">conforms</span>'
-        if summary["conforms"]
-        else '<span class="verdict ko">does not conform</span>'
-    )
+    css = "ok" if summary["conforms"] else "ko"
+    verdict = f'<span class="verdict {css}">{escape(verdict_of(summary).lower())}</span>'
     fields = [
         ("target", header.get("target_url")),
         ("project", header.get("project_id")),
+        ("second project", header.get("second_project_id") or "none (sharing and isolation not tested)"),
         ("profile", header.get("profile")),
+        ("run prefix", header.get("run_prefix")),
         ("spec", f"{header.get('spec_version')} (sha256 {str(header.get('spec_sha256'))[:16]})"),
         ("seed", header.get("seed")),
         ("started", header.get("started")),
@@ -146,6 +146,14 @@ def failures_html(summary: dict[str, Any]) -> str:
 _BREAKS = {"schema": "a rule of the spec's schemas", "service": "a rule of the service"}
 
 
+def skips_html(summary: dict[str, Any]) -> str:
+    skips = summary.get("skips") or {}
+    if not skips:
+        return "<p>None: every selected test ran.</p>"
+    rows = "".join(f"<tr><td>{n}</td><td>{escape(reason)}</td></tr>" for reason, n in skips.items())
+    return f"<table><tr><th>tests</th><th>skipped because</th></tr>{rows}</table>"
+
+
 def negative_split(summary: dict[str, Any]) -> str:
     """How many negative tests break a rule the spec states, and how many one only the service
     knows; empty when the run had none."""
@@ -204,6 +212,7 @@ def conformance_section(summary: dict[str, Any], contract: Contract) -> str:
         + f"<h2>Run</h2>{header_html(summary)}"
         f"<h2>Errata applied</h2>{errata_html(summary)}"
         f"<h2>Failures</h2>{failures_html(summary)}"
+        f"<h2>Not tested</h2>{skips_html(summary)}"
         f"<h2>Fuzzing</h2>{fuzz_html(summary)}"
     )
 

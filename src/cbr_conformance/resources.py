@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from cbr_conformance import bodies
 from cbr_conformance.client import CBRClient, ContractViolation, TargetUnreachable
 from cbr_conformance.expect import expect_status
 from cbr_conformance.inventory import SERVER, Inventory, InventoryResource, NoResourceAvailable
@@ -25,9 +26,9 @@ BACKUP_DONE = {"available"}
 BACKUP_FAILED = {"error"}
 
 
-def new_run_prefix() -> str:
+def new_run_prefix(run_id: str | None = None) -> str:
     """A short prefix that marks everything one run creates (policy names allow [A-Za-z0-9_-])."""
-    return f"cbrc-{uuid.uuid4().hex[:8]}"
+    return f"cbrc-{(run_id or uuid.uuid4().hex)[:8]}"
 
 
 class Resources:
@@ -106,18 +107,9 @@ class Resources:
     def vault_body(
         self, object_type: str = "server", resources: list[InventoryResource] | None = None, **fields: Any
     ) -> dict[str, Any]:
-        vault: dict[str, Any] = {
-            "billing": {
-                "consistent_level": "crash_consistent",
-                "object_type": object_type,
-                "protect_type": "backup",
-                "size": 100,
-            },
-            "name": self.name("vault"),
-            "resources": [r.as_vault_resource() for r in resources or []],
-        }
-        vault.update(fields)
-        return {"vault": vault}
+        name = fields.pop("name", None) or self.name("vault")
+        listed = [r.as_vault_resource() for r in resources or []]
+        return bodies.vault_body(name, object_type, listed, **fields)
 
     def vault(
         self, object_type: str = "server", resources: list[InventoryResource] | None = None, **fields: Any
@@ -165,9 +157,7 @@ class Resources:
 
     def checkpoint(self, vault_id: str, **parameters: Any) -> dict[str, Any]:
         self._may_create("a restore point")
-        body: dict[str, Any] = {"checkpoint": {"vault_id": vault_id}}
-        if parameters:
-            body["checkpoint"]["parameters"] = parameters
+        body = bodies.checkpoint_body(vault_id, **parameters)
         response = self.client.call("create_checkpoint", json_body=body)
         assert response.status == 200, (
             f"create_checkpoint answered {response.status}: {response.exchange.response_text}"

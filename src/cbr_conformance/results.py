@@ -24,6 +24,7 @@ _RANK = {"passed": 0, "skipped": 1, "xfailed": 1, "xpassed": 2, "failed": 3, "er
 
 @dataclass
 class TestResult:
+    __test__ = False  # a record, not a test class, for pytest's collection
     nodeid: str
     outcome: str = "passed"
     duration: float = 0.0
@@ -36,6 +37,7 @@ class TestResult:
     steps: list[str] = field(default_factory=list)
     breaks: str | None = None  # negative tests: "schema" (a rule the spec states) or "service"
     fuzz: dict[str, Any] | None = None  # fuzz tests: {"mode": ..., "answers": {"200": 7, ...}}
+    cause: str | None = None  # "unreachable": the target did not answer
 
 
 def _outcome(report: pytest.TestReport) -> str:
@@ -53,6 +55,7 @@ class ResultCollector:
         self.results: dict[str, TestResult] = {}
         self.started = time.time()
         self._contract: Any = None
+        self.interrupted = False
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         result = self.results.setdefault(report.nodeid, TestResult(report.nodeid))
@@ -83,9 +86,16 @@ class ResultCollector:
                 result.breaks = str(value)
             elif name == "cbr_fuzz":
                 result.fuzz = json.loads(str(value))
+            elif name == "cbr_cause":
+                result.cause = str(value)
 
     def summary(self) -> dict[str, Any]:
-        return build_summary(list(self.results.values()), self.header, time.time() - self.started)
+        return build_summary(
+            list(self.results.values()), self.header, time.time() - self.started, interrupted=self.interrupted
+        )
+
+    def pytest_keyboard_interrupt(self) -> None:
+        self.interrupted = True
 
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = "CBR v3 conformance report"
@@ -100,12 +110,42 @@ class ResultCollector:
         prefix.append(f"<style>{STYLE}</style>" + conformance_section(self.summary(), self._contract))
 
     @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if exitstatus == pytest.ExitCode.INTERRUPTED:
+            self.interrupted = True
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(self.summary(), indent=2), encoding="utf-8")
 
 
-def build_summary(results: list[TestResult], header: dict[str, Any], duration: float) -> dict[str, Any]:
+# A skip whose reason starts so is a test that cannot exist for this contract (a negative fuzz
+# mode of an operation with nothing to break), not something this target left untested.
+NOT_APPLICABLE = "not applicable: "
+
+
+def skip_reason(result: TestResult) -> str:
+    """A skip's reason without pytest's "Skipped: " prefix, one line."""
+    lines = result.message.removeprefix("Skipped: ").strip().splitlines()
+    return lines[0] if lines else "(no reason)"
+
+
+def verdict(summary: dict[str, Any]) -> str:
+    """The run's verdict in words; a run with skips says how much was not tested."""
+    totals = summary["totals"]
+    ran = sum(totals.values())
+    if summary.get("interrupted"):
+        return "INTERRUPTED"
+    if not ran:
+        return "NO TESTS RAN"
+    if not summary["conforms"]:
+        return "DOES NOT CONFORM"
+    skips = summary.get("skips", {})
+    skipped = sum(n for reason, n in skips.items() if not reason.startswith(NOT_APPLICABLE))
+    return f"CONFORMS (partial: {skipped} of {ran} skipped)" if skipped else "CONFORMS"
+
+
+def build_summary(
+    results: list[TestResult], header: dict[str, Any], duration: float, *, interrupted: bool = False
+) -> dict[str, Any]:
     totals = Counter(r.outcome for r in results)
     matrix: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     for result in results:
@@ -117,7 +157,13 @@ def build_summary(results: list[TestResult], header: dict[str, Any], duration: f
     return {
         "header": {**header, "duration": round(duration, 2)},
         "totals": {outcome: totals.get(outcome, 0) for outcome in OUTCOMES},
-        "conforms": totals.get("failed", 0) == 0 and totals.get("error", 0) == 0,
+        # An interrupted run, or one that ran nothing, never conforms: it did not show it.
+        "conforms": bool(results)
+        and not interrupted
+        and totals.get("failed", 0) == 0
+        and totals.get("error", 0) == 0,
+        "interrupted": interrupted,
+        "skips": dict(Counter(skip_reason(r) for r in results if r.outcome == "skipped").most_common()),
         "kinds": list(KINDS),
         "matrix": {
             op: {kind: dict(counts) for kind, counts in kinds.items()} for op, kinds in matrix.items()

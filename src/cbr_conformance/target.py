@@ -18,14 +18,14 @@ EMBEDDED_POLL_INTERVAL = 0.01
 @dataclass
 class Target:
     url: str
-    config: SuiteConfig  # with the embedded emulator's credentials filled in when embedded
+    config: SuiteConfig  # the effective one: with the embedded emulator's URL and credentials
     inventory_path: Path | None
     control_url: str | None = None  # the emulator's control API (time travel), when there is one
     server: Any = None
 
     @property
     def embedded(self) -> bool:
-        return self.server is not None
+        return self.config.embedded
 
     def stop(self) -> None:
         if self.server is not None:
@@ -35,26 +35,27 @@ class Target:
 
 def start_target(config: SuiteConfig) -> Target:
     """Use the configured URL, or start the embedded emulator on a free loopback port."""
-    if not config.embedded:
-        assert config.target_url is not None
-        return Target(config.target_url.rstrip("/"), config, config.inventory)
+    if config.target_url is not None:
+        return Target(config.target_url, config, config.inventory)
     from cbr_emulator.config import Settings
     from cbr_emulator.defaults import DEFAULT_CREDENTIALS
     from cbr_emulator.server import EmulatorServer
 
     server = EmulatorServer(Settings(db_path=":memory:", async_delay=EMBEDDED_ASYNC_DELAY))
     server.start()
-    # The emulator knows only its own credentials: any configured for a remote target are set aside.
+    # The emulator knows only its own credentials: any configured for a remote target are set
+    # aside, and the emulator's documented ones (a token and an AK/SK pair per project) used.
     first, second = DEFAULT_CREDENTIALS[0], DEFAULT_CREDENTIALS[1]
     effective = replace(
         config,
         target_url=server.url,
+        embedded_url=server.url,
         project_id=first.project_id,
-        token=None,
+        token=first.tokens[0],
         ak=first.access_keys[0].ak,
         sk=first.access_keys[0].sk,
         second_project_id=second.project_id,
-        second_token=None,
+        second_token=second.tokens[0],
         second_ak=second.access_keys[0].ak,
         second_sk=second.access_keys[0].sk,
         poll_interval=min(config.poll_interval, EMBEDDED_POLL_INTERVAL),

@@ -24,14 +24,14 @@ from tests.emulator.helpers import Api, resource, vault_body
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def session_api(url: str) -> Api:
+def session_api(base: str) -> Api:
     session = requests.Session()
 
     class Client:
-        def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        def request(self, method: str, url: str, **kwargs: Any) -> Any:
             if "content" in kwargs:
                 kwargs["data"] = kwargs.pop("content")
-            return session.request(method, url + path, timeout=10, **kwargs)
+            return session.request(method, base + url, timeout=10, **kwargs)
 
     return Api(Client(), PROJECT_A, DEFAULT_CREDENTIALS[0].tokens[0])
 

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from cbr_conformance.auth import AkSkAuth
-from cbr_conformance.client import CBRClient, TargetUnreachable
+from cbr_conformance.auth import AkSkAuth, TokenAuth
+from cbr_conformance.checks import CheckContext
+from cbr_conformance.client import CBRClient, ReadOnlyRefusal, TargetUnreachable
 from cbr_conformance.recording import Exchange
 
 from .conftest import TOKEN
@@ -68,3 +69,20 @@ def test_an_unreachable_target_raises_a_clear_error(client: CBRClient, fake: Fak
     fake.server.server_close()
     with pytest.raises(TargetUnreachable, match=r"GET .*/v3/p-1/vaults -> no response"):
         client.call("list_vaults")
+
+
+def test_a_read_only_client_sends_nothing_but_get(fake: FakeTarget, context: CheckContext) -> None:
+    fake.answer = Canned.json(200, {"vaults": [], "count": 0})
+    client = CBRClient(fake.url, "p-1", TokenAuth("a-token-0123456789"), context, timeout=5, read_only=True)
+    assert client.call("list_vaults").status == 200
+    for operation, kwargs in (
+        ("create_vault", {"json_body": {"vault": {}}, "invalid": True}),
+        ("delete_vault", {"path": {"vault_id": "v-1"}}),
+        ("update_policy", {"path": {"policy_id": "p-1"}, "json_body": {}, "invalid": True}),
+    ):
+        with pytest.raises(ReadOnlyRefusal, match="read-only run: refused"):
+            client.call(operation, check=False, **kwargs)
+    # with other credentials too
+    with pytest.raises(ReadOnlyRefusal):
+        client.with_auth(TokenAuth("another-token-012345")).call("delete_vault", path={"vault_id": "v"})
+    assert [seen.method for seen in fake.seen] == ["GET"]

@@ -24,7 +24,7 @@ BILLING = {
     "protect_type": "backup",
     "size": 100,
 }
-VAULT = {"billing": BILLING, "name": "v", "resources": []}
+VAULT: dict[str, Any] = {"billing": BILLING, "name": "v", "resources": []}
 
 
 @pytest.fixture(scope="module")

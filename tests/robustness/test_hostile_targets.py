@@ -24,17 +24,18 @@ from cbr_conformance import cli
 from cbr_conformance.auth import TokenAuth
 from cbr_conformance.catalogue import Catalogue
 from cbr_conformance.checks import CheckContext
-from cbr_conformance.client import MAX_RESPONSE_BYTES, CBRClient, TargetUnreachable
+from cbr_conformance.client import CBRClient, TargetUnreachable
 from cbr_conformance.contract import Contract
-from cbr_conformance.paths import PROJECT_ROOT, fixtures_dir
+from cbr_conformance.paths import fixtures_dir, suite_dir
 from cbr_conformance.recording import MAX_RECORDED_BODY, Exchange
+from cbr_conformance.transfer import MAX_RESPONSE_BYTES
 from tests.library.fake_target import Canned, FakeTarget
 from tests.robustness.hostile_target import EVERYWHERE, HostileTarget
 
 TOKEN = "hostile-test-token-0123456789abcdef"
 TIMEOUT = 1.0  # CBR_TIMEOUT of every run here
 RUN_BUDGET = 30.0  # seconds a whole run may take (collection included; typically 2-4)
-VAULT_TESTS = str(PROJECT_ROOT / "conformance" / "test_vaults.py")  # collect one module, not the suite
+VAULT_TESTS = str(suite_dir() / "test_vaults.py")  # collect one module, not the suite
 ONE_TEST = ["-k", "test_show_unknown_vault_is_not_found", VAULT_TESTS, "-q", "-n", "0"]
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from cbr_conformance import cli
-from cbr_conformance.paths import PROJECT_ROOT
+from cbr_conformance.paths import suite_dir
 from tests.library.fake_target import Canned, FakeTarget, Seen
 
 TOKEN = "echoed-token-0123456789-abcdefghij"
 AK = "ECHOEDACCESSKEY00001"
 SK = "echoed-secret-key-0123456789-abcdefghij"
-VAULT_TESTS = str(PROJECT_ROOT / "conformance" / "test_vaults.py")
+VAULT_TESTS = str(suite_dir() / "test_vaults.py")
 # show (the target answers the expected 404), update (it answers 400: a failure), delete (no answer)
 SELECTION = (
     "test_show_unknown_vault_is_not_found or test_update_unknown_vault_is_not_found "

@@ -8,7 +8,9 @@ import yaml
 from cbr_conformance.catalogue import Catalogue
 from cbr_conformance.contract import Contract
 from cbr_conformance.errata import Erratum, load_errata
-from cbr_conformance.paths import PROJECT_ROOT, fixtures_dir, spec_dir
+from cbr_conformance.paths import fixtures_dir, spec_dir
+
+CHECKOUT = Path(__file__).resolve().parents[2]  # the reference lies beside the checkout, in ../shared
 
 
 @pytest.fixture(scope="session")
@@ -33,13 +35,14 @@ def examples_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def example_index(examples_dir: Path) -> list[dict[str, object]]:
-    return yaml.safe_load((examples_dir / "index.yaml").read_text(encoding="utf-8"))
+    index: list[dict[str, object]] = yaml.safe_load((examples_dir / "index.yaml").read_text(encoding="utf-8"))
+    return index
 
 
 @pytest.fixture(scope="session")
 def reference_text() -> str:
     """The vendor's API reference, which CI places in ../shared beside the checkout."""
-    path = PROJECT_ROOT.parent / "shared" / "reference" / "cbr-api-reference.txt"
+    path = CHECKOUT.parent / "shared" / "reference" / "cbr-api-reference.txt"
     if not path.exists():
         pytest.skip(f"the API reference is not at {path}")
     return path.read_text(encoding="utf-8")

@@ -93,14 +93,17 @@ def test_refused_credentials_exit_3(tmp_path: Path, env: pytest.MonkeyPatch, fak
     assert _run(tmp_path, "--target-url", fake.url, *ONE_TEST)[0] == cli.EXIT_UNREACHABLE
 
 
-def test_configuration_errors_exit_2(tmp_path: Path, env: pytest.MonkeyPatch, fake: FakeTarget) -> None:
+def test_configuration_errors_exit_2(
+    tmp_path: Path, env: pytest.MonkeyPatch, fake: FakeTarget, capsys: pytest.CaptureFixture[str]
+) -> None:
     env.delenv("CBR_AUTH_TOKEN")
     assert _run(tmp_path, "--target-url", fake.url)[0] == cli.EXIT_USAGE  # no credentials
-    with pytest.raises(SystemExit) as caught:
-        cli.main(["run", "--profile", "lenient"])
-    assert caught.value.code == cli.EXIT_USAGE
+    assert "no credentials for the project" in capsys.readouterr().err
+    assert cli.main(["run", "--profile", "lenient"]) == cli.EXIT_USAGE
+    assert "--profile = 'lenient': must be one of errata, strict" in capsys.readouterr().err
     env.setenv("CBR_TIMEOUT", "-5")
     assert _run(tmp_path, *ONE_TEST)[0] == cli.EXIT_USAGE
+    assert not fake.seen  # refused before anything reached a target
 
 
 def test_report_rebuilds_the_html_from_the_summary(tmp_path: Path, env: pytest.MonkeyPatch) -> None:

@@ -6,11 +6,11 @@ from collections import Counter
 
 from cbr_conformance.contract import Contract
 from cbr_conformance.coverage import collect_tests, coverage_table, gaps
-from cbr_conformance.paths import PROJECT_ROOT
+from cbr_conformance.paths import suite_dir
 
 
 def test_no_operation_lacks_contract_or_negative_coverage() -> None:
-    tests = collect_tests([str(PROJECT_ROOT / "conformance")])
+    tests = collect_tests([str(suite_dir())])
     contract = Contract.load()
     assert gaps(tests, contract) == [], "\n" + coverage_table(tests, contract)
     known = set(contract.operations)
@@ -18,7 +18,7 @@ def test_no_operation_lacks_contract_or_negative_coverage() -> None:
 
 
 def test_test_ids_are_unique_per_test_function() -> None:
-    tests = collect_tests([str(PROJECT_ROOT / "conformance")])
+    tests = collect_tests([str(suite_dir())])
     functions_by_id: dict[str, set[str]] = {}
     for test in tests:
         functions_by_id.setdefault(test.test_id, set()).add(test.nodeid.split("[")[0])
@@ -28,7 +28,7 @@ def test_test_ids_are_unique_per_test_function() -> None:
 
 
 def test_fuzz_tests_are_collected_first_each_module_in_one_piece() -> None:
-    tests = collect_tests([str(PROJECT_ROOT / "conformance")])
+    tests = collect_tests([str(suite_dir())])
     kinds = [t.kind for t in tests]
     fuzz = kinds.count("fuzz")
     assert fuzz > 0 and set(kinds[:fuzz]) == {"fuzz"}

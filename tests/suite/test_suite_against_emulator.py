@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from cbr_conformance.paths import PROJECT_ROOT
+from cbr_conformance.paths import suite_dir, suite_root
 
 
 def test_the_suite_passes_against_the_embedded_emulator() -> None:
@@ -15,7 +15,7 @@ def test_the_suite_passes_against_the_embedded_emulator() -> None:
             sys.executable,
             "-m",
             "pytest",
-            str(PROJECT_ROOT / "conformance"),
+            str(suite_dir()),
             "-q",
             "-n",
             "2",
@@ -24,7 +24,7 @@ def test_the_suite_passes_against_the_embedded_emulator() -> None:
             "--fuzz-examples",
             "5",
         ],
-        cwd=PROJECT_ROOT,
+        cwd=suite_root(),
         capture_output=True,
         text=True,
         timeout=600,
@@ -43,7 +43,7 @@ def test_the_hand_built_tests_pass_under_the_strict_profile_too() -> None:
             sys.executable,
             "-m",
             "pytest",
-            str(PROJECT_ROOT / "conformance"),
+            str(suite_dir()),
             "-q",
             "-n",
             "2",
@@ -54,7 +54,7 @@ def test_the_hand_built_tests_pass_under_the_strict_profile_too() -> None:
             "-k",
             "not fuzz and not stateful",
         ],
-        cwd=PROJECT_ROOT,
+        cwd=suite_root(),
         capture_output=True,
         text=True,
         timeout=600,

@@ -1,15 +1,9 @@
-"""pytest plugin (entry point `pytest11`): options, fixtures and reporting hooks of the suite.
-
-Run the suite with `pytest conformance/ [--target-url URL ...]`; with no URL the embedded
-emulator is started for the session.
-"""
+"""The fixtures conformance tests use: the target, its clients, resources, clock and helpers."""
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Generator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,159 +13,23 @@ from cbr_conformance.auth import AkSkAuth, TokenAuth
 from cbr_conformance.catalogue import Catalogue
 from cbr_conformance.checks import CheckContext
 from cbr_conformance.client import CBRClient
-from cbr_conformance.config import ConfigError, SuiteConfig, load_config
+from cbr_conformance.config import SETTINGS, SuiteConfig
 from cbr_conformance.contract import Contract
 from cbr_conformance.errata import letter_patches, load_errata
 from cbr_conformance.inventory import Inventory
-from cbr_conformance.markers import MARKER_HELP, info_of
+from cbr_conformance.plugin.keys import EXCHANGES, STEPS
+from cbr_conformance.plugin.options import suite_config
 from cbr_conformance.recording import Exchange, Redactor
 from cbr_conformance.resources import Resources, new_run_prefix
 from cbr_conformance.scenario import SETTLE_SECONDS, Settle, Steps, TimeControl
 from cbr_conformance.target import Target, start_target
-
-EXCHANGES = pytest.StashKey[list[Exchange]]()
-STEPS = pytest.StashKey[Steps]()
-OPTIONS = {
-    "target_url": "--target-url",
-    "project_id": "--project-id",
-    "profile": "--profile",
-    "read_only": "--read-only",
-    "inventory": "--inventory",
-    "timeout": "--request-timeout",
-    "poll_interval": "--poll-interval",
-    "max_wait": "--max-wait",
-    "run_prefix": "--run-prefix",
-    "fuzz_examples": "--fuzz-examples",
-    "seed": "--fuzz-seed",
-    "fuzz_seconds": "--fuzz-seconds",
-}
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("cbr", "CBR conformance (secrets come from the environment only)")
-    group.addoption(
-        "--target-url", help="CBR endpoint to test (env CBR_TARGET_URL); default: embedded emulator"
-    )
-    group.addoption("--project-id", help="project to test (env CBR_PROJECT_ID / HUAWEICLOUD_SDK_PROJECT_ID)")
-    group.addoption(
-        "--cbr-config", type=Path, help="TOML file with [cbr-conformance] settings (env CBR_CONFIG)"
-    )
-    group.addoption(
-        "--profile", choices=("errata", "strict"), help="errata (default) or strict (reference letter)"
-    )
-    group.addoption(
-        "--read-only", action="store_true", default=None, help="only GET operations, create nothing"
-    )
-    group.addoption(
-        "--inventory", type=Path, help="JSON file of the target's resources the suite may back up"
-    )
-    group.addoption("--request-timeout", type=float, help="seconds per HTTP request (default 30)")
-    group.addoption("--poll-interval", type=float, help="seconds between polls of asynchronous states")
-    group.addoption("--max-wait", type=float, help="seconds to wait for an asynchronous state (default 120)")
-    group.addoption("--run-prefix", help="prefix of every resource name this run creates")
-    group.addoption("--fuzz-examples", type=int, help="generated cases per operation and mode (default 10)")
-    group.addoption("--fuzz-seconds", type=float, help="time budget per operation and mode (default 20)")
-    group.addoption("--fuzz-seed", type=int, help="seed of the fuzzing (default fixed; env CBR_SEED)")
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", MARKER_HELP)
-
-
-def _suite_config(config: pytest.Config) -> SuiteConfig:
-    flags = {name: config.getoption(option) for name, option in OPTIONS.items()}
-    try:
-        return load_config(flags, config_file=config.getoption("--cbr-config"))
-    except ConfigError as exc:
-        raise pytest.UsageError(f"cbr-conformance: {exc}") from exc
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Fuzz tests first; in read-only mode, only the tests that send nothing but GET requests and
-    create nothing."""
-
-    # The fuzz tests, the longest, run first, so that parallel workers do not finish one behind
-    # the other on a long test collected last. The stateful machine keeps its place after them: it
-    # reuses the generation strategies the fuzz tests of its worker built, and costs twice as much
-    # without. The sort is stable: each module's tests keep their order and stay together.
-    items.sort(key=lambda item: 0 if getattr(info_of(item), "kind", None) == "fuzz" else 1)
-    if not _suite_config(config).read_only:
-        return
-    from cbr_conformance.contract import Contract
-
-    methods = {op.operation_id: op.method for op in Contract.load()}
-    keep: list[pytest.Item] = []
-    drop: list[pytest.Item] = []
-    for item in items:
-        info = info_of(item)
-        writes = info is None or info.mutates or any(methods.get(op) != "GET" for op in info.operations)
-        (drop if writes else keep).append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
-
-
-# Kinds whose requests are written by hand, so each must be one the spec allows unless the test
-# says otherwise; fuzz and stateful requests come from the spec itself.
-_HAND_BUILT_KINDS = ("contract", "scenario")
-
-
-class UnintendedInvalidRequest(AssertionError):
-    """A test sent a request the spec forbids without meaning to: a defect of the test, which
-    would otherwise hold the target to a rule of the test's own making."""
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    result = yield
-    info = info_of(item)
-    if info is None or info.kind not in _HAND_BUILT_KINDS:
-        return result
-    unintended = [
-        f"{e.method} {e.url}: " + "; ".join(e.request_errors)
-        for e in item.stash.get(EXCHANGES, [])
-        if e.request_errors and not e.deliberately_invalid
-    ]
-    if unintended:
-        raise UnintendedInvalidRequest(
-            f"the test sent {len(unintended)} request(s) the spec does not allow (a defect of the test; "
-            "pass invalid=True where that is the point):\n  " + "\n  ".join(unintended)
-        )
-    return result
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
-    info = info_of(item)
-    if info is not None and call.when == "setup":
-        report.user_properties += [
-            ("cbr_operation", ",".join(info.operations)),
-            ("cbr_kind", info.kind),
-            ("cbr_mutates", str(info.mutates).lower()),
-            ("cbr_id", info.id),
-        ]
-    exchanges = item.stash.get(EXCHANGES, [])
-    if report.failed and exchanges:
-        # The last exchanges tell what went wrong; all of them are redacted already.
-        report.user_properties.append(("cbr_exchanges", json.dumps([e.to_dict() for e in exchanges[-10:]])))
-    if info is not None and info.kind == "negative" and call.when == "call":
-        # Whether the refused request breaks a rule the spec states, or one only the service knows
-        # (an unknown id, a sharing rule...): read from the request measure of its exchanges.
-        breaks = "schema" if any(e.request_errors for e in exchanges) else "service"
-        report.user_properties.append(("cbr_breaks", breaks))
-    steps = item.stash.get(STEPS, None)
-    if steps is not None and steps.lines and call.when == "call":
-        report.user_properties.append(("cbr_steps", json.dumps(steps.lines)))
-
 
 # --- session fixtures -----------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def cbr_config(pytestconfig: pytest.Config) -> SuiteConfig:
-    return _suite_config(pytestconfig)
+    return suite_config(pytestconfig)
 
 
 @pytest.fixture(scope="session")
@@ -207,7 +65,8 @@ def cbr_http() -> Iterator[requests.Session]:
 
 @pytest.fixture(scope="session")
 def cbr_prefix(cbr_config: SuiteConfig) -> str:
-    return cbr_config.run_prefix or new_run_prefix()
+    # Under xdist every worker of one run shares the run's id: one prefix for the whole run.
+    return cbr_config.run_prefix or new_run_prefix(os.environ.get("PYTEST_XDIST_TESTRUNUID"))
 
 
 @pytest.fixture(scope="session")
@@ -235,8 +94,9 @@ def _inventory(target: Target, project_id: str) -> Inventory:
 
 
 SECOND_PROJECT_MISSING = (
-    "needs a second project: set CBR_SECOND_PROJECT_ID and its credentials "
-    "(CBR_SECOND_AUTH_TOKEN, or CBR_SECOND_AK and CBR_SECOND_SK)"
+    f"needs a second project: set {SETTINGS['second_project_id'].env[0]} and its credentials "
+    f"({SETTINGS['second_token'].env[0]}, or {SETTINGS['second_ak'].env[0]} and "
+    f"{SETTINGS['second_sk'].env[0]})"
 )
 
 
@@ -257,10 +117,11 @@ def make_client(
         access.project_id,
         access.auth,
         context,
-        timeout=target.config.timeout,
+        timeout=target.config.request_timeout,
         redactor=redactor,
         on_exchange=exchanges.append if exchanges is not None else None,
         session=session,
+        read_only=target.config.read_only,
     )
 
 

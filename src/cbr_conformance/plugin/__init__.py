@@ -1,0 +1,19 @@
+"""pytest plugin (entry point `pytest11`) of the suite, one module per concern.
+
+Run the suite with `pytest conformance/ [--target-url URL ...]` or `cbr-conformance run`; with no
+URL the embedded emulator is started for the session.
+
+- options: the command-line options, derived from the settings registry, and the run's config;
+- collection: test order and the read-only filter;
+- guard: hand-built tests may not send requests the spec forbids unannounced;
+- reporting: what each test report carries for summary.json and the HTML report;
+- fixtures: the target, clients, resources and helpers tests use.
+"""
+
+pytest_plugins = [
+    "cbr_conformance.plugin.options",
+    "cbr_conformance.plugin.collection",
+    "cbr_conformance.plugin.guard",
+    "cbr_conformance.plugin.reporting",
+    "cbr_conformance.plugin.fixtures",
+]

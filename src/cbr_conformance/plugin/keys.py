@@ -1,0 +1,11 @@
+"""What a test's fixtures leave on its item for the hooks to read."""
+
+from __future__ import annotations
+
+import pytest
+
+from cbr_conformance.recording import Exchange
+from cbr_conformance.scenario import Steps
+
+EXCHANGES = pytest.StashKey[list[Exchange]]()  # every exchange of the test, redacted
+STEPS = pytest.StashKey[Steps]()  # a scenario's steps, for the report

@@ -1,0 +1,55 @@
+"""The plugin's command-line options, each derived from a setting of the registry (config.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cbr_conformance import paths
+from cbr_conformance.config import CONFIG_ENV, CONFIG_FLAG, SETTINGS, ConfigError, SuiteConfig, load_config
+from cbr_conformance.markers import MARKER_HELP
+from cbr_conformance.settings import PYTEST, Setting
+
+CONFIG = pytest.StashKey[SuiteConfig]()
+
+
+def _dest(declared: Setting) -> str:
+    return f"cbr_{declared.name}"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cbr", "CBR conformance (secrets come from the environment or the config file)")
+    group.addoption(
+        CONFIG_FLAG, dest="cbr_config_file", type=Path, help=f"TOML file of settings (env {CONFIG_ENV})"
+    )
+    for declared in SETTINGS.values():
+        if PYTEST not in declared.commands or declared.flag is None:
+            continue
+        help_text = declared.help_line
+        if declared.kind == "bool":
+            group.addoption(
+                declared.flag, dest=_dest(declared), action="store_true", default=None, help=help_text
+            )
+        else:
+            group.addoption(declared.flag, dest=_dest(declared), help=help_text)
+
+
+def suite_config(config: pytest.Config) -> SuiteConfig:
+    """The run's settings: flags, then environment, then file; a bad value is a usage error."""
+    if CONFIG not in config.stash:
+        flags = {
+            declared.name: config.getoption(_dest(declared))
+            for declared in SETTINGS.values()
+            if PYTEST in declared.commands and declared.flag is not None
+        }
+        try:
+            config.stash[CONFIG] = load_config(flags, config_file=config.getoption("cbr_config_file"))
+        except ConfigError as exc:
+            raise pytest.UsageError(f"cbr-conformance: {exc}") from None
+    return config.stash[CONFIG]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+    paths.use_spec(suite_config(config).spec)

@@ -1,0 +1,42 @@
+"""What each test report carries, as user properties, for summary.json and the HTML report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from cbr_conformance.client import TargetUnreachable
+from cbr_conformance.markers import info_of
+from cbr_conformance.plugin.keys import EXCHANGES, STEPS
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    info = info_of(item)
+    if info is not None and call.when == "setup":
+        report.user_properties += [
+            ("cbr_operation", ",".join(info.operations)),
+            ("cbr_kind", info.kind),
+            ("cbr_mutates", str(info.mutates).lower()),
+            ("cbr_id", info.id),
+        ]
+    if report.failed and call.excinfo is not None and call.excinfo.errisinstance(TargetUnreachable):
+        # The target did not answer: the CLI tells an unreachable target from a nonconforming one.
+        report.user_properties.append(("cbr_cause", "unreachable"))
+    exchanges = item.stash.get(EXCHANGES, [])
+    if report.failed and exchanges:
+        # The last exchanges tell what went wrong; all of them are redacted already.
+        report.user_properties.append(("cbr_exchanges", json.dumps([e.to_dict() for e in exchanges[-10:]])))
+    if info is not None and info.kind == "negative" and call.when == "call":
+        # Whether the refused request breaks a rule the spec states, or one only the service knows
+        # (an unknown id, a sharing rule...): read from the request measure of its exchanges.
+        breaks = "schema" if any(e.request_errors for e in exchanges) else "service"
+        report.user_properties.append(("cbr_breaks", breaks))
+    steps = item.stash.get(STEPS, None)
+    if steps is not None and steps.lines and call.when == "call":
+        report.user_properties.append(("cbr_steps", json.dumps(steps.lines)))

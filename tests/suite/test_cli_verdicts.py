@@ -1,0 +1,156 @@
+"""Verdicts that cannot lie, and configuration mistakes that are errors, never verdicts."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cbr_conformance import cli
+from cbr_conformance.results import TestResult, build_summary, verdict
+from tests.library.fake_target import Canned, FakeTarget, serve
+
+ONE_TEST = ["-k", "test_show_unknown_vault_is_not_found", "-q", "-n", "0"]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTarget]:
+    yield from serve()
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in list(os.environ):
+        if name.startswith(("CBR_", "HUAWEICLOUD_SDK_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CBR_PROJECT_ID", "p-1")
+    monkeypatch.setenv("CBR_AUTH_TOKEN", "a-token-for-the-verdict-tests")
+    return monkeypatch
+
+
+def _run(reports: Path, *args: str) -> int:
+    return cli.main(["run", "--report-dir", str(reports), *args])
+
+
+def test_a_selection_that_matches_no_test_is_a_usage_error(
+    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(tmp_path, "-k", "nosuchtest", "-q", "-n", "0") == cli.EXIT_USAGE
+    assert "no tests selected" in capsys.readouterr().err
+    assert not (tmp_path / "latest").exists()
+    assert not [p for p in tmp_path.iterdir()]  # no half-written run folder either
+
+
+def test_a_wrong_flag_leaves_the_latest_report_as_it_was(tmp_path: Path, env: pytest.MonkeyPatch) -> None:
+    assert _run(tmp_path, *ONE_TEST) == cli.EXIT_OK
+    before = os.readlink(tmp_path / "latest")
+    assert _run(tmp_path, "--max-wait=-1", *ONE_TEST) == cli.EXIT_USAGE
+    assert _run(tmp_path, "--no-such-pytest-flag", *ONE_TEST) == cli.EXIT_USAGE
+    assert os.readlink(tmp_path / "latest") == before
+    assert len([p for p in tmp_path.iterdir() if p.name != "latest"]) == 1
+
+
+def test_a_suite_module_is_found_from_any_folder(
+    tmp_path: Path, env: pytest.MonkeyPatch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    for module in ("conformance/test_vaults.py", "test_vaults.py"):
+        code = _run(tmp_path / "reports", f"{module}::test_show_unknown_vault_is_not_found", "-q", "-n", "0")
+        assert code == cli.EXIT_OK
+        summary = json.loads((tmp_path / "reports" / "latest" / "summary.json").read_text())
+        assert summary["totals"]["passed"] == 1
+
+
+@pytest.mark.parametrize("value", ["treu", "maybe", "2"])
+def test_an_unclear_read_only_value_sends_nothing(
+    tmp_path: Path, env: pytest.MonkeyPatch, fake: FakeTarget, value: str
+) -> None:
+    env.setenv("CBR_READ_ONLY", value)
+    assert _run(tmp_path, "--target-url", fake.url, *ONE_TEST) == cli.EXIT_USAGE
+    assert not fake.seen
+
+
+def test_a_target_url_without_a_scheme_is_a_usage_error(tmp_path: Path, env: pytest.MonkeyPatch) -> None:
+    assert _run(tmp_path, "--target-url", "cbr.example.com", *ONE_TEST) == cli.EXIT_USAGE
+
+
+def test_a_gateway_prefix_is_kept_once(tmp_path: Path, env: pytest.MonkeyPatch, fake: FakeTarget) -> None:
+    fake.answer = Canned.json(200, {"vaults": [], "count": 0})
+    _run(tmp_path, "--target-url", fake.url + "/cbr/", *ONE_TEST)
+    assert fake.seen and all(seen.path.startswith("/cbr/v3/p-1/") for seen in fake.seen)
+
+
+def test_a_target_that_is_not_cbr_exits_3(
+    tmp_path: Path, env: pytest.MonkeyPatch, fake: FakeTarget, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What `python3 -m http.server` answers to a path it does not have.
+    fake.answer = Canned(404, b"<html><body>Not Found</body></html>", {"Content-Type": "text/html"})
+    assert _run(tmp_path, "--target-url", fake.url) == cli.EXIT_UNREACHABLE
+    assert "not a CBR endpoint" in capsys.readouterr().err
+    assert len(fake.seen) == 1  # the preflight only: no run of 300 tests against it
+
+
+def test_the_second_projects_credentials_are_checked_before_the_run(
+    tmp_path: Path, env: pytest.MonkeyPatch, fake: FakeTarget, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def answer(seen: object) -> Canned:
+        refused = "second-token" in str(getattr(seen, "headers", {}))
+        if refused:
+            return Canned.json(401, {"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication"})
+        return Canned.json(200, {"vaults": [], "count": 0})
+
+    fake.responder = answer
+    env.setenv("CBR_SECOND_PROJECT_ID", "p-2")
+    env.setenv("CBR_SECOND_AUTH_TOKEN", "second-token")
+    assert _run(tmp_path, "--target-url", fake.url, *ONE_TEST) == cli.EXIT_UNREACHABLE
+    assert "refuses the credentials of the second project" in capsys.readouterr().err
+
+
+def _result(outcome: str, message: str = "") -> TestResult:
+    return TestResult(f"t::{outcome}{len(message)}", outcome=outcome, message=message)
+
+
+def test_verdicts_say_how_much_was_not_tested() -> None:
+    ran = [_result("passed"), _result("skipped", "Skipped: needs a second project"),
+           _result("skipped", "Skipped: needs a second project")]
+    summary = build_summary(ran, {}, 1.0)
+    assert verdict(summary) == "CONFORMS (partial: 2 of 3 skipped)"
+    assert summary["skips"] == {"needs a second project": 2}
+    assert verdict(build_summary([_result("passed")], {}, 1.0)) == "CONFORMS"
+    assert verdict(build_summary([_result("passed"), _result("failed")], {}, 1.0)) == "DOES NOT CONFORM"
+
+
+def test_an_interrupted_run_never_conforms() -> None:
+    summary = build_summary([_result("passed")], {}, 1.0, interrupted=True)
+    assert not summary["conforms"] and verdict(summary) == "INTERRUPTED"
+    assert not build_summary([], {}, 1.0)["conforms"]
+
+
+INTERRUPTED_PROBE = """
+import pytest
+
+@pytest.mark.cbr(operation="list_vaults", kind="contract", id="probe-ok")
+def test_a_first_test_passes(cbr):
+    assert cbr.call("list_vaults", query={"limit": 1}).status == 200
+
+@pytest.mark.cbr(operation="list_vaults", kind="contract", id="probe-ctrl-c")
+def test_then_the_user_presses_ctrl_c():
+    raise KeyboardInterrupt
+"""
+
+
+def test_a_run_cut_short_says_interrupted_everywhere(tmp_path: Path, env: pytest.MonkeyPatch) -> None:
+    probe = tmp_path / "probe" / "test_probe_interrupted.py"
+    probe.parent.mkdir()
+    probe.write_text(INTERRUPTED_PROBE)
+    assert _run(tmp_path / "reports", str(probe), "-q", "-n", "0") == cli.EXIT_INTERRUPTED
+    latest = tmp_path / "reports" / "latest"
+    summary = json.loads((latest / "summary.json").read_text())
+    assert summary["interrupted"] and not summary["conforms"]
+    assert "interrupted" in (latest / "index.html").read_text().lower()
+    assert "conforms</span>" not in (latest / "index.html").read_text()
