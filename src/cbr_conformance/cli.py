@@ -176,6 +176,21 @@ def _header(config: SuiteConfig, contract: Contract, started: dt.datetime, prefi
     }
 
 
+def _new_run_dir(report_root: Path, started: dt.datetime) -> Path:
+    """A folder of this run's own: a run started in the same second as another never shares
+    (or, failing, deletes) the other's folder."""
+    report_root.mkdir(parents=True, exist_ok=True)
+    stamp = started.strftime("%Y%m%d-%H%M%S")
+    for attempt in range(1, 1000):
+        run_dir = report_root / (stamp if attempt == 1 else f"{stamp}-{attempt}")
+        try:
+            run_dir.mkdir()
+            return run_dir
+        except FileExistsError:
+            continue
+    raise UsageProblem(f"{report_root} already holds 999 runs started at {stamp}")
+
+
 def _link_latest(report_root: Path, run_dir: Path) -> None:
     latest = report_root / "latest"
     if latest.is_symlink() or latest.exists():
@@ -301,8 +316,7 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     started = dt.datetime.now(dt.UTC)
     prefix = config.run_prefix or new_run_prefix()
     report_root = config.report_dir
-    run_dir = report_root / started.strftime("%Y%m%d-%H%M%S")
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = _new_run_dir(report_root, started)
     collector = ResultCollector(run_dir / "summary.json", _header(config, contract, started, prefix))
     print(
         f"cbr-conformance: target {config.target_url or 'the embedded emulator'}, profile {config.profile}, "
