@@ -50,7 +50,11 @@ def _each_operation(test_id: str) -> list[Any]:
         pytest.param(
             op.operation_id,
             marks=pytest.mark.cbr(
-                operation=op.operation_id, kind="negative", mutates=_creates(op), id=test_id
+                operation=op.operation_id,
+                kind="negative",
+                mutates=_creates(op),
+                id=test_id,
+                cross_cutting=True,
             ),
             id=op.operation_id,
         )

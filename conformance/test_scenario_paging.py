@@ -209,18 +209,18 @@ def test_page_through_vaults(cbr: CBRClient, cbr_resources: Resources, cbr_steps
         assert sorted(_ids(items)) == expected and count == len(expected), f"filter {query}: {_ids(items)}"
     cbr_steps("object_type, name and id filters combine with policy_id")
 
-    seen: list[str] = []
-    total = None
-    for _ in range(100):
-        items, total = _page(cbr, "list_vaults", "vaults", limit=50, offset=len(seen))
-        seen += _ids(items)
+    # The whole project, 50 a page: on a shared target other clients add and delete vaults during
+    # the walk, and offset paging then may repeat or skip an item (the reference does not say
+    # otherwise), so only what holds under any concurrent change is asserted.
+    total = 0
+    for offset in range(0, 5000, 50):
+        items, total = _page(cbr, "list_vaults", "vaults", limit=50, offset=offset)
+        assert len(items) <= 50, f"limit=50 answered {len(items)} vaults"
+        assert len(set(_ids(items))) == len(items), f"a page repeats a vault: {_ids(items)}"
         if len(items) < 50:
             break
-    assert all(seen.count(v) == 1 for v in mine), (
-        "a vault of the scenario is missing from or repeated in the pages"
-    )
-    assert len(set(seen)) == len(seen), "the project's vault pages overlap"
-    cbr_steps(f"the project's whole vault list ({total} vaults, 50 a page) holds each of the 5 once")
+    assert total >= len(mine), f"count {total} is less than the scenario's own {len(mine)} vaults"
+    cbr_steps(f"the project's whole vault list ({total} vaults, 50 a page): no page too long or repeating")
 
 
 @pytest.mark.cbr(

@@ -124,6 +124,8 @@ def preflight(config: SuiteConfig) -> None:
     from cbr_conformance.client import TargetUnreachable, client_for
 
     config.check_target_access()
+    if config.control_url:
+        _check_control(config.control_url, min(config.request_timeout, 15))
     contract = _contract(config.profile)
     second = config.secondary()
     for label, access in (("the project", config.primary()), ("the second project", second)):
@@ -149,6 +151,18 @@ def preflight(config: SuiteConfig) -> None:
                 f"the target refuses the credentials of {label} "
                 f"(HTTP {response.status}, {response.error_code})"
             )
+
+
+def _check_control(control_url: str, timeout: float) -> None:
+    import requests
+
+    try:
+        answer = requests.get(f"{control_url}/health", timeout=timeout)
+        healthy = answer.status_code == 200 and isinstance(answer.json(), dict)
+    except (requests.RequestException, ValueError):
+        healthy = False
+    if not healthy:
+        raise TargetProblem(f"no emulator time control answers at {control_url} (GET {control_url}/health)")
 
 
 def _header(config: SuiteConfig, contract: Contract, started: dt.datetime, prefix: str) -> dict[str, Any]:

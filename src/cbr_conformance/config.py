@@ -52,6 +52,15 @@ class SuiteConfig:
         env=("CBR_TARGET_URL",),
         commands=_TARGET | {s.PLAN},
     )
+    control_url: str | None = s.setting(
+        None,
+        help="time control of a standalone cbr-emulator (its /_emulator API, e.g. "
+        "http://127.0.0.1:9000/_emulator), for the scenarios that need time to pass",
+        parse=s.control_url,
+        kind="url",
+        flag="--control-url",
+        env=("CBR_CONTROL_URL",),
+    )
     project_id: str | None = s.setting(
         None,
         help="the project to test",

@@ -4,6 +4,8 @@
 
 `operation` may be a tuple when a test exercises several operations (scenarios); the first one
 places the test in the report's matrix. `id` is stable across renames and releases.
+`cross_cutting=True` marks a test that applies one rule to every operation (authentication): it
+is reported, but does not count as coverage of the operation's own behaviour.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import pytest
 KINDS = ("contract", "negative", "fuzz", "stateful", "scenario")
 MARKER = "cbr"
 MARKER_HELP = (
-    "cbr(operation, kind, mutates, id): the operation(s) a conformance test covers, its kind "
-    f"({', '.join(KINDS)}), whether it creates or changes data, and its stable id"
+    "cbr(operation, kind, mutates, id, cross_cutting): the operation(s) a conformance test covers, "
+    f"its kind ({', '.join(KINDS)}), whether it creates or changes data, its stable id, and whether "
+    "it checks a rule common to every operation"
 )
 
 
@@ -26,6 +29,7 @@ class TestInfo:
     kind: str
     mutates: bool
     id: str
+    cross_cutting: bool = False
 
     @property
     def operation(self) -> str:
@@ -47,4 +51,6 @@ def info_of(item: pytest.Item) -> TestInfo | None:
     test_id = kwargs.get("id")
     if not all(isinstance(op, str) and op for op in operations) or kind not in KINDS or not test_id:
         raise MarkerError(f"{item.nodeid}: the cbr marker needs operation, kind (one of {KINDS}) and id")
-    return TestInfo(operations, kind, bool(kwargs.get("mutates", False)), str(test_id))
+    return TestInfo(
+        operations, kind, bool(kwargs.get("mutates", False)), str(test_id), bool(kwargs.get("cross_cutting"))
+    )

@@ -6,6 +6,7 @@ leaves nothing behind. Cleanups run last-in first-out and never hide the test's 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import uuid
 from collections.abc import Callable
@@ -24,6 +25,10 @@ log = logging.getLogger(__name__)
 DAILY_PATTERN = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"
 BACKUP_DONE = {"available"}
 BACKUP_FAILED = {"error"}
+
+
+_PROCESS = uuid.uuid4().hex[:4]  # one per worker process: names stay unique across workers
+_NAMES = itertools.count(1)
 
 
 def new_run_prefix(run_id: str | None = None) -> str:
@@ -51,13 +56,13 @@ class Resources:
         self.max_wait = max_wait
         self.poll_interval = poll_interval
         self._cleanups: list[tuple[str, Callable[[], None]]] = []
-        self._counter = 0
 
     # --- naming and cleanup -------------------------------------------------------------------
 
     def name(self, purpose: str) -> str:
-        self._counter += 1
-        return f"{self.prefix}-{purpose}-{self._counter}"[:64]
+        """A name no other test, worker or run uses: on a shared target a name filter must find
+        this resource alone."""
+        return f"{self.prefix}-{purpose}-{_PROCESS}{next(_NAMES)}"[:64]
 
     def _may_create(self, what: str) -> None:
         # A safety net under the collection filter: a read-only run never writes to the target.

@@ -38,6 +38,7 @@ class TestResult:
     breaks: str | None = None  # negative tests: "schema" (a rule the spec states) or "service"
     fuzz: dict[str, Any] | None = None  # fuzz tests: {"mode": ..., "answers": {"200": 7, ...}}
     cause: str | None = None  # "unreachable": the target did not answer
+    credited: list[str] | None = None  # a chain's operations it really exercised (else all it names)
 
 
 def _outcome(report: pytest.TestReport) -> str:
@@ -88,6 +89,8 @@ class ResultCollector:
                 result.fuzz = json.loads(str(value))
             elif name == "cbr_cause":
                 result.cause = str(value)
+            elif name == "cbr_credited":
+                result.credited = json.loads(str(value))
 
     def summary(self) -> dict[str, Any]:
         return build_summary(
@@ -152,7 +155,8 @@ def build_summary(
         if result.kind and result.operations:
             # A chain or scenario exercises each of its operations; other tests belong to their first.
             chained = result.kind in ("stateful", "scenario")
-            for operation in result.operations if chained else result.operations[:1]:
+            credited = result.credited if result.credited is not None else result.operations
+            for operation in credited if chained else result.operations[:1]:
                 matrix[operation][result.kind][result.outcome] += 1
     return {
         "header": {**header, "duration": round(duration, 2)},

@@ -162,6 +162,14 @@ def target_url(value: Any) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
+def control_url(value: Any) -> str:
+    url = text(value)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidValue("must be an http:// or https:// URL, e.g. http://127.0.0.1:9000/_emulator")
+    return url.rstrip("/")
+
+
 def readable_json_file(value: Any) -> Path:
     path = Path(text(str(value))).expanduser()
     try:

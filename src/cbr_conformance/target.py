@@ -36,7 +36,7 @@ class Target:
 def start_target(config: SuiteConfig) -> Target:
     """Use the configured URL, or start the embedded emulator on a free loopback port."""
     if config.target_url is not None:
-        return Target(config.target_url, config, config.inventory)
+        return Target(config.target_url, config, config.inventory, control_url=config.control_url)
     from cbr_emulator.config import Settings
     from cbr_emulator.defaults import DEFAULT_CREDENTIALS
     from cbr_emulator.server import EmulatorServer

@@ -103,7 +103,7 @@ def test_the_state_machine_catches_a_server_error_along_a_chain(client: CBRClien
 
     fake.answer = Canned.json(500, {"error_code": "BackupService.9910", "error_msg": "Unknown error."})
     with pytest.raises(ServerError, match="server error 500"):
-        run_state_machine(client, max_examples=3, steps=3)
+        run_state_machine(client, max_examples=3, steps=3, name_prefix="cbrc-test")
 
 
 def test_the_state_machine_catches_a_broken_response(client: CBRClient, fake: FakeTarget) -> None:
@@ -111,4 +111,4 @@ def test_the_state_machine_catches_a_broken_response(client: CBRClient, fake: Fa
 
     fake.answer = Canned.json(200, {"unexpected": True})  # no operation documents this body
     with pytest.raises(ContractViolation):
-        run_state_machine(client, max_examples=3, steps=3)
+        run_state_machine(client, max_examples=3, steps=3, name_prefix="cbrc-test")

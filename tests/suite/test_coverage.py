@@ -35,3 +35,18 @@ def test_fuzz_tests_are_collected_first_each_module_in_one_piece() -> None:
     modules = [t.nodeid.split("::")[0] for t in tests]
     runs = [m for i, m in enumerate(modules) if i == 0 or modules[i - 1] != m]
     assert len(runs) == len(set(runs)), f"a module's tests are split: {runs}"
+
+
+def test_a_rule_common_to_every_operation_is_not_coverage_of_one() -> None:
+    from cbr_conformance.contract import Contract
+    from cbr_conformance.coverage import CollectedTest, gaps
+
+    contract = Contract.load()
+    auth_only = [
+        CollectedTest(f"t::{op.operation_id}", (op.operation_id,), kind, False, "auth", cross_cutting=True)
+        for op in contract
+        for kind in ("contract", "negative")
+    ]
+    assert len(gaps(auth_only, contract)) == 2 * len(contract.operations)
+    own = [CollectedTest("t::own", ("show_vault",), "negative", False, "own")]
+    assert ("show_vault", "negative") not in gaps(auth_only + own, contract)

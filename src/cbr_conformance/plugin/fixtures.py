@@ -226,7 +226,10 @@ def cbr_steps(request: pytest.FixtureRequest) -> Steps:
 def cbr_clock(cbr_target: Target, cbr_http: requests.Session) -> TimeControl:
     """The target's clock, for scenarios that need time to pass; skips on targets without control."""
     if cbr_target.control_url is None:
-        pytest.skip("needs time control, which only the embedded emulator offers (its /_emulator/clock API)")
+        pytest.skip(
+            "needs time control: the embedded emulator's, or a standalone cbr-emulator's given with "
+            "--control-url (CBR_CONTROL_URL)"
+        )
     return TimeControl(cbr_target.control_url, cbr_http)
 
 
