@@ -21,7 +21,8 @@ from cbr_conformance.config import SuiteConfig
 from cbr_conformance.contract import Contract
 from cbr_conformance.fuzzing import NotApplicable, RealIds, fuzz_operation
 from cbr_conformance.inventory import SERVER, Inventory
-from cbr_conformance.plugin.fixtures import make_client
+from cbr_conformance.plugin.fixtures import make_client, new_cleanups
+from cbr_conformance.plugin.keys import PENDING_LEFTOVERS
 from cbr_conformance.recording import Redactor
 from cbr_conformance.resources import Resources
 from cbr_conformance.target import Target
@@ -83,11 +84,13 @@ def real_ids(
 
     In read-only mode nothing is created: the ids are those of whatever the project already has.
     """
-    client = make_client(cbr_target, cbr_check_context, cbr_redactor, cbr_http)
+    cleanups = new_cleanups(cbr_target)
+    client = make_client(cbr_target, cbr_check_context, cbr_redactor, cbr_http, cleanups=cleanups)
     resources = Resources(
         client,
         cbr_inventory,
         f"{cbr_prefix}-fuzz",
+        cleanups,
         max_wait=cbr_target.config.max_wait,
         poll_interval=cbr_target.config.poll_interval,
         read_only=cbr_target.config.read_only,
@@ -113,22 +116,18 @@ def real_ids(
             ids.values.update({k: v for k, v in _existing_ids(client).items() if k == "operation_log_id"})
         yield ids
     finally:
-        resources.cleanup()
+        PENDING_LEFTOVERS.extend(cleanups.run())
 
 
 @pytest.mark.parametrize(("operation_id", "mode"), _cases())
 def test_fuzz(
     cbr: CBRClient,
     cbr_config: SuiteConfig,
-    cbr_resources: Resources,
     real_ids: RealIds,
     record_property: Callable[[str, object], None],
     operation_id: str,
     mode: str,
 ) -> None:
-    def created(delete: str, param: str, value: str) -> None:
-        cbr_resources.delete_later(delete, **{param: value})
-
     try:
         tally = fuzz_operation(
             cbr,
@@ -138,7 +137,6 @@ def test_fuzz(
             examples=cbr_config.fuzz_examples,
             seed=cbr_config.fuzz_seed,
             seconds=cbr_config.fuzz_seconds,
-            on_created=created,
         )
     except NotApplicable as exc:
         pytest.skip(str(exc))

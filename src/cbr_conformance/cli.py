@@ -2,6 +2,7 @@
 
 Exit codes: 0 the target conforms; 1 it does not; 2 usage or configuration error (no test
 selected included); 3 the target is unreachable, refuses the credentials or is not CBR;
+4 it conforms, but the run could not delete all it made (the project needs a cleanup);
 130 the run was interrupted.
 """
 
@@ -32,6 +33,7 @@ from cbr_conformance.config import (
 )
 from cbr_conformance.contract import Contract
 from cbr_conformance.errata import letter_patches, load_errata
+from cbr_conformance.lifecycle import LEDGER_FILE
 from cbr_conformance.report import negative_split
 from cbr_conformance.results import verdict
 from cbr_conformance.settings import CLEANUP, PYTEST, RUN, SPEC
@@ -40,6 +42,7 @@ EXIT_OK = 0
 EXIT_NONCONFORMANT = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
+EXIT_LEFTOVERS = 4
 EXIT_INTERRUPTED = 130
 
 
@@ -286,6 +289,8 @@ def _pytest_argv(args: argparse.Namespace, run_dir: Path, prefix: str, pytest_ar
         "-rfE",
         "--run-prefix",
         prefix,
+        "--ledger",
+        str(run_dir / LEDGER_FILE),
     ]
     for declared in settings_for(PYTEST):
         value = getattr(args, declared.name, None)
@@ -312,7 +317,7 @@ def _exit_code(code: int, summary: dict[str, Any] | None) -> int:
     if code == pytest.ExitCode.USAGE_ERROR or summary is None:
         raise UsageProblem(f"pytest stopped with exit code {int(code)} before running the suite")
     if summary["conforms"] and code == pytest.ExitCode.OK:
-        return EXIT_OK
+        return EXIT_LEFTOVERS if summary.get("leftovers") else EXIT_OK
     broken = [t for t in summary["tests"] if t["outcome"] in ("failed", "error")]
     # Every failure is the target not answering, and nothing passed: unreachable, not nonconformant.
     if broken and all(t.get("cause") == "unreachable" for t in broken) and not summary["totals"]["passed"]:
@@ -348,8 +353,19 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     _link_latest(report_root, run_dir)
     if summary is not None:
         print_matrix(summary, contract)
+        print_leftovers(summary, run_dir)
     print(f"report: {run_dir / 'index.html'}")
     return exit_code
+
+
+def print_leftovers(summary: dict[str, Any], run_dir: Path) -> None:
+    leftovers = summary.get("leftovers") or []
+    if not leftovers:
+        return
+    print(f"\nLEFTOVERS: the run could not delete {len(leftovers)} of the things it made:")
+    for line in leftovers:
+        print(f"  {line}")
+    print(f"delete them with: cbr-conformance cleanup --run {run_dir} (and the run's settings)")
 
 
 # --- report, list, cleanup ----------------------------------------------------------------------
@@ -384,6 +400,37 @@ def _list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _ledger_of(run: str, report_dir: Path) -> Path:
+    folder = report_dir / run if run == "latest" or not Path(run).exists() else Path(run)
+    ledger = folder if folder.is_file() else folder / LEDGER_FILE
+    if not ledger.is_file():
+        raise UsageProblem(f"no record of what a run made at {ledger}")
+    return ledger
+
+
+def _undo_run(config: SuiteConfig, ledger: Path, dry_run: bool) -> int:
+    from cbr_conformance.client import client_for
+    from cbr_conformance.lifecycle import REFUSED, Outcome, delete, read_ledger, undo_order
+
+    contract = _contract(config.profile)
+    access = {a.project_id: a for a in (config.primary(), config.secondary()) if a is not None}
+    outcomes: list[Outcome] = []
+    for made in undo_order(read_ledger(ledger)):
+        if made.project_id not in access:
+            outcomes.append(Outcome(made, REFUSED, "no credentials for its project are configured"))
+        elif dry_run:
+            print(f"would delete: {made.describe()}")
+        else:
+            client = client_for(config, contract, access=access[made.project_id])
+            outcome = delete(client, made, max_wait=config.max_wait, poll_interval=config.poll_interval)
+            outcomes.append(outcome)
+    for outcome in outcomes:
+        print(outcome)
+    counts = Counter(o.result for o in outcomes)
+    print(", ".join(f"{n} {result}" for result, n in sorted(counts.items())) or "nothing to delete")
+    return EXIT_NONCONFORMANT if counts[REFUSED] else EXIT_OK
+
+
 def _cleanup(args: argparse.Namespace) -> int:
     from cbr_conformance.sweep import sweep
 
@@ -393,6 +440,8 @@ def _cleanup(args: argparse.Namespace) -> int:
     if config.read_only:
         raise UsageProblem("cleanup deletes, and CBR_READ_ONLY (or read_only in the config file) is set")
     preflight(config)
+    if args.run:
+        return _undo_run(config, _ledger_of(args.run, config.report_dir), args.dry_run)
     try:
         result = sweep(config, args.prefix, dry_run=args.dry_run)
     except RuntimeError as exc:  # the target would not list what it holds
@@ -445,8 +494,16 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list", help="list the tests with their markers, and the coverage table")
     listing.set_defaults(handler=_list)
 
-    cleanup = commands.add_parser("cleanup", help="delete what earlier runs left on a target, by name prefix")
+    cleanup = commands.add_parser(
+        "cleanup", help="delete what a run made (--run), or what earlier runs left, by name prefix"
+    )
     add_settings(cleanup, CLEANUP)
+    cleanup.add_argument(
+        "--run",
+        metavar="RUN",
+        help="a run's folder (or 'latest'): delete exactly what it made, in both projects "
+        "(its created.jsonl)",
+    )
     cleanup.add_argument("--prefix", default="cbrc-", help="name prefix to sweep (default cbrc-)")
     cleanup.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
     cleanup.set_defaults(handler=_cleanup)

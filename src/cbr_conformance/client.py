@@ -24,6 +24,7 @@ from cbr_conformance.checks import (
 )
 from cbr_conformance.config import ProjectAccess, SuiteConfig
 from cbr_conformance.contract import Contract
+from cbr_conformance.lifecycle import Made, births
 from cbr_conformance.recording import REDACTED, SECRET_HEADERS, Exchange, Redactor, Violation, clip
 from cbr_conformance.request_check import request_errors
 from cbr_conformance.transfer import MAX_RESPONSE_BYTES, Transfer, decode, track
@@ -97,9 +98,11 @@ class CBRClient:
         checks: Sequence[Check] = ALL_CHECKS,
         session: requests.Session | None = None,
         read_only: bool = False,
+        on_made: Callable[[Made, CBRClient], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.read_only = read_only
+        self.on_made = on_made
         self.project_id = project_id
         self.auth = auth
         self.context = context
@@ -125,6 +128,7 @@ class CBRClient:
             checks=self.checks,
             session=self.session,
             read_only=self.read_only,
+            on_made=self.on_made,
         )
 
     def url_for(self, operation_id: str, path: Mapping[str, str] | None = None) -> str:
@@ -172,9 +176,14 @@ class CBRClient:
         exchange, text = self._send(
             operation_id, operation.method, full_url, request_headers, body, problems, invalid
         )
+        response = Response(exchange, text)
+        if self.on_made is not None and 200 <= (exchange.status or 0) < 300:
+            # Registered before the answer is judged: a create with a broken body is still deleted.
+            for made in births(operation_id, path or {}, response, self.project_id):
+                self.on_made(made, self)
         if check and exchange.violations:
             raise ContractViolation(exchange)
-        return Response(exchange, text)
+        return response
 
     def _send(
         self,

@@ -185,6 +185,7 @@ class SuiteConfig:
         kind="number",
         flag="--poll-interval",
         env=("CBR_POLL_INTERVAL",),
+        commands=s.SUITE_COMMANDS | {s.CLEANUP},
     )
     max_wait: float = s.setting(
         120.0,
@@ -193,6 +194,7 @@ class SuiteConfig:
         kind="number",
         flag="--max-wait",
         env=("CBR_MAX_WAIT",),
+        commands=s.SUITE_COMMANDS | {s.CLEANUP},
     )
     run_prefix: str | None = s.setting(
         None,
@@ -226,6 +228,16 @@ class SuiteConfig:
         flag="--fuzz-seed",
         env=("CBR_FUZZ_SEED", "CBR_SEED"),
     )
+    ledger: Path | None = s.setting(
+        None,
+        help="file where each resource the run creates is recorded as it is made (cbr-conformance "
+        "run: reports/<run>/created.jsonl), for `cleanup --run`",
+        parse=s.writable_file,
+        kind="path",
+        flag="--ledger",
+        env=("CBR_LEDGER",),
+        commands={s.PYTEST},
+    )
     report_dir: Path = s.setting(
         Path("reports"),
         help="where run folders are written",
@@ -233,7 +245,7 @@ class SuiteConfig:
         kind="path",
         flag="--report-dir",
         env=("CBR_REPORT_DIR",),
-        commands={s.RUN},
+        commands={s.RUN, s.CLEANUP},
     )
     # Not a setting: set on the effective config of a run that started the embedded emulator.
     embedded_url: str | None = field(default=None, repr=False)

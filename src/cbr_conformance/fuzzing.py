@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -198,7 +198,6 @@ def fuzz_operation(
     *,
     examples: int,
     seed: int,
-    on_created: Callable[[str, str, str], None],
     seconds: float | None = None,
 ) -> FuzzTally:
     """Run up to `examples` generated cases of one operation, within `seconds` if given; return
@@ -245,9 +244,6 @@ def fuzz_operation(
                 + "; ".join(forbidden)
                 + f"\n  reproduce: {response.exchange.curl()}"
             )
-        if status == 200 and operation_id in CREATED:
-            key, delete, param = CREATED[operation_id]
-            on_created(delete, param, response.json()[key]["id"])
 
     try:
         run()

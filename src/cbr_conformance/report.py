@@ -146,6 +146,19 @@ def failures_html(summary: dict[str, Any]) -> str:
 _BREAKS = {"schema": "a rule of the spec's schemas", "service": "a rule of the service"}
 
 
+def leftovers_html(summary: dict[str, Any]) -> str:
+    leftovers = summary.get("leftovers") or []
+    if not leftovers:
+        return "<p>None: everything the run made was deleted.</p>"
+    items = "".join(f"<li>{escape(line)}</li>" for line in leftovers)
+    return (
+        f"<p>The run could not delete {len(leftovers)} of the things it made (this is the project's "
+        "state, not a verdict on the target). Delete them with <code>cbr-conformance cleanup --run "
+        "&lt;this run's folder&gt;</code>.</p>"
+        f"<ul>{items}</ul>"
+    )
+
+
 def skips_html(summary: dict[str, Any]) -> str:
     skips = summary.get("skips") or {}
     if not skips:
@@ -213,6 +226,7 @@ def conformance_section(summary: dict[str, Any], contract: Contract) -> str:
         f"<h2>Errata applied</h2>{errata_html(summary)}"
         f"<h2>Failures</h2>{failures_html(summary)}"
         f"<h2>Not tested</h2>{skips_html(summary)}"
+        f"<h2>Left on the target</h2>{leftovers_html(summary)}"
         f"<h2>Fuzzing</h2>{fuzz_html(summary)}"
     )
 

@@ -7,7 +7,6 @@ leaves nothing behind. Cleanups run last-in first-out and never hide the test's 
 from __future__ import annotations
 
 import itertools
-import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -15,12 +14,11 @@ from typing import Any
 import pytest
 
 from cbr_conformance import bodies
-from cbr_conformance.client import CBRClient, ContractViolation, TargetUnreachable
+from cbr_conformance.client import CBRClient
 from cbr_conformance.expect import expect_status
 from cbr_conformance.inventory import SERVER, Inventory, InventoryResource, NoResourceAvailable
+from cbr_conformance.lifecycle import DELETED_BY, Cleanups, Made
 from cbr_conformance.waiters import wait_for
-
-log = logging.getLogger(__name__)
 
 DAILY_PATTERN = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"
 BACKUP_DONE = {"available"}
@@ -37,13 +35,15 @@ def new_run_prefix(run_id: str | None = None) -> str:
 
 
 class Resources:
-    """Factory of vaults, policies and backups for one test, with their cleanup."""
+    """Factory of vaults, policies and backups for one test. What they make is deleted by the
+    test's `Cleanups`, registered by the client the moment a response says it exists."""
 
     def __init__(
         self,
         client: CBRClient,
         inventory: Inventory,
         prefix: str,
+        cleanups: Cleanups,
         *,
         max_wait: float,
         poll_interval: float,
@@ -53,9 +53,9 @@ class Resources:
         self.read_only = read_only
         self.inventory = inventory
         self.prefix = prefix
+        self.cleanups = cleanups
         self.max_wait = max_wait
         self.poll_interval = poll_interval
-        self._cleanups: list[tuple[str, Callable[[], None]]] = []
 
     # --- naming and cleanup -------------------------------------------------------------------
 
@@ -69,32 +69,16 @@ class Resources:
         if self.read_only:
             raise AssertionError(f"read-only run: refusing to create {what}")
 
-    def add_cleanup(self, description: str, action: Callable[[], None]) -> None:
-        self._cleanups.append((description, action))
-
-    def cleanup(self) -> list[str]:
-        """Run every cleanup, newest first; return what failed (never raises)."""
-        failures = []
-        while self._cleanups:
-            description, action = self._cleanups.pop()
-            try:
-                action()
-            except (ContractViolation, TargetUnreachable, AssertionError, LookupError, ValueError) as exc:
-                log.warning("cleanup failed: %s: %s", description, exc)
-                failures.append(f"{description}: {exc}")
-        return failures
-
-    def _delete(self, operation_id: str, **path: str) -> Callable[[], None]:
-        def delete() -> None:
-            response = self.client.call(operation_id, path=path, check=False)
-            if response.status not in (204, 404):
-                raise AssertionError(f"{operation_id} {path} answered {response.status} during cleanup")
-
-        return delete
+    def add_cleanup(self, description: str, action: Callable[[], object]) -> None:
+        """A step of the test's own to undo at the end (stop a share, return a lease)."""
+        self.cleanups.add(description, action)
 
     def delete_later(self, operation_id: str, **path: str) -> None:
-        """Register the deletion of something a test created by a raw call (204 or 404 both do)."""
-        self.add_cleanup(f"{operation_id} {path}", self._delete(operation_id, **path))
+        """Register the deletion of something the client cannot see being made (e.g. a backup a
+        policy made); it is deleted like the rest, and waited for."""
+        kind = DELETED_BY[operation_id]
+        made = Made(self.client.project_id, kind, "/".join(path.values()), "", operation_id, path)
+        self.cleanups.born(made, self.client)
 
     # --- inventory ----------------------------------------------------------------------------
 
@@ -126,7 +110,6 @@ class Resources:
             f"create_vault answered {response.status}: {response.exchange.response_text}"
         )
         vault: dict[str, Any] = response.json()["vault"]
-        self.add_cleanup(f"delete vault {vault['id']}", self._delete("delete_vault", vault_id=vault["id"]))
         return vault
 
     def vault_with_resource(self, resource_type: str = SERVER) -> tuple[dict[str, Any], InventoryResource]:
@@ -153,9 +136,6 @@ class Resources:
             f"create_policy answered {response.status}: {response.exchange.response_text}"
         )
         policy: dict[str, Any] = response.json()["policy"]
-        self.add_cleanup(
-            f"delete policy {policy['id']}", self._delete("delete_policy", policy_id=policy["id"])
-        )
         return policy
 
     # --- restore points and backups -----------------------------------------------------------
@@ -196,10 +176,6 @@ class Resources:
         self.wait_checkpoint(checkpoint["id"])
         backups = [b for b in self.backups_of(checkpoint["id"]) if not b.get("parent_id")]
         assert backups, f"restore point {checkpoint['id']} is available but lists no backup"
-        for backup in backups:
-            self.add_cleanup(
-                f"delete backup {backup['id']}", self._delete("delete_backup", backup_id=backup["id"])
-            )
         return self.wait_backup(backups[0]["id"])
 
     def wait_backup(self, backup_id: str, done: set[str] = BACKUP_DONE) -> dict[str, Any]:

@@ -39,6 +39,7 @@ class TestResult:
     fuzz: dict[str, Any] | None = None  # fuzz tests: {"mode": ..., "answers": {"200": 7, ...}}
     cause: str | None = None  # "unreachable": the target did not answer
     credited: list[str] | None = None  # a chain's operations it really exercised (else all it names)
+    leftovers: list[str] = field(default_factory=list)  # what its cleanups could not undo
 
 
 def _outcome(report: pytest.TestReport) -> str:
@@ -91,6 +92,8 @@ class ResultCollector:
                 result.cause = str(value)
             elif name == "cbr_credited":
                 result.credited = json.loads(str(value))
+            elif name == "cbr_leftovers":
+                result.leftovers += json.loads(str(value))
 
     def summary(self) -> dict[str, Any]:
         return build_summary(
@@ -167,6 +170,8 @@ def build_summary(
         and totals.get("failed", 0) == 0
         and totals.get("error", 0) == 0,
         "interrupted": interrupted,
+        # Apart from the verdict: the project's state after the run, not the target's conformance.
+        "leftovers": [item for r in results for item in r.leftovers],
         "skips": dict(Counter(skip_reason(r) for r in results if r.outcome == "skipped").most_common()),
         "kinds": list(KINDS),
         "matrix": {

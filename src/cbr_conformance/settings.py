@@ -212,3 +212,12 @@ def folder(value: Any) -> Path:
     if path.exists() and not path.is_dir():
         raise InvalidValue("exists and is not a folder")
     return path
+
+
+def writable_file(value: Any) -> Path:
+    path = Path(text(str(value))).expanduser()
+    if path.is_dir():
+        raise InvalidValue("is a folder, not a file")
+    if not path.parent.is_dir():
+        raise InvalidValue(f"its folder {path.parent} does not exist")
+    return path

@@ -25,7 +25,6 @@ def _fuzz(client: CBRClient, operation: str, mode: str, examples: int = 30) -> F
         RealIds({"vault_id": "v-1"}),
         examples=examples,
         seed=7,
-        on_created=lambda *_: None,
     )
 
 

@@ -151,10 +151,10 @@ def _subparser(command: str) -> argparse.ArgumentParser:
 @pytest.mark.parametrize("command", [RUN, CLEANUP])
 def test_each_command_offers_exactly_the_flags_of_its_settings(command: str) -> None:
     expected = {d.flag for d in settings_for(command) if d.flag}
-    offered = _flags(_subparser(command)) - {"-h", "--help", "--config", "--prefix", "--dry-run"}
+    offered = _flags(_subparser(command)) - {"-h", "--help", "--config", "--prefix", "--dry-run", "--run"}
     assert offered == expected
     if command == CLEANUP:
-        assert not offered & {"--fuzz-examples", "--fuzz-seed", "--read-only", "--max-wait"}
+        assert not offered & {"--fuzz-examples", "--fuzz-seed", "--read-only", "--profile"}
 
 
 def test_the_pytest_plugin_offers_the_flags_of_its_settings(pytestconfig: pytest.Config) -> None:

@@ -110,11 +110,16 @@ class LatencyProxy:
         except OSError:
             client_w.close()
             return
-        await asyncio.gather(
-            self._pipe(client_r, upstream_w, delayed=True), self._pipe(upstream_r, client_w, delayed=False)
-        )
-        for writer in (client_w, upstream_w):
-            writer.close()
+        try:
+            await asyncio.gather(
+                self._pipe(client_r, upstream_w, delayed=True),
+                self._pipe(upstream_r, client_w, delayed=False),
+            )
+        except asyncio.CancelledError:
+            pass  # the proxy is closing: the connection ends with it
+        finally:
+            for writer in (client_w, upstream_w):
+                writer.close()
 
     async def _pipe(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter, *, delayed: bool) -> None:
         with suppress(ConnectionError, OSError):
@@ -282,7 +287,7 @@ class Churn:
             time.sleep(self.pause)
 
 
-def credentials_env() -> dict[str, str]:
+def credentials_env(tokens_only: bool = False) -> dict[str, str]:
     """The emulator's documented credentials for both projects: tokens and AK/SK pairs."""
     first, second = DEFAULT_CREDENTIALS[0], DEFAULT_CREDENTIALS[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CBR_", "HUAWEICLOUD_SDK_"))}
@@ -296,7 +301,18 @@ def credentials_env() -> dict[str, str]:
         CBR_SECOND_AK=second.access_keys[0].ak,
         CBR_SECOND_SK=second.access_keys[0].sk,
     )
+    if tokens_only:
+        for name in ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "CBR_SECOND_AK", "CBR_SECOND_SK"):
+            del env[name]
     return env
+
+
+def cleanup_run(url: str, run: Path) -> subprocess.CompletedProcess[str]:
+    """`cbr-conformance cleanup --run` of a run's folder, straight against the target."""
+    command = [sys.executable, "-m", "cbr_conformance.cli", "cleanup", "--run", str(run), "--target-url", url]
+    return subprocess.run(
+        command, env=credentials_env(), capture_output=True, text=True, timeout=600, check=False
+    )
 
 
 @dataclass
@@ -313,13 +329,16 @@ class RunResult:
         ]
 
 
-def run_suite(url: str, inventory: Path, reports: Path, seed: int, *extra: str) -> RunResult:
-    """`cbr-conformance run` against the URL, as a user would; its exit code and summary."""
+def run_suite(
+    url: str, inventory: Path, reports: Path, seed: int, *extra: str, tokens_only: bool = False
+) -> RunResult:
+    """`cbr-conformance run` against the URL, as a user would; its exit code and summary.
+    `tokens_only`: no AK/SK, for targets that change request bodies (a signature covers them)."""
     command = [sys.executable, "-m", "cbr_conformance.cli", "run", "--target-url", url]
     command += ["--inventory", str(inventory), "--report-dir", str(reports), "--fuzz-seed", str(seed)]
     command += ["--run-prefix", f"cbrc-seed{seed}", *extra]
     result = subprocess.run(
-        command, env=credentials_env(), capture_output=True, text=True, timeout=1800, check=False
+        command, env=credentials_env(tokens_only), capture_output=True, text=True, timeout=1800, check=False
     )
     summary_path = reports / "latest" / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}

@@ -13,6 +13,7 @@ from cbr_conformance.client import CBRClient, client_for
 from cbr_conformance.config import SuiteConfig
 from cbr_conformance.contract import Contract
 from cbr_conformance.inventory import SERVER, Inventory
+from cbr_conformance.lifecycle import Cleanups
 from cbr_conformance.paths import fixtures_dir, reference_example
 from cbr_conformance.resources import Resources
 from cbr_emulator.defaults import DEFAULT_CREDENTIALS
@@ -91,11 +92,12 @@ def test_cleanup_sweeps_what_an_interrupted_run_left_on_a_persistent_emulator(
         client = client_for(config, Contract.load())
         inventory = Inventory.load(fixtures_dir() / "inventory.json", str(config.project_id))
         # What a run killed mid-test leaves: its cleanups never ran.
-        left = Resources(client, inventory, "cbrc-0dead", max_wait=10, poll_interval=0.01)
+        never_run = Cleanups(max_wait=10, poll_interval=0.01)
+        left = Resources(client, inventory, "cbrc-0dead", never_run, max_wait=10, poll_interval=0.01)
         policy = left.policy()
         vault = left.vault("server", [left.lease(SERVER)], backup_policy_id=policy["id"])
         backup = left.backup(vault["id"])
-        theirs = Resources(client, inventory, "production", max_wait=10, poll_interval=0.01)
+        theirs = Resources(client, inventory, "production", never_run, max_wait=10, poll_interval=0.01)
         kept = theirs.vault(object_type="disk")
         kept_policy = theirs.policy()
 

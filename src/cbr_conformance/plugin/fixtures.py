@@ -17,7 +17,8 @@ from cbr_conformance.config import SETTINGS, SuiteConfig
 from cbr_conformance.contract import Contract
 from cbr_conformance.errata import letter_patches, load_errata
 from cbr_conformance.inventory import Inventory
-from cbr_conformance.plugin.keys import EXCHANGES, STEPS
+from cbr_conformance.lifecycle import Cleanups, Ledger
+from cbr_conformance.plugin.keys import EXCHANGES, PENDING_LEFTOVERS, STEPS
 from cbr_conformance.plugin.options import suite_config
 from cbr_conformance.recording import Exchange, Redactor
 from cbr_conformance.resources import Resources, new_run_prefix
@@ -107,8 +108,10 @@ def make_client(
     session: requests.Session,
     exchanges: list[Exchange] | None = None,
     second: bool = False,
+    cleanups: Cleanups | None = None,
 ) -> CBRClient:
-    """A client of the target's first (or second) project; skips when that project is not configured."""
+    """A client of the target's first (or second) project; skips when that project is not
+    configured. What its requests make is registered with `cleanups` the moment it exists."""
     access = target.config.secondary() if second else target.config.primary()
     if access is None:
         pytest.skip(SECOND_PROJECT_MISSING)
@@ -122,7 +125,23 @@ def make_client(
         on_exchange=exchanges.append if exchanges is not None else None,
         session=session,
         read_only=target.config.read_only,
+        on_made=cleanups.born if cleanups is not None else None,
     )
+
+
+def new_cleanups(target: Target) -> Cleanups:
+    ledger = Ledger(target.config.ledger) if target.config.ledger else None
+    return Cleanups(target.config.max_wait, target.config.poll_interval, ledger)
+
+
+@pytest.fixture
+def cbr_cleanups(cbr_target: Target) -> Iterator[Cleanups]:
+    """Everything the test's requests make, in both projects, and the test's own undo steps: run
+    newest first when the test ends, whatever its outcome. What cannot be undone is a leftover,
+    reported apart from the verdict (it is the project's state, not the target's conformance)."""
+    cleanups = new_cleanups(cbr_target)
+    yield cleanups
+    PENDING_LEFTOVERS.extend(cleanups.run())
 
 
 def _client(
@@ -131,10 +150,11 @@ def _client(
     context: CheckContext,
     redactor: Redactor,
     session: requests.Session,
+    cleanups: Cleanups,
     second: bool = False,
 ) -> CBRClient:
     exchanges = request.node.stash.setdefault(EXCHANGES, [])
-    return make_client(target, context, redactor, session, exchanges, second)
+    return make_client(target, context, redactor, session, exchanges, second, cleanups)
 
 
 @pytest.fixture
@@ -144,9 +164,10 @@ def cbr(
     cbr_check_context: CheckContext,
     cbr_redactor: Redactor,
     cbr_http: requests.Session,
+    cbr_cleanups: Cleanups,
 ) -> CBRClient:
     """The client of the project under test; every response it gets is checked against the spec."""
-    return _client(request, cbr_target, cbr_check_context, cbr_redactor, cbr_http)
+    return _client(request, cbr_target, cbr_check_context, cbr_redactor, cbr_http, cbr_cleanups)
 
 
 @pytest.fixture
@@ -156,50 +177,45 @@ def cbr_second(
     cbr_check_context: CheckContext,
     cbr_redactor: Redactor,
     cbr_http: requests.Session,
+    cbr_cleanups: Cleanups,
 ) -> CBRClient:
     """The client of a second project (backup sharing, isolation); skips when none is configured."""
-    return _client(request, cbr_target, cbr_check_context, cbr_redactor, cbr_http, second=True)
+    return _client(request, cbr_target, cbr_check_context, cbr_redactor, cbr_http, cbr_cleanups, second=True)
 
 
-def _resources(client: CBRClient, inventory: Inventory, prefix: str, target: Target) -> Iterator[Resources]:
-    resources = Resources(
+def _resources(
+    client: CBRClient, inventory: Inventory, prefix: str, target: Target, cleanups: Cleanups
+) -> Resources:
+    return Resources(
         client,
         inventory,
         prefix,
+        cleanups,
         max_wait=target.config.max_wait,
         poll_interval=target.config.poll_interval,
         read_only=target.config.read_only,
     )
-    try:
-        yield resources
-    finally:
-        failures = resources.cleanup()
-        if failures:
-            pytest.fail(
-                f"cleanup left resources of project {client.project_id} behind:\n" + "\n".join(failures),
-                pytrace=False,
-            )
 
 
 @pytest.fixture
 def cbr_resources(
-    cbr: CBRClient, cbr_inventory: Inventory, cbr_prefix: str, cbr_target: Target
-) -> Iterator[Resources]:
-    """Creates what a test needs in the project under test, and deletes it when the test ends."""
-    yield from _resources(cbr, cbr_inventory, cbr_prefix, cbr_target)
+    cbr: CBRClient, cbr_inventory: Inventory, cbr_prefix: str, cbr_target: Target, cbr_cleanups: Cleanups
+) -> Resources:
+    """Creates what a test needs in the project under test; `cbr_cleanups` deletes it at the end."""
+    return _resources(cbr, cbr_inventory, cbr_prefix, cbr_target, cbr_cleanups)
 
 
 @pytest.fixture
 def cbr_second_resources(
     cbr_second: CBRClient,
     cbr_second_inventory: Inventory,
-    cbr_resources: Resources,
     cbr_prefix: str,
     cbr_target: Target,
-) -> Iterator[Resources]:
-    """The same for the second project. It depends on `cbr_resources` so that its cleanups (share
-    records, the second project's vaults) run before the first project's backups and vaults go."""
-    yield from _resources(cbr_second, cbr_second_inventory, cbr_prefix, cbr_target)
+    cbr_cleanups: Cleanups,
+) -> Resources:
+    """The same for the second project. Both share the test's cleanups, newest first, so that a
+    share is stopped before its backup goes, and a backup before its vault, across projects."""
+    return _resources(cbr_second, cbr_second_inventory, cbr_prefix, cbr_target, cbr_cleanups)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from cbr_conformance.client import TargetUnreachable
 from cbr_conformance.markers import info_of
-from cbr_conformance.plugin.keys import EXCHANGES, STEPS
+from cbr_conformance.plugin.keys import EXCHANGES, PENDING_LEFTOVERS, STEPS
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -37,6 +37,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # (an unknown id, a sharing rule...): read from the request measure of its exchanges.
         breaks = "schema" if any(e.request_errors for e in exchanges) else "service"
         report.user_properties.append(("cbr_breaks", breaks))
+    if call.when == "teardown" and PENDING_LEFTOVERS:
+        report.user_properties.append(("cbr_leftovers", json.dumps(PENDING_LEFTOVERS)))
+        PENDING_LEFTOVERS.clear()
     steps = item.stash.get(STEPS, None)
     if steps is not None and steps.lines and call.when == "call":
         report.user_properties.append(("cbr_steps", json.dumps(steps.lines)))

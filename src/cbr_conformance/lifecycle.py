@@ -1,0 +1,291 @@
+"""What the run makes on the target, and how each thing is deleted again.
+
+Every request goes through `CBRClient.call`, which reports each resource a 2xx answer made
+(`births`) before the answer is checked: a create whose body breaks the contract, a create a
+negative test expected refused, a fuzz or state-machine step all get their cleanup registered
+at birth (Tempest's rule). `Cleanups` deletes them newest first, waiting until each is gone;
+`Ledger` appends each birth to the run's created.jsonl as it happens, so `cbr-conformance
+cleanup --run` can delete exactly what an interrupted run made, in both projects.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cbr_conformance.client import CBRClient, Response
+
+LEDGER_FILE = "created.jsonl"
+
+
+@dataclass(frozen=True)
+class Made:
+    """One resource a request made: enough to delete it again, and to say what it was."""
+
+    project_id: str
+    kind: str  # vault, policy, checkpoint (its backups) or member (a share)
+    id: str
+    name: str
+    operation_id: str
+    path: Mapping[str, str]  # the delete operation's path parameters
+
+    def describe(self) -> str:
+        name = f" {self.name!r}" if self.name else ""
+        return f"{self.kind} {self.id}{name} of project {self.project_id}"
+
+
+# kind -> (how the create answer names it, the delete operation, its path parameter)
+_CREATES: dict[str, tuple[str, str, str]] = {
+    "create_vault": ("vault", "delete_vault", "vault_id"),
+    "create_policy": ("policy", "delete_policy", "policy_id"),
+    "create_checkpoint": ("checkpoint", "", "checkpoint_id"),
+}
+
+
+def births(operation_id: str, path: Mapping[str, str], response: Response, project_id: str) -> list[Made]:
+    """What a 2xx answer to `operation_id` made; read defensively, as the body may be broken."""
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    if not isinstance(body, dict):
+        return []
+    if operation_id in _CREATES:
+        key, _, param = _CREATES[operation_id]
+        item = body.get(key)
+        if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
+            name = item.get("name") if isinstance(item.get("name"), str) else ""
+            return [Made(project_id, key, item["id"], name or "", operation_id, {param: item["id"]})]
+        return []
+    if operation_id == "add_share_members" and "backup_id" in path:
+        members = body.get("members")
+        made = []
+        for member in members if isinstance(members, list) else []:
+            project = member.get("dest_project_id") if isinstance(member, dict) else None
+            if isinstance(project, str) and project:
+                backup_id = path["backup_id"]
+                made.append(
+                    Made(
+                        project_id,
+                        "member",
+                        f"{backup_id}/{project}",
+                        "",
+                        operation_id,
+                        {"backup_id": backup_id, "member_id": project},
+                    )
+                )
+        return made
+    return []
+
+
+# --- deletion ---------------------------------------------------------------------------------
+
+
+GONE, DELETED, REFUSED = "already gone", "deleted", "refused"
+_DELETES = {
+    "vault": "delete_vault",
+    "policy": "delete_policy",
+    "member": "delete_share_member",
+    "backup": "delete_backup",
+}
+_SHOWS = {
+    "vault": "show_vault",
+    "policy": "show_policy",
+    "member": "show_share_member",
+    "backup": "show_backup",
+}
+DELETED_BY = {operation: kind for kind, operation in _DELETES.items()}
+_BUSY = {"protecting", "restoring", "waiting_restore", "deleting", "waiting_delete"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    made: Made
+    result: str  # GONE, DELETED or REFUSED
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.result}: {self.made.describe()}" + (f" ({self.detail})" if self.detail else "")
+
+
+def delete(client: CBRClient, made: Made, *, max_wait: float, poll_interval: float) -> Outcome:
+    """Delete what `made` names and wait until the target no longer shows it."""
+    if made.kind == "checkpoint":
+        return _delete_checkpoint(client, made, max_wait=max_wait, poll_interval=poll_interval)
+    answer = client.call(_DELETES[made.kind], path=dict(made.path), check=False)
+    if answer.status == 404:
+        return Outcome(made, GONE)
+    if answer.status not in (200, 202, 204):
+        return Outcome(
+            made, REFUSED, f"{answer.status} {answer.error_code or answer.exchange.response_text[:120]}"
+        )
+    return _wait_gone(client, made, _SHOWS[made.kind], dict(made.path), max_wait, poll_interval)
+
+
+def _wait_gone(
+    client: CBRClient, made: Made, show: str, path: dict[str, str], max_wait: float, poll_interval: float
+) -> Outcome:
+    deadline = time.monotonic() + max_wait
+    interval = min(poll_interval, 0.05)
+    while True:
+        status = client.call(show, path=path, check=False).status
+        if status == 404:
+            return Outcome(made, DELETED)
+        if time.monotonic() >= deadline:
+            return Outcome(made, REFUSED, f"still shown ({status}) {max_wait:g} s after its deletion")
+        time.sleep(interval)
+        interval = min(interval * 2, poll_interval)
+
+
+def _delete_checkpoint(client: CBRClient, made: Made, *, max_wait: float, poll_interval: float) -> Outcome:
+    """A restore point goes with its backups: delete each once it is no longer being made."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        listed = client.call("list_backups", query={"checkpoint_id": made.id, "limit": 1000}, check=False)
+        if listed.status == 404:
+            return Outcome(made, GONE)
+        if listed.status != 200:
+            return Outcome(made, REFUSED, f"list_backups answered {listed.status}")
+        try:
+            backups = [b for b in listed.json().get("backups", []) if isinstance(b, dict) and "id" in b]
+        except (ValueError, AttributeError):
+            return Outcome(made, REFUSED, "list_backups answered a body that is not a backup list")
+        if not backups:
+            return Outcome(made, GONE)
+        if any(b.get("status") in _BUSY for b in backups) and time.monotonic() < deadline:
+            time.sleep(poll_interval)
+            continue
+        refused = []
+        for backup in backups:
+            answer = client.call("delete_backup", path={"backup_id": backup["id"]}, check=False)
+            if answer.status not in (200, 202, 204, 404):
+                refused.append(f"backup {backup['id']}: {answer.status} {answer.error_code}")
+            else:
+                outcome = _wait_gone(
+                    client,
+                    made,
+                    "show_backup",
+                    {"backup_id": backup["id"]},
+                    max(0.0, deadline - time.monotonic()),
+                    poll_interval,
+                )
+                if outcome.result == REFUSED:
+                    refused.append(f"backup {backup['id']}: {outcome.detail}")
+        return Outcome(made, REFUSED, "; ".join(refused)) if refused else Outcome(made, DELETED)
+
+
+# --- a test's cleanups, and the run's ledger --------------------------------------------------
+
+
+Action = Callable[[], "Outcome | None"]
+
+
+@dataclass
+class Cleanups:
+    """A test's cleanups, newest first: each resource its requests made, and the test's own steps
+    (returning a lease, stopping a share). Running them never raises; what could not be undone is
+    returned, for the report's leftovers."""
+
+    max_wait: float
+    poll_interval: float
+    ledger: Ledger | None = None
+    _stack: list[tuple[str, Action]] = field(default_factory=list)
+    _seen: set[tuple[str, str, str]] = field(default_factory=set)
+
+    def born(self, made: Made, client: CBRClient) -> None:
+        """Register the deletion of a resource the moment a response says it exists."""
+        if self.ledger is not None:
+            self.ledger.append(made)
+        key = (made.project_id, made.kind, made.id)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self._stack.append(
+            (
+                made.describe(),
+                lambda: delete(client, made, max_wait=self.max_wait, poll_interval=self.poll_interval),
+            )
+        )
+
+    def add(self, description: str, action: Callable[[], object]) -> None:
+        def run() -> Outcome | None:
+            action()
+            return None
+
+        self._stack.append((description, run))
+
+    def run(self) -> list[str]:
+        """Undo everything, newest first; return what could not be undone."""
+        from cbr_conformance.client import ContractViolation, TargetUnreachable
+
+        leftovers = []
+        while self._stack:
+            description, action = self._stack.pop()
+            try:
+                outcome = action()
+            except (ContractViolation, TargetUnreachable, AssertionError, LookupError, ValueError) as exc:
+                leftovers.append(f"{description}: {exc}".splitlines()[0])
+                continue
+            if outcome is not None and outcome.result == REFUSED:
+                leftovers.append(str(outcome))
+        return leftovers
+
+
+class Ledger:
+    """The run's created.jsonl: one line per resource made, written and flushed as it is made
+    (workers append to one file; a line is one write, which O_APPEND keeps whole)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def append(self, made: Made) -> None:
+        record = {
+            **asdict(made),
+            "path": dict(made.path),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        line = (json.dumps(record) + "\n").encode()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+
+
+def read_ledger(path: Path) -> list[Made]:
+    """What a run made, oldest first (a torn last line, from a killed run, is skipped)."""
+    made = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record: dict[str, Any] = json.loads(line)
+            made.append(
+                Made(
+                    record["project_id"],
+                    record["kind"],
+                    record["id"],
+                    record.get("name", ""),
+                    record["operation_id"],
+                    dict(record["path"]),
+                )
+            )
+        except (ValueError, KeyError, TypeError):
+            continue
+    return made
+
+
+# Dependencies first: a share before its backup, backups before their vault, a vault before the
+# policy applied to it.
+_ORDER = {"member": 0, "backup": 1, "checkpoint": 1, "vault": 2, "policy": 3}
+
+
+def undo_order(made: list[Made]) -> list[Made]:
+    """What a run made, in the order to delete it: newest first, dependencies before what they
+    depend on, each resource once."""
+    unique = list({(m.project_id, m.kind, m.id): m for m in made}.values())
+    return sorted(reversed(unique), key=lambda m: _ORDER.get(m.kind, 9))
