@@ -367,7 +367,7 @@ def _expect_refused(cbr: CBRClient, cbr_resources: Resources, backup_id: str, ca
 
 @pytest.mark.cbr(operation="restore_backup", kind="contract", mutates=True, id="backup-restore-server")
 def test_restore_server_backup_onto_its_server(cbr: CBRClient, cbr_resources: Resources) -> None:
-    vault, _ = cbr_resources.vault_with_resource(SERVER)
+    vault, _ = cbr_resources.vault_with_resource(SERVER, for_restore=True)
     backup = show_backup(cbr, cbr_resources.backup(vault["id"])["id"])
     assert backup.get("children"), "a server backup shows no backup of its disks to map"
     restored = _restore_and_wait(cbr, cbr_resources, backup["id"], server_restore_body(backup, power_on=True))
@@ -376,7 +376,7 @@ def test_restore_server_backup_onto_its_server(cbr: CBRClient, cbr_resources: Re
 
 @pytest.mark.cbr(operation="restore_backup", kind="contract", mutates=True, id="backup-restore-disk")
 def test_restore_disk_backup_onto_its_disk(cbr: CBRClient, cbr_resources: Resources) -> None:
-    vault, volume = cbr_resources.vault_with_resource(VOLUME)
+    vault, volume = cbr_resources.vault_with_resource(VOLUME, for_restore=True)
     made = cbr_resources.backup(vault["id"])
     restored = _restore_and_wait(cbr, cbr_resources, made["id"], {"restore": {"volume_id": volume.id}})
     assert restored["status"] == "available"
@@ -388,7 +388,7 @@ def test_restore_disk_backup_onto_its_disk(cbr: CBRClient, cbr_resources: Resour
 def test_restore_server_backup_without_its_targets_is_refused(
     cbr: CBRClient, cbr_resources: Resources
 ) -> None:
-    vault, _ = cbr_resources.vault_with_resource(SERVER)
+    vault, _ = cbr_resources.vault_with_resource(SERVER, for_restore=True)
     backup = show_backup(cbr, cbr_resources.backup(vault["id"])["id"])
     valid = server_restore_body(backup, power_on=True)["restore"]
     server_id, mappings = valid["server_id"], valid["mappings"]
@@ -405,7 +405,7 @@ def test_restore_server_backup_without_its_targets_is_refused(
 
 @pytest.mark.cbr(operation="restore_backup", kind="negative", mutates=True, id="backup-restore-invalid-body")
 def test_restore_disk_backup_with_invalid_body_is_refused(cbr: CBRClient, cbr_resources: Resources) -> None:
-    vault, volume = cbr_resources.vault_with_resource(VOLUME)
+    vault, volume = cbr_resources.vault_with_resource(VOLUME, for_restore=True)
     made = cbr_resources.backup(vault["id"])
     cases = {
         "no volume_id": {"restore": {}},

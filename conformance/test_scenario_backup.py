@@ -162,7 +162,7 @@ def test_ecs_backup_as_in_application_case_5_1(
 def test_restore_a_server_backup_and_back_it_up_again(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle
 ) -> None:
-    vault, server = cbr_resources.vault_with_resource(SERVER)
+    vault, server = cbr_resources.vault_with_resource(SERVER, for_restore=True)
     backup = show_backup(cbr, cbr_resources.backup(vault["id"])["id"])
     assert backup.get("children"), "the server backup shows no disk backup to map"
     cbr_steps(f"backed up server {server.id} in vault {vault['id']}: backup {backup['id']}")
@@ -207,7 +207,7 @@ def test_restore_a_server_backup_and_back_it_up_again(
 def test_delete_a_server_backup_with_its_disk_backups(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
 ) -> None:
-    vault, server = cbr_resources.vault_with_resource(SERVER)
+    vault, server = cbr_resources.vault_with_resource(SERVER, for_restore=True)
     doomed = show_backup(cbr, cbr_resources.backup(vault["id"])["id"])
     kept = cbr_resources.backup(vault["id"])
     children = doomed.get("children") or []

@@ -9,7 +9,9 @@ selected included); 3 the target is unreachable, refuses the credentials or is n
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import io
 import json
 import os
 import shutil
@@ -32,6 +34,7 @@ from cbr_conformance.config import (
     settings_for,
 )
 from cbr_conformance.contract import Contract
+from cbr_conformance.coverage import CollectionFailed
 from cbr_conformance.errata import letter_patches, load_errata
 from cbr_conformance.lifecycle import LEDGER_FILE
 from cbr_conformance.report import negative_split
@@ -63,6 +66,7 @@ EXIT_CODES: dict[type[BaseException], int] = {
     ConfigError: EXIT_USAGE,
     UsageProblem: EXIT_USAGE,
     paths.MissingSuiteFiles: EXIT_USAGE,
+    CollectionFailed: EXIT_USAGE,
     TargetProblem: EXIT_UNREACHABLE,
     KeyboardInterrupt: EXIT_INTERRUPTED,
 }
@@ -325,11 +329,58 @@ def _exit_code(code: int, summary: dict[str, Any] | None) -> int:
     return EXIT_NONCONFORMANT
 
 
+def _plan(config: SuiteConfig, args: argparse.Namespace, pytest_args: list[str]) -> int:
+    """What the run would do, from the tests it would run, without calling the target."""
+    from cbr_conformance.coverage import collect_tests
+
+    argv = ["-c", os.devnull, "--rootdir", str(paths.suite_root()), "-p", "no:schemathesis"]
+    for declared in settings_for(PYTEST):
+        value = getattr(args, declared.name, None)
+        if declared.flag is not None and value is not None:
+            argv += [declared.flag] if declared.kind == "bool" else [declared.flag, str(value)]
+    suite_args = _suite_args([a for a in pytest_args if not a.startswith(("-n", "--dist", "--numprocesses"))])
+    with contextlib.redirect_stdout(io.StringIO()):  # pytest's collection report is not the plan
+        tests = collect_tests([], argv + suite_args)
+    contract = _contract(config.profile)
+    methods = {op.operation_id: op.method for op in contract}
+    writing = [t for t in tests if t.mutates]
+    calls = Counter(op for t in tests for op in t.operations)
+    print(f"target: {config.target_url or 'the embedded emulator (its own, forgotten at the end)'}")
+    second = config.second_project_id or ("the emulator's second" if config.embedded else None)
+    first = config.project_id or "the emulator default"
+    print(f"projects: {first}; second: {second or 'none (its tests skip)'}")
+    print(
+        f"{len(tests)} tests, {len(writing)} of them create or change data (names start with the run prefix)"
+    )
+    if config.read_only:
+        print("read-only: GET requests only, nothing is created")
+    else:
+        budget = "no limit" if config.embedded else f"at most {config.max_vault_size} GB each"
+        print(f"vaults: {budget}; policies: disabled; restore points and shares of the run's own vaults")
+        restores = (
+            "on (embedded)"
+            if config.embedded
+            else (
+                "onto inventory items marked restore_target"
+                if config.allow_restore
+                else "off (--allow-restore)"
+            )
+        )
+        print(f"restores: {restores}; fuzzing: {config.fuzz_examples} cases per operation and mode")
+    print("\noperations called (tests):")
+    for op in contract:
+        if calls[op.operation_id]:
+            print(f"  {methods[op.operation_id]:<6} {op.operation_id:<28} {calls[op.operation_id]}")
+    return EXIT_OK
+
+
 def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     from cbr_conformance.resources import new_run_prefix
     from cbr_conformance.results import ResultCollector
 
     config = _config(args, RUN)
+    if args.plan:
+        return _plan(config, args, pytest_args)
     preflight(config)
     contract = _contract(config.profile)
     started = dt.datetime.now(dt.UTC)
@@ -484,6 +535,11 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run the suite and write reports/<timestamp>/ (extra args go to pytest)"
     )
     add_settings(run, RUN)
+    run.add_argument(
+        "--plan",
+        action="store_true",
+        help="print what the run would create and call, without calling the target",
+    )
     run.set_defaults(handler=_run)
 
     report = commands.add_parser("report", help="rebuild index.html from a run's summary.json")

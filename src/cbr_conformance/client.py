@@ -44,6 +44,12 @@ class ReadOnlyRefusal(AssertionError):
     """A read-only run was asked to send something other than GET: refused before sending."""
 
 
+class OptInRequired(RuntimeError):
+    """The request would overwrite a resource or bill beyond the run's budget, and the user has not
+    opted in: it is not sent, and the test asking for it skips (see the plugin's guard), saying
+    which setting allows it."""
+
+
 class ContractViolation(AssertionError):
     """A response broke the contract; the message lists every rule broken and the request."""
 
@@ -99,10 +105,14 @@ class CBRClient:
         session: requests.Session | None = None,
         read_only: bool = False,
         on_made: Callable[[Made, CBRClient], None] | None = None,
+        allow_restore: bool = False,
+        max_vault_size: int | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.read_only = read_only
         self.on_made = on_made
+        self.allow_restore = allow_restore
+        self.max_vault_size = max_vault_size
         self.project_id = project_id
         self.auth = auth
         self.context = context
@@ -129,6 +139,8 @@ class CBRClient:
             session=self.session,
             read_only=self.read_only,
             on_made=self.on_made,
+            allow_restore=self.allow_restore,
+            max_vault_size=self.max_vault_size,
         )
 
     def url_for(self, operation_id: str, path: Mapping[str, str] | None = None) -> str:
@@ -158,6 +170,7 @@ class CBRClient:
         recorded too; `invalid` says that is deliberate.
         """
         operation = self.context.contract.operations[operation_id]
+        self.check_opt_ins(operation_id, json_body)
         url = self.url_for(operation_id, path)
         pairs = _query_pairs(query or {})
         body: bytes | None = raw_body
@@ -184,6 +197,20 @@ class CBRClient:
         if check and exchange.violations:
             raise ContractViolation(exchange)
         return response
+
+    def check_opt_ins(self, operation_id: str, json_body: Any) -> None:
+        """Destructive and billable requests reach a target only with the user's consent."""
+        if operation_id == "restore_backup" and not self.allow_restore:
+            raise OptInRequired(
+                "a restore overwrites the server or disk restored onto: needs --allow-restore "
+                "(CBR_ALLOW_RESTORE) and inventory resources marked \"restore_target\": true"
+            )
+        size = vault_size(operation_id, json_body)
+        if size is not None and self.max_vault_size is not None and size > self.max_vault_size:
+            raise OptInRequired(
+                f"a vault of {size} GB is over the run's budget of {self.max_vault_size} GB "
+                "(--max-vault-size, CBR_MAX_VAULT_SIZE)"
+            )
 
     def _send(
         self,
@@ -276,6 +303,16 @@ def _query_pairs(query: Mapping[str, QueryValue | None]) -> list[tuple[str, str]
     return pairs
 
 
+def vault_size(operation_id: str, json_body: Any) -> int | None:
+    """The size a create_vault or update_vault body asks for, if it asks for one."""
+    if operation_id not in ("create_vault", "update_vault") or not isinstance(json_body, dict):
+        return None
+    vault = json_body.get("vault")
+    billing = vault.get("billing") if isinstance(vault, dict) else None
+    size = billing.get("size") if isinstance(billing, dict) else None
+    return size if isinstance(size, int) and not isinstance(size, bool) else None
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -305,4 +342,6 @@ def client_for(
         timeout=timeout or config.request_timeout,
         redactor=Redactor(config.secrets()),
         read_only=config.read_only,
+        allow_restore=config.allow_restore,
+        max_vault_size=config.max_vault_size,
     )

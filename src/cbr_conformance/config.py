@@ -169,6 +169,24 @@ class SuiteConfig:
         flag="--read-only",
         env=("CBR_READ_ONLY",),
     )
+    allow_restore: bool = s.setting(
+        False,
+        help="let the suite restore backups, which overwrites the servers and disks restored onto: "
+        "only those the inventory marks \"restore_target\": true (always on for the embedded emulator)",
+        parse=s.boolean,
+        kind="bool",
+        flag="--allow-restore",
+        env=("CBR_ALLOW_RESTORE",),
+    )
+    max_vault_size: int = s.setting(
+        200,
+        help="the largest vault, in GB, the run may create or resize to (a real target bills it; "
+        "no limit for the embedded emulator)",
+        parse=s.integer_from(1),
+        kind="integer",
+        flag="--max-vault-size",
+        env=("CBR_MAX_VAULT_SIZE",),
+    )
     request_timeout: float = s.setting(
         30.0,
         help="seconds allowed for one HTTP exchange",

@@ -45,9 +45,11 @@ class CollectionFailed(RuntimeError):
     pass
 
 
-def collect_tests(paths: list[str]) -> list[CollectedTest]:
+def collect_tests(paths: list[str], extra: list[str] | None = None) -> list[CollectedTest]:
+    """The tests a run of `paths` (with pytest arguments `extra`) would run, without running them."""
     collector = _Collector()
-    code = pytest.main(["--collect-only", "-qq", "-p", "no:cacheprovider", *paths], plugins=[collector])
+    argv = ["--collect-only", "-qq", "-p", "no:cacheprovider", *(extra or []), *paths]
+    code = pytest.main(argv, plugins=[collector])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise CollectionFailed(f"collecting {paths} failed with exit code {code}")
     if collector.unmarked:

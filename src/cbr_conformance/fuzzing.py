@@ -23,7 +23,7 @@ import schemathesis.core
 from hypothesis import HealthCheck, settings
 from schemathesis import Case, GenerationMode, openapi
 
-from cbr_conformance.client import CBRClient, Response
+from cbr_conformance.client import CBRClient, Response, vault_size
 from cbr_conformance.contract import Contract
 from cbr_conformance.results import NOT_APPLICABLE
 
@@ -178,6 +178,18 @@ def send_case(
     return client.call(operation_id, **kwargs)
 
 
+def within_budget(client: CBRClient, operation_id: str, case: Case[Any], mode: str) -> None:
+    """A valid case asks for a vault no larger than the run's budget (any size within it is as
+    valid); an invalid one over the budget is not sent at all."""
+    body = case_body(case)
+    size = vault_size(operation_id, body)
+    if size is None or client.max_vault_size is None or size <= client.max_vault_size:
+        return
+    if mode == "negative":
+        hypothesis.reject()
+    body["vault"]["billing"]["size"] = client.max_vault_size
+
+
 @dataclass
 class FuzzTally:
     """What the target answered to the judged cases of one operation and mode, by status (and
@@ -203,6 +215,8 @@ def fuzz_operation(
     """Run up to `examples` generated cases of one operation, within `seconds` if given; return
     what the target answered to the cases sent and judged."""
     deadline = time.monotonic() + seconds if seconds else None
+    if operation_id == "restore_backup":
+        client.check_opt_ins(operation_id, None)  # restores reach a target only with consent
     if mode == "negative" and not _has_breakable_input(client.context.contract, operation_id):
         raise NotApplicable(operation_id, mode)
     schema = load_schema(client.context.contract)
@@ -227,6 +241,7 @@ def fuzz_operation(
         if mode == "negative" and not relevant:
             hypothesis.reject()  # nothing left that the target should refuse
         mutated = {param or "" for location, param in relevant if location == "path"}
+        within_budget(client, operation_id, case, mode)
         response = send_case(client, operation_id, case, ids, mutated)
         status = response.status
         what = f"{operation_id} ({mode} case{': ' + case_description(case) if mode == 'negative' else ''})"

@@ -27,6 +27,7 @@ class InventoryResource:
     name: str
     type: str
     volumes: tuple[dict[str, Any], ...] = ()
+    restore_target: bool = False  # the user lets the suite restore backups onto it (overwriting it)
 
     @property
     def object_type(self) -> str:
@@ -46,11 +47,27 @@ class Inventory:
         self._free = list(resources)
 
     @classmethod
-    def load(cls, path: Path, project_id: str, worker: int = 0, workers: int = 1) -> Inventory:
+    def load(
+        cls,
+        path: Path,
+        project_id: str,
+        worker: int = 0,
+        workers: int = 1,
+        *,
+        all_restore_targets: bool = False,
+    ) -> Inventory:
+        """The project's resources (this worker's share of them). `all_restore_targets`: every
+        resource may be restored onto (the embedded emulator's own inventory)."""
         document = json.loads(path.read_text(encoding="utf-8"))
         project = document.get("projects", {}).get(project_id, {})
         resources = [
-            InventoryResource(item["id"], item.get("name", ""), resource_type, tuple(item.get("volumes", ())))
+            InventoryResource(
+                item["id"],
+                item.get("name", ""),
+                resource_type,
+                tuple(item.get("volumes", ())),
+                all_restore_targets or item.get("restore_target") is True,
+            )
             for section, resource_type in SECTIONS.items()
             for item in project.get(section, [])
         ]
@@ -66,11 +83,18 @@ class Inventory:
     def count(self, resource_type: str) -> int:
         return sum(1 for r in self.resources if r.type == resource_type)
 
-    def lease(self, resource_type: str) -> InventoryResource:
+    def lease(self, resource_type: str, *, restore_target: bool = False) -> InventoryResource:
+        """A free resource of the type; with `restore_target`, one the user lets backups be
+        restored onto."""
         for resource in self._free:
-            if resource.type == resource_type:
+            if resource.type == resource_type and (resource.restore_target or not restore_target):
                 self._free.remove(resource)
                 return resource
+        if restore_target:
+            raise NoResourceAvailable(
+                f'no free {resource_type} of the inventory is marked "restore_target": true '
+                "(a scratch resource the suite may overwrite by restoring onto it)"
+            )
         total = self.count(resource_type)
         raise NoResourceAvailable(
             f"no free {resource_type} in the inventory ({total} configured, all in use)"

@@ -82,10 +82,16 @@ class Resources:
 
     # --- inventory ----------------------------------------------------------------------------
 
-    def lease(self, resource_type: str = SERVER) -> InventoryResource:
-        """A free resource of the inventory; a test skips, saying what to configure, when none is."""
+    def lease(self, resource_type: str = SERVER, *, restore_target: bool = False) -> InventoryResource:
+        """A free resource of the inventory; a test skips, saying what to configure, when none is.
+        `restore_target`: one the test may restore a backup onto (which overwrites it)."""
+        if restore_target and not self.client.allow_restore:
+            pytest.skip(
+                "restoring overwrites the resource restored onto: needs --allow-restore "
+                "(CBR_ALLOW_RESTORE) and inventory resources marked \"restore_target\": true"
+            )
         try:
-            resource = self.inventory.lease(resource_type)
+            resource = self.inventory.lease(resource_type, restore_target=restore_target)
         except NoResourceAvailable as exc:
             pytest.skip(str(exc))
         self.add_cleanup(f"release {resource.id}", lambda: self.inventory.release(resource))
@@ -112,8 +118,10 @@ class Resources:
         vault: dict[str, Any] = response.json()["vault"]
         return vault
 
-    def vault_with_resource(self, resource_type: str = SERVER) -> tuple[dict[str, Any], InventoryResource]:
-        resource = self.lease(resource_type)
+    def vault_with_resource(
+        self, resource_type: str = SERVER, *, for_restore: bool = False
+    ) -> tuple[dict[str, Any], InventoryResource]:
+        resource = self.lease(resource_type, restore_target=for_restore)
         return self.vault(resource.object_type, [resource]), resource
 
     # --- policies -----------------------------------------------------------------------------

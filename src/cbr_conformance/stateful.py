@@ -20,9 +20,9 @@ from hypothesis import HealthCheck
 from schemathesis import Case
 from schemathesis import Response as StResponse
 
-from cbr_conformance.client import CBRClient
+from cbr_conformance.client import CBRClient, OptInRequired
 from cbr_conformance.contract import Contract
-from cbr_conformance.fuzzing import CREATED, RealIds, case_body, send_case
+from cbr_conformance.fuzzing import CREATED, RealIds, case_body, send_case, within_budget
 from cbr_conformance.recording import Exchange
 
 
@@ -125,7 +125,13 @@ def run_state_machine(
             service_valid(operation_id, case, f"{name_prefix}-sm{next(counter)}")
             done.called.append(operation_id)
             done.failed_at = operation_id  # until the step is through
-            response = send_case(client, operation_id, case, RealIds(), set())
+            within_budget(client, operation_id, case, "positive")
+            try:
+                response = send_case(client, operation_id, case, RealIds(), set())
+            except OptInRequired:
+                done.failed_at = None
+                done.called.pop()
+                hypothesis.reject()  # a restore without --allow-restore: not a step of this run
             done.failed_at = None
             if 200 <= response.status < 300:
                 done.succeeded[operation_id] += 1

@@ -13,6 +13,7 @@ from cbr_conformance.paths import fixtures_dir
 EMBEDDED_ASYNC_DELAY = 0.02
 # Polling the embedded emulator costs ~2 ms a request, so it can be polled often.
 EMBEDDED_POLL_INTERVAL = 0.01
+EMBEDDED_MAX_VAULT_SIZE = 2**63 - 1  # no budget: the embedded emulator bills nothing
 
 
 @dataclass
@@ -59,6 +60,9 @@ def start_target(config: SuiteConfig) -> Target:
         second_ak=second.access_keys[0].ak,
         second_sk=second.access_keys[0].sk,
         poll_interval=min(config.poll_interval, EMBEDDED_POLL_INTERVAL),
+        # The embedded emulator is the run's own: restores overwrite nothing, and nothing is billed.
+        allow_restore=True,
+        max_vault_size=EMBEDDED_MAX_VAULT_SIZE,
     )
     inventory = config.inventory or fixtures_dir() / "inventory.json"
     return Target(server.url, effective, inventory, control_url=f"{server.url}/_emulator", server=server)

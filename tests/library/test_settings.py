@@ -151,7 +151,8 @@ def _subparser(command: str) -> argparse.ArgumentParser:
 @pytest.mark.parametrize("command", [RUN, CLEANUP])
 def test_each_command_offers_exactly_the_flags_of_its_settings(command: str) -> None:
     expected = {d.flag for d in settings_for(command) if d.flag}
-    offered = _flags(_subparser(command)) - {"-h", "--help", "--config", "--prefix", "--dry-run", "--run"}
+    own = {"-h", "--help", "--config", "--prefix", "--dry-run", "--run", "--plan"}  # arguments, not settings
+    offered = _flags(_subparser(command)) - own
     assert offered == expected
     if command == CLEANUP:
         assert not offered & {"--fuzz-examples", "--fuzz-seed", "--read-only", "--profile"}

@@ -143,11 +143,12 @@ class Holdings:
     backups: dict[str, str] = field(default_factory=dict)
     members: dict[str, str] = field(default_factory=dict)
 
-    def without(self, made: set[str]) -> Holdings:
-        """Less the vaults and policies of `made`, and the backups in those vaults."""
+    def without(self, made: set[str], named: str) -> Holdings:
+        """Less the vaults and policies of `made` or whose name starts with `named`, and the
+        backups in the vaults of `made`."""
         return Holdings(
-            {k: v for k, v in self.vaults.items() if k not in made},
-            {k: v for k, v in self.policies.items() if k not in made},
+            {k: v for k, v in self.vaults.items() if k not in made and not v.startswith(f"'{named}")},
+            {k: v for k, v in self.policies.items() if k not in made and not v.startswith(f"'{named}")},
             {k: v for k, v in self.backups.items() if not any(f"of vault {vault}," in v for vault in made)},
             self.members,
         )
@@ -212,11 +213,15 @@ def seed_foreign_data(url: str, vaults: int = 50, policies: int = 20, backups: i
 
 
 def suite_inventory(folder: Path) -> Path:
-    """The emulator's inventory less the volumes the foreign data and the churn hold."""
+    """The emulator's inventory less the volumes the foreign data and the churn hold; every item is
+    a scratch resource the suite may restore onto (with --allow-restore)."""
     inventory = default_inventory()
     for project_id in PROJECTS:
         volumes = inventory["projects"][project_id]["volumes"]
         del volumes[: max(FOREIGN_VOLUME, CHURN_VOLUME) + 1]
+        for items in inventory["projects"][project_id].values():
+            for item in items:
+                item["restore_target"] = True
     path = folder / "suite-inventory.json"
     path.write_text(json.dumps(inventory), encoding="utf-8")
     return path

@@ -8,6 +8,7 @@ backups and share members.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterator
@@ -142,3 +143,37 @@ def test_what_cleanup_could_not_delete_is_reported_apart_from_the_verdict(
     assert swept.returncode == 0, swept.stdout + swept.stderr
     assert "deleted: vault" in swept.stdout
     _assert_as_before(url, before)
+
+
+def test_no_restore_and_no_oversized_vault_reaches_a_target_without_the_opt_ins(
+    emulator: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, inventory = emulator
+    sizes: list[int] = []
+    restores: list[str] = []
+
+    def watch(exchange: Exchange) -> None:
+        if exchange.path.split("?")[0].endswith("/restore"):
+            restores.append(exchange.path)
+        if exchange.method in ("POST", "PUT") and "/vaults" in exchange.path and exchange.body:
+            with contextlib.suppress(ValueError, AttributeError, TypeError, KeyError):
+                size = json.loads(exchange.body)["vault"]["billing"]["size"]
+                if isinstance(size, int):
+                    sizes.append(size)
+
+    selection = "restore or test_fuzz and (create_vault or update_vault or restore_backup) or stateful"
+    with MutatingProxy(url, on_request=watch) as proxy:
+        result = run_suite(proxy.url, inventory, tmp_path, 5, "-k", selection, "-n", "2")
+    assert result.code == 0, "\n".join(result.failures()) or result.output
+    assert not restores, restores
+    assert sizes and max(sizes) <= 200, sorted(sizes)[-5:]
+    skipped = " ".join(result.summary["skips"])
+    assert "--allow-restore" in skipped, result.summary["skips"]
+    assert "CONFORMS (partial" in result.output  # the restores not run are counted as untested
+
+    with MutatingProxy(url, on_request=watch) as proxy:
+        allowed = run_suite(
+            proxy.url, inventory, tmp_path / "allowed", 5, "-k", "restore", "-n", "2", "--allow-restore"
+        )
+    assert allowed.code == 0, "\n".join(allowed.failures()) or allowed.output
+    assert restores, "with --allow-restore the restore tests restore onto the inventory's scratch resources"

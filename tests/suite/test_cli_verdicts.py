@@ -116,8 +116,11 @@ def _result(outcome: str, message: str = "") -> TestResult:
 
 
 def test_verdicts_say_how_much_was_not_tested() -> None:
-    ran = [_result("passed"), _result("skipped", "Skipped: needs a second project"),
-           _result("skipped", "Skipped: needs a second project")]
+    ran = [
+        _result("passed"),
+        _result("skipped", "Skipped: needs a second project"),
+        _result("skipped", "Skipped: needs a second project"),
+    ]
     summary = build_summary(ran, {}, 1.0)
     assert verdict(summary) == "CONFORMS (partial: 2 of 3 skipped)"
     assert summary["skips"] == {"needs a second project": 2}
@@ -154,3 +157,17 @@ def test_a_run_cut_short_says_interrupted_everywhere(tmp_path: Path, env: pytest
     assert summary["interrupted"] and not summary["conforms"]
     assert "interrupted" in (latest / "index.html").read_text().lower()
     assert "conforms</span>" not in (latest / "index.html").read_text()
+
+
+def test_the_plan_says_what_a_run_would_do_without_calling_the_target(
+    tmp_path: Path, env: pytest.MonkeyPatch, fake: FakeTarget, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(tmp_path, "--target-url", fake.url, "--plan", "-k", "test_vaults") == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert not fake.seen and not list(tmp_path.iterdir())
+    assert "vaults: at most 200 GB each" in out and "restores: off (--allow-restore)" in out
+    assert "POST   create_vault" in out and "none (its tests skip)" in out
+    assert (
+        _run(tmp_path, "--target-url", fake.url, "--plan", "--max-vault-size", "50", "--allow-restore") == 0
+    )
+    assert "at most 50 GB" in capsys.readouterr().out

@@ -85,7 +85,7 @@ def _inventory(target: Target, project_id: str) -> Inventory:
     if path is None or not path.exists() or not project_id:
         return Inventory.empty()
     if target.embedded:  # one emulator per xdist worker: the whole inventory is its own
-        return Inventory.load(path, project_id)
+        return Inventory.load(path, project_id, all_restore_targets=True)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     return Inventory.load(path, project_id, int(worker.removeprefix("gw") or 0), workers)
@@ -126,6 +126,8 @@ def make_client(
         session=session,
         read_only=target.config.read_only,
         on_made=cleanups.born if cleanups is not None else None,
+        allow_restore=target.config.allow_restore,
+        max_vault_size=target.config.max_vault_size,
     )
 
 

@@ -1,4 +1,5 @@
-"""Hand-built tests may not send a request the spec forbids without saying so."""
+"""Guards of the run: hand-built tests may not send a request the spec forbids without saying so,
+and a request refused for want of an opt-in (a restore, a vault over the budget) skips its test."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Generator
 
 import pytest
 
+from cbr_conformance.client import OptInRequired
 from cbr_conformance.markers import info_of
 from cbr_conformance.plugin.keys import EXCHANGES
 
@@ -20,8 +22,19 @@ class UnintendedInvalidRequest(AssertionError):
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    try:
+        return (yield)
+    except OptInRequired as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    result = yield
+    try:
+        result = yield
+    except OptInRequired as exc:
+        pytest.skip(str(exc))
     info = info_of(item)
     if info is None or info.kind not in _HAND_BUILT_KINDS:
         return result
