@@ -38,7 +38,7 @@ from cbr_conformance.coverage import CollectionFailed
 from cbr_conformance.errata import letter_patches, load_errata
 from cbr_conformance.lifecycle import LEDGER_FILE
 from cbr_conformance.report import negative_split
-from cbr_conformance.results import verdict
+from cbr_conformance.results import untested, verdict
 from cbr_conformance.settings import CLEANUP, PYTEST, RUN, SPEC
 
 EXIT_OK = 0
@@ -186,6 +186,7 @@ def _header(config: SuiteConfig, contract: Contract, started: dt.datetime, prefi
         "second_project_id": config.second_project_id or ("emulator default" if config.embedded else None),
         "profile": config.profile,
         "read_only": config.read_only,
+        "require_complete": config.require_complete,
         "run_prefix": prefix,
         "spec_version": contract.version,
         "spec_sha256": contract.sha256,
@@ -233,6 +234,8 @@ def print_matrix(summary: dict[str, Any], contract: Contract) -> None:
                 if not counts
                 else f"{bad} FAIL"
                 if bad
+                else f"{counts['blocked']} blkd"
+                if counts.get("blocked")
                 else f"{counts.get('passed', 0)} ok"
                 if counts.get("passed")
                 else "skip"
@@ -245,8 +248,30 @@ def print_matrix(summary: dict[str, Any], contract: Contract) -> None:
         print("\nnot tested:")
         for reason, count in summary["skips"].items():
             print(f"  {count:>4} skipped: {reason}")
+    print_violations(summary, contract)
     totals = ", ".join(f"{v} {k}" for k, v in summary["totals"].items() if v)
-    print(f"\n{verdict(summary)}: {totals or 'nothing ran'} in {summary['header']['duration']} s")
+    print(f"\n{verdict(summary)} ({totals or 'nothing ran'} in {summary['header']['duration']} s)")
+
+
+def print_violations(summary: dict[str, Any], contract: Contract, top: int = 10) -> None:
+    """The distinct violations, most tests first: what, where in the reference, how to reproduce."""
+    found = summary.get("violations") or []
+    if not found:
+        return
+    print(f"\n{len(found)} distinct violation{'s' * (len(found) != 1)}:")
+    for number, entry in enumerate(found[:top], 1):
+        operation = contract.operations.get(entry["operation"])
+        where = f"{operation.method} {operation.path}, reference {operation.section}" if operation else ""
+        print(f"{number:>3}. {entry['operation']}: [{entry['rule']}] {entry['path']} ({where})")
+        print(f"     {entry['message'][:300]}")
+        counts = f"{len(entry['tests'])} tests failed on it"
+        if entry["blocked"]:
+            counts += f", {len(entry['blocked'])} blocked by it"
+        print(f"     {counts}; first: {(entry['tests'] or entry['blocked'])[0]}")
+        if entry.get("exchange"):
+            print(f"     reproduce: {entry['exchange'].get('curl', '')[:400]}")
+    if len(found) > top:
+        print(f"  ... and {len(found) - top} more in the report")
 
 
 def _suite_args(pytest_args: list[str]) -> list[str]:
@@ -290,7 +315,6 @@ def _pytest_argv(args: argparse.Namespace, run_dir: Path, prefix: str, pytest_ar
         "--self-contained-html",
         "-o",
         "junit_logging=no",
-        "-rfE",
         "--run-prefix",
         prefix,
         "--ledger",
@@ -303,6 +327,9 @@ def _pytest_argv(args: argparse.Namespace, run_dir: Path, prefix: str, pytest_ar
         argv += [declared.flag] if declared.kind == "bool" else [declared.flag, str(value)]
     if args.config:
         argv += [CONFIG_FLAG, str(args.config)]
+    if not any(arg.startswith(("-v", "--verbose", "--tb", "-r")) for arg in pytest_args):
+        # Quiet by default: the distinct violations follow the run, tracebacks are in the report.
+        argv += ["-q", "--tb=no"]
     if not any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in pytest_args):
         argv += ["-n", "auto"]  # tests run in parallel (pytest-xdist); `-n 0` runs them in one process
     if not any(arg.startswith("--dist") for arg in pytest_args):
@@ -321,6 +348,8 @@ def _exit_code(code: int, summary: dict[str, Any] | None) -> int:
     if code == pytest.ExitCode.USAGE_ERROR or summary is None:
         raise UsageProblem(f"pytest stopped with exit code {int(code)} before running the suite")
     if summary["conforms"] and code == pytest.ExitCode.OK:
+        if summary["header"].get("require_complete") and untested(summary):
+            return EXIT_NONCONFORMANT
         return EXIT_LEFTOVERS if summary.get("leftovers") else EXIT_OK
     broken = [t for t in summary["tests"] if t["outcome"] in ("failed", "error")]
     # Every failure is the target not answering, and nothing passed: unreachable, not nonconformant.

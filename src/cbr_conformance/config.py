@@ -187,6 +187,15 @@ class SuiteConfig:
         flag="--max-vault-size",
         env=("CBR_MAX_VAULT_SIZE",),
     )
+    require_complete: bool = s.setting(
+        False,
+        help="fail the gate (exit 1) when any test skips, for CI jobs that must cover everything",
+        parse=s.boolean,
+        kind="bool",
+        flag="--require-complete",
+        env=("CBR_REQUIRE_COMPLETE",),
+        commands={s.RUN},
+    )
     request_timeout: float = s.setting(
         30.0,
         help="seconds allowed for one HTTP exchange",

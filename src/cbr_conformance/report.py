@@ -24,7 +24,7 @@ h1{font-size:1.6em;margin:0 0 .2em} h2{margin-top:1.6em;border-bottom:1px solid 
 table{border-collapse:collapse;margin:.5em 0} th,td{border:1px solid #ccd;padding:.25em .6em;text-align:left}
 th{background:#eef1f6} td.cell{text-align:center;min-width:6.5em;font-variant-numeric:tabular-nums}
 td.pass{background:#d6f2df} td.fail{background:#f8d0cc} td.skip{background:#f3ecd0}
-td.none{background:#f4f5f7;color:#99a}
+td.none{background:#f4f5f7;color:#99a} td.blocked{background:#e8e0f4}
 td.area{background:#e4e8f0;font-weight:600}
 dl.hdr{display:grid;grid-template-columns:max-content auto;gap:.15em 1em} dl.hdr dt{font-weight:600}
 pre{background:#f6f8fa;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-break:break-all;font-size:12px}
@@ -37,12 +37,14 @@ def _cell(counts: dict[str, int]) -> str:
     if not counts:
         return '<td class="cell none">-</td>'
     failed = counts.get("failed", 0) + counts.get("error", 0) + counts.get("xpassed", 0)
+    blocked = counts.get("blocked", 0)
     passed = counts.get("passed", 0)
     skipped = counts.get("skipped", 0)
     xfailed = counts.get("xfailed", 0)
-    css = "fail" if failed else "pass" if passed else "skip"
+    css = "fail" if failed else "blocked" if blocked else "pass" if passed else "skip"
     parts = [f"{passed} pass"] if passed else []
     parts += [f"{failed} fail"] if failed else []
+    parts += [f"{blocked} blocked"] if blocked else []
     parts += [f"{skipped} skip"] if skipped else []
     parts += [f"{xfailed} xfail"] if xfailed else []
     return f'<td class="cell {css}">{escape(", ".join(parts))}</td>'
@@ -146,6 +148,35 @@ def failures_html(summary: dict[str, Any]) -> str:
 _BREAKS = {"schema": "a rule of the spec's schemas", "service": "a rule of the service"}
 
 
+def violations_html(summary: dict[str, Any], contract: Contract) -> str:
+    """One entry per distinct violation: the operation, the rule, where the reference states it,
+    the tests that hit it or were blocked by it, and the first exchange that shows it."""
+    found = summary.get("violations") or []
+    if not found:
+        return "<p>None.</p>"
+    blocks = []
+    for entry in found:
+        operation = contract.operations.get(entry["operation"])
+        where = f"{operation.method} {operation.path} · reference {operation.section}" if operation else ""
+        tests = "".join(f"<li>{escape(t)}</li>" for t in entry["tests"])
+        blocked = "".join(f"<li>{escape(t)}</li>" for t in entry["blocked"])
+        blocks.append(
+            f"<div class='failure'><h3><code>{escape(entry['operation'])}</code> · {escape(entry['rule'])}"
+            f" · <code>{escape(entry['path'] or '-')}</code></h3><p>{escape(where)}</p>"
+            f"<p>{escape(entry['message'])}</p>"
+            f"<details><summary>{len(entry['tests'])} tests failed on it</summary><ul>{tests}</ul></details>"
+            + (
+                f"<details><summary>{len(entry['blocked'])} tests blocked by it</summary>"
+                f"<ul>{blocked}</ul></details>"
+                if entry["blocked"]
+                else ""
+            )
+            + (_exchange_html(entry["exchange"]) if entry.get("exchange") else "")
+            + "</div>"
+        )
+    return "\n".join(blocks)
+
+
 def leftovers_html(summary: dict[str, Any]) -> str:
     leftovers = summary.get("leftovers") or []
     if not leftovers:
@@ -224,6 +255,7 @@ def conformance_section(summary: dict[str, Any], contract: Contract) -> str:
         + (f"<p>{escape(split)}</p>" if split else "")
         + f"<h2>Run</h2>{header_html(summary)}"
         f"<h2>Errata applied</h2>{errata_html(summary)}"
+        f"<h2>Distinct violations</h2>{violations_html(summary, contract)}"
         f"<h2>Failures</h2>{failures_html(summary)}"
         f"<h2>Not tested</h2>{skips_html(summary)}"
         f"<h2>Left on the target</h2>{leftovers_html(summary)}"

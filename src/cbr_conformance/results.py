@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from cbr_conformance.markers import KINDS
+from cbr_conformance.violations import distinct_violations
 
 OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
 # Worse outcomes win when merging the phases of one test.
@@ -40,6 +41,7 @@ class TestResult:
     cause: str | None = None  # "unreachable": the target did not answer
     credited: list[str] | None = None  # a chain's operations it really exercised (else all it names)
     leftovers: list[str] = field(default_factory=list)  # what its cleanups could not undo
+    blocked_by: list[str] | None = None  # set in the summary: the violation that kept it from its check
 
 
 def _outcome(report: pytest.TestReport) -> str:
@@ -134,6 +136,11 @@ def skip_reason(result: TestResult) -> str:
     return lines[0] if lines else "(no reason)"
 
 
+def untested(summary: dict[str, Any]) -> int:
+    """Tests skipped for want of something here (not those that cannot exist for the contract)."""
+    return sum(n for reason, n in summary.get("skips", {}).items() if not reason.startswith(NOT_APPLICABLE))
+
+
 def verdict(summary: dict[str, Any]) -> str:
     """The run's verdict in words; a run with skips says how much was not tested."""
     totals = summary["totals"]
@@ -143,9 +150,16 @@ def verdict(summary: dict[str, Any]) -> str:
     if not ran:
         return "NO TESTS RAN"
     if not summary["conforms"]:
-        return "DOES NOT CONFORM"
-    skips = summary.get("skips", {})
-    skipped = sum(n for reason, n in skips.items() if not reason.startswith(NOT_APPLICABLE))
+        found = summary.get("violations") or []
+        if not found:
+            return "DOES NOT CONFORM"
+        blocked = sum(len(v["blocked"]) for v in found)
+        return f"DOES NOT CONFORM: {len(found)} distinct violation{'s' * (len(found) != 1)}" + (
+            f", {blocked} tests blocked by them" if blocked else ""
+        )
+    skipped = untested(summary)
+    if skipped and summary["header"].get("require_complete"):
+        return f"INCOMPLETE: {skipped} of {ran} skipped, and the run must be complete"
     return f"CONFORMS (partial: {skipped} of {ran} skipped)" if skipped else "CONFORMS"
 
 
@@ -153,14 +167,17 @@ def build_summary(
     results: list[TestResult], header: dict[str, Any], duration: float, *, interrupted: bool = False
 ) -> dict[str, Any]:
     totals = Counter(r.outcome for r in results)
+    tests = [asdict(r) for r in sorted(results, key=lambda r: r.nodeid)]
+    violations = distinct_violations(tests)  # marks the tests another operation's violation blocked
     matrix: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
-    for result in results:
-        if result.kind and result.operations:
+    for test in tests:
+        if test["kind"] and test["operations"]:
             # A chain or scenario exercises each of its operations; other tests belong to their first.
-            chained = result.kind in ("stateful", "scenario")
-            credited = result.credited if result.credited is not None else result.operations
-            for operation in credited if chained else result.operations[:1]:
-                matrix[operation][result.kind][result.outcome] += 1
+            chained = test["kind"] in ("stateful", "scenario")
+            credited = test["credited"] if test["credited"] is not None else test["operations"]
+            outcome = "blocked" if test.get("blocked_by") else test["outcome"]
+            for operation in credited if chained else test["operations"][:1]:
+                matrix[operation][test["kind"]][outcome] += 1
     return {
         "header": {**header, "duration": round(duration, 2)},
         "totals": {outcome: totals.get(outcome, 0) for outcome in OUTCOMES},
@@ -170,6 +187,8 @@ def build_summary(
         and totals.get("failed", 0) == 0
         and totals.get("error", 0) == 0,
         "interrupted": interrupted,
+        # One entry per bug of the target, with the tests that hit it and those it blocked.
+        "violations": violations,
         # Apart from the verdict: the project's state after the run, not the target's conformance.
         "leftovers": [item for r in results for item in r.leftovers],
         "skips": dict(Counter(skip_reason(r) for r in results if r.outcome == "skipped").most_common()),
@@ -177,5 +196,5 @@ def build_summary(
         "matrix": {
             op: {kind: dict(counts) for kind, counts in kinds.items()} for op, kinds in matrix.items()
         },
-        "tests": [asdict(r) for r in sorted(results, key=lambda r: r.nodeid)],
+        "tests": tests,
     }

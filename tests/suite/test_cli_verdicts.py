@@ -125,7 +125,9 @@ def test_verdicts_say_how_much_was_not_tested() -> None:
     assert verdict(summary) == "CONFORMS (partial: 2 of 3 skipped)"
     assert summary["skips"] == {"needs a second project": 2}
     assert verdict(build_summary([_result("passed")], {}, 1.0)) == "CONFORMS"
-    assert verdict(build_summary([_result("passed"), _result("failed")], {}, 1.0)) == "DOES NOT CONFORM"
+    assert verdict(build_summary([_result("passed"), _result("failed")], {}, 1.0)) == (
+        "DOES NOT CONFORM: 1 distinct violation"
+    )
 
 
 def test_an_interrupted_run_never_conforms() -> None:
@@ -171,3 +173,32 @@ def test_the_plan_says_what_a_run_would_do_without_calling_the_target(
         _run(tmp_path, "--target-url", fake.url, "--plan", "--max-vault-size", "50", "--allow-restore") == 0
     )
     assert "at most 50 GB" in capsys.readouterr().out
+
+
+SKIPPING_PROBE = """
+import pytest
+
+@pytest.mark.cbr(operation="list_vaults", kind="contract", id="probe-ran")
+def test_one_that_runs(cbr):
+    assert cbr.call("list_vaults", query={"limit": 1}).status == 200
+
+@pytest.mark.cbr(operation="list_vaults", kind="contract", id="probe-skipped")
+def test_one_that_cannot_run_here():
+    pytest.skip("needs something this target lacks")
+"""
+
+
+def test_require_complete_makes_a_skip_fail_the_gate(
+    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    probe = tmp_path / "probe" / "test_probe_partial.py"
+    probe.parent.mkdir()
+    probe.write_text(SKIPPING_PROBE)
+    assert _run(tmp_path / "reports", str(probe), "-q", "-n", "0") == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert "CONFORMS (partial: 1 of 2 skipped)" in out and "needs something this target lacks" in out
+    code = _run(tmp_path / "reports", str(probe), "-q", "-n", "0", "--require-complete")
+    assert code == cli.EXIT_NONCONFORMANT
+    assert "INCOMPLETE: 1 of 2 skipped" in capsys.readouterr().out
+    html = (tmp_path / "reports" / "latest" / "index.html").read_text()
+    assert "incomplete" in html and "needs something this target lacks" in html

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.client import TargetUnreachable
+from cbr_conformance.client import ContractViolation, TargetUnreachable
 from cbr_conformance.markers import info_of
 from cbr_conformance.plugin.keys import EXCHANGES, PENDING_LEFTOVERS, STEPS
+from cbr_conformance.recording import Exchange
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -28,7 +29,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed and call.excinfo is not None and call.excinfo.errisinstance(TargetUnreachable):
         # The target did not answer: the CLI tells an unreachable target from a nonconforming one.
         report.user_properties.append(("cbr_cause", "unreachable"))
-    exchanges = item.stash.get(EXCHANGES, [])
+    recorded: list[Exchange] = item.stash.get(EXCHANGES, [])
+    exchanges = list(recorded)
+    stopped = call.excinfo.value if call.excinfo is not None else None
+    # The exchange that broke the contract, though a client outside the test made it (a module's
+    # fixture): the report groups failures by it.
+    if report.failed and isinstance(stopped, ContractViolation) and stopped.exchange not in exchanges:
+        exchanges.append(stopped.exchange)
     if report.failed and exchanges:
         # The last exchanges tell what went wrong; all of them are redacted already.
         report.user_properties.append(("cbr_exchanges", json.dumps([e.to_dict() for e in exchanges[-10:]])))

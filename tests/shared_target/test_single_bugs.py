@@ -1,0 +1,70 @@
+"""One bug of a target, one entry of the report: single-bug targets made by a mutating proxy in
+front of a correct emulator, each read back from the run's summary and console."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.shared_target.harness import emulator_process, run_suite, suite_inventory
+from tests.shared_target.mutating_proxy import Exchange, MutatingProxy
+
+SUBSET = ("-k", "test_vaults or test_fuzz or test_policies", "-n", "2")
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    folder = tmp_path_factory.mktemp("single-bugs")
+    with emulator_process(folder / "cbr.sqlite3", async_delay=0.05) as url:
+        yield url, suite_inventory(folder)
+
+
+def _is_list_vaults(exchange: Exchange) -> bool:
+    return exchange.method == "GET" and exchange.path.split("?")[0].endswith("/vaults")
+
+
+def test_a_field_dropped_from_one_operation_is_one_violation_and_blocks_the_rest(
+    emulator: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, inventory = emulator
+
+    def drop_count(exchange: Exchange) -> None:
+        if _is_list_vaults(exchange) and exchange.status == 200:
+            body = json.loads(exchange.answer)
+            body.pop("count", None)
+            exchange.answer = json.dumps(body).encode()
+
+    with MutatingProxy(url, on_answer=drop_count) as proxy:
+        result = run_suite(proxy.url, inventory, tmp_path, 1, *SUBSET)
+    assert result.code == 1
+    violations = result.summary["violations"]
+    assert [(v["operation"], v["rule"], v["path"]) for v in violations] == [
+        ("list_vaults", "response_schema", "$")
+    ], [(v["operation"], v["rule"], v["path"], v["message"]) for v in violations]
+    assert "count" in violations[0]["message"]
+    assert "DOES NOT CONFORM: 1 distinct violation" in result.output
+    assert "reference 4." in result.output  # the operation's section of the reference
+    failed = [t for t in result.summary["tests"] if t["outcome"] in ("failed", "error")]
+    assert all(t.get("blocked_by") or "list_vaults" in t["operations"] for t in failed)
+    assert len(result.output.splitlines()) < 150, result.output
+
+
+def test_a_wrong_status_is_one_violation_of_its_operation(emulator: tuple[str, Path], tmp_path: Path) -> None:
+    url, inventory = emulator
+
+    def created_not_ok(exchange: Exchange) -> None:
+        is_create = exchange.method == "POST" and exchange.path.split("?")[0].endswith("/policies")
+        if is_create and exchange.status == 200:
+            exchange.status = 201
+
+    with MutatingProxy(url, on_answer=created_not_ok) as proxy:
+        result = run_suite(proxy.url, inventory, tmp_path, 2, *SUBSET)
+    assert result.code == 1
+    violations = result.summary["violations"]
+    assert [(v["operation"], v["rule"]) for v in violations] == [("create_policy", "status_documented")], [
+        (v["operation"], v["rule"], v["path"], v["message"]) for v in violations
+    ]
+    assert len(result.output.splitlines()) < 150, result.output
