@@ -11,29 +11,17 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.shared_target.harness import (
     Holdings,
     cleanup_run,
-    emulator_process,
     holdings,
     run_suite,
-    suite_inventory,
 )
 from tests.shared_target.mutating_proxy import Exchange, MutatingProxy
 
 MODULES = ("-k", "test_vaults or test_policies or test_sharing or test_backups", "-n", "2")
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    folder = tmp_path_factory.mktemp("safety")
-    with emulator_process(folder / "cbr.sqlite3", async_delay=0.05) as url:
-        yield url, suite_inventory(folder)
 
 
 def _held(url: str) -> list[Holdings]:

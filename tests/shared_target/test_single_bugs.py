@@ -4,22 +4,12 @@ front of a correct emulator, each read back from the run's summary and console."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.shared_target.harness import emulator_process, run_suite, suite_inventory
+from tests.shared_target.harness import run_suite
 from tests.shared_target.mutating_proxy import Exchange, MutatingProxy
 
 SUBSET = ("-k", "test_vaults or test_fuzz or test_policies", "-n", "2")
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    folder = tmp_path_factory.mktemp("single-bugs")
-    with emulator_process(folder / "cbr.sqlite3", async_delay=0.05) as url:
-        yield url, suite_inventory(folder)
 
 
 def _is_list_vaults(exchange: Exchange) -> bool:

@@ -3,40 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from cbr_conformance import cli
-from tests.library.fake_target import Canned, FakeTarget, serve
+from tests.library.fake_target import Canned, FakeTarget
+from tests.suite.conftest import TOKEN
 
-TOKEN = "known-token-for-the-report-test-0123456789"
 SK = "known-secret-key-for-the-report-test-0123456789"
 ONE_TEST = ["-k", "test_show_unknown_vault_is_not_found", "-q", "-n", "0"]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTarget]:
-    yield from serve()
-
-
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in (
-        "CBR_TARGET_URL",
-        "CBR_PROJECT_ID",
-        "CBR_AUTH_TOKEN",
-        "HUAWEICLOUD_SDK_AK",
-        "HUAWEICLOUD_SDK_SK",
-        "HUAWEICLOUD_SDK_PROJECT_ID",
-        "CBR_CONFIG",
-        "CBR_SECOND_PROJECT_ID",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CBR_PROJECT_ID", "p-1")
-    monkeypatch.setenv("CBR_AUTH_TOKEN", TOKEN)
-    return monkeypatch
 
 
 def _run(tmp_path: Path, *args: str) -> tuple[int, Path]:

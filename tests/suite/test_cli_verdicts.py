@@ -4,31 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from cbr_conformance import cli
 from cbr_conformance.results import TestResult, build_summary, verdict
-from tests.library.fake_target import Canned, FakeTarget, serve
+from tests.library.fake_target import Canned, FakeTarget
 
 ONE_TEST = ["-k", "test_show_unknown_vault_is_not_found", "-q", "-n", "0"]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTarget]:
-    yield from serve()
-
-
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in list(os.environ):
-        if name.startswith(("CBR_", "HUAWEICLOUD_SDK_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("CBR_PROJECT_ID", "p-1")
-    monkeypatch.setenv("CBR_AUTH_TOKEN", "a-token-for-the-verdict-tests")
-    return monkeypatch
 
 
 def _run(reports: Path, *args: str) -> int:
