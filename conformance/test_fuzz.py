@@ -124,6 +124,7 @@ def test_fuzz(
     cbr: CBRClient,
     cbr_config: SuiteConfig,
     real_ids: RealIds,
+    cbr_prefix: str,
     record_property: Callable[[str, object], None],
     operation_id: str,
     mode: str,
@@ -137,6 +138,7 @@ def test_fuzz(
             examples=cbr_config.fuzz_examples,
             seed=cbr_config.fuzz_seed,
             seconds=cbr_config.fuzz_seconds,
+            name_prefix=cbr_prefix,
         )
     except NotApplicable as exc:
         pytest.skip(str(exc))

@@ -47,6 +47,8 @@ EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 EXIT_LEFTOVERS = 4
 EXIT_INTERRUPTED = 130
+REMOTE_WORKERS_PER_CORE = 4
+REMOTE_WORKERS_MAX = 16
 
 
 class UsageProblem(Exception):
@@ -295,7 +297,17 @@ def _suite_args(pytest_args: list[str]) -> list[str]:
     return resolved if narrowed else [str(suite), *resolved]
 
 
-def _pytest_argv(args: argparse.Namespace, run_dir: Path, prefix: str, pytest_args: list[str]) -> list[str]:
+def worker_count(config: SuiteConfig) -> str:
+    """pytest-xdist's -n for the run: a remote target's run is bounded by its waits, so more
+    workers than cores overlap them (see bench/README.md)."""
+    if config.workers != "auto" or config.embedded:
+        return config.workers
+    return str(min(REMOTE_WORKERS_MAX, REMOTE_WORKERS_PER_CORE * (os.cpu_count() or 1)))
+
+
+def _pytest_argv(
+    args: argparse.Namespace, config: SuiteConfig, run_dir: Path, prefix: str, pytest_args: list[str]
+) -> list[str]:
     argv = [
         # The suite's own configuration only, whatever folder the user runs it from.
         "-c",
@@ -331,7 +343,7 @@ def _pytest_argv(args: argparse.Namespace, run_dir: Path, prefix: str, pytest_ar
         # Quiet by default: the distinct violations follow the run, tracebacks are in the report.
         argv += ["-q", "--tb=no"]
     if not any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in pytest_args):
-        argv += ["-n", "auto"]  # tests run in parallel (pytest-xdist); `-n 0` runs them in one process
+        argv += ["-n", worker_count(config)]  # tests run in parallel (pytest-xdist); 0: one process
     if not any(arg.startswith("--dist") for arg in pytest_args):
         # An idle worker takes tests queued for a busy one: the long fuzz tests run first
         # (see the plugin), and a static split of them leaves one worker seconds behind the other.
@@ -422,7 +434,7 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         f"run prefix {prefix}, fuzzing {config.fuzz_examples} cases per operation and mode "
         f"(seed {config.fuzz_seed})"
     )
-    code = pytest.main(_pytest_argv(args, run_dir, prefix, pytest_args), plugins=[collector])
+    code = pytest.main(_pytest_argv(args, config, run_dir, prefix, pytest_args), plugins=[collector])
     summary_path = run_dir / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else None
     try:

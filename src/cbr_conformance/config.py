@@ -255,6 +255,16 @@ class SuiteConfig:
         flag="--fuzz-seed",
         env=("CBR_FUZZ_SEED", "CBR_SEED"),
     )
+    workers: str = s.setting(
+        "auto",
+        help="parallel test processes; auto: one per core for the embedded emulator, four per core "
+        "(at most 16) for a target at a URL, whose waits are I/O, not CPU",
+        parse=s.workers,
+        kind="text",
+        flag="--workers",
+        env=("CBR_WORKERS",),
+        commands={s.RUN},
+    )
     ledger: Path | None = s.setting(
         None,
         help="file where each resource the run creates is recorded as it is made (cbr-conformance "

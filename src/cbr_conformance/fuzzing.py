@@ -178,6 +178,15 @@ def send_case(
     return client.call(operation_id, **kwargs)
 
 
+def name_created(operation_id: str, case: Case[Any], name: str) -> None:
+    """Give what a create case makes a name of the run's; the spec's names allow it (letters,
+    digits, - and _)."""
+    body = case_body(case)
+    item = body.get(CREATED[operation_id][0]) if operation_id in CREATED and isinstance(body, dict) else None
+    if isinstance(item, dict):
+        item["name"] = name
+
+
 def within_budget(client: CBRClient, operation_id: str, case: Case[Any], mode: str) -> None:
     """A valid case asks for a vault no larger than the run's budget (any size within it is as
     valid); an invalid one over the budget is not sent at all."""
@@ -211,9 +220,12 @@ def fuzz_operation(
     examples: int,
     seed: int,
     seconds: float | None = None,
+    name_prefix: str | None = None,
 ) -> FuzzTally:
     """Run up to `examples` generated cases of one operation, within `seconds` if given; return
-    what the target answered to the cases sent and judged."""
+    what the target answered to the cases sent and judged. With `name_prefix`, what a valid case
+    creates is named after the run, so that a sweep by prefix finds it."""
+    counter = iter(range(1, 1_000_000))
     deadline = time.monotonic() + seconds if seconds else None
     if operation_id == "restore_backup":
         client.check_opt_ins(operation_id, None)  # restores reach a target only with consent
@@ -242,6 +254,8 @@ def fuzz_operation(
             hypothesis.reject()  # nothing left that the target should refuse
         mutated = {param or "" for location, param in relevant if location == "path"}
         within_budget(client, operation_id, case, mode)
+        if name_prefix and mode == "positive":
+            name_created(operation_id, case, f"{name_prefix}-fz{next(counter)}")
         response = send_case(client, operation_id, case, ids, mutated)
         status = response.status
         what = f"{operation_id} ({mode} case{': ' + case_description(case) if mode == 'negative' else ''})"

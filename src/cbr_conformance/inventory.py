@@ -8,7 +8,11 @@ pytest-xdist each worker leases from its own share of a shared target.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,9 +46,21 @@ class NoResourceAvailable(LookupError):
 
 
 class Inventory:
-    def __init__(self, resources: list[InventoryResource]) -> None:
+    """The resources a test may lease. With `lock_dir`, leases hold across processes (the run's
+    xdist workers share one target's inventory): a lease is an exclusive lock on a file named
+    after the resource, which the system frees if the worker dies; a test whose resources are all
+    leased elsewhere waits up to `wait` seconds for one."""
+
+    def __init__(
+        self, resources: list[InventoryResource], lock_dir: Path | None = None, wait: float = 0.0
+    ) -> None:
         self.resources = resources
         self._free = list(resources)
+        self.lock_dir = lock_dir
+        self.wait = wait
+        self._locks: dict[str, int] = {}
+        if lock_dir is not None:
+            lock_dir.mkdir(parents=True, exist_ok=True)
 
     @classmethod
     def load(
@@ -55,6 +71,8 @@ class Inventory:
         workers: int = 1,
         *,
         all_restore_targets: bool = False,
+        lock_dir: Path | None = None,
+        wait: float = 0.0,
     ) -> Inventory:
         """The project's resources (this worker's share of them). `all_restore_targets`: every
         resource may be restored onto (the embedded emulator's own inventory)."""
@@ -74,7 +92,7 @@ class Inventory:
         share = [
             r for i, r in enumerate(sorted(resources, key=lambda r: (r.type, r.id))) if i % workers == worker
         ]
-        return cls(share)
+        return cls(share, lock_dir, wait)
 
     @classmethod
     def empty(cls) -> Inventory:
@@ -86,10 +104,18 @@ class Inventory:
     def lease(self, resource_type: str, *, restore_target: bool = False) -> InventoryResource:
         """A free resource of the type; with `restore_target`, one the user lets backups be
         restored onto."""
-        for resource in self._free:
-            if resource.type == resource_type and (resource.restore_target or not restore_target):
-                self._free.remove(resource)
-                return resource
+        deadline = time.monotonic() + self.wait
+        while True:
+            candidates = [
+                r for r in self._free if r.type == resource_type and (r.restore_target or not restore_target)
+            ]
+            for resource in candidates:
+                if self._lock(resource):
+                    self._free.remove(resource)
+                    return resource
+            if not candidates or time.monotonic() >= deadline:
+                break
+            time.sleep(0.2)  # every candidate is leased by another worker: one will come back
         if restore_target:
             raise NoResourceAvailable(
                 f'no free {resource_type} of the inventory is marked "restore_target": true '
@@ -104,4 +130,24 @@ class Inventory:
 
     def release(self, resource: InventoryResource) -> None:
         if resource in self.resources and resource not in self._free:
+            self._unlock(resource)
             self._free.append(resource)
+
+    def _lock(self, resource: InventoryResource) -> bool:
+        if self.lock_dir is None:
+            return True
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", resource.id)
+        fd = os.open(self.lock_dir / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._locks[resource.id] = fd
+        return True
+
+    def _unlock(self, resource: InventoryResource) -> None:
+        fd = self._locks.pop(resource.id, None)
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)

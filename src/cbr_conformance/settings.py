@@ -221,3 +221,11 @@ def writable_file(value: Any) -> Path:
     if not path.parent.is_dir():
         raise InvalidValue(f"its folder {path.parent} does not exist")
     return path
+
+
+def workers(value: Any) -> str:
+    """"auto", or a number of parallel workers (0: one process)."""
+    word = str(value).strip().lower()
+    if word == "auto":
+        return word
+    return str(integer_from(0)(word))

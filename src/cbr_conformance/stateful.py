@@ -22,7 +22,7 @@ from schemathesis import Response as StResponse
 
 from cbr_conformance.client import CBRClient, OptInRequired
 from cbr_conformance.contract import Contract
-from cbr_conformance.fuzzing import CREATED, RealIds, case_body, send_case, within_budget
+from cbr_conformance.fuzzing import CREATED, RealIds, case_body, name_created, send_case, within_budget
 from cbr_conformance.recording import Exchange
 
 
@@ -192,7 +192,7 @@ def service_valid(operation_id: str, case: Case[Any], name: str) -> None:
     item = body.get(CREATED[operation_id][0])
     if not isinstance(item, dict):
         return
-    item["name"] = name
+    name_created(operation_id, case, name)
     if operation_id == "create_vault":
         item["resources"] = []
         item.pop("backup_policy_id", None)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 T = TypeVar("T")
+FIRST_PAUSE = 0.05  # seconds before the second poll; each later pause doubles, up to the interval
 
 
 class WaitTimeout(AssertionError):
@@ -23,14 +24,19 @@ def wait_for(
     failed: Callable[[T], bool] | None = None,
     describe: Callable[[T], str] = repr,
 ) -> T:
-    """Call `fetch` until `done(value)`; fail early when `failed(value)`, or after `timeout` seconds."""
+    """Call `fetch` until `done(value)`; fail early when `failed(value)`, or after `timeout` seconds.
+
+    Polling starts early and backs off to `interval`: a state reached in a fraction of a second is
+    seen then, and a slow one costs no more requests than polling at `interval` would."""
     deadline = time.monotonic() + timeout
+    pause = min(FIRST_PAUSE, interval)
     value = fetch()
     while not done(value):
         if failed is not None and failed(value):
             raise WaitTimeout(f"{what}: reached a failed state: {describe(value)}")
         if time.monotonic() >= deadline:
             raise WaitTimeout(f"{what}: not reached within {timeout:g} s; last seen: {describe(value)}")
-        time.sleep(interval)
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        pause = min(pause * 2, interval)
         value = fetch()
     return value

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,9 +88,11 @@ def _inventory(target: Target, project_id: str) -> Inventory:
         return Inventory.empty()
     if target.embedded:  # one emulator per xdist worker: the whole inventory is its own
         return Inventory.load(path, project_id, all_restore_targets=True)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    return Inventory.load(path, project_id, int(worker.removeprefix("gw") or 0), workers)
+    # One target for all the run's workers: each leases from the whole inventory, under locks the
+    # workers share (named after the run), and waits for a resource another worker holds.
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    locks = Path(tempfile.gettempdir()) / f"cbr-conformance-leases-{run}" if run else None
+    return Inventory.load(path, project_id, lock_dir=locks, wait=target.config.max_wait)
 
 
 # --- per-test fixtures ----------------------------------------------------------------------
