@@ -117,11 +117,16 @@ def run_state_machine(
     by_route = operation_ids(client.context.contract)
     done = run if run is not None else MachineRun()
     created: list[tuple[str, str, str]] = []
+    owned: set[str] = set()  # ids of what the machine made, and of what lives in its vaults
     counter = iter(range(1, 1_000_000))
 
     class Machine(base):  # type: ignore[misc, valid-type]
         def call(self, case: Case[Any], **kwargs: Any) -> StResponse:
             operation_id = by_route[(str(case.method).upper(), case.path)]
+            if not touches_only(owned, operation_id, case):
+                # On a shared project an id may name another test's resource, or someone
+                # else's: the machine changes only what it made (reading anything is harmless).
+                return _to_schemathesis(_not_sent(case, client.base_url))
             service_valid(operation_id, case, f"{name_prefix}-sm{next(counter)}")
             done.called.append(operation_id)
             done.failed_at = operation_id  # until the step is through
@@ -135,6 +140,8 @@ def run_state_machine(
             done.failed_at = None
             if 200 <= response.status < 300:
                 done.succeeded[operation_id] += 1
+                with contextlib.suppress(ValueError):
+                    own(owned, operation_id, response.json())
             if response.status == 200 and operation_id in CREATED:
                 key, delete, param = CREATED[operation_id]
                 created.append((delete, param, response.json()[key]["id"]))
@@ -171,6 +178,55 @@ def run_state_machine(
         # hypothesis leaves this function unannotated
         hypothesis.stateful.run_state_machine_as_test(Machine, settings=settings)  # type: ignore[no-untyped-call,unused-ignore]
     return done
+
+
+_PATH_IDS_OF_OTHERS = ("project_id", "member_id")  # the run's own project; a project shared with
+
+
+def touches_only(owned: set[str], operation_id: str, case: Case[Any]) -> bool:
+    """Whether a step reads, or changes only what the machine made (its path ids, and the vault a
+    restore point is made in)."""
+    if str(case.method).upper() == "GET":
+        return True
+    ids = [str(v) for k, v in (case.path_parameters or {}).items() if k not in _PATH_IDS_OF_OTHERS]
+    body = case_body(case)
+    if operation_id == "create_checkpoint" and isinstance(body, dict):
+        checkpoint = body.get("checkpoint")
+        ids.append(str(checkpoint.get("vault_id")) if isinstance(checkpoint, dict) else "")
+    return all(value in owned for value in ids)
+
+
+def own(owned: set[str], operation_id: str, body: Any) -> None:
+    """Add to `owned` what a 2xx answer shows the machine made: the created resource, and any
+    object of the answer that lives in one of its vaults (a restore point, a backup)."""
+    if operation_id in CREATED or operation_id == "create_checkpoint":
+        key = CREATED[operation_id][0] if operation_id in CREATED else "checkpoint"
+        item = body.get(key) if isinstance(body, dict) else None
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            owned.add(item["id"])
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("vault_id") in owned and isinstance(node.get("id"), str):
+                owned.add(node["id"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _not_sent(case: Case[Any], base_url: str) -> Exchange:
+    """What the machine answers itself for a step it does not send."""
+    return Exchange(
+        None,
+        str(case.method).upper(),
+        f"{base_url}/not-sent",
+        {},
+        None,
+        status=404,
+        response_headers={"Content-Type": "application/json"},
+        response_text='{"error_code": "not-sent", "error_msg": "not a resource of the machine"}',
+    )
 
 
 # The service's own rules a schema cannot state (the reference's prose): what a create must honour
