@@ -38,7 +38,7 @@ from cbr_conformance.coverage import CollectionFailed
 from cbr_conformance.errata import letter_patches, load_errata
 from cbr_conformance.lifecycle import LEDGER_FILE
 from cbr_conformance.report import negative_split
-from cbr_conformance.results import untested, verdict
+from cbr_conformance.results import NOT_APPLICABLE, untested, verdict
 from cbr_conformance.settings import CLEANUP, PYTEST, RUN, SPEC
 
 EXIT_OK = 0
@@ -246,10 +246,15 @@ def print_matrix(summary: dict[str, Any], contract: Contract) -> None:
     split = negative_split(summary)
     if split:
         print(f"\n{split}")
-    if summary.get("skips"):
+    skips = summary.get("skips") or {}
+    untested_here = {reason: n for reason, n in skips.items() if not reason.startswith(NOT_APPLICABLE)}
+    if untested_here:
         print("\nnot tested:")
-        for reason, count in summary["skips"].items():
+        for reason, count in untested_here.items():
             print(f"  {count:>4} skipped: {reason}")
+    not_applicable = sum(skips.values()) - sum(untested_here.values())
+    if not_applicable:
+        print(f"\n{not_applicable} negative fuzz modes not applicable: no input of theirs can be broken")
     print_violations(summary, contract)
     totals = ", ".join(f"{v} {k}" for k, v in summary["totals"].items() if v)
     print(f"\n{verdict(summary)} ({totals or 'nothing ran'} in {summary['header']['duration']} s)")
