@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import sys
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -439,7 +440,14 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         f"run prefix {prefix}, fuzzing {config.fuzz_examples} cases per operation and mode "
         f"(seed {config.fuzz_seed})"
     )
-    code = pytest.main(_pytest_argv(args, config, run_dir, prefix, pytest_args), plugins=[collector])
+    from cbr_conformance.plugin.fixtures import lease_dir
+
+    run_uid = uuid.uuid4().hex  # the workers' test run id: it names their shared inventory leases
+    argv = [*_pytest_argv(args, config, run_dir, prefix, pytest_args), "--testrunuid", run_uid]
+    try:
+        code = pytest.main(argv, plugins=[collector])
+    finally:
+        shutil.rmtree(lease_dir(run_uid), ignore_errors=True)
     summary_path = run_dir / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else None
     try:

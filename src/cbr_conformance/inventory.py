@@ -137,6 +137,7 @@ class Inventory:
         if self.lock_dir is None:
             return True
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", resource.id)
+        self.lock_dir.mkdir(parents=True, exist_ok=True)  # made again if a sweep of /tmp took it
         fd = os.open(self.lock_dir / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -82,6 +82,11 @@ def cbr_second_inventory(cbr_target: Target) -> Inventory:
     return _inventory(cbr_target, cbr_target.config.second_project_id or "")
 
 
+def lease_dir(run_uid: str) -> Path:
+    """Where the workers of one run (pytest-xdist's test run id) keep their inventory leases."""
+    return Path(tempfile.gettempdir()) / f"cbr-conformance-leases-{run_uid}"
+
+
 def _inventory(target: Target, project_id: str) -> Inventory:
     path = target.inventory_path
     if path is None or not path.exists() or not project_id:
@@ -91,7 +96,7 @@ def _inventory(target: Target, project_id: str) -> Inventory:
     # One target for all the run's workers: each leases from the whole inventory, under locks the
     # workers share (named after the run), and waits for a resource another worker holds.
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    locks = Path(tempfile.gettempdir()) / f"cbr-conformance-leases-{run}" if run else None
+    locks = lease_dir(run) if run else None
     return Inventory.load(path, project_id, lock_dir=locks, wait=target.config.max_wait)
 
 
