@@ -7,11 +7,19 @@ from typing import Any
 from cbr_conformance.client import Response
 
 
+def _broken_rules(response: Response) -> str:
+    """What the spec forbids in the request, for a refusal that did not come: the rule the
+    target should have applied."""
+    errors = response.exchange.request_errors
+    return f"\n  the request breaks: {'; '.join(errors)}" if errors else ""
+
+
 def expect_status(response: Response, status: int) -> Any:
     """The response has this status; returns its JSON body (None when it has none)."""
+    __tracebackhide__ = True  # a failure starts at the test's line, not here
     exchange = response.exchange
     assert response.status == status, (
-        f"expected {status}, got {response.status}: {exchange.summary()}\n"
+        f"expected {status}, got {response.status}: {exchange.summary()}{_broken_rules(response)}\n"
         f"  body: {exchange.response_text[:500]}\n  reproduce: {exchange.curl()}"
     )
     return response.json() if exchange.response_text.strip() else None
@@ -19,6 +27,7 @@ def expect_status(response: Response, status: int) -> Any:
 
 def expect_error(response: Response, status: int, *codes: str) -> str:
     """The response is an error with this status and, if given, one of these codes."""
+    __tracebackhide__ = True
     body = expect_status(response, status)
     code = body.get("error_code") if isinstance(body, dict) else None
     if codes:
@@ -30,6 +39,7 @@ def expect_error(response: Response, status: int, *codes: str) -> str:
 
 def expect_subset(actual: dict[str, Any], expected: dict[str, Any], where: str = "$") -> None:
     """Every field of `expected` is echoed in `actual` (recursively for objects)."""
+    __tracebackhide__ = True
     for key, value in expected.items():
         assert key in actual, f"{where}.{key} is missing from the response"
         if isinstance(value, dict) and isinstance(actual[key], dict):

@@ -86,3 +86,17 @@ def test_a_read_only_client_sends_nothing_but_get(fake: FakeTarget, context: Che
     with pytest.raises(ReadOnlyRefusal):
         client.with_auth(TokenAuth("another-token-012345")).call("delete_vault", path={"vault_id": "v"})
     assert [seen.method for seen in fake.seen] == ["GET"]
+
+
+def test_a_refusal_that_did_not_come_names_the_rule_the_request_broke(
+    client: CBRClient, fake: FakeTarget
+) -> None:
+    from cbr_conformance.expect import expect_error
+
+    fake.answer = Canned.json(200, {"vaults": [], "count": 0})
+    response = client.call("list_vaults", query={"limit": 0}, check=False)
+    with pytest.raises(AssertionError) as caught:
+        expect_error(response, 400)
+    message = str(caught.value)
+    assert "expected 400, got 200" in message
+    assert "the request breaks: query parameter limit='0': 0 is less than the minimum of 1" in message
