@@ -52,7 +52,11 @@ def main() -> int:
                     wrong += result.code != 0
                     print(f"seed {seed:>3}: {verdict:<18} {time.monotonic() - started:6.1f} s", flush=True)
                     for failure in failures:
-                        print(f"    {failure.splitlines()[0]}")
+                        # The test, then the last lines of its failure: the message, not the frames.
+                        lines = failure.splitlines()
+                        print(f"    {lines[0][:160]}")
+                        for line in [x for x in lines[1:] if x.strip()][-6:]:
+                            print(f"        {line[:200]}")
                 made, deleted = churn.done["created"], churn.done["deleted"]
                 print(f"the other client made {made} and deleted {deleted} meanwhile")
     print(f"\n{wrong} of {args.seeds} runs gave a wrong verdict against a correct shared target")
