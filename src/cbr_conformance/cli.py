@@ -311,21 +311,39 @@ def worker_count(config: SuiteConfig) -> str:
     return str(min(REMOTE_WORKERS_MAX, REMOTE_WORKERS_PER_CORE * (os.cpu_count() or 1)))
 
 
-def _pytest_argv(
-    args: argparse.Namespace, config: SuiteConfig, run_dir: Path, prefix: str, pytest_args: list[str]
-) -> list[str]:
-    argv = [
+def _isolated() -> list[str]:
+    """pytest arguments that make a run of the suite the same from any folder."""
+    return [
         # The suite's own configuration only, whatever folder the user runs it from.
         "-c",
         os.devnull,
         "--rootdir",
         str(paths.suite_root()),
-        "-p",
-        "no:cacheprovider",
         # The suite drives schemathesis through its Python API, not its pytest plugin; without the
         # plugin the controller process never imports schemathesis (~0.5 s sooner to start workers).
         "-p",
         "no:schemathesis",
+    ]
+
+
+def _forwarded(args: argparse.Namespace, leave_out: tuple[str, ...] = ()) -> list[str]:
+    """The settings given on the command line, as the plugin's options (it checks them again)."""
+    argv: list[str] = []
+    for declared in settings_for(PYTEST):
+        value = getattr(args, declared.name, None)
+        if declared.flag is None or value is None or declared.name in leave_out:
+            continue
+        argv += [declared.flag] if declared.kind == "bool" else [declared.flag, str(value)]
+    return argv
+
+
+def _pytest_argv(
+    args: argparse.Namespace, config: SuiteConfig, run_dir: Path, prefix: str, pytest_args: list[str]
+) -> list[str]:
+    argv = [
+        *_isolated(),
+        "-p",
+        "no:cacheprovider",
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
         f"--junitxml={run_dir / 'junit.xml'}",
@@ -338,11 +356,7 @@ def _pytest_argv(
         "--ledger",
         str(run_dir / LEDGER_FILE),
     ]
-    for declared in settings_for(PYTEST):
-        value = getattr(args, declared.name, None)
-        if declared.flag is None or value is None or declared.name == "run_prefix":
-            continue
-        argv += [declared.flag] if declared.kind == "bool" else [declared.flag, str(value)]
+    argv += _forwarded(args, leave_out=("run_prefix",))
     if args.config:
         argv += [CONFIG_FLAG, str(args.config)]
     if not any(arg.startswith(("-v", "--verbose", "--tb", "-r")) for arg in pytest_args):
@@ -380,11 +394,7 @@ def _plan(config: SuiteConfig, args: argparse.Namespace, pytest_args: list[str])
     """What the run would do, from the tests it would run, without calling the target."""
     from cbr_conformance.coverage import collect_tests
 
-    argv = ["-c", os.devnull, "--rootdir", str(paths.suite_root()), "-p", "no:schemathesis"]
-    for declared in settings_for(PYTEST):
-        value = getattr(args, declared.name, None)
-        if declared.flag is not None and value is not None:
-            argv += [declared.flag] if declared.kind == "bool" else [declared.flag, str(value)]
+    argv = [*_isolated(), *_forwarded(args)]
     suite_args = _suite_args([a for a in pytest_args if not a.startswith(("-n", "--dist", "--numprocesses"))])
     with contextlib.redirect_stdout(io.StringIO()):  # pytest's collection report is not the plan
         tests = collect_tests([], argv + suite_args)
@@ -567,16 +577,8 @@ def add_settings(parser: argparse.ArgumentParser, command: str) -> None:
     """The command's flags, from the settings registry; values are checked by the loader."""
     parser.add_argument(CONFIG_FLAG, type=Path, help=f"TOML file of settings (env {CONFIG_ENV})")
     for declared in settings_for(command):
-        if declared.flag is None:
-            continue
-        help_text = declared.help_line
-        if declared.kind == "bool":
-            parser.add_argument(
-                declared.flag, dest=declared.name, action="store_true", default=None, help=help_text
-            )
-        else:
-            metavar = "|".join(declared.choices) if declared.choices else declared.kind.upper()
-            parser.add_argument(declared.flag, dest=declared.name, metavar=metavar, help=help_text)
+        if declared.flag is not None:
+            parser.add_argument(declared.flag, dest=declared.name, **declared.option())
 
 
 def build_parser() -> argparse.ArgumentParser:

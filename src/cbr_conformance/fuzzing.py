@@ -25,6 +25,7 @@ from schemathesis import Case, GenerationMode, openapi
 
 from cbr_conformance.client import CBRClient, Response, vault_size
 from cbr_conformance.contract import Contract
+from cbr_conformance.lifecycle import CREATES
 from cbr_conformance.results import NOT_APPLICABLE
 
 # The schemathesis releases whose undocumented internals (read through `st_internal` below) the fuzzer
@@ -64,11 +65,6 @@ def st_internal(obj: object, owner: str, attributes: str) -> Any:
 NotSet: type = st_internal(schemathesis.core, "schemathesis.core", "NotSet")
 
 MODES = {"positive": GenerationMode.POSITIVE, "negative": GenerationMode.NEGATIVE}
-# Ids that creations return, so that what fuzzing creates is deleted at once.
-CREATED = {
-    "create_vault": ("vault", "delete_vault", "vault_id"),
-    "create_policy": ("policy", "delete_policy", "policy_id"),
-}
 
 
 class FuzzFailure(AssertionError):
@@ -178,11 +174,15 @@ def send_case(
     return client.call(operation_id, **kwargs)
 
 
+_NAMED = ("create_vault", "create_policy")  # what they make takes a name the caller chooses
+
+
 def name_created(operation_id: str, case: Case[Any], name: str) -> None:
     """Give what a create case makes a name of the run's; the spec's names allow it (letters,
     digits, - and _)."""
     body = case_body(case)
-    item = body.get(CREATED[operation_id][0]) if operation_id in CREATED and isinstance(body, dict) else None
+    named = operation_id in _NAMED and isinstance(body, dict)
+    item = body.get(CREATES[operation_id][0]) if named else None
     if isinstance(item, dict):
         item["name"] = name
 

@@ -40,8 +40,9 @@ class Made:
         return f"{self.kind} {self.id}{name} of project {self.project_id}"
 
 
-# kind -> (how the create answer names it, the delete operation, its path parameter)
-_CREATES: dict[str, tuple[str, str, str]] = {
+# create operation -> (the member of its body and answer that holds what it makes, the delete
+# operation, its path parameter)
+CREATES: dict[str, tuple[str, str, str]] = {
     "create_vault": ("vault", "delete_vault", "vault_id"),
     "create_policy": ("policy", "delete_policy", "policy_id"),
     "create_checkpoint": ("checkpoint", "", "checkpoint_id"),
@@ -56,8 +57,8 @@ def births(operation_id: str, path: Mapping[str, str], response: Response, proje
         return []
     if not isinstance(body, dict):
         return []
-    if operation_id in _CREATES:
-        key, _, param = _CREATES[operation_id]
+    if operation_id in CREATES:
+        key, _, param = CREATES[operation_id]
         item = body.get(key)
         if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
             name = item.get("name") if isinstance(item.get("name"), str) else ""

@@ -50,6 +50,14 @@ class Setting:
         env = f"; env {', '.join(self.env)}" if self.env else ""
         return f"{self.help}{default}{env}"
 
+    def option(self) -> dict[str, Any]:
+        """How its flag is declared, for argparse and for pytest's options alike: a switch for a
+        yes/no setting, otherwise a value that the loader parses (so not typed here)."""
+        if self.kind == "bool":
+            return {"action": "store_true", "default": None, "help": self.help_line}
+        metavar = "|".join(self.choices) if self.choices else self.kind.upper()
+        return {"metavar": metavar, "help": self.help_line}
+
     @property
     def sources(self) -> str:
         """Where the setting may be given, for messages."""

@@ -22,7 +22,8 @@ from schemathesis import Response as StResponse
 
 from cbr_conformance.client import CBRClient, OptInRequired
 from cbr_conformance.contract import Contract
-from cbr_conformance.fuzzing import CREATED, RealIds, case_body, name_created, send_case, within_budget
+from cbr_conformance.fuzzing import RealIds, case_body, name_created, send_case, within_budget
+from cbr_conformance.lifecycle import CREATES, births
 from cbr_conformance.recording import Exchange
 
 
@@ -112,11 +113,11 @@ def run_state_machine(
     run: MachineRun | None = None,
 ) -> MachineRun:
     """Run the link-driven state machine; return what it did. Raises on any failure (with `run`,
-    the caller still sees what was done before it)."""
+    the caller still sees what was done before it). What it makes is deleted like everything the
+    client makes: by the cleanups the client registers it with."""
     base = _positive_schema(client.context.contract).as_state_machine()
     by_route = operation_ids(client.context.contract)
     done = run if run is not None else MachineRun()
-    created: list[tuple[str, str, str]] = []
     owned: set[str] = set()  # ids of what the machine made, and of what lives in its vaults
     counter = iter(range(1, 1_000_000))
 
@@ -140,11 +141,9 @@ def run_state_machine(
             done.failed_at = None
             if 200 <= response.status < 300:
                 done.succeeded[operation_id] += 1
+                owned.update(made.id for made in births(operation_id, {}, response, client.project_id))
                 with contextlib.suppress(ValueError):
-                    own(owned, operation_id, response.json())
-            if response.status == 200 and operation_id in CREATED:
-                key, delete, param = CREATED[operation_id]
-                created.append((delete, param, response.json()[key]["id"]))
+                    own(owned, response.json())
             if response.status >= 500:
                 done.failed_at = operation_id
                 raise ServerError(
@@ -154,11 +153,6 @@ def run_state_machine(
 
         def validate_response(self, response: StResponse, case: Case[Any], *args: Any, **kwargs: Any) -> None:
             pass  # the client already checked the exchange against the contract
-
-        def teardown(self) -> None:
-            while created:
-                delete, param, value = created.pop()
-                client.call(delete, path={param: value}, check=False)
 
     settings = hypothesis.settings(
         max_examples=max_examples,
@@ -196,14 +190,9 @@ def touches_only(owned: set[str], operation_id: str, case: Case[Any]) -> bool:
     return all(value in owned for value in ids)
 
 
-def own(owned: set[str], operation_id: str, body: Any) -> None:
-    """Add to `owned` what a 2xx answer shows the machine made: the created resource, and any
-    object of the answer that lives in one of its vaults (a restore point, a backup)."""
-    if operation_id in CREATED or operation_id == "create_checkpoint":
-        key = CREATED[operation_id][0] if operation_id in CREATED else "checkpoint"
-        item = body.get(key) if isinstance(body, dict) else None
-        if isinstance(item, dict) and isinstance(item.get("id"), str):
-            owned.add(item["id"])
+def own(owned: set[str], body: Any) -> None:
+    """Add to `owned` every object of a 2xx answer that lives in one of the machine's vaults (a
+    restore point, a backup)."""
     stack = [body]
     while stack:
         node = stack.pop()
@@ -243,9 +232,9 @@ def service_valid(operation_id: str, case: Case[Any], name: str) -> None:
     """Make a create step one the service accepts, and name what it creates after the run, so that
     a sweep by prefix finds it if the run is cut short."""
     body = case_body(case)
-    if operation_id not in CREATED or not isinstance(body, dict):
+    if operation_id not in CREATES or not isinstance(body, dict):
         return
-    item = body.get(CREATED[operation_id][0])
+    item = body.get(CREATES[operation_id][0])
     if not isinstance(item, dict):
         return
     name_created(operation_id, case, name)

@@ -24,15 +24,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         CONFIG_FLAG, dest="cbr_config_file", type=Path, help=f"TOML file of settings (env {CONFIG_ENV})"
     )
     for declared in SETTINGS.values():
-        if PYTEST not in declared.commands or declared.flag is None:
-            continue
-        help_text = declared.help_line
-        if declared.kind == "bool":
-            group.addoption(
-                declared.flag, dest=_dest(declared), action="store_true", default=None, help=help_text
-            )
-        else:
-            group.addoption(declared.flag, dest=_dest(declared), help=help_text)
+        if PYTEST in declared.commands and declared.flag is not None:
+            group.addoption(declared.flag, dest=_dest(declared), **declared.option())
 
 
 def suite_config(config: pytest.Config) -> SuiteConfig:
