@@ -23,7 +23,7 @@ from schemathesis import Response as StResponse
 from cbr_conformance.client import CBRClient, OptInRequired
 from cbr_conformance.contract import Contract
 from cbr_conformance.fuzzing import RealIds, case_body, name_created, send_case, within_budget
-from cbr_conformance.lifecycle import CREATES, births
+from cbr_conformance.lifecycle import CREATES, Made, births
 from cbr_conformance.recording import Exchange
 
 
@@ -113,11 +113,12 @@ def run_state_machine(
     run: MachineRun | None = None,
 ) -> MachineRun:
     """Run the link-driven state machine; return what it did. Raises on any failure (with `run`,
-    the caller still sees what was done before it). What it makes is deleted like everything the
-    client makes: by the cleanups the client registers it with."""
+    the caller still sees what was done before it). What an example made is deleted when it ends;
+    the client's cleanups catch whatever a failure leaves."""
     base = _positive_schema(client.context.contract).as_state_machine()
     by_route = operation_ids(client.context.contract)
     done = run if run is not None else MachineRun()
+    created: list[Made] = []  # deleted after each example, so that examples start alike
     owned: set[str] = set()  # ids of what the machine made, and of what lives in its vaults
     counter = iter(range(1, 1_000_000))
 
@@ -141,7 +142,9 @@ def run_state_machine(
             done.failed_at = None
             if 200 <= response.status < 300:
                 done.succeeded[operation_id] += 1
-                owned.update(made.id for made in births(operation_id, {}, response, client.project_id))
+                made = births(operation_id, {}, response, client.project_id)
+                owned.update(item.id for item in made)
+                created.extend(item for item in made if CREATES[item.operation_id][1])
                 with contextlib.suppress(ValueError):
                     own(owned, response.json())
             if response.status >= 500:
@@ -153,6 +156,11 @@ def run_state_machine(
 
         def validate_response(self, response: StResponse, case: Case[Any], *args: Any, **kwargs: Any) -> None:
             pass  # the client already checked the exchange against the contract
+
+        def teardown(self) -> None:
+            while created:
+                item = created.pop()
+                client.call(CREATES[item.operation_id][1], path=dict(item.path), check=False)
 
     settings = hypothesis.settings(
         max_examples=max_examples,
