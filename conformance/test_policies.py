@@ -114,7 +114,6 @@ def test_create_policy_without_enabled_makes_it_enabled(cbr: CBRClient, cbr_reso
         pytest.param({"operation_definition": ABSENT}, id="missing-operation-definition"),
         pytest.param({"operation_type": ABSENT}, id="missing-operation-type"),
         pytest.param({"trigger": ABSENT}, id="missing-trigger"),
-        pytest.param({"trigger": _trigger()}, id="no-pattern"),
         pytest.param({"trigger": _trigger(*TWENTY_FIVE_RULES)}, id="25-patterns"),
         pytest.param({"trigger": _trigger("FREQ=MONTHLY;BYHOUR=14;BYMINUTE=00")}, id="freq-monthly"),
         pytest.param({"trigger": _trigger("FREQ=DAILY;INTERVAL=1;BYHOUR=24;BYMINUTE=00")}, id="byhour-24"),
@@ -122,7 +121,7 @@ def test_create_policy_without_enabled_makes_it_enabled(cbr: CBRClient, cbr_reso
             {"trigger": _trigger("FREQ=DAILY;INTERVAL=1;BYHOUR=14;BYMINUTE=0,30")}, id="runs-30-minutes-apart"
         ),
         pytest.param({"operation_definition": {"day_backups": 3}}, id="day-backups-without-timezone"),
-        pytest.param({"operation_definition": {"max_backups": 0}}, id="max-backups-0"),
+        pytest.param({"operation_definition": {"max_backups": -2}}, id="max-backups-minus-2"),
         pytest.param(
             {"operation_definition": {"retention_duration_days": 100000}}, id="retention-100000-days"
         ),
@@ -272,7 +271,7 @@ def test_update_policy_schedule_and_retention(cbr: CBRClient, cbr_resources: Res
             {"trigger": _trigger("FREQ=DAILY;INTERVAL=1;BYHOUR=14;BYMINUTE=0,30")}, id="runs-30-minutes-apart"
         ),
         pytest.param({"operation_definition": {"day_backups": 3}}, id="day-backups-without-timezone"),
-        pytest.param({"operation_definition": {"max_backups": 0}}, id="max-backups-0"),
+        pytest.param({"operation_definition": {"max_backups": -2}}, id="max-backups-minus-2"),
     ],
 )
 def test_update_policy_with_invalid_values_is_refused(

@@ -24,6 +24,7 @@ class Erratum:
     locations: tuple[str, ...]
     letter: tuple[dict[str, Any], ...] = field(default=())
     service: str | None = None
+    evidence: tuple[dict[str, str], ...] = field(default=())
 
 
 def load_errata(path: Path | None = None) -> list[Erratum]:
@@ -40,6 +41,7 @@ def load_errata(path: Path | None = None) -> list[Erratum]:
             locations=tuple(item["locations"]),
             letter=tuple(item.get("letter", ())),
             service=item.get("service"),
+            evidence=tuple(item.get("evidence", ())),
         )
         for item in data["entries"]
     ]

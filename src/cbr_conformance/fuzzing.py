@@ -199,6 +199,20 @@ def within_budget(client: CBRClient, operation_id: str, case: Case[Any], mode: s
     body["vault"]["billing"]["size"] = client.max_vault_size
 
 
+def never_a_subscription(operation_id: str, case: Case[Any], mode: str) -> None:
+    """No case orders a yearly or monthly vault (charging_mode pre_paid, which the spec allows as
+    the SDK documents it): a valid one is made pay-per-use, an invalid one is not sent, in case the
+    target accepts it all the same."""
+    body = case_body(case)
+    vault = body.get("vault") if operation_id == "create_vault" and isinstance(body, dict) else None
+    billing = vault.get("billing") if isinstance(vault, dict) else None
+    if not isinstance(billing, dict) or billing.get("charging_mode") != "pre_paid":
+        return
+    if mode == "negative":
+        hypothesis.reject()
+    billing["charging_mode"] = "post_paid"
+
+
 @dataclass
 class FuzzTally:
     """What the target answered to the judged cases of one operation and mode, by status (and
@@ -254,6 +268,7 @@ def fuzz_operation(
             hypothesis.reject()  # nothing left that the target should refuse
         mutated = {param or "" for location, param in relevant if location == "path"}
         within_budget(client, operation_id, case, mode)
+        never_a_subscription(operation_id, case, mode)
         if name_prefix and mode == "positive":
             name_created(operation_id, case, f"{name_prefix}-fz{next(counter)}")
         response = send_case(client, operation_id, case, ids, mutated)

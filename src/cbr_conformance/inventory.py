@@ -56,6 +56,7 @@ class Inventory:
     ) -> None:
         self.resources = resources
         self._free = list(resources)
+        self._aside: set[str] = set()  # ids of resources held elsewhere: never leased again
         self.lock_dir = lock_dir
         self.wait = wait
         self._locks: dict[str, int] = {}
@@ -129,9 +130,14 @@ class Inventory:
         )
 
     def release(self, resource: InventoryResource) -> None:
-        if resource in self.resources and resource not in self._free:
+        if resource in self.resources and resource not in self._free and resource.id not in self._aside:
             self._unlock(resource)
             self._free.append(resource)
+
+    def set_aside(self, resource: InventoryResource) -> None:
+        """Keep a leased resource out of use for the rest of the run (it is held elsewhere, e.g. in
+        another client's vault): it stays locked, so no worker leases it again."""
+        self._aside.add(resource.id)
 
     def _lock(self, resource: InventoryResource) -> bool:
         if self.lock_dir is None:

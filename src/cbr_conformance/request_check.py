@@ -55,6 +55,28 @@ def _parameter_errors(contract: Contract, parameter: Mapping[str, Any], values: 
     ]
 
 
+def _absent_nulls(contract: Contract, schema: Mapping[str, Any], document: Any) -> Any:
+    """The document with each explicit null of an optional field removed: such a null means the
+    field left out (E-NULL-AS-ABSENT). A required field's null stays, for the schema to refuse."""
+    schema = contract.resolve(schema)
+    if isinstance(document, list) and "items" in schema:
+        return [_absent_nulls(contract, schema["items"], item) for item in document]
+    if not isinstance(document, dict):
+        return document
+    properties: dict[str, Any] = dict(schema.get("properties", {}))
+    required: set[str] = set(schema.get("required", []))
+    for combined in ("allOf", "anyOf", "oneOf"):
+        for part in map(contract.resolve, schema.get(combined, [])):
+            properties.update(part.get("properties", {}))
+            if combined == "allOf":
+                required |= set(part.get("required", []))
+    return {
+        key: _absent_nulls(contract, properties[key], value) if key in properties else value
+        for key, value in document.items()
+        if value is not None or key in required or key not in properties
+    }
+
+
 def request_errors(
     contract: Contract,
     operation_id: str,
@@ -82,6 +104,6 @@ def request_errors(
         document = json.loads(body)
     except ValueError:
         return [*errors, "the request body is not JSON"]
-    for error in contract.validator(schema).iter_errors(document):
+    for error in contract.validator(schema).iter_errors(_absent_nulls(contract, schema, document)):
         errors.append(f"request body {json_path(error.absolute_path)}: {error.message}")
     return errors

@@ -233,6 +233,10 @@ def _not_sent(case: Case[Any], base_url: str) -> Exchange:
 SERVICE_PATTERN = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"
 SERVICE_TIMEZONE = "UTC+08:00"
 SMALL_VAULT_GB = 100
+# The kind of vault and policy every CBR target offers (the reference's own); the spec also allows
+# the SDK's replication, hybrid and subscription vaults, which a target need not offer.
+SERVICE_BILLING = {"protect_type": "backup", "cloud_type": "public", "charging_mode": "post_paid"}
+SERVICE_OBJECT_TYPES = ("server", "disk", "turbo")
 _CALENDAR_RETENTION = ("day_backups", "week_backups", "month_backups", "year_backups")
 
 
@@ -250,10 +254,15 @@ def service_valid(operation_id: str, case: Case[Any], name: str) -> None:
         item["resources"] = []
         item.pop("backup_policy_id", None)
         billing = item.get("billing")
-        if isinstance(billing, dict) and isinstance(billing.get("size"), int):
-            billing["size"] = max(1, min(billing["size"], SMALL_VAULT_GB))
+        if isinstance(billing, dict):
+            billing.update(SERVICE_BILLING)
+            if billing.get("object_type") not in SERVICE_OBJECT_TYPES:
+                billing["object_type"] = SERVICE_OBJECT_TYPES[0]
+            if isinstance(billing.get("size"), int):
+                billing["size"] = max(1, min(billing["size"], SMALL_VAULT_GB))
     elif operation_id == "create_policy":
         item["enabled"] = False  # a policy that fires mid-run adds backups nobody asked for
+        item["operation_type"] = "backup"  # a replication policy needs a second region
         trigger = item.setdefault("trigger", {}).setdefault("properties", {})
         trigger["pattern"] = [SERVICE_PATTERN]
         definition = item.get("operation_definition")

@@ -45,13 +45,14 @@ class Obj:
         return self.value.get(key) is not None
 
     def _field(self, key: str, required: bool, nullable: bool = False) -> Any:
-        """The field's value; None when absent. An explicit null is refused where the reference
-        types the field (String, Integer...) without saying null may stand for it."""
+        """The field's value; None when absent. An explicit null in an optional field is the field
+        left out, as clients that serialise unset fields send it (e.g. "vault_id": null when
+        rejecting a share); in a required field it is refused."""
         value = self.value.get(key)
-        if value is None and key in self.value and not nullable:
-            raise invalid_parameter(f"{self.path}.{key} must not be null")
         if value is None and required:
-            raise invalid_parameter(f"{self.path}.{key} is required")
+            raise invalid_parameter(
+                f"{self.path}.{key} " + ("must not be null" if key in self.value else "is required")
+            )
         return value
 
     def child(self, key: str, *, required: bool = False) -> Obj | None:

@@ -130,10 +130,8 @@ def test_interval_and_weekly_patterns_are_accepted(api_a: Api) -> None:
 @pytest.mark.parametrize(
     "definition",
     [
-        {"max_backups": 0},
         {"max_backups": -2},
         {"max_backups": 100000},
-        {"retention_duration_days": 0},
         {"retention_duration_days": 100000},
         {"day_backups": 101, "timezone": "UTC+08:00"},
         {"week_backups": -1, "timezone": "UTC+08:00"},

@@ -167,7 +167,7 @@ REQUEST_BREAKAGES = [
     (
         "create_policy",
         "create_policy.request.json",
-        lambda b: b["policy"]["operation_definition"].update(max_backups=0),
+        lambda b: b["policy"]["operation_definition"].update(max_backups=-2),
         "max_backups",
     ),
     (
@@ -224,7 +224,7 @@ REQUEST_BREAKAGES = [
         "associate_vault_policy",
         "associate_vault_policy.request.json",
         lambda b: b.pop("policy_id"),
-        "'policy_id' is a required",
+        "is not valid under any of the given schemas",
     ),
 ]
 

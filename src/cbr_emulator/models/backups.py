@@ -119,7 +119,7 @@ def restore_backup(s: Session, project_id: str, backup_id: str, req: RestoreRequ
     elif kind == VOLUME:
         target = _check_disk_restore(s, project_id, backup, req)
     else:
-        target = _original_turbo(s, project_id, backup)
+        target = _original_resource(s, project_id, backup)
     _check_not_busy(s, project_id, backup["resource_id"])
     s.tx.execute("UPDATE backups SET status = 'restoring', updated_at = ? WHERE id = ?", [s.ts, backup_id])
     vault = s.tx.one("SELECT * FROM vaults WHERE id = ?", [backup["vault_id"]])
@@ -190,12 +190,14 @@ def _target_volume(s: Session, project_id: str, volume_id: str, disk_backup: sql
     return volume
 
 
-def _original_turbo(s: Session, project_id: str, backup: sqlite3.Row) -> Resource:
-    """SFS Turbo backups go back to their own file system (there is no target parameter)."""
-    turbo = s.inventory.find(project_id, backup["resource_id"])
-    if turbo is None or turbo.type != TURBO:
-        raise errors.turbo_not_found(backup["resource_id"])
-    return turbo
+def _original_resource(s: Session, project_id: str, backup: sqlite3.Row) -> Resource:
+    """SFS Turbo and desktop backups go back to their own resource (there is no target parameter)."""
+    original = s.inventory.find(project_id, backup["resource_id"])
+    if original is None or original.type != backup["resource_type"]:
+        if backup["resource_type"] == TURBO:
+            raise errors.turbo_not_found(backup["resource_id"])
+        raise errors.resource_not_found(backup["resource_id"])
+    return original
 
 
 def _check_not_busy(s: Session, project_id: str, resource_id: str) -> None:

@@ -15,7 +15,16 @@ from cbr_emulator import errors
 from cbr_emulator.clock import format_timestamp
 from cbr_emulator.models import operation_logs, vault_resources
 from cbr_emulator.models.common import Session, dumps, loads, new_id, short_suffix
-from cbr_emulator.models.inventory import BACKUP_STATUSES, BMS, SERVER, TURBO, VOLUME, Resource, Volume
+from cbr_emulator.models.inventory import (
+    BACKUP_STATUSES,
+    BMS,
+    DESKTOP,
+    SERVER,
+    TURBO,
+    VOLUME,
+    Resource,
+    Volume,
+)
 from cbr_emulator.models.vaults import MAX_SIZE_GB, get_vault
 
 SKIP_CODES = {
@@ -23,6 +32,7 @@ SKIP_CODES = {
     BMS: "BackupService.7101",
     VOLUME: "BackupService.7003",
     TURBO: "BackupService.7502",
+    DESKTOP: "BackupService.7101",
 }
 
 

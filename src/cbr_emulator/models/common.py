@@ -12,7 +12,7 @@ from typing import Any
 
 from cbr_emulator import errors
 from cbr_emulator.clock import format_timestamp
-from cbr_emulator.models.inventory import BMS, SERVER, TURBO, VOLUME, Inventory
+from cbr_emulator.models.inventory import BMS, DESKTOP, SERVER, TURBO, VOLUME, Inventory
 from cbr_emulator.store import Tx
 
 # provider_id: "ID of the vault resource type". The server and disk ones are those of the
@@ -20,12 +20,24 @@ from cbr_emulator.store import Tx
 SERVER_PROVIDER = "0daac4c5-6707-4851-97ba-169e36266b66"
 DISK_PROVIDER = "d1603440-187d-4516-af25-121250c7cc97"
 TURBO_PROVIDER = "7d1c4e2a-5c80-4d7b-9a0e-2f3e1c0ffee7"
-PROVIDER_BY_OBJECT_TYPE = {"server": SERVER_PROVIDER, "disk": DISK_PROVIDER, "turbo": TURBO_PROVIDER}
-OBJECT_TYPE_RESOURCES = {"server": (SERVER, BMS), "disk": (VOLUME,), "turbo": (TURBO,)}
+DESKTOP_PROVIDER = "3b5b9e0e-6d1f-4f5e-8c1a-9e2d7c0ffee8"
+PROVIDER_BY_OBJECT_TYPE = {
+    "server": SERVER_PROVIDER,
+    "disk": DISK_PROVIDER,
+    "turbo": TURBO_PROVIDER,
+    "workspace": DESKTOP_PROVIDER,
+}
+OBJECT_TYPE_RESOURCES = {
+    "server": (SERVER, BMS),
+    "disk": (VOLUME,),
+    "turbo": (TURBO,),
+    "workspace": (DESKTOP,),
+}
 SPEC_CODES = {
     "server": "vault.backup.server.normal",
     "disk": "vault.backup.volume.normal",
     "turbo": "vault.backup.turbo.normal",
+    "workspace": "vault.backup.workspace.normal",
 }
 
 

@@ -6,7 +6,8 @@ Shape of the JSON (fixtures/inventory.json)::
         "servers": [{"id", "name", "az", "status", "volumes": [{"id", "name", "size", "bootable"}]}],
         "bare_metal_servers": [... same as servers ...],
         "volumes": [{"id", "name", "az", "size", "status", "bootable"}],
-        "sfs_turbos": [{"id", "name", "az", "size", "status"}]}}}
+        "sfs_turbos": [{"id", "name", "az", "size", "status"}],
+        "desktops": [{"id", "name", "az", "size", "status"}]}}}
 
 Disks attached to servers are disks too: they can be protected by a disk vault on their own.
 """
@@ -23,7 +24,9 @@ SERVER = "OS::Nova::Server"
 BMS = "OS::Ironic::BareMetalServer"
 VOLUME = "OS::Cinder::Volume"
 TURBO = "OS::Sfs::Turbo"
-RESOURCE_TYPES = (SERVER, VOLUME, BMS, TURBO)
+# A cloud desktop: not in the reference's prose, but in the SDK's and the live service's types
+DESKTOP = "OS::Workspace::DesktopV2"
+RESOURCE_TYPES = (SERVER, VOLUME, BMS, TURBO, DESKTOP)
 
 # Statuses in which a resource can be backed up (anything else is skipped with a 7xxx code).
 BACKUP_STATUSES = {
@@ -31,9 +34,16 @@ BACKUP_STATUSES = {
     BMS: {"ACTIVE", "SHUTOFF"},
     VOLUME: {"available", "in-use"},
     TURBO: {"available"},
+    DESKTOP: {"ACTIVE", "SHUTOFF"},
 }
 
-_SECTIONS = {"servers": SERVER, "bare_metal_servers": BMS, "volumes": VOLUME, "sfs_turbos": TURBO}
+_SECTIONS = {
+    "servers": SERVER,
+    "bare_metal_servers": BMS,
+    "volumes": VOLUME,
+    "sfs_turbos": TURBO,
+    "desktops": DESKTOP,
+}
 
 
 class InventoryError(ValueError):

@@ -17,6 +17,7 @@ SERVERS_PER_PROJECT = 12
 VOLUMES_PER_PROJECT = 12
 BMS_PER_PROJECT = 4
 TURBOS_PER_PROJECT = 4
+DESKTOPS_PER_PROJECT = 2
 
 
 def stable_id(name: str) -> str:
@@ -79,7 +80,17 @@ def _project(tag: str) -> dict[str, Any]:
     for i in range(1, TURBOS_PER_PROJECT + 1):
         name = f"turbo-{tag}-{i:02d}"
         turbos.append({"id": stable_id(name), "name": name, "az": _az(i), "size": 500, "status": "available"})
-    return {"servers": servers, "bare_metal_servers": bare_metal, "volumes": volumes, "sfs_turbos": turbos}
+    desktops = []
+    for i in range(1, DESKTOPS_PER_PROJECT + 1):
+        name = f"desktop-{tag}-{i:02d}"
+        desktops.append({"id": stable_id(name), "name": name, "az": _az(i), "size": 80, "status": "ACTIVE"})
+    return {
+        "servers": servers,
+        "bare_metal_servers": bare_metal,
+        "volumes": volumes,
+        "sfs_turbos": turbos,
+        "desktops": desktops,
+    }
 
 
 def default_inventory() -> dict[str, Any]:

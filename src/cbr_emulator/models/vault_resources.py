@@ -183,13 +183,14 @@ def resources_by_vault(s: Session, vault_ids: Sequence[str]) -> dict[str, list[s
     return result
 
 
-def render_resource(row: sqlite3.Row, usage: Usage | None) -> dict[str, Any]:
-    """ResourceResp (tables 4-94, 4-102 ...): extra_info only when the caller gave one."""
+def render_resource(row: sqlite3.Row, usage: Usage | None, gone: bool = False) -> dict[str, Any]:
+    """ResourceResp (tables 4-94, 4-102 ...): extra_info only when the caller gave one. A resource
+    deleted while in the vault shows protect_status "deleted", as the live service answers."""
     usage = usage or Usage()
     rendered: dict[str, Any] = {
         "id": row["resource_id"],
         "name": row["name"],
-        "protect_status": usage.protect_status,
+        "protect_status": "deleted" if gone else usage.protect_status,
         "size": row["size"],
         "type": row["type"],
         "backup_size": usage.size_mb,

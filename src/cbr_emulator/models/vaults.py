@@ -222,11 +222,11 @@ def render_vaults(s: Session, rows: Sequence[sqlite3.Row]) -> list[dict[str, Any
     ids = [r["id"] for r in rows]
     usage = vault_resources.usage_by_vault(s, ids)
     resources = vault_resources.resources_by_vault(s, ids)
-    return [_render(row, resources[row["id"]], usage[row["id"]]) for row in rows]
+    return [_render(s, row, resources[row["id"]], usage[row["id"]]) for row in rows]
 
 
 def _render(
-    row: sqlite3.Row, resources: list[sqlite3.Row], usage: dict[str, vault_resources.Usage]
+    s: Session, row: sqlite3.Row, resources: list[sqlite3.Row], usage: dict[str, vault_resources.Usage]
 ) -> dict[str, Any]:
     """Vault, tables 4-92..4-95 (allocated: GB of the resources; used: MB of the backups)."""
     return {
@@ -251,7 +251,12 @@ def _render(
         "name": row["name"],
         "project_id": row["project_id"],
         "provider_id": row["provider_id"],
-        "resources": [vault_resources.render_resource(r, usage.get(r["resource_id"])) for r in resources],
+        "resources": [
+            vault_resources.render_resource(
+                r, usage.get(r["resource_id"]), s.inventory.find(row["project_id"], r["resource_id"]) is None
+            )
+            for r in resources
+        ],
         "tags": loads(row["tags"]),
         "enterprise_project_id": row["enterprise_project_id"],
         "auto_bind": bool(row["auto_bind"]),

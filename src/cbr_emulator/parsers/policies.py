@@ -10,18 +10,17 @@ from cbr_emulator.models import triggers
 from cbr_emulator.models.policies import PolicyCreate, PolicyUpdate
 from cbr_emulator.validation import Obj, Query
 
-_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Chinese characters too, as the official SDK documents (PolicyCreate.name)
+_NAME = re.compile(r"^[\u4e00-\u9fa5A-Za-z0-9_-]{1,64}$")
 _TIMEZONE = re.compile(r"^UTC[+-](0\d|1[0-4]):[0-5]\d$")
 LONG_TERM_FIELDS = ("day_backups", "week_backups", "month_backups", "year_backups")
 OPERATION_TYPES = ("backup", "replication")
 
 
 def _retention_limit(definition: Obj, key: str) -> int | None:
-    """max_backups and retention_duration_days: -1 (no limit) or 1..99999."""
-    value = definition.integer(key, minimum=-1, maximum=99999)
-    if value == 0:
-        raise errors.invalid_parameter(f"{definition.path}.{key} must be -1 or 1..99999")
-    return value
+    """max_backups and retention_duration_days: -1 (no limit) or 0..99999, as the tables' prose and
+    the SDK read them (the tables' "Minimum: 1" would exclude their own default of -1)."""
+    return definition.integer(key, minimum=-1, maximum=99999)
 
 
 def parse_operation_definition(definition: Obj) -> dict[str, Any]:

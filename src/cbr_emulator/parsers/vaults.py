@@ -12,7 +12,8 @@ from cbr_emulator.models.vaults import MAX_SIZE_GB, Tag, VaultCreate, VaultFilte
 from cbr_emulator.validation import Obj, Query
 
 MAX_TAGS = 10
-OBJECT_TYPES = ("server", "disk", "turbo")
+# workspace (cloud desktops): the SDK's and the live service's, beyond the reference's three
+OBJECT_TYPES = ("server", "disk", "turbo", "workspace")
 CONSISTENT_LEVELS = ("crash_consistent", "app_consistent")
 _RESOURCE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 # The official SDK's Tag: keys of CJK characters, letters, digits, "_" and "-"; values may add ".".

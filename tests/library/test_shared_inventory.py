@@ -1,0 +1,63 @@
+"""A leased resource that another client holds in a vault of its own is set aside, not judged."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from cbr_conformance.client import CBRClient
+from cbr_conformance.codes import IN_ANOTHER_VAULT
+from cbr_conformance.inventory import VOLUME, Inventory, InventoryResource
+from cbr_conformance.lifecycle import Cleanups
+from cbr_conformance.paths import fixtures_dir
+from cbr_conformance.resources import Resources
+
+from .fake_target import Canned, FakeTarget, Seen
+
+HELD = {"error_code": IN_ANOTHER_VAULT, "error_msg": "The resource has been associated with a vault."}
+
+
+def _volumes(count: int) -> Inventory:
+    return Inventory([InventoryResource(f"disk-{i}", f"disk-{i}", VOLUME) for i in range(count)])
+
+
+def _made() -> Any:
+    path = fixtures_dir() / "reference-examples" / "create_vault.response.200.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _resources(client: CBRClient, inventory: Inventory) -> Resources:
+    return Resources(client, inventory, "cbrc-test", Cleanups(1.0, 0.1), max_wait=1.0, poll_interval=0.1)
+
+
+def test_a_resource_held_elsewhere_is_replaced_and_never_leased_again(
+    client: CBRClient, fake: FakeTarget
+) -> None:
+    def answer(seen: Seen) -> Canned:
+        held = seen.method == "POST" and b"disk-0" in seen.body
+        return (
+            Canned.json(400, {**HELD, "error_msg": HELD["error_msg"] + " disk-0"})
+            if held
+            else Canned.json(200, _made())
+        )
+
+    fake.responder = answer
+    inventory = _volumes(3)
+    resources = _resources(client, inventory)
+    volumes = [resources.lease(VOLUME)]
+    resources.vault("disk", volumes)
+    assert [v.id for v in volumes] == ["disk-1"]  # the caller's list names what the vault holds
+    resources.cleanups.run()
+    leased = [inventory.lease(VOLUME).id, inventory.lease(VOLUME).id]
+    assert "disk-0" not in leased  # set aside for the rest of the run, not released
+
+
+def test_a_resource_held_every_time_fails_with_the_targets_answer(
+    client: CBRClient, fake: FakeTarget
+) -> None:
+    fake.answer = Canned.json(400, HELD)
+    resources = _resources(client, _volumes(5))
+    with pytest.raises(AssertionError, match=f"create_vault answered 400.*{IN_ANOTHER_VAULT}"):
+        resources.vault("disk", [resources.lease(VOLUME)])
