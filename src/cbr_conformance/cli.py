@@ -242,7 +242,7 @@ def print_matrix(summary: dict[str, Any], contract: Contract) -> None:
     print(f"\n{verdict(summary)} ({totals or 'nothing ran'} in {summary['header']['duration']} s)")
 
 
-def print_violations(summary: dict[str, Any], contract: Contract, top: int = 10) -> None:
+def print_violations(summary: dict[str, Any], contract: Contract, top: int = 10, noun: str = "tests") -> None:
     """The distinct violations, most tests first: what, where in the reference, how to reproduce."""
     found = summary.get("violations") or []
     if not found:
@@ -253,7 +253,7 @@ def print_violations(summary: dict[str, Any], contract: Contract, top: int = 10)
         where = f"{operation.method} {operation.path}, reference {operation.section}" if operation else ""
         print(f"{number:>3}. {entry['operation']}: [{entry['rule']}] {entry['path']} ({where})")
         print(f"     {entry['message'][:300]}")
-        counts = f"{len(entry['tests'])} tests failed on it"
+        counts = f"{len(entry['tests'])} {noun} failed on it"
         if entry["blocked"]:
             counts += f", {len(entry['blocked'])} blocked by it"
         print(f"     {counts}; first: {(entry['tests'] or entry['blocked'])[0]}")
@@ -563,7 +563,6 @@ def _proxy(args: argparse.Namespace) -> int:
     started = dt.datetime.now(dt.UTC)
     header = {
         **_header(config, contract, started, "none: the proxy creates nothing"),
-        "mode": "proxy",
         "project_id": "each client's own",
         "second_project_id": "each client's own",
         "seed": "none: the proxy generates nothing",
@@ -586,8 +585,12 @@ def _proxy(args: argparse.Namespace) -> int:
         written = serve_until_stopped(proxy, _announce)
     except CannotListen as exc:
         raise UsageProblem(str(exc)) from None
-    print_violations(written, contract)
-    print(f"\n{written['verdict']} ({written['exchanges']} exchanges; faults: {written['faults']})")
+    print_violations(written, contract, noun="exchanges")
+    faults = written["faults"]
+    print(
+        f"\n{written['verdict']} ({written['exchanges']} exchanges: {faults['client']} with the client's "
+        f"fault, {faults['service']} with the service's)"
+    )
     print(f"report: {written['report']}")
     return EXIT_NONCONFORMANT if written["violations"] else EXIT_OK
 

@@ -53,7 +53,7 @@ class Proxied:
         operation = exchange.operation_id or UNKNOWN_OPERATION
         verdicts = []
         if self.request_violations:
-            shown = "; ".join(f"{v.path}: {v.message}" for v in self.request_violations[:2])
+            shown = "; ".join(v.message for v in self.request_violations[:2])
             verdicts.append(f"CLIENT'S FAULT{' (refused)' if self.refused else ''}: {shown}")
         if exchange.error is not None:
             verdicts.append(f"NO ANSWER: {exchange.error}")
@@ -164,7 +164,8 @@ class Traffic:
         (each marked as the client's or the service's fault), every exchange with its curl."""
         proxied = self.proxied
         results = [result for p in proxied for result in p.results()]
-        summary = build_summary(results, {**header, "exchanges": len(proxied)}, time.time() - self.started)
+        header = {**header, "mode": "proxy", "exchanges": len(proxied)}
+        summary = build_summary(results, header, time.time() - self.started)
         summary["kinds"] = list(PROXY_KINDS)
         for entry in summary["violations"]:
             entry["fault"] = "client" if entry["rule"] == CLIENT_RULE else "service"
