@@ -114,14 +114,19 @@ async def forward(request: Request) -> Response:
         return proxy_answer(
             exc.status, f"CbrConformanceProxy.0{exc.status}", str(exc), "unreachable", target=str(url)
         )
+    except BaseException:  # the client left, the proxy is stopping: the exchange ends unanswered
+        exchange.error = "ended before the target answered"
+        state.traffic.end(proxied)
+        raise
     received = Body()
 
     async def judge_and_record() -> None:
-        await answer.aclose()
-        state.judge.response(
-            exchange, answer.status_code, answer.headers.raw, received, loop.time() - started
-        )
-        state.traffic.end(proxied)
+        try:
+            await answer.aclose()
+            elapsed = loop.time() - started
+            state.judge.response(exchange, answer.status_code, answer.headers.raw, received, elapsed)
+        finally:
+            state.traffic.end(proxied)
 
     return RelayedResponse(
         state.upstream.relay(answer, deadline, received),

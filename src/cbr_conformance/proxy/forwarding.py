@@ -3,7 +3,8 @@
 The request goes out with the client's own headers (the Host header included) and its body byte
 for byte, on the path and query exactly as the client sent them: an AK/SK signature covers all
 of these, so any change would break it. Only the hop-by-hop headers, which concern the
-connection to the proxy and not the request (RFC 9110, 7.6.1), are left out.
+connection to the proxy and not the request (RFC 9110, 7.6.1), and Expect (the proxy has read
+the body already) are left out.
 
 As in the suite's client, one deadline bounds the whole exchange (a target sending one byte at a
 time cannot hold a client for ever), and at most MAX_RESPONSE_BYTES of a body are kept for the
@@ -34,6 +35,8 @@ HOP_BY_HOP = frozenset(
         b"trailer",
         b"transfer-encoding",
         b"upgrade",
+        # The proxy has read the whole body before forwarding: there is nothing left to wait for.
+        b"expect",
     }
 )
 
