@@ -55,7 +55,7 @@ class Proxied:
         if self.request_violations:
             shown = "; ".join(v.message for v in self.request_violations[:2])
             verdicts.append(f"CLIENT'S FAULT{' (refused)' if self.refused else ''}: {shown}")
-        if exchange.error is not None:
+        if exchange.error is not None and not self.refused:
             verdicts.append(f"NO ANSWER: {exchange.error}")
         if exchange.violations:
             shown = "; ".join(f"[{v.rule}] {v.path}: {v.message}" for v in exchange.violations[:2])
@@ -86,7 +86,11 @@ class Proxied:
             duration=exchange.elapsed,
             operations=operations,
             kind=CLIENT_REQUEST,
-            message=_message("the client's request breaks the contract (the client's fault)", self),
+            message=_message(
+                "the client's request breaks the contract (the client's fault)",
+                exchange,
+                self.request_violations,
+            ),
             # The request's own violations, where the distinct violations are grouped from.
             exchanges=[{**exchange.to_dict(), "violations": [vars(v) for v in self.request_violations]}],
         )
@@ -98,19 +102,19 @@ class Proxied:
             duration=exchange.elapsed,
             operations=operations,
             kind=SERVICE_RESPONSE,
-            message=_message("the service's answer breaks the contract", self),
+            message=(
+                f"no complete answer: {exchange.error}\n  reproduce: {exchange.curl()}"
+                if exchange.error
+                else _message("the service's answer breaks the contract", exchange, exchange.violations)
+            ),
             exchanges=[exchange.to_dict()],
             cause="unreachable" if exchange.error else None,
         )
         return [request, response]
 
 
-def _message(title: str, proxied: Proxied) -> str:
-    exchange = proxied.exchange
-    client = title.startswith("the client")
-    found = proxied.request_violations if client else exchange.violations
-    if not client and exchange.error:
-        return f"no complete answer: {exchange.error}\n  reproduce: {exchange.curl()}"
+def _message(title: str, exchange: Exchange, found: list[Violation]) -> str:
+    """A failure's message, as a run's: what broke, each rule, and the curl that reproduces it."""
     if not found:
         return ""
     lines = [f"{title}: {exchange.summary()}", *(f"  - {v}" for v in found)]
