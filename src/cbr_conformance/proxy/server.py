@@ -10,8 +10,6 @@ import json
 import signal
 import socket
 import threading
-import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,8 @@ from cbr_conformance.recording import Redactor
 from cbr_conformance.report import render_html
 from cbr_conformance.results import verdict
 from cbr_conformance.rundirs import link_latest, new_run_dir
+from cbr_emulator.config import Settings
+from cbr_emulator.server import EmulatorServer, answers_health
 
 LOOPBACK = "127.0.0.1"
 
@@ -62,7 +62,7 @@ class ProxyServer:
         self.timeout = timeout
         self.traffic = Traffic(log)
         self.judge = Judge(CheckContext(contract, Catalogue.load()), Redactor(secrets))
-        self.emulator: Any = None  # the embedded emulator, when there is no target URL
+        self.emulator: EmulatorServer | None = None  # the embedded one, when there is no target URL
         self.url = ""
         self.upstream_url = ""
         self._server: uvicorn.Server | None = None
@@ -106,29 +106,14 @@ class ProxyServer:
             self.header["target_url"] = f"embedded emulator (started by the proxy at {self.upstream_url})"
         else:
             self.header.setdefault("target_url", self.target_url)
-        self._wait_until_healthy(timeout)
+        if not answers_health(f"{self.url}/_proxy/health", self._thread, timeout):
+            self.stop()
+            raise CannotListen(f"the proxy did not start at {self.url}")
         return self
 
     def _start_emulator(self) -> str:
-        from cbr_emulator.config import Settings
-        from cbr_emulator.server import EmulatorServer
-
         self.emulator = EmulatorServer(Settings(db_path=":memory:")).start()
-        return str(self.emulator.url)
-
-    def _wait_until_healthy(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._thread is not None and not self._thread.is_alive():
-                break
-            try:
-                with urllib.request.urlopen(f"{self.url}/_proxy/health", timeout=1) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.02)
-        self.stop()
-        raise CannotListen(f"the proxy did not start at {self.url}")
+        return self.emulator.url
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._server is not None:
