@@ -122,9 +122,30 @@ def error_code_catalogued(ctx: CheckContext, exchange: Exchange) -> list[Violati
 
 
 ALL_CHECKS: Sequence[Check] = (status_documented, content_type, response_schema, error_code_catalogued)
+# The checks that need no body: the only ones that apply to a body cut short.
+HEADER_CHECKS: Sequence[Check] = (status_documented, content_type)
 
 
 def run_checks(
     ctx: CheckContext, exchange: Exchange, checks: Sequence[Check] = ALL_CHECKS
 ) -> list[Violation]:
     return [violation for check in checks for violation in check(ctx, exchange)]
+
+
+def response_violations(
+    ctx: CheckContext, exchange: Exchange, checks: Sequence[Check] = ALL_CHECKS, *, cut_at: int | None = None
+) -> list[Violation]:
+    """The violations of an exchange's response, each once. `cut_at`: the body was read up to
+    that many bytes only, so only the checks that need no body apply, and the cut is reported."""
+    found: list[Violation] = []
+    if cut_at is not None:
+        checks = [check for check in checks if check in HEADER_CHECKS]
+        found.append(
+            Violation(
+                "response_size",
+                _op(exchange),
+                "body",
+                f"the body is larger than {cut_at} bytes; the suite checked no further",
+            )
+        )
+    return list(dict.fromkeys(found + run_checks(ctx, exchange, checks)))

@@ -1,4 +1,5 @@
-"""`cbr-conformance`: run the suite, rebuild reports, list tests, sweep leftovers, inspect the spec.
+"""`cbr-conformance`: run the suite, rebuild reports, list tests, sweep leftovers, inspect the spec,
+and check real clients' traffic through a validating proxy.
 
 Exit codes: 0 the target conforms; 1 it does not; 2 usage or configuration error (no test
 selected included); 3 the target is unreachable, refuses the credentials or is not CBR;
@@ -40,7 +41,8 @@ from cbr_conformance.errata import letter_patches, load_errata
 from cbr_conformance.lifecycle import LEDGER_FILE
 from cbr_conformance.report import negative_split
 from cbr_conformance.results import NOT_APPLICABLE, untested, verdict
-from cbr_conformance.settings import CLEANUP, PYTEST, RUN, SPEC
+from cbr_conformance.rundirs import RunDirTaken, link_latest, new_run_dir
+from cbr_conformance.settings import CLEANUP, PROXY, PYTEST, RUN, SPEC
 
 EXIT_OK = 0
 EXIT_NONCONFORMANT = 1
@@ -68,6 +70,7 @@ class TargetProblem(Exception):
 EXIT_CODES: dict[type[BaseException], int] = {
     ConfigError: EXIT_USAGE,
     UsageProblem: EXIT_USAGE,
+    RunDirTaken: EXIT_USAGE,
     paths.MissingSuiteFiles: EXIT_USAGE,
     CollectionFailed: EXIT_USAGE,
     TargetProblem: EXIT_UNREACHABLE,
@@ -201,28 +204,6 @@ def _header(config: SuiteConfig, contract: Contract, started: dt.datetime, prefi
     }
 
 
-def _new_run_dir(report_root: Path, started: dt.datetime) -> Path:
-    """A folder of this run's own: a run started in the same second as another never shares
-    (or, failing, deletes) the other's folder."""
-    report_root.mkdir(parents=True, exist_ok=True)
-    stamp = started.strftime("%Y%m%d-%H%M%S")
-    for attempt in range(1, 1000):
-        run_dir = report_root / (stamp if attempt == 1 else f"{stamp}-{attempt}")
-        try:
-            run_dir.mkdir()
-            return run_dir
-        except FileExistsError:
-            continue
-    raise UsageProblem(f"{report_root} already holds 999 runs started at {stamp}")
-
-
-def _link_latest(report_root: Path, run_dir: Path) -> None:
-    latest = report_root / "latest"
-    if latest.is_symlink() or latest.exists():
-        latest.unlink()
-    latest.symlink_to(run_dir.name, target_is_directory=True)
-
-
 def print_matrix(summary: dict[str, Any], contract: Contract) -> None:
     kinds = summary["kinds"]
     print("\n" + f"{'operation':<30}" + "".join(f"{k:>11}" for k in kinds))
@@ -261,7 +242,7 @@ def print_matrix(summary: dict[str, Any], contract: Contract) -> None:
     print(f"\n{verdict(summary)} ({totals or 'nothing ran'} in {summary['header']['duration']} s)")
 
 
-def print_violations(summary: dict[str, Any], contract: Contract, top: int = 10) -> None:
+def print_violations(summary: dict[str, Any], contract: Contract, top: int = 10, noun: str = "tests") -> None:
     """The distinct violations, most tests first: what, where in the reference, how to reproduce."""
     found = summary.get("violations") or []
     if not found:
@@ -272,7 +253,7 @@ def print_violations(summary: dict[str, Any], contract: Contract, top: int = 10)
         where = f"{operation.method} {operation.path}, reference {operation.section}" if operation else ""
         print(f"{number:>3}. {entry['operation']}: [{entry['rule']}] {entry['path']} ({where})")
         print(f"     {entry['message'][:300]}")
-        counts = f"{len(entry['tests'])} tests failed on it"
+        counts = f"{len(entry['tests'])} {noun} failed on it"
         if entry["blocked"]:
             counts += f", {len(entry['blocked'])} blocked by it"
         print(f"     {counts}; first: {(entry['tests'] or entry['blocked'])[0]}")
@@ -443,7 +424,7 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     started = dt.datetime.now(dt.UTC)
     prefix = config.run_prefix or new_run_prefix()
     report_root = config.report_dir
-    run_dir = _new_run_dir(report_root, started)
+    run_dir = new_run_dir(report_root, started)
     collector = ResultCollector(run_dir / "summary.json", _header(config, contract, started, prefix))
     print(
         f"cbr-conformance: target {config.target_url or 'the embedded emulator'}, profile {config.profile}, "
@@ -465,7 +446,7 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     except UsageProblem:
         shutil.rmtree(run_dir, ignore_errors=True)  # reports/latest stays the last real run
         raise
-    _link_latest(report_root, run_dir)
+    link_latest(report_root, run_dir)
     if summary is not None:
         print_matrix(summary, contract)
         print_leftovers(summary, run_dir)
@@ -570,6 +551,66 @@ def _cleanup(args: argparse.Namespace) -> int:
     return EXIT_NONCONFORMANT if result.failed else EXIT_OK
 
 
+# --- proxy --------------------------------------------------------------------------------------
+
+
+def _proxy(args: argparse.Namespace) -> int:
+    """Forward real clients' traffic to the target, judging both sides; report when stopped."""
+    from cbr_conformance.proxy.server import CannotListen, ProxyServer, serve_until_stopped
+
+    config = _config(args, PROXY)
+    contract = _contract(config.profile)
+    started = dt.datetime.now(dt.UTC)
+    header = {
+        **_header(config, contract, started, "none: the proxy creates nothing"),
+        "project_id": "each client's own",
+        "second_project_id": "each client's own",
+        "seed": "none: the proxy generates nothing",
+        "enforce": config.enforce,
+    }
+    for unused in ("fuzz_examples", "fuzz_seconds", "read_only", "require_complete"):
+        header.pop(unused, None)
+    proxy = ProxyServer(
+        contract,
+        target_url=config.target_url,
+        report_dir=config.report_dir,
+        header=header,
+        port=config.proxy_port,
+        enforce=config.enforce,
+        timeout=config.request_timeout,
+        secrets=config.secrets(),
+        log=lambda line: print(line, flush=True),
+    )
+    try:
+        written = serve_until_stopped(proxy, _announce)
+    except CannotListen as exc:
+        raise UsageProblem(str(exc)) from None
+    print_violations(written, contract, noun="exchanges")
+    faults = written["faults"]
+    print(
+        f"\n{written['verdict']} ({written['exchanges']} exchanges: {faults['client']} with the client's "
+        f"fault, {faults['service']} with the service's)"
+    )
+    print(f"report: {written['report']}")
+    return EXIT_NONCONFORMANT if written["violations"] else EXIT_OK
+
+
+def _announce(proxy: Any) -> None:
+    print(f"cbr-conformance proxy: {proxy.url} -> {proxy.header['target_url']}", flush=True)
+    if proxy.emulator is not None:
+        print(
+            f"  the embedded emulator's credentials: `cbr-emulator credentials`; its clock: "
+            f"{proxy.upstream_url}/_emulator",
+            flush=True,
+        )
+    enforce = "refused with a 400 of the proxy's (--enforce)" if proxy.enforce else "forwarded and reported"
+    print(
+        f"  point the client's CBR endpoint at {proxy.url}; requests the contract forbids are {enforce}\n"
+        f"  report: GET {proxy.url}/_proxy/report, or stop with Ctrl-C (SIGTERM) to write it",
+        flush=True,
+    )
+
+
 # --- parser -------------------------------------------------------------------------------------
 
 
@@ -619,6 +660,14 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup.add_argument("--prefix", default="cbrc-", help="name prefix to sweep (default cbrc-)")
     cleanup.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
     cleanup.set_defaults(handler=_cleanup)
+
+    proxy = commands.add_parser(
+        "proxy",
+        help="a validating reverse proxy on loopback: forward real clients' requests to the target "
+        "(none: an embedded emulator) and check both sides against the contract",
+    )
+    add_settings(proxy, PROXY)
+    proxy.set_defaults(handler=_proxy)
 
     spec = commands.add_parser("spec", help="validate the contract and print a summary of it")
     add_settings(spec, SPEC)

@@ -14,26 +14,16 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from cbr_conformance.auth import Auth
-from cbr_conformance.checks import (
-    ALL_CHECKS,
-    Check,
-    CheckContext,
-    content_type,
-    run_checks,
-    status_documented,
-)
+from cbr_conformance.checks import ALL_CHECKS, Check, CheckContext, response_violations
 from cbr_conformance.config import ProjectAccess, SuiteConfig
 from cbr_conformance.contract import Contract
 from cbr_conformance.lifecycle import Made, births
-from cbr_conformance.recording import REDACTED, SECRET_HEADERS, Exchange, Redactor, Violation, clip
+from cbr_conformance.recording import REDACTED, SECRET_HEADERS, Exchange, Redactor, clip
 from cbr_conformance.request_check import request_errors
 from cbr_conformance.transfer import MAX_RESPONSE_BYTES, Transfer, decode, track
 
 _UNSET: Any = object()
 QueryValue = str | int | float | bool | Sequence[str]
-
-# The checks that need no body: the only ones that apply to a body cut at MAX_RESPONSE_BYTES.
-_HEADER_CHECKS = (status_documented, content_type)
 
 
 class TargetUnreachable(RuntimeError):
@@ -256,23 +246,13 @@ class CBRClient:
             self._record(exchange)
             # No chained exception: the frames inside requests hold the request's credentials.
             raise TargetUnreachable(exchange.summary()) from None
-        text = self.redactor.text(decode(transfer.received, response))
+        text = self.redactor.text(decode(transfer.received, response.headers))
         exchange.status = response.status_code
         exchange.response_headers = self.redactor.headers(dict(response.headers))
         exchange.response_text = text
-        checks: list[Check] = list(self.checks)
-        violations: list[Violation] = []
-        if transfer.oversized:
-            checks = [c for c in self.checks if c in _HEADER_CHECKS]
-            violations = [
-                Violation(
-                    "response_size",
-                    operation_id or "?",
-                    "body",
-                    f"the body is larger than {MAX_RESPONSE_BYTES} bytes; the suite read no further",
-                )
-            ]
-        exchange.violations = _dedupe(violations + run_checks(self.context, exchange, checks))
+        exchange.violations = response_violations(
+            self.context, exchange, self.checks, cut_at=MAX_RESPONSE_BYTES if transfer.oversized else None
+        )
         # Checks and tests see the whole body; records and reports keep a clip of it.
         exchange.response_text = clip(text)
         self._record(exchange)
@@ -317,10 +297,6 @@ def vault_size(operation_id: str, json_body: Any) -> int | None:
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def _dedupe(violations: list[Violation]) -> list[Violation]:
-    return list(dict.fromkeys(violations))
 
 
 def client_for(

@@ -50,7 +50,7 @@ class SuiteConfig:
         kind="url",
         flag="--target-url",
         env=("CBR_TARGET_URL",),
-        commands=_TARGET | {s.PLAN},
+        commands=_TARGET | {s.PLAN, s.PROXY},
     )
     control_url: str | None = s.setting(
         None,
@@ -149,7 +149,7 @@ class SuiteConfig:
         flag="--profile",
         env=("CBR_PROFILE",),
         choices=PROFILES,
-        commands={s.RUN, s.PLAN, s.SPEC, s.PYTEST},
+        commands={s.RUN, s.PLAN, s.SPEC, s.PYTEST, s.PROXY},
     )
     spec: Path | None = s.setting(
         None,
@@ -159,7 +159,7 @@ class SuiteConfig:
         kind="path",
         flag="--spec",
         env=("CBR_SPEC",),
-        commands={s.RUN, s.PLAN, s.SPEC, s.PYTEST},
+        commands={s.RUN, s.PLAN, s.SPEC, s.PYTEST, s.PROXY},
     )
     read_only: bool = s.setting(
         False,
@@ -203,7 +203,7 @@ class SuiteConfig:
         kind="number",
         flag="--request-timeout",
         env=("CBR_REQUEST_TIMEOUT", "CBR_TIMEOUT"),
-        commands=_TARGET,
+        commands=_TARGET | {s.PROXY},
     )
     poll_interval: float = s.setting(
         0.2,
@@ -282,7 +282,26 @@ class SuiteConfig:
         kind="path",
         flag="--report-dir",
         env=("CBR_REPORT_DIR",),
-        commands={s.RUN, s.CLEANUP},
+        commands={s.RUN, s.CLEANUP, s.PROXY},
+    )
+    proxy_port: int = s.setting(
+        9001,
+        help="loopback port the validating proxy listens on (0: any free port)",
+        parse=s.port,
+        kind="integer",
+        flag="--port",
+        env=("CBR_PROXY_PORT",),
+        commands={s.PROXY},
+    )
+    enforce: bool = s.setting(
+        False,
+        help="the proxy refuses a request the contract forbids with a 400 of its own instead of "
+        "forwarding it, so that the client's tests fail",
+        parse=s.boolean,
+        kind="bool",
+        flag="--enforce",
+        env=("CBR_PROXY_ENFORCE",),
+        commands={s.PROXY},
     )
     # Not a setting: set on the effective config of a run that started the embedded emulator.
     embedded_url: str | None = field(default=None, repr=False)

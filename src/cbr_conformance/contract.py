@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import jsonpatch
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
@@ -98,6 +100,27 @@ class Contract:
                 )
                 found[op.operation_id] = op
         return found
+
+    @cached_property
+    def _path_patterns(self) -> list[tuple[re.Pattern[str], Operation]]:
+        # Templates with fewer parameters first: a literal segment wins over a parameter there.
+        patterns = []
+        for op in sorted(self.operations.values(), key=lambda o: (len(o.path_parameters), o.path)):
+            pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(op.path))
+            # Anything before the template is a gateway's path prefix.
+            patterns.append((re.compile(f"(?:/.*)?{pattern}"), op))
+        return patterns
+
+    def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+        """The operation a request of `method` on the URL path as sent (percent-encoded) calls,
+        with its path parameters decoded; None when the spec has no such operation."""
+        for pattern, op in self._path_patterns:
+            if op.method != method.upper():
+                continue
+            found = pattern.fullmatch(path)
+            if found is not None:
+                return op, {name: unquote(value) for name, value in found.groupdict().items()}
+        return None
 
     def __iter__(self) -> Iterator[Operation]:
         return iter(self.operations.values())

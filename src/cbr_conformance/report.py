@@ -146,6 +146,7 @@ def failures_html(summary: dict[str, Any]) -> str:
 
 
 _BREAKS = {"schema": "a rule of the spec's schemas", "service": "a rule of the service"}
+_FAULTS = {"client": "the client's fault: its request", "service": "the service's fault: its answer"}
 
 
 def violations_html(summary: dict[str, Any], contract: Contract) -> str:
@@ -154,17 +155,21 @@ def violations_html(summary: dict[str, Any], contract: Contract) -> str:
     found = summary.get("violations") or []
     if not found:
         return "<p>None.</p>"
+    noun = "exchanges" if summary["header"].get("mode") == "proxy" else "tests"  # what a proxy judges
     blocks = []
     for entry in found:
         operation = contract.operations.get(entry["operation"])
         where = f"{operation.method} {operation.path} · reference {operation.section}" if operation else ""
         tests = "".join(f"<li>{escape(t)}</li>" for t in entry["tests"])
         blocked = "".join(f"<li>{escape(t)}</li>" for t in entry["blocked"])
+        fault = _FAULTS.get(entry.get("fault") or "")  # a proxy's: whose part of the exchange broke it
         blocks.append(
             f"<div class='failure'><h3><code>{escape(entry['operation'])}</code> · {escape(entry['rule'])}"
             f" · <code>{escape(entry['path'] or '-')}</code></h3><p>{escape(where)}</p>"
-            f"<p>{escape(entry['message'])}</p>"
-            f"<details><summary>{len(entry['tests'])} tests failed on it</summary><ul>{tests}</ul></details>"
+            + (f"<p><strong>{escape(fault)}</strong></p>" if fault else "")
+            + f"<p>{escape(entry['message'])}</p>"
+            + f"<details><summary>{len(entry['tests'])} {noun} failed on it</summary>"
+            + f"<ul>{tests}</ul></details>"
             + (
                 f"<details><summary>{len(entry['blocked'])} tests blocked by it</summary>"
                 f"<ul>{blocked}</ul></details>"

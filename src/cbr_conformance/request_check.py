@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from cbr_conformance.checks import json_path
@@ -20,6 +21,18 @@ _INTEGER = re.compile(r"[+-]?\d+")
 # A parameter without a schema takes anything; one shared object, as Contract.validator caches by
 # the schema object it is given.
 _ANY: Mapping[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class RequestProblem:
+    """One thing the spec does not allow in a request: where (`query.limit`, `path.vault_id`, a
+    JSON path of the body, or `body`) and what."""
+
+    where: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def _typed(text: str, schema: Mapping[str, Any]) -> Any:
@@ -37,20 +50,28 @@ def _typed(text: str, schema: Mapping[str, Any]) -> Any:
     return text
 
 
-def _parameter_errors(contract: Contract, parameter: Mapping[str, Any], values: Sequence[str]) -> list[str]:
+def _parameter_problems(
+    contract: Contract, parameter: Mapping[str, Any], values: Sequence[str]
+) -> list[RequestProblem]:
     name, where = parameter["name"], parameter["in"]
+    at = f"{where}.{name}"
     schema = contract.resolve(parameter.get("schema", _ANY))
     if not values:
-        return [f"{where} parameter {name} is required but missing"] if parameter.get("required") else []
+        required = parameter.get("required")
+        return [RequestProblem(at, f"{where} parameter {name} is required but missing")] if required else []
     if schema.get("type") == "array":
         items = contract.resolve(schema.get("items", {}))
         value: Any = [_typed(v, items) for v in values]
     elif len(values) > 1:
-        return [f"{where} parameter {name} is given {len(values)} times but takes one value"]
+        return [
+            RequestProblem(at, f"{where} parameter {name} is given {len(values)} times but takes one value")
+        ]
     else:
         value = _typed(values[0], schema)
     return [
-        f"{where} parameter {name}={values if len(values) > 1 else values[0]!r}: {error.message}"
+        RequestProblem(
+            at, f"{where} parameter {name}={values if len(values) > 1 else values[0]!r}: {error.message}"
+        )
         for error in contract.validator(schema).iter_errors(value)
     ]
 
@@ -85,25 +106,42 @@ def request_errors(
     body: bytes | None,
 ) -> list[str]:
     """What makes this request one the spec does not allow; empty when it allows it."""
+    return [str(problem) for problem in request_problems(contract, operation_id, path, query, body)]
+
+
+def request_problems(
+    contract: Contract,
+    operation_id: str,
+    path: Mapping[str, str],
+    query: Sequence[tuple[str, str]],
+    body: bytes | None,
+) -> list[RequestProblem]:
+    """`request_errors`, each with where in the request it lies."""
     operation = contract.operations[operation_id]
-    errors: list[str] = []
+    problems: list[RequestProblem] = []
     for parameter in map(contract.resolve, operation.definition["parameters"]):
         if parameter["in"] == "path":
             given = path.get(parameter["name"])
-            errors += _parameter_errors(contract, parameter, [] if given is None else [str(given)])
+            problems += _parameter_problems(contract, parameter, [] if given is None else [str(given)])
         elif parameter["in"] == "query":
             values = [value for name, value in query if name == parameter["name"]]
-            errors += _parameter_errors(contract, parameter, values)
+            problems += _parameter_problems(contract, parameter, values)
     schema = contract.request_schema(operation_id)
     if schema is None:
-        return errors + (["the operation takes no request body, but one is sent"] if body else [])
+        sent = (
+            [RequestProblem("body", "the operation takes no request body, but one is sent")] if body else []
+        )
+        return problems + sent
     if body is None:
         required = contract.resolve(operation.definition.get("requestBody", {})).get("required", False)
-        return errors + (["the request body is required but missing"] if required else [])
+        return problems + (
+            [RequestProblem("body", "the request body is required but missing")] if required else []
+        )
     try:
         document = json.loads(body)
     except ValueError:
-        return [*errors, "the request body is not JSON"]
+        return [*problems, RequestProblem("body", "the request body is not JSON")]
     for error in contract.validator(schema).iter_errors(_absent_nulls(contract, schema, document)):
-        errors.append(f"request body {json_path(error.absolute_path)}: {error.message}")
-    return errors
+        at = json_path(error.absolute_path)
+        problems.append(RequestProblem(at, f"request body {at}: {error.message}"))
+    return problems

@@ -25,7 +25,7 @@ Parser = Callable[[Any], Any]
 METADATA_KEY = "cbr_setting"
 
 # The commands a setting can belong to; "pytest" is the plugin's own options.
-RUN, CLEANUP, PLAN, SPEC, PYTEST = "run", "cleanup", "plan", "spec", "pytest"
+RUN, CLEANUP, PLAN, SPEC, PYTEST, PROXY = "run", "cleanup", "plan", "spec", "pytest", "proxy"
 TARGET_COMMANDS = frozenset({RUN, CLEANUP, PYTEST})
 SUITE_COMMANDS = frozenset({RUN, PLAN, PYTEST})
 
@@ -145,6 +145,14 @@ def integer_from(minimum: int) -> Parser:
         return number
 
     return parse
+
+
+def port(value: Any) -> int:
+    """A TCP port; 0 asks the system for a free one."""
+    number: int = integer_from(0)(value)
+    if number > 65535:
+        raise InvalidValue("must be a TCP port, 0-65535 (0: any free port)")
+    return number
 
 
 def one_of(*choices: str) -> Parser:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,9 +150,9 @@ class Transfer:
             self.done.set()
 
 
-def decode(body: bytes | bytearray, response: requests.Response) -> str:
+def decode(body: bytes | bytearray, headers: Mapping[str, str]) -> str:
     """The body as text: the charset the headers give, else UTF-8 (as JSON is); never raises."""
-    encoding = get_encoding_from_headers(response.headers) or "utf-8"
+    encoding = get_encoding_from_headers(headers) or "utf-8"
     try:
         return body.decode(encoding, errors="replace")
     except LookupError:

@@ -16,6 +16,21 @@ from cbr_emulator.config import Settings
 from cbr_emulator.models.backend import Backend
 
 
+def answers_health(url: str, thread: threading.Thread | None, timeout: float) -> bool:
+    """Whether a server started on `thread` answers 200 at `url` within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if thread is not None and not thread.is_alive():
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=1) as answer:
+                if answer.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
 class EmulatorServer:
     """``with EmulatorServer(async_delay=0.05) as emulator: ... emulator.url ...``
 
@@ -52,18 +67,9 @@ class EmulatorServer:
         return self
 
     def _wait_until_healthy(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._thread is not None and not self._thread.is_alive():
-                break
-            try:
-                with urllib.request.urlopen(f"{self.url}/_emulator/health", timeout=1) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.02)
-        self.stop()
-        raise RuntimeError(f"the emulator did not become healthy at {self.url}")
+        if not answers_health(f"{self.url}/_emulator/health", self._thread, timeout):
+            self.stop()
+            raise RuntimeError(f"the emulator did not become healthy at {self.url}")
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._server is not None:

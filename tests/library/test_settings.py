@@ -12,7 +12,7 @@ import pytest
 
 from cbr_conformance import cli
 from cbr_conformance.config import SETTINGS, ConfigError, SuiteConfig, load_config, settings_for
-from cbr_conformance.settings import CLEANUP, PYTEST, RUN
+from cbr_conformance.settings import CLEANUP, PROXY, PYTEST, RUN
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -148,7 +148,7 @@ def _subparser(command: str) -> argparse.ArgumentParser:
     return chosen
 
 
-@pytest.mark.parametrize("command", [RUN, CLEANUP])
+@pytest.mark.parametrize("command", [RUN, CLEANUP, PROXY])
 def test_each_command_offers_exactly_the_flags_of_its_settings(command: str) -> None:
     expected = {d.flag for d in settings_for(command) if d.flag}
     own = {"-h", "--help", "--config", "--prefix", "--dry-run", "--run", "--plan"}  # arguments, not settings
@@ -156,6 +156,9 @@ def test_each_command_offers_exactly_the_flags_of_its_settings(command: str) -> 
     assert offered == expected
     if command == CLEANUP:
         assert not offered & {"--fuzz-examples", "--fuzz-seed", "--read-only", "--profile"}
+    if command == PROXY:
+        assert {"--target-url", "--port", "--report-dir", "--enforce"} <= offered
+        assert not offered & {"--fuzz-examples", "--read-only", "--project-id", "--workers"}
 
 
 def test_the_pytest_plugin_offers_the_flags_of_its_settings(pytestconfig: pytest.Config) -> None:
