@@ -39,4 +39,5 @@ def wait_gone(client: CBRClient, resources: Resources, backup_id: str) -> Respon
         timeout=resources.max_wait,
         interval=resources.poll_interval,
         describe=lambda response: response.exchange.summary(),
+        state=lambda response: response.json()["backup"]["status"] if still_there(response) else None,
     )

@@ -193,6 +193,7 @@ class Resources:
             timeout=self.max_wait,
             interval=self.poll_interval,
             describe=lambda c: f"status {c['status']!r}",
+            state=lambda c: str(c["status"]),
         )
 
     def backups_of(self, checkpoint_id: str) -> list[dict[str, Any]]:
@@ -222,4 +223,5 @@ class Resources:
             timeout=self.max_wait,
             interval=self.poll_interval,
             describe=lambda b: f"status {b['status']!r}",
+            state=lambda b: str(b["status"]),
         )

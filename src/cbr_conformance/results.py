@@ -39,6 +39,7 @@ class TestResult:
     breaks: str | None = None  # negative tests: "schema" (a rule the spec states) or "service"
     fuzz: dict[str, Any] | None = None  # fuzz tests: {"mode": ..., "answers": {"200": 7, ...}}
     cause: str | None = None  # "unreachable": the target did not answer
+    stall: dict[str, Any] | None = None  # asynchronous work that never ended (stalls.py)
     credited: list[str] | None = None  # a chain's operations it really exercised (else all it names)
     leftovers: list[str] = field(default_factory=list)  # what its cleanups could not undo
     blocked_by: list[str] | None = None  # set in the summary: the violation that kept it from its check
@@ -92,6 +93,8 @@ class ResultCollector:
                 result.fuzz = json.loads(str(value))
             elif name == "cbr_cause":
                 result.cause = str(value)
+            elif name == "cbr_stall":
+                result.stall = json.loads(str(value))
             elif name == "cbr_credited":
                 result.credited = json.loads(str(value))
             elif name == "cbr_leftovers":

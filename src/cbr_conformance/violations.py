@@ -61,6 +61,20 @@ def distinct_violations(tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if test["outcome"] not in ("failed", "error"):
             continue
         own = (test.get("operations") or ["?"])[0]
+        stall = test.get("stall")
+        if stall:
+            # Asynchronous work that never ended: the first time-out is the violation; a later wait
+            # that met the same state did not wait again and is blocked by it.
+            key = (stall["operation"], "async work never ended", f"status {stall['state']}")
+            entry = found.setdefault(key, Distinct(key, stall["message"]))
+            if stall.get("first") and key[0] in (test.get("operations") or []):
+                entry.hit.append(test["nodeid"])
+            else:
+                entry.blocked.append(test["nodeid"])
+                test["blocked_by"] = list(key)
+            if entry.exchange is None and test.get("exchanges"):
+                entry.exchange = test["exchanges"][-1]
+            continue
         stopped = _violation_of(test)
         if stopped is None:
             if test.get("cause") == "unreachable":

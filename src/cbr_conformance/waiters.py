@@ -23,19 +23,34 @@ def wait_for(
     interval: float,
     failed: Callable[[T], bool] | None = None,
     describe: Callable[[T], str] = repr,
+    state: Callable[[T], str | None] | None = None,
 ) -> T:
     """Call `fetch` until `done(value)`; fail early when `failed(value)`, or after `timeout` seconds.
 
     Polling starts early and backs off to `interval`: a state reached in a fraction of a second is
-    seen then, and a slow one costs no more requests than polling at `interval` would."""
+    seen then, and a slow one costs no more requests than polling at `interval` would.
+
+    With `state` (the asynchronous status a value is in, e.g. "protecting"), a time-out is recorded
+    as a stall of the run, and a later wait that finds the same state fails at once, blocked by it
+    (see stalls.py)."""
+    from cbr_conformance import stalls  # stalls builds on WaitTimeout, defined here
+
     deadline = time.monotonic() + timeout
     pause = min(FIRST_PAUSE, interval)
     value = fetch()
     while not done(value):
         if failed is not None and failed(value):
             raise WaitTimeout(f"{what}: reached a failed state: {describe(value)}")
+        stalled = stalls.stall_of(state(value) if state else None)
+        if stalled is not None:
+            raise stalls.AsyncStall(stalled, first=False)
         if time.monotonic() >= deadline:
-            raise WaitTimeout(f"{what}: not reached within {timeout:g} s; last seen: {describe(value)}")
+            message = f"{what}: not reached within {timeout:g} s; last seen: {describe(value)}"
+            if state is not None and (found := state(value)) in stalls.OPERATION_OF_STATE:
+                stall = stalls.Stall(stalls.OPERATION_OF_STATE[found], found, message)
+                stalls.current().record(stall)
+                raise stalls.AsyncStall(stall, first=True)
+            raise WaitTimeout(message)
         time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
         pause = min(pause * 2, interval)
         value = fetch()

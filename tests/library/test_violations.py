@@ -62,3 +62,32 @@ def test_failures_without_a_contract_violation_are_entries_of_their_own() -> Non
         ("show_vault", "status_documented"),
     }
     assert any("expected 400, got 200" in e["message"] for e in entries)
+
+
+def _stalled(nodeid: str, operation: str, first: bool) -> dict[str, Any]:
+    test = _test(nodeid, operation)
+    message = "restore point x to become available: not reached within 4 s; last seen: 'protecting'"
+    test["stall"] = {
+        "operation": "create_checkpoint",
+        "state": "protecting",
+        "message": message,
+        "first": first,
+    }
+    return test
+
+
+def test_work_that_never_ends_is_one_violation_and_blocks_the_later_waits() -> None:
+    tests = [
+        _stalled("first", "create_checkpoint", first=True),
+        _stalled("later", "create_checkpoint", first=False),
+        _stalled("lister", "list_backups", first=False),
+    ]
+    [found] = distinct_violations(tests)
+    assert (found["operation"], found["rule"], found["path"]) == (
+        "create_checkpoint",
+        "async work never ended",
+        "status protecting",
+    )
+    assert found["tests"] == ["first"]
+    assert found["blocked"] == ["later", "lister"]
+    assert "not reached within 4 s" in found["message"]

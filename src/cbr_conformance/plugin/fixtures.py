@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import requests
 
+from cbr_conformance import stalls
 from cbr_conformance.auth import AkSkAuth, TokenAuth
 from cbr_conformance.catalogue import Catalogue
 from cbr_conformance.checks import CheckContext
@@ -49,6 +50,11 @@ def cbr_check_context(cbr_contract: Contract) -> CheckContext:
 @pytest.fixture(scope="session")
 def cbr_target(cbr_config: SuiteConfig) -> Iterator[Target]:
     target = start_target(cbr_config)
+    # Work that never ends is waited for once per run: the workers of a run that share one target
+    # share its record of stalls; a worker with its own emulator keeps its own.
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    shared = lease_dir(run) / "stalls.jsonl" if run and not target.embedded else None
+    stalls.use(stalls.Stalls(shared))
     try:
         yield target
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from cbr_conformance.client import ContractViolation, TargetUnreachable
 from cbr_conformance.markers import info_of
 from cbr_conformance.plugin.keys import EXCHANGES, PENDING_LEFTOVERS, STEPS
 from cbr_conformance.recording import Exchange
+from cbr_conformance.stalls import AsyncStall
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -29,6 +31,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed and call.excinfo is not None and call.excinfo.errisinstance(TargetUnreachable):
         # The target did not answer: the CLI tells an unreachable target from a nonconforming one.
         report.user_properties.append(("cbr_cause", "unreachable"))
+    stall = call.excinfo.value if call.excinfo is not None else None
+    if report.failed and isinstance(stall, AsyncStall):
+        # Asynchronous work that never ended: one violation for the run, later waits blocked by it.
+        told = {**asdict(stall.stall), "first": stall.first}
+        report.user_properties.append(("cbr_stall", json.dumps(told)))
     recorded: list[Exchange] = item.stash.get(EXCHANGES, [])
     exchanges = list(recorded)
     stopped = call.excinfo.value if call.excinfo is not None else None
