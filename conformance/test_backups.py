@@ -340,7 +340,7 @@ def test_list_backups_sorted_by_creation_time(cbr: CBRClient, cbr_resources: Res
     older = cbr_resources.backup(vault["id"])
     newer = cbr_resources.backup(vault["id"])
     assert moment(older["created_at"]) < moment(newer["created_at"]), (
-        f"setup, 4.5.1 (Table 4-152): the second backup is created later, "
+        "setup, 4.5.1 (Table 4-152): the second backup is created later, "
         f"got created_at {older['created_at']} then {newer['created_at']}"
     )
     ascending = _list(cbr, vault_id=vault["id"], sort="created_at:asc")
@@ -381,7 +381,9 @@ def test_list_backups_pages_with_limit_and_offset(cbr: CBRClient, cbr_resources:
             f"got {page.get('limit')}, {page.get('offset')}"
         )
         seen += _ids(page)
-    assert len(seen) == len(set(seen)) == 3, f"4.5.2 (Table 4-158): pages at offsets 0, 1, 2 overlap: {seen}"
+    assert len(seen) == len(set(seen)) == 3, (
+        f"4.5.2 (Table 4-158): pages at offsets 0, 1, 2 hold 3 distinct backups, got {seen}"
+    )
     assert sorted(seen) == sorted(made), (
         f"4.5.2 (Table 4-158): the pages hold the vault's 3 backups {sorted(made)}, got {sorted(seen)}"
     )
@@ -408,7 +410,9 @@ def test_list_backups_pages_with_a_marker(cbr: CBRClient, cbr_resources: Resourc
         if len(seen) >= 3:
             break
         marker = seen[-1]
-    assert len(seen) == len(set(seen)) == 3, f"4.5.2 (Table 4-158): pages by marker overlap: {seen}"
+    assert len(seen) == len(set(seen)) == 3, (
+        f"4.5.2 (Table 4-158): pages by marker hold 3 distinct backups, got {seen}"
+    )
     assert sorted(seen) == sorted(made), (
         f"4.5.2 (Table 4-158): the pages hold the vault's 3 backups {sorted(made)}, got {sorted(seen)}"
     )
@@ -441,7 +445,7 @@ def test_list_backups_pages_with_a_marker(cbr: CBRClient, cbr_resources: Resourc
     ids=lambda query: "&".join(f"{key}={value}" for key, value in query.items()),
 )
 def test_list_backups_with_invalid_query_is_refused(cbr: CBRClient, query: dict[str, Any]) -> None:
-    """4.5.2 (Table 4-158): a query value outside its enumeration, range or format is refused with 400."""
+    """4.5.2 (Table 4-158; E-LIMIT-MAX): a query value out of its enumeration, range or format is refused."""
     expect_error(cbr.call("list_backups", query=query), 400)
 
 

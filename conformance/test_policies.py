@@ -48,7 +48,7 @@ def _show(cbr: CBRClient, policy_id: str) -> dict[str, Any]:
 def _listed(cbr: CBRClient, **query: str) -> list[dict[str, Any]]:
     body = expect_status(cbr.call("list_policies", query=query), 200)
     assert body["count"] == len(body["policies"]), (
-        f"4.6.3 (Table 4-196; E-LIST-COUNTS): count is the total number of policies, "
+        "4.6.3 (Table 4-196; E-LIST-COUNTS): count is the total number of policies, "
         f"{len(body['policies'])} in the unpaged list, got {body['count']}"
     )
     return list(body["policies"])

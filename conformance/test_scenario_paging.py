@@ -204,7 +204,7 @@ def test_page_through_backups_as_in_application_case_5_3(
     ), f"4.5.2 (Table 4-158): resource_type={SERVER} lists the project's server backups, no disk backup"
     page, count = _page(cbr, "list_backups", "backups", resource_type=SERVER, limit=5, offset=0)  # 5.3 step 2
     assert len(page) == min(5, count) and count >= 2 and all(b["resource_type"] == SERVER for b in page), (
-        f"5.3 step 2, 4.5.2 (Table 4-158): limit=5 lists min(5, count) server backups, count 2 at least, "
+        "5.3 step 2, 4.5.2 (Table 4-158): limit=5 lists min(5, count) server backups, count 2 at least, "
         f"got {len(page)} of count {count}: {sorted({str(b['resource_type']) for b in page})}"
     )
     cbr_steps(
@@ -385,7 +385,7 @@ def test_page_through_tasks(
     disk = next(r["id"] for r in busy["resources"] if r["id"] != doomed["resource_id"])
     of_disk, count = _page(cbr, "list_operation_logs", "operation_logs", resource_id=disk, **mine)
     assert len(of_disk) == count == 3 and {t["id"] for t in of_disk} <= {t["id"] for t in backups}, (
-        f"4.1.2 (Tables 4-17, 4-19): resource_id= lists the disk's 3 backup tasks, count 3, "
+        "4.1.2 (Tables 4-17, 4-19): resource_id= lists the disk's 3 backup tasks, count 3, "
         f"got {_ids(of_disk)}, count {count}"
     )
     for task in of_disk:

@@ -206,7 +206,7 @@ def test_updating_an_applied_policy_keeps_its_vaults(
                 f"got {result['id']!r}, {result['operation_type']!r}"
             )
             assert result["name"] == expected["name"] and result["enabled"] is expected["enabled"], (
-                f"4.6.4 (Table 4-205; E-DROPPED-DEFAULTS): name and enabled are as sent, or kept, "
+                "4.6.4 (Table 4-205; E-DROPPED-DEFAULTS): name and enabled are as sent, or kept, "
                 f"{expected['name']!r}, {expected['enabled']!r}, "
                 f"got {result['name']!r}, {result['enabled']!r}"
             )
@@ -394,7 +394,7 @@ def test_automatic_backups_expire_after_the_retention_duration(
     (made,) = _automatic(cbr, vault["id"])
     lifetime = moment(made["expired_at"]) - moment(made["created_at"])
     assert abs(lifetime - 2 * DAY) < timedelta(minutes=1), (
-        f"4.6.1 (Table 4-176), 4.5.2 (Table 4-161): retention_duration_days 2: expired_at is 2 days "
+        "4.6.1 (Table 4-176), 4.5.2 (Table 4-161): retention_duration_days 2: expired_at is 2 days "
         f"after created_at, got {lifetime}"
     )
     checkpoint = expect_status(

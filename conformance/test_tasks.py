@@ -133,7 +133,7 @@ def test_list_operation_logs_pages_with_limit_and_offset(cbr: CBRClient, cbr_res
             f"got {page.get('limit')}, {page.get('offset')}"
         )
         seen += _ids(page)
-    assert len(seen) == len(set(seen)), f"4.1.2 (Table 4-17): pages of limit 1 overlap: {seen}"
+    assert len(seen) == len(set(seen)), f"4.1.2 (Table 4-17): pages of limit 1 must not overlap, got {seen}"
     assert sorted(seen) == sorted(_ids(everything)), (
         f"4.1.2 (Table 4-17): the pages hold the unpaged list's tasks {sorted(_ids(everything))}, "
         f"got {sorted(seen)}"
@@ -213,7 +213,7 @@ def test_list_operation_logs_shows_the_delete_task(cbr: CBRClient, cbr_resources
     ids=lambda query: "&".join(f"{key}={value}" for key, value in query.items()),
 )
 def test_list_operation_logs_with_invalid_query_is_refused(cbr: CBRClient, query: dict[str, Any]) -> None:
-    """4.1.2 (Table 4-17): a type, status, limit, offset or time out of its range or format is refused."""
+    """4.1.2 (Table 4-17; E-LIMIT-MAX): a type, status, limit, offset or time out of range is refused."""
     expect_error(cbr.call("list_operation_logs", query=query), 400)
 
 

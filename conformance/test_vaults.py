@@ -202,12 +202,12 @@ def test_update_vault_renames_and_resizes(cbr: CBRClient, cbr_resources: Resourc
         "vault"
     ]
     assert updated["name"] == name and updated["billing"]["size"] == 200, (
-        f"4.4.4 (Table 4-124): the vault has the name and size 200 sent, "
+        "4.4.4 (Table 4-124): the vault has the name and size 200 sent, "
         f"got {updated['name']!r}, {updated['billing']['size']}"
     )
     shown = expect_status(cbr.call("show_vault", path={"vault_id": vault["id"]}), 200)["vault"]
     assert shown["name"] == name and shown["billing"]["size"] == 200, (
-        f"4.4.2: after update_vault (4.4.4) the vault has the new name and size 200, "
+        "4.4.2: after update_vault (4.4.4) the vault has the new name and size 200, "
         f"got {shown['name']!r}, {shown['billing']['size']}"
     )
 
