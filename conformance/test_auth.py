@@ -142,6 +142,7 @@ def test_bad_credentials_are_unauthenticated(
     operation_id: str,
     credential: str,
 ) -> None:
+    """3.2 (E-AUTH-CODES): missing or wrong credentials answer 401 APIGW.0301, on every operation."""
     response = _call_unknown(cbr, operation_id, cbr_resources, auth=cbr_bad_auths[credential])
     expect_error(response, 401, UNAUTHENTICATED)
 
@@ -149,6 +150,7 @@ def test_bad_credentials_are_unauthenticated(
 @pytest.mark.cbr(operation="list_vaults", kind="negative", id="auth-expired-signature")
 @pytest.mark.parametrize("hours", [pytest.param(-1, id="an-hour-ago"), pytest.param(1, id="an-hour-ahead")])
 def test_a_signature_dated_an_hour_off_is_unauthenticated(cbr: CBRClient, hours: int) -> None:
+    """3.1, 3.2 (E-AUTH-CODES): an AK/SK signature whose X-Sdk-Date is an hour off answers 401."""
     _signing_credentials(cbr)
     expect_status(cbr.call("list_vaults", query={"limit": 1}), 200)  # the same request, signed now
     dated = (datetime.now(UTC) + timedelta(hours=hours)).strftime(SDK_DATE_FORMAT)
@@ -159,6 +161,7 @@ def test_a_signature_dated_an_hour_off_is_unauthenticated(cbr: CBRClient, hours:
 
 @pytest.mark.cbr(operation="list_vaults", kind="negative", id="auth-wrong-secret-key")
 def test_a_known_access_key_with_a_wrong_secret_is_unauthenticated(cbr: CBRClient) -> None:
+    """3.2 (E-AUTH-CODES): a known AK signed with a wrong SK answers 401 APIGW.0301."""
     credentials = _signing_credentials(cbr)
     wrong = AkSkAuth(credentials.ak, credentials.sk[::-1] + "-wrong")
     expect_error(cbr.call("list_vaults", auth=wrong), 401, UNAUTHENTICATED)
@@ -166,6 +169,7 @@ def test_a_known_access_key_with_a_wrong_secret_is_unauthenticated(cbr: CBRClien
 
 @pytest.mark.cbr(operation="create_vault", kind="negative", mutates=True, id="auth-signature-covers-body")
 def test_a_body_changed_after_signing_is_unauthenticated(cbr: CBRClient, cbr_resources: Resources) -> None:
+    """3.2: the signature keeps the request from being modified: a body changed after it answers 401."""
     credentials = _signing_credentials(cbr)
     signed = cbr_resources.vault_body("disk")
     headers = {"Content-Type": "application/json;charset=UTF-8"}
@@ -185,6 +189,7 @@ def test_a_body_changed_after_signing_is_unauthenticated(cbr: CBRClient, cbr_res
 def test_another_projects_credentials_are_forbidden(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources, operation_id: str
 ) -> None:
+    """3.2 (E-AUTH-CODES): another project's valid credentials answer 403 APIGW.0302, on every operation."""
     intruder = cbr.with_auth(cbr_second.auth)  # the first project's paths, the second's credentials
     expect_error(_call_unknown(intruder, operation_id, cbr_resources), 403, FORBIDDEN)
 
@@ -196,19 +201,28 @@ def test_another_projects_credentials_are_forbidden(
 def test_another_projects_vault_is_not_listed(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
 ) -> None:
+    """1.5, 4.4.3: a project's vault list holds none of another project's vaults."""
     vault = cbr_resources.vault("disk")
     own = expect_status(cbr.call("list_vaults", query={"name": vault["name"]}), 200)
-    assert vault["id"] in {v["id"] for v in own["vaults"]}  # the owner does see it
+    assert vault["id"] in {v["id"] for v in own["vaults"]}, (  # the owner does see it
+        f"4.4.3 (Table 4-110): name= lists the owner's vault {vault['id']} to the owner"
+    )
     for query in ({"name": vault["name"]}, {"limit": 1000}):
         other = expect_status(cbr_second.call("list_vaults", query=query), 200)
-        assert vault["id"] not in {v["id"] for v in other["vaults"]}, f"query {query}"
-        assert all(v.get("project_id") in (None, cbr_second.project_id) for v in other["vaults"])
+        assert vault["id"] not in {v["id"] for v in other["vaults"]}, (
+            f"1.5, 4.4.3: projects are isolated: another project must not list the vault under {query}"
+        )
+        assert all(v.get("project_id") in (None, cbr_second.project_id) for v in other["vaults"]), (
+            "1.5, 4.4.3 (Table 4-113): a project lists only vaults of its own project_id, "
+            f"got {sorted({str(v.get('project_id')) for v in other['vaults']})}"
+        )
 
 
 @pytest.mark.cbr(operation="show_vault", kind="negative", mutates=True, id="auth-isolation-show-vault")
 def test_another_projects_vault_is_not_found(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
 ) -> None:
+    """1.5, 4.4.2: another project's vault id answers 404 BackupService.6105."""
     vault = cbr_resources.vault("disk")
     response = cbr_second.call("show_vault", path={"vault_id": vault["id"]})
     expect_error(response, 404, VAULT_NOT_FOUND)
@@ -218,6 +232,7 @@ def test_another_projects_vault_is_not_found(
 def test_another_projects_vault_cannot_be_deleted(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
 ) -> None:
+    """1.5, 4.4.5: deleting another project's vault answers 404 BackupService.6105; it stays."""
     vault = cbr_resources.vault("disk")
     response = cbr_second.call("delete_vault", path={"vault_id": vault["id"]})
     expect_error(response, 404, VAULT_NOT_FOUND)
@@ -226,6 +241,7 @@ def test_another_projects_vault_cannot_be_deleted(
 
 @pytest.mark.cbr(operation="show_policy", kind="negative", mutates=True, id="auth-isolation-show-policy")
 def test_another_projects_policy_is_not_found(cbr_second: CBRClient, cbr_resources: Resources) -> None:
+    """1.5, 4.6.2: another project's policy id answers 404 BackupService.6000."""
     policy = cbr_resources.policy()
     response = cbr_second.call("show_policy", path={"policy_id": policy["id"]})
     expect_error(response, 404, POLICY_NOT_FOUND)
@@ -236,6 +252,7 @@ def test_another_projects_policy_is_not_found(cbr_second: CBRClient, cbr_resourc
 
 @pytest.mark.cbr(operation="list_vaults", kind="contract", id="auth-token-accepted")
 def test_a_project_token_is_accepted(cbr: CBRClient, cbr_target: Target) -> None:
+    """3.2: a token of the project, in X-Auth-Token, is accepted."""
     token = _configured_token(cbr_target, cbr.project_id)
     if token is None:
         pytest.skip("no token configured for the project (CBR_AUTH_TOKEN)")
@@ -246,6 +263,7 @@ def test_a_project_token_is_accepted(cbr: CBRClient, cbr_target: Target) -> None
 def test_another_projects_token_is_forbidden(
     cbr: CBRClient, cbr_second: CBRClient, cbr_target: Target
 ) -> None:
+    """3.2 (E-AUTH-CODES): another project's token answers 403 APIGW.0302."""
     token = _configured_token(cbr_target, cbr_second.project_id)
     if token is None:
         pytest.skip("no token configured for the second project (CBR_SECOND_AUTH_TOKEN)")

@@ -34,17 +34,26 @@ def _apply(cbr: CBRClient, vault_id: str, policy_id: str) -> None:
     applied = expect_status(
         cbr.call("associate_vault_policy", path={"vault_id": vault_id}, json_body=body), 200
     )
-    assert applied["associate_policy"] == {"vault_id": vault_id, "policy_id": policy_id}
+    assert applied["associate_policy"] == {"vault_id": vault_id, "policy_id": policy_id}, (
+        "4.4.8 (Table 4-143): associate_policy is the vault and policy given, "
+        f"got {applied['associate_policy']}"
+    )
 
 
 def _vaults_of(cbr: CBRClient, policy_id: str) -> list[str]:
     """The vaults list_vaults gives for the policy, and the vaults show_policy says it is applied to."""
     listed = expect_status(cbr.call("list_vaults", query={"policy_id": policy_id}), 200)
-    assert listed["count"] == len(listed["vaults"]), "count differs from the unpaged list"
+    assert listed["count"] == len(listed["vaults"]), (
+        f"4.4.3 (Table 4-112; E-LIST-COUNTS): count is the {len(listed['vaults'])} vaults listed unpaged, "
+        f"got {listed['count']}"
+    )
     shown = expect_status(cbr.call("show_policy", path={"policy_id": policy_id}), 200)["policy"]
     associated = sorted(v["vault_id"] for v in shown.get("associated_vaults") or [])
     ids = sorted(v["id"] for v in listed["vaults"])
-    assert ids == associated, f"list_vaults gives {ids}, show_policy's associated_vaults {associated}"
+    assert ids == associated, (
+        "4.4.3 (Table 4-110), 4.6.2 (Table 4-192): list_vaults?policy_id and associated_vaults agree, "
+        f"got {ids} and {associated}"
+    )
     return ids
 
 
@@ -54,10 +63,12 @@ def _automatic(cbr: CBRClient, vault_id: str) -> list[dict[str, Any]]:
     backups: list[dict[str, Any]] = expect_status(cbr.call("list_backups", query=query), 200)["backups"]
     for backup in backups:
         assert (backup.get("extend_info") or {}).get("auto_trigger") is True, (
-            f"backup {backup['id']} made by the policy has extend_info.auto_trigger "
-            f"{(backup.get('extend_info') or {}).get('auto_trigger')!r}"
+            f"4.5.2 (Table 4-162): auto_trigger is true for backup {backup['id']}, made by the policy, "
+            f"got {(backup.get('extend_info') or {}).get('auto_trigger')!r}"
         )
-        assert backup["status"] == "available", f"backup {backup['id']} is {backup['status']!r}"
+        assert backup["status"] == "available", (
+            f"4.5.2 (Table 4-161): the policy's backup {backup['id']} is available, got {backup['status']!r}"
+        )
     return backups
 
 
@@ -70,7 +81,7 @@ def _schedule(cbr_clock: TimeControl) -> tuple[datetime, int, datetime]:
 
 def _advance_to(cbr_clock: TimeControl, when: datetime) -> None:
     now = moment(cbr_clock.now()["now"])
-    assert when > now, f"cannot go back in time to {when}"
+    assert when > now, f"setup: the clock cannot go back in time to {when} from {now}"
     cbr_clock.advance((when - now).total_seconds())
 
 
@@ -89,6 +100,7 @@ def _advance_to(cbr_clock: TimeControl, when: datetime) -> None:
 def test_apply_and_remove_a_policy_as_in_application_case_5_2(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
 ) -> None:
+    """5.2, 4.4.8, 4.4.9: the application case's policy is applied to a vault, then removed."""
     vault = cbr_resources.vault("server")  # no resources: the policy has nothing to back up meanwhile
     # 5.2 step 1 as the errata correct it (operation_type added); no `enabled`: enabled by default
     sent = reference_example("create_policy.request.case-5.2-step1.json")["policy"]
@@ -106,15 +118,28 @@ def test_apply_and_remove_a_policy_as_in_application_case_5_2(
             "operation_definition": sent["operation_definition"],
         },
     )
-    assert policy["trigger"]["properties"]["pattern"] == sent["trigger"]["properties"]["pattern"]
-    assert policy["trigger"]["type"] == "time"
-    assert not policy.get("associated_vaults"), "a new policy is applied to no vault"
+    assert policy["trigger"]["properties"]["pattern"] == sent["trigger"]["properties"]["pattern"], (
+        "5.2 step 1, 4.6.1 (Table 4-183): trigger.properties.pattern is the one sent, "
+        f"got {policy['trigger']['properties']['pattern']}"
+    )
+    assert policy["trigger"]["type"] == "time", (
+        f"4.6.1 (Table 4-182): trigger.type is time, the only type, got {policy['trigger']['type']!r}"
+    )
+    assert not policy.get("associated_vaults"), (
+        "5.2 step 1, 4.6.1 (Table 4-180; E-ASSOCIATED-VAULTS-NULL): a new policy is applied to no vault, "
+        f"got {policy.get('associated_vaults')}"
+    )
     cbr_steps(f"1. created policy {policy['id']} with the body of 5.2 step 1: enabled, daily 23:00, 30 days")
 
     _apply(cbr, vault["id"], policy["id"])
-    assert _vaults_of(cbr, policy["id"]) == [vault["id"]]
+    assert _vaults_of(cbr, policy["id"]) == [vault["id"]], (
+        f"5.2 step 2, 4.4.8: the policy is applied to the vault {vault['id']} alone"
+    )
     listed = expect_status(cbr.call("list_policies", query={"vault_id": vault["id"]}), 200)["policies"]
-    assert [p["id"] for p in listed] == [policy["id"]]
+    assert [p["id"] for p in listed] == [policy["id"]], (
+        "4.6.3 (Table 4-194): vault_id= lists the policy applied to the vault, "
+        f"got {[p['id'] for p in listed]}"
+    )
     cbr_steps(
         "2. applied it to the vault: list_vaults?policy_id, show_policy and list_policies?vault_id agree"
     )
@@ -122,8 +147,13 @@ def test_apply_and_remove_a_policy_as_in_application_case_5_2(
     body = {"policy_id": policy["id"]}
     path = {"vault_id": vault["id"]}
     removed = expect_status(cbr.call("dissociate_vault_policy", path=path, json_body=body), 200)
-    assert removed["dissociate_policy"] == {"vault_id": vault["id"], "policy_id": policy["id"]}
-    assert _vaults_of(cbr, policy["id"]) == []
+    assert removed["dissociate_policy"] == {"vault_id": vault["id"], "policy_id": policy["id"]}, (
+        "4.4.9 (Table 4-148): dissociate_policy is the vault and policy given, "
+        f"got {removed['dissociate_policy']}"
+    )
+    assert _vaults_of(cbr, policy["id"]) == [], (
+        "4.4.9: a policy removed from its one vault is applied to none"
+    )
     cbr_steps("removed it: gone from list_vaults?policy_id and from show_policy's associated_vaults")
 
     expect_error(cbr.call("dissociate_vault_policy", path=path, json_body=body), 404, POLICY_NOT_APPLIED)
@@ -139,12 +169,13 @@ def test_apply_and_remove_a_policy_as_in_application_case_5_2(
 def test_updating_an_applied_policy_keeps_its_vaults(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
 ) -> None:
+    """4.6.4: updating name, schedule, retention or enabled keeps the vaults a policy is applied to."""
     vaults = [cbr_resources.vault("disk") for _ in range(2)]
     policy = cbr_resources.policy(operation_definition={"max_backups": 10}, enabled=False)
     for vault in vaults:
         _apply(cbr, vault["id"], policy["id"])
     mine = sorted(v["id"] for v in vaults)
-    assert _vaults_of(cbr, policy["id"]) == mine
+    assert _vaults_of(cbr, policy["id"]) == mine, f"4.4.8: the policy is applied to the two vaults {mine}"
     cbr_steps(f"disabled policy {policy['id']} applied to two vaults")
 
     path = {"policy_id": policy["id"]}
@@ -170,27 +201,47 @@ def test_updating_an_applied_policy_keeps_its_vaults(
             expected["pattern"] = change["trigger"]["properties"]["pattern"]
         shown = expect_status(cbr.call("show_policy", path=path), 200)["policy"]
         for result in (updated, shown):
-            assert result["id"] == policy["id"] and result["operation_type"] == "backup"
-            assert result["name"] == expected["name"] and result["enabled"] is expected["enabled"]
-            assert result["trigger"]["properties"]["pattern"] == expected["pattern"]
+            assert result["id"] == policy["id"] and result["operation_type"] == "backup", (
+                "4.6.4 (Table 4-210): the policy keeps its id and operation_type backup, "
+                f"got {result['id']!r}, {result['operation_type']!r}"
+            )
+            assert result["name"] == expected["name"] and result["enabled"] is expected["enabled"], (
+                "4.6.4 (Table 4-205; E-DROPPED-DEFAULTS): name and enabled are as sent, or kept, "
+                f"{expected['name']!r}, {expected['enabled']!r}, "
+                f"got {result['name']!r}, {result['enabled']!r}"
+            )
+            assert result["trigger"]["properties"]["pattern"] == expected["pattern"], (
+                "4.6.4 (Table 4-205; E-DROPPED-DEFAULTS): the pattern is as sent, or kept, "
+                f"{expected['pattern']}, got {result['trigger']['properties']['pattern']}"
+            )
             expect_subset(
                 result["operation_definition"], expected["operation_definition"], "$.operation_definition"
             )
             assert sorted(v["vault_id"] for v in result.get("associated_vaults") or []) == mine, (
-                f"update {change} changed the vaults the policy is applied to"
+                f"4.6.4 (Table 4-214): update {change} must keep the vaults of the policy, {mine}, "
+                f"got {result.get('associated_vaults')}"
             )
         cbr_steps(f"update {sorted(change)}: the fields sent changed, the others and both vaults kept")
-    assert _vaults_of(cbr, policy["id"]) == mine
+    assert _vaults_of(cbr, policy["id"]) == mine, (
+        f"4.6.4: updates keep the vaults the policy is applied to, {mine}"
+    )
 
     body = {"policy_id": policy["id"]}
     for index, vault in enumerate(vaults):
         path_of_vault = {"vault_id": vault["id"]}
         expect_status(cbr.call("dissociate_vault_policy", path=path_of_vault, json_body=body), 200)
-        assert _vaults_of(cbr, policy["id"]) == sorted(v["id"] for v in vaults[index + 1 :])
-    assert expect_status(cbr.call("delete_policy", path=path), 204) is None
+        assert _vaults_of(cbr, policy["id"]) == sorted(v["id"] for v in vaults[index + 1 :]), (
+            f"4.4.9: removed from vault {vault['id']}, the policy stays applied to the other vaults only"
+        )
+    assert expect_status(cbr.call("delete_policy", path=path), 204) is None, (
+        "4.6.5: delete_policy answers 204 No Content, without a body"
+    )
     expect_error(cbr.call("show_policy", path=path), 404, POLICY_NOT_FOUND)
     listed = expect_status(cbr.call("list_vaults", query={"policy_id": policy["id"]}), 200)
-    assert listed["vaults"] == [] and listed["count"] == 0
+    assert listed["vaults"] == [] and listed["count"] == 0, (
+        "4.4.3 (Tables 4-110, 4-112): policy_id of a deleted policy (4.6.5) lists no vault, count 0, "
+        f"got {[v['id'] for v in listed['vaults']]}, count {listed['count']}"
+    )
     cbr_steps("removed it from one vault, then the other, then deleted it: show_policy 404, no vault listed")
 
     expect_error(
@@ -216,6 +267,7 @@ def test_updating_an_applied_policy_keeps_its_vaults(
 def test_policy_fires_and_keeps_the_newest_backups(
     cbr_clock: TimeControl, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
 ) -> None:
+    """4.6.1 (Tables 4-176, 4-178): a policy fires at its pattern's times, keeps max_backups, newest."""
     server = cbr_resources.lease(SERVER)
     vault = cbr_resources.vault("server", [server])
     now, hour, first = _schedule(cbr_clock)
@@ -231,20 +283,26 @@ def test_policy_fires_and_keeps_the_newest_backups(
 
     _advance_to(cbr_clock, first + DAY + timedelta(hours=1))
     early = _automatic(cbr, vault["id"])
-    assert len(early) == 2, f"two runs of the policy, {len(early)} backups"
+    assert len(early) == 2, f"4.6.1 (Table 4-178): two runs of the pattern make two backups, got {len(early)}"
     for backup, run in zip(early, (first, first + DAY), strict=True):
         assert run <= moment(backup["created_at"]) < run + timedelta(hours=1), (
-            f"backup {backup['id']} made at {backup['created_at']}, the run was at {run}"
+            f"4.6.1 (Table 4-178): a backup is made at the pattern's run {run}, "
+            f"backup {backup['id']} was made at {backup['created_at']}"
         )
-        assert backup["resource_id"] == server.id
+        assert backup["resource_id"] == server.id, (
+            f"4.5.2 (Table 4-161): the policy backs up the vault's server, got {backup['resource_id']!r}"
+        )
     cbr_steps(f"clock past two runs: two automatic backups (auto_trigger true) at {first:%H:%M} on two days")
 
     _advance_to(cbr_clock, first + 3 * DAY + timedelta(hours=1))
     late = _automatic(cbr, vault["id"])
-    assert len(late) == 2, f"max_backups 2 after four runs, {len(late)} backups kept"
+    assert len(late) == 2, (
+        f"4.6.1 (Table 4-176): max_backups 2 retains 2 backups after four runs, got {len(late)}"
+    )
     for backup, run in zip(late, (first + 2 * DAY, first + 3 * DAY), strict=True):
         assert run <= moment(backup["created_at"]) < run + timedelta(hours=1), (
-            f"kept backup {backup['id']} made at {backup['created_at']}: not one of the two newest runs"
+            f"4.6.1 (Table 4-176): max_backups retains the newest backups, of the run at {run}; "
+            f"kept backup {backup['id']} was made at {backup['created_at']}"
         )
     for backup in early:
         expect_error(cbr.call("show_backup", path={"backup_id": backup["id"]}), 404, BACKUP_NOT_FOUND)
@@ -254,10 +312,13 @@ def test_policy_fires_and_keeps_the_newest_backups(
 
     query = {"vault_id": vault["id"], "operation_type": "backup", "limit": 1000}
     tasks = expect_status(cbr.call("list_operation_logs", query=query), 200)["operation_logs"]
-    assert len(tasks) == 4, f"four runs of the policy, {len(tasks)} backup tasks"
+    assert len(tasks) == 4, (
+        f"4.1.2 (Table 4-17): four runs of the policy leave 4 backup tasks, got {len(tasks)}"
+    )
     for task in tasks:
         assert task["status"] == "success" and task.get("policy_id") == policy["id"], (
-            f"task {task['id']}: status {task['status']!r}, policy_id {task.get('policy_id')!r}"
+            f"4.1.2 (Table 4-20): each task of the policy succeeded and names it, task {task['id']}: "
+            f"status {task['status']!r}, policy_id {task.get('policy_id')!r}"
         )
     cbr_steps("four backup tasks, all success, name the policy")
 
@@ -271,6 +332,7 @@ def test_policy_fires_and_keeps_the_newest_backups(
 def test_only_an_enabled_policy_fires(
     cbr_clock: TimeControl, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
 ) -> None:
+    """4.6.1, 4.6.4 (Table 4-175): only an enabled policy makes backups; enabling takes effect."""
     server = cbr_resources.lease(SERVER)
     vault = cbr_resources.vault("server", [server])
     _, hour, first = _schedule(cbr_clock)
@@ -279,27 +341,30 @@ def test_only_an_enabled_policy_fires(
     cbr_steps(f"disabled policy {_weekly(hour)} applied to a vault with a server")
 
     _advance_to(cbr_clock, first + timedelta(hours=1))
-    assert _automatic(cbr, vault["id"]) == [], "a disabled policy made backups"
+    assert _automatic(cbr, vault["id"]) == [], "4.6.1 (Table 4-175): a policy not enabled must make no backup"
     cbr_steps("clock past a run: no backup")
 
     path = {"policy_id": policy["id"]}
     body = {"policy": {"enabled": True}}
     assert (
         expect_status(cbr.call("update_policy", path=path, json_body=body), 200)["policy"]["enabled"] is True
-    )
+    ), "4.6.4 (Table 4-210): enabled is the true sent"
     _advance_to(cbr_clock, first + DAY + timedelta(hours=1))
     made = _automatic(cbr, vault["id"])
-    assert len(made) == 1, f"one run of the enabled policy, {len(made)} backups"
-    assert first + DAY <= moment(made[0]["created_at"]) < first + DAY + timedelta(hours=1)
+    assert len(made) == 1, f"4.6.4, 4.6.1: one run of the policy enabled makes 1 backup, got {len(made)}"
+    assert first + DAY <= moment(made[0]["created_at"]) < first + DAY + timedelta(hours=1), (
+        f"4.6.1 (Table 4-178): the backup is made at the pattern's run {first + DAY}, "
+        f"got {made[0]['created_at']}"
+    )
     cbr_steps("enabled it; clock past the next run: one automatic backup, at that run")
 
     body = {"policy": {"enabled": False}}
     assert (
         expect_status(cbr.call("update_policy", path=path, json_body=body), 200)["policy"]["enabled"] is False
-    )
+    ), "4.6.4 (Table 4-210): enabled is the false sent"
     _advance_to(cbr_clock, first + 2 * DAY + timedelta(hours=1))
     assert [b["id"] for b in _automatic(cbr, vault["id"])] == [made[0]["id"]], (
-        "a disabled policy made backups"
+        "4.6.4, 4.6.1 (Table 4-175): a policy disabled again must make no more backups"
     )
     cbr_steps("disabled it again; clock past another run: still that one backup")
 
@@ -313,6 +378,7 @@ def test_only_an_enabled_policy_fires(
 def test_automatic_backups_expire_after_the_retention_duration(
     cbr_clock: TimeControl, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
 ) -> None:
+    """4.6.1 (Table 4-176): automatic backups expire after retention_duration_days, then go."""
     server = cbr_resources.lease(SERVER)
     vault = cbr_resources.vault("server", [server])
     _, hour, first = _schedule(cbr_clock)
@@ -328,19 +394,23 @@ def test_automatic_backups_expire_after_the_retention_duration(
     (made,) = _automatic(cbr, vault["id"])
     lifetime = moment(made["expired_at"]) - moment(made["created_at"])
     assert abs(lifetime - 2 * DAY) < timedelta(minutes=1), (
-        f"expired_at is {lifetime} after created_at, not 2 days"
+        "4.6.1 (Table 4-176), 4.5.2 (Table 4-161): retention_duration_days 2: expired_at is 2 days "
+        f"after created_at, got {lifetime}"
     )
     checkpoint = expect_status(
         cbr.call("show_checkpoint", path={"checkpoint_id": made["checkpoint_id"]}), 200
     )
     retention = (checkpoint["checkpoint"].get("extra_info") or {}).get("retention_duration")
-    assert retention in (None, 2), f"the policy's restore point gives retention_duration {retention}"
+    assert retention in (None, 2), (
+        f"4.3.1 (Table 4-71): retention_duration is the policy's 2 days, got {retention}"
+    )
     cbr_steps(f"clock past a run: backup {made['id']} expires 2 days after it was made")
 
     _advance_to(cbr_clock, first + 3 * DAY + timedelta(hours=1))
     kept = _automatic(cbr, vault["id"])
     assert [moment(b["created_at"]).date() for b in kept] == [(first + n * DAY).date() for n in (2, 3)], (
-        f"after four runs with 2 days of retention, backups of {[b['created_at'] for b in kept]} are kept"
+        "4.6.1 (Table 4-176): retention_duration_days 2 keeps the last 2 days' backups of four runs, "
+        f"got {[b['created_at'] for b in kept]}"
     )
     expect_error(cbr.call("show_backup", path={"backup_id": made["id"]}), 404, BACKUP_NOT_FOUND)
     cbr_steps("clock past four runs: only the backups younger than 2 days are left; the first is 404")

@@ -44,6 +44,7 @@ def test_share_a_backup_from_offer_to_withdrawal(
     cbr_second_resources: Resources,
     cbr_steps: Steps,
 ) -> None:
+    """4.2, 4.5.2: a server backup is shared, accepted, listed as shared by the member, unshared."""
     try:
         server = cbr_resources.lease(SERVER)
     except NoResourceAvailable as exc:
@@ -63,20 +64,27 @@ def test_share_a_backup_from_offer_to_withdrawal(
 
     def unshare() -> None:
         status = cbr.call("delete_share_member", path=member_path, check=False).status
-        assert status in (204, 404), f"delete_share_member answered {status} during cleanup"
+        assert status in (204, 404), (
+            f"cleanup, 4.2.5: delete_share_member answers 204 (404 once gone), got {status}"
+        )
 
     cbr_second_resources.add_cleanup(f"stop sharing backup {backup['id']}", unshare)
     assert [(m["dest_project_id"], m["status"]) for m in added["members"]] == [
         (cbr_second.project_id, "pending")
-    ]
+    ], (
+        "4.2.1 (Table 4-47): the member added is the project given, pending, "
+        f"got {[(m['dest_project_id'], m['status']) for m in added['members']]}"
+    )
     assert (
         expect_status(cbr.call("show_share_member", path=member_path), 200)["member"]["status"] == "pending"
-    )
+    ), "4.2.3 (Table 4-56): the owner sees the new member pending"
     cbr_steps("add_share_members: the member project is pending")
 
-    assert _visible(cbr_second, backup["id"], own_type="shared", member_status="pending")
+    assert _visible(cbr_second, backup["id"], own_type="shared", member_status="pending"), (
+        "4.5.2 (Table 4-158): own_type=shared&member_status=pending lists the backup offered to the member"
+    )
     assert not _visible(cbr_second, backup["id"], own_type="private"), (
-        "a shared backup is listed as the member's own"
+        "4.5.2 (Table 4-158): own_type=private must not list a backup shared with the member"
     )
     cbr_steps("the member lists it among backups shared with it (member_status pending), not among its own")
 
@@ -84,27 +92,54 @@ def test_share_a_backup_from_offer_to_withdrawal(
     accepted = expect_status(
         cbr_second.call("update_share_member_status", path=member_path, json_body=accept), 200
     )
-    assert accepted["member"]["status"] == "accepted" and accepted["member"]["vault_id"] == member_vault["id"]
+    assert (
+        accepted["member"]["status"] == "accepted" and accepted["member"]["vault_id"] == member_vault["id"]
+    ), (
+        "4.2.2 (Table 4-52): the member is accepted into the vault given, "
+        f"got {accepted['member']['status']!r}, {accepted['member']['vault_id']!r}"
+    )
     seen_by_owner = expect_status(cbr.call("show_share_member", path=member_path), 200)["member"]
-    assert (seen_by_owner["status"], seen_by_owner["vault_id"]) == ("accepted", member_vault["id"])
+    assert (seen_by_owner["status"], seen_by_owner["vault_id"]) == ("accepted", member_vault["id"]), (
+        "4.2.3 (Table 4-56): the owner sees the member accepted into that vault, "
+        f"got {seen_by_owner['status']!r}, {seen_by_owner['vault_id']!r}"
+    )
     cbr_steps(f"the member accepted it into vault {member_vault['id']}; the owner sees it accepted")
 
-    assert _visible(cbr_second, backup["id"], own_type="shared")
-    assert _visible(cbr_second, backup["id"], own_type="shared", member_status="accepted")
-    assert _visible(cbr_second, backup["id"], own_type="all_granted")
-    assert not _visible(cbr_second, backup["id"], own_type="shared", member_status="pending")
+    assert _visible(cbr_second, backup["id"], own_type="shared"), (
+        "4.5.2 (Table 4-158): own_type=shared lists the backup the member accepted"
+    )
+    assert _visible(cbr_second, backup["id"], own_type="shared", member_status="accepted"), (
+        "4.5.2 (Table 4-158): member_status=accepted lists the backup the member accepted"
+    )
+    assert _visible(cbr_second, backup["id"], own_type="all_granted"), (
+        "4.5.2 (Table 4-158): own_type=all_granted lists the backup the member accepted"
+    )
+    assert not _visible(cbr_second, backup["id"], own_type="shared", member_status="pending"), (
+        "4.5.2 (Table 4-158): member_status=pending must not list a backup the member accepted"
+    )
     shown = expect_status(cbr_second.call("show_backup", path={"backup_id": backup["id"]}), 200)["backup"]
-    assert shown["id"] == backup["id"] and shown["project_id"] == cbr.project_id
+    assert shown["id"] == backup["id"] and shown["project_id"] == cbr.project_id, (
+        "4.5.1 (Table 4-152): the member shows the shared backup, of the owner's project, "
+        f"got {shown['id']!r} of {shown['project_id']!r}"
+    )
     cbr_steps("the member lists it as shared (accepted, all_granted, not pending) and shows it by id")
 
-    assert expect_status(cbr.call("delete_share_member", path=member_path), 204) is None
+    assert expect_status(cbr.call("delete_share_member", path=member_path), 204) is None, (
+        "4.2.5: delete_share_member answers 204 No Content, without a body"
+    )
     expect_error(cbr.call("show_share_member", path=member_path), 404, MEMBER_NOT_FOUND)
     listed = expect_status(cbr.call("list_share_members", path={"backup_id": backup["id"]}), 200)
-    assert listed["members"] == []
+    assert listed["members"] == [], (
+        f"4.2.4: a member deleted (4.2.5) is not listed, got {[m.get('id') for m in listed['members']]}"
+    )
     cbr_steps(f"the owner deleted the member: show_share_member 404 {MEMBER_NOT_FOUND}, no member listed")
 
-    assert not _visible(cbr_second, backup["id"], own_type="shared")
-    assert not _visible(cbr_second, backup["id"], own_type="all_granted")
+    assert not _visible(cbr_second, backup["id"], own_type="shared"), (
+        "4.5.2 (Table 4-158): once unshared (4.2.5) own_type=shared must not list the backup"
+    )
+    assert not _visible(cbr_second, backup["id"], own_type="all_granted"), (
+        "4.5.2 (Table 4-158): once unshared (4.2.5) own_type=all_granted must not list the backup"
+    )
     expect_error(cbr_second.call("show_backup", path={"backup_id": backup["id"]}), 404, BACKUP_NOT_FOUND)
     cbr_steps(f"the member no longer lists it; show_backup: 404 {BACKUP_NOT_FOUND}")
 

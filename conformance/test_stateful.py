@@ -19,6 +19,7 @@ _LINKED = linked_operations(Contract.load())
 def test_state_machine_along_links(
     cbr: CBRClient, cbr_config: SuiteConfig, cbr_prefix: str, record_property: Callable[[str, object], None]
 ) -> None:
+    """4.1 to 4.6: chains of calls along the spec's links (create, then use the id) conform."""
     run = MachineRun()
     try:
         examples = cbr_config.fuzz_examples
@@ -28,6 +29,6 @@ def test_state_machine_along_links(
         record_property("cbr_credited", json.dumps(run.credited()))
     created = {op for op in ("create_vault", "create_policy") if run.succeeded[op]}
     assert created, (
-        "no create of the machine succeeded, though each sent a body the spec allows: "
+        "4.4.1, 4.6.1: no create of the machine succeeded, though each sent a body the spec allows: "
         f"steps {run.called}"
     )
