@@ -93,15 +93,20 @@ def response_schema(ctx: CheckContext, exchange: Exchange) -> list[Violation]:
         snippet = exchange.response_text[:80]
         return [Violation("response_schema", _op(exchange), "$", f"the body is not JSON: {snippet!r}")]
     validator = ctx.contract.validator(schema)
-    return [
-        Violation(
-            "response_schema",
-            _op(exchange),
-            json_path(error.absolute_path),
-            f"{error.message} (schema rule: {error.validator})",
+    found = []
+    for error in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
+        component = ctx.contract.schema_at(schema, list(error.absolute_path))
+        found.append(
+            Violation(
+                "response_schema",
+                _op(exchange),
+                json_path(error.absolute_path),
+                f"{error.message} (schema rule: {error.validator})",
+                schema=component or "",
+                reference=", ".join(ctx.contract.reference_tables(component)),
+            )
         )
-        for error in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
-    ]
+    return found
 
 
 def error_code_catalogued(ctx: CheckContext, exchange: Exchange) -> list[Violation]:

@@ -253,6 +253,9 @@ def print_violations(summary: dict[str, Any], contract: Contract, top: int = 10,
         where = f"{operation.method} {operation.path}, reference {operation.section}" if operation else ""
         print(f"{number:>3}. {entry['operation']}: [{entry['rule']}] {entry['path']} ({where})")
         print(f"     {entry['message'][:300]}")
+        if entry.get("reference"):
+            schema = entry.get("schema", "").rsplit("/", 1)[-1]
+            print(f"     the reference's {schema}: {entry['reference']}")
         counts = f"{len(entry['tests'])} {noun} failed on it"
         if entry["blocked"]:
             counts += f", {len(entry['blocked'])} blocked by it"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +24,7 @@ from referencing.jsonschema import DRAFT4
 from cbr_conformance.paths import read_yaml, spec_dir
 
 SPEC_FILE = "cbr-v3.yaml"
+_COMPONENT = "#/components/schemas/"
 _DOC_URI = "urn:cbr-spec"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
@@ -140,6 +141,37 @@ class Contract:
             key = part.replace("~1", "/").replace("~0", "~")
             target = target[int(key)] if isinstance(target, list) else target[key]
         return target
+
+    def schema_at(self, schema: JSON, instance_path: Sequence[str | int]) -> str | None:
+        """The component schema (`#/components/schemas/Name`) that describes the value at
+        `instance_path` of a document `schema` describes, or the nearest one above it; None when
+        the value lies in an inline schema of the operation itself."""
+        found: str | None = None
+        node: JSON = schema
+        for part in [*instance_path, None]:
+            while isinstance(node, Mapping) and "$ref" in node:
+                if node["$ref"].startswith(_COMPONENT):
+                    found = node["$ref"]
+                node = self.pointer(node["$ref"])
+            if part is None or not isinstance(node, Mapping):
+                break
+            node = self._child(node, part)
+        return found
+
+    def _child(self, node: Mapping[str, JSON], part: str | int) -> JSON:
+        if isinstance(part, int):
+            return node.get("items")
+        combined = [self.resolve(sub) for key in ("allOf", "anyOf", "oneOf") for sub in node.get(key, [])]
+        for candidate in [node, *combined]:
+            if isinstance(candidate, Mapping) and part in candidate.get("properties", {}):
+                return candidate["properties"][part]
+        return None
+
+    def reference_tables(self, component: str | None) -> list[str]:
+        """The reference's tables a component schema transcribes (`x-reference-tables`)."""
+        if component is None:
+            return []
+        return list(self.pointer(component).get("x-reference-tables", []))
 
     def request_schema(self, operation_id: str) -> JSON | None:
         body = self.resolve(self.operations[operation_id].definition.get("requestBody"))

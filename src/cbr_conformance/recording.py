@@ -51,9 +51,12 @@ class Violation:
     operation_id: str
     path: str
     message: str
+    schema: str = ""  # the spec's component schema at fault, e.g. #/components/schemas/BackupResp
+    reference: str = ""  # the reference's tables that schema transcribes, e.g. "4.5.2 Table 4-161"
 
     def __str__(self) -> str:
-        return f"{self.operation_id}: [{self.rule}] at {self.path}: {self.message}"
+        cited = f" (reference: {self.reference})" if self.reference else ""
+        return f"{self.operation_id}: [{self.rule}] at {self.path}: {self.message}{cited}"
 
 
 @dataclass

@@ -168,6 +168,12 @@ def violations_html(summary: dict[str, Any], contract: Contract) -> str:
             f" · <code>{escape(entry['path'] or '-')}</code></h3><p>{escape(where)}</p>"
             + (f"<p><strong>{escape(fault)}</strong></p>" if fault else "")
             + f"<p>{escape(entry['message'])}</p>"
+            + (
+                f"<p>The reference's <code>{escape(entry.get('schema', '').rsplit('/', 1)[-1])}</code>: "
+                f"{escape(entry['reference'])} (spec: <code>{escape(entry.get('schema', ''))}</code>)</p>"
+                if entry.get("reference")
+                else ""
+            )
             + f"<details><summary>{len(entry['tests'])} {noun} failed on it</summary>"
             + f"<ul>{tests}</ul></details>"
             + (

@@ -22,6 +22,8 @@ class Distinct:
     hit: list[str] = field(default_factory=list)  # node ids of the tests that failed on it
     blocked: list[str] = field(default_factory=list)  # tests it kept from checking their own operation
     exchange: dict[str, Any] | None = None  # the first exchange that shows it
+    schema: str = ""  # the spec's component schema at fault
+    reference: str = ""  # the reference's tables of that schema
 
     def to_dict(self) -> dict[str, Any]:
         operation, rule, path = self.key
@@ -30,18 +32,20 @@ class Distinct:
             "rule": rule,
             "path": path,
             "message": self.message,
+            "schema": self.schema,
+            "reference": self.reference,
             "tests": self.hit,
             "blocked": self.blocked,
             "exchange": self.exchange,
         }
 
 
-def _violation_of(test: dict[str, Any]) -> tuple[tuple[str, str, str], str, dict[str, Any]] | None:
+def _violation_of(test: dict[str, Any]) -> tuple[tuple[str, str, str], dict[str, Any], dict[str, Any]] | None:
     """The contract violation a failed test stopped on: the last exchange that broke a rule."""
     for exchange in reversed(test.get("exchanges") or []):
         for violation in exchange.get("violations") or []:
             key = (violation["operation_id"], violation["rule"], _INDEX.sub("[*]", violation["path"]))
-            return key, violation["message"], exchange
+            return key, violation, exchange
     return None
 
 
@@ -86,8 +90,17 @@ def distinct_violations(tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if entry.exchange is None and test.get("exchanges"):
                 entry.exchange = test["exchanges"][-1]
             continue
-        key, message, exchange = stopped
-        entry = found.setdefault(key, Distinct(key, message, exchange=exchange))
+        key, violation, exchange = stopped
+        entry = found.setdefault(
+            key,
+            Distinct(
+                key,
+                violation["message"],
+                exchange=exchange,
+                schema=violation.get("schema", ""),
+                reference=violation.get("reference", ""),
+            ),
+        )
         if key[0] in (test.get("operations") or []):
             entry.hit.append(test["nodeid"])
         else:

@@ -118,3 +118,18 @@ def test_call_raises_with_every_violation_and_a_redacted_reproduction(
     from .conftest import TOKEN
 
     assert TOKEN not in message
+
+
+def test_a_schema_violation_cites_the_reference_table_of_its_object(
+    client: CBRClient, fake: FakeTarget
+) -> None:
+    body = copy.deepcopy(VAULT)
+    body["vault"]["billing"]["size"] = "big"  # Billing, deep in the vault
+    del body["vault"]["name"]
+    fake.answer = Canned.json(200, body)
+    response = client.call("show_vault", path={"vault_id": "v-1"}, check=False)
+    found = {v.path: v for v in response.exchange.violations}
+    billing, vault = found["$.vault.billing.size"], found["$.vault"]
+    assert billing.schema == "#/components/schemas/Billing"
+    assert "4.4.2 Table" in billing.reference and billing.reference in str(billing)
+    assert vault.schema == "#/components/schemas/Vault" and "4.4.2 Table 4-100" in vault.reference
