@@ -37,6 +37,7 @@ from cbr_conformance.config import (
 from cbr_conformance.contract import Contract
 from cbr_conformance.coverage import CollectionFailed
 from cbr_conformance.errata import letter_patches, load_errata
+from cbr_conformance.exercised import coverage_line
 from cbr_conformance.lifecycle import LEDGER_FILE
 from cbr_conformance.report import negative_split
 from cbr_conformance.results import NOT_APPLICABLE, untested, verdict
@@ -257,6 +258,8 @@ def print_matrix(summary: dict[str, Any], contract: Contract) -> None:
     if not_applicable:
         print(f"\n{not_applicable} negative fuzz modes not applicable: no input of theirs can be broken")
     print_violations(summary, contract)
+    if summary.get("coverage"):
+        print(f"\n{coverage_line(summary['coverage'])}")
     totals = ", ".join(f"{v} {k}" for k, v in summary["totals"].items() if v)
     print(f"\n{verdict(summary)} ({totals or 'nothing ran'} in {summary['header']['duration']} s)")
 
@@ -444,7 +447,8 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     prefix = config.run_prefix or new_run_prefix()
     report_root = config.report_dir
     run_dir = _new_run_dir(report_root, started)
-    collector = ResultCollector(run_dir / "summary.json", _header(config, contract, started, prefix))
+    header = _header(config, contract, started, prefix)
+    collector = ResultCollector(run_dir / "summary.json", header, contract)
     print(
         f"cbr-conformance: target {config.target_url or 'the embedded emulator'}, profile {config.profile}, "
         f"run prefix {prefix}, fuzzing {config.fuzz_examples} cases per operation and mode "

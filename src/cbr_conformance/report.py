@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from cbr_conformance.contract import Contract
+from cbr_conformance.exercised_html import STYLE as COVERAGE_STYLE
+from cbr_conformance.exercised_html import coverage_html
 from cbr_conformance.results import verdict as verdict_of
 
-STYLE = """
+STYLE = COVERAGE_STYLE + """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1d2430}
 h1{font-size:1.6em;margin:0 0 .2em} h2{margin-top:1.6em;border-bottom:1px solid #ccd}
 .verdict{display:inline-block;padding:.2em .7em;border-radius:4px;color:#fff;font-weight:600}
@@ -258,6 +260,7 @@ def conformance_section(summary: dict[str, Any], contract: Contract) -> str:
         f"<h2>Distinct violations</h2>{violations_html(summary, contract)}"
         f"<h2>Failures</h2>{failures_html(summary)}"
         f"<h2>Not tested</h2>{skips_html(summary)}"
+        f"<h2>Contract coverage</h2>{coverage_html(summary, contract)}"
         f"<h2>Left on the target</h2>{leftovers_html(summary)}"
         f"<h2>Fuzzing</h2>{fuzz_html(summary)}"
     )

@@ -11,12 +11,16 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from cbr_conformance.exchange_facts import ExchangeFacts, FactSheet
 from cbr_conformance.markers import KINDS
 from cbr_conformance.violations import distinct_violations
+
+if TYPE_CHECKING:
+    from cbr_conformance.contract import Contract
 
 OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
 # Worse outcomes win when merging the phases of one test.
@@ -53,16 +57,23 @@ def _outcome(report: pytest.TestReport) -> str:
 
 
 class ResultCollector:
-    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+    def __init__(self, path: Path, header: dict[str, Any], contract: Contract | None = None) -> None:
         self.path = path
         self.header = header
         self.results: dict[str, TestResult] = {}
         self.started = time.time()
-        self._contract: Any = None
+        self._contract = contract
         self.interrupted = False
+        self.facts = FactSheet()  # what the run's exchanges exercised, merged as reports arrive
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         result = self.results.setdefault(report.nodeid, TestResult(report.nodeid))
+        facts = [value for name, value in report.user_properties if name == "cbr_facts"]
+        # Merged into the run's coverage here, and kept out of junit.xml (before it reads the report).
+        report.user_properties = [p for p in report.user_properties if p[0] != "cbr_facts"]
+        for value in facts:
+            self.facts.extend(ExchangeFacts.from_json(item) for item in json.loads(str(value)))
         result.duration += report.duration
         outcome = _outcome(report)
         # setup/teardown passing says nothing new; otherwise the worst phase wins
@@ -98,9 +109,24 @@ class ResultCollector:
                 result.leftovers += json.loads(str(value))
 
     def summary(self) -> dict[str, Any]:
+        from cbr_conformance.exercised import contract_coverage
+
+        coverage = contract_coverage(self.facts.facts(), self.contract())
         return build_summary(
-            list(self.results.values()), self.header, time.time() - self.started, interrupted=self.interrupted
+            list(self.results.values()),
+            self.header,
+            time.time() - self.started,
+            interrupted=self.interrupted,
+            coverage=coverage,
         )
+
+    def contract(self) -> Contract:
+        """The run's contract (its profile's), for the coverage and the report."""
+        if self._contract is None:
+            from cbr_conformance.contract import Contract
+
+            self._contract = Contract.load()
+        return self._contract
 
     def pytest_keyboard_interrupt(self) -> None:
         self.interrupted = True
@@ -110,12 +136,9 @@ class ResultCollector:
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
         """Lead pytest-html's page with the conformance matrix, header, errata and failures."""
-        from cbr_conformance.contract import Contract
         from cbr_conformance.report import STYLE, conformance_section
 
-        if self._contract is None:
-            self._contract = Contract.load()
-        prefix.append(f"<style>{STYLE}</style>" + conformance_section(self.summary(), self._contract))
+        prefix.append(f"<style>{STYLE}</style>" + conformance_section(self.summary(), self.contract()))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -164,7 +187,12 @@ def verdict(summary: dict[str, Any]) -> str:
 
 
 def build_summary(
-    results: list[TestResult], header: dict[str, Any], duration: float, *, interrupted: bool = False
+    results: list[TestResult],
+    header: dict[str, Any],
+    duration: float,
+    *,
+    interrupted: bool = False,
+    coverage: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     totals = Counter(r.outcome for r in results)
     tests = [asdict(r) for r in sorted(results, key=lambda r: r.nodeid)]
@@ -196,5 +224,7 @@ def build_summary(
         "matrix": {
             op: {kind: dict(counts) for kind, counts in kinds.items()} for op, kinds in matrix.items()
         },
+        # What the run's exchanges exercised of the contract (exercised.py), when measured.
+        **({"coverage": coverage} if coverage is not None else {}),
         "tests": tests,
     }

@@ -10,7 +10,7 @@ import pytest
 
 from cbr_conformance.client import ContractViolation, TargetUnreachable
 from cbr_conformance.markers import info_of
-from cbr_conformance.plugin.keys import EXCHANGES, PENDING_LEFTOVERS, STEPS
+from cbr_conformance.plugin.keys import EXCHANGES, PENDING_FACTS, PENDING_LEFTOVERS, STEPS
 from cbr_conformance.recording import Exchange
 
 
@@ -47,6 +47,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.when == "teardown" and PENDING_LEFTOVERS:
         report.user_properties.append(("cbr_leftovers", json.dumps(PENDING_LEFTOVERS)))
         PENDING_LEFTOVERS.clear()
+    if PENDING_FACTS:
+        # Merged by operation: a fuzz test's hundred exchanges travel as a few lines.
+        report.user_properties.append(("cbr_facts", json.dumps(PENDING_FACTS.drain())))
     steps = item.stash.get(STEPS, None)
     if steps is not None and steps.lines and call.when == "call":
         report.user_properties.append(("cbr_steps", json.dumps(steps.lines)))
