@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from cbr_conformance.exchange_facts import ExchangeFacts, FactSheet
+from cbr_conformance.exchange_facts import FactSheet
 from cbr_conformance.markers import KINDS
 from cbr_conformance.violations import distinct_violations
 
@@ -64,16 +64,19 @@ class ResultCollector:
         self.started = time.time()
         self._contract = contract
         self.interrupted = False
-        self.facts = FactSheet()  # what the run's exchanges exercised, merged as reports arrive
+        self.config: pytest.Config | None = None
 
-    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def facts(self) -> FactSheet:
+        """What the run's exchanges exercised, merged by the plugin as reports arrive."""
+        from cbr_conformance.plugin.keys import RUN_FACTS
+
+        return self.config.stash.get(RUN_FACTS, FactSheet()) if self.config else FactSheet()
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         result = self.results.setdefault(report.nodeid, TestResult(report.nodeid))
-        facts = [value for name, value in report.user_properties if name == "cbr_facts"]
-        # Merged into the run's coverage here, and kept out of junit.xml (before it reads the report).
-        report.user_properties = [p for p in report.user_properties if p[0] != "cbr_facts"]
-        for value in facts:
-            self.facts.extend(ExchangeFacts.from_json(item) for item in json.loads(str(value)))
         result.duration += report.duration
         outcome = _outcome(report)
         # setup/teardown passing says nothing new; otherwise the worst phase wins
@@ -111,7 +114,7 @@ class ResultCollector:
     def summary(self) -> dict[str, Any]:
         from cbr_conformance.exercised import contract_coverage
 
-        coverage = contract_coverage(self.facts.facts(), self.contract())
+        coverage = contract_coverage(self.facts().facts(), self.contract())
         return build_summary(
             list(self.results.values()),
             self.header,

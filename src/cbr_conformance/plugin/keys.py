@@ -14,5 +14,6 @@ STEPS = pytest.StashKey[Steps]()  # a scenario's steps, for the report
 # teardown of its last test): the reporting hook moves them into that report.
 PENDING_LEFTOVERS: list[str] = []
 # What every exchange of this process exercised of the contract (a module's fixtures' included),
-# waiting for the next test report, which carries it to the controller (see results.py).
+# waiting for the next test report, which carries it to the controller (see reporting.py).
 PENDING_FACTS = FactSheet()
+RUN_FACTS = pytest.StashKey[FactSheet]()  # on the controller: the facts of the whole run
