@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cbr_conformance.catalogue import Catalogue
 from cbr_conformance.contract import Contract, Operation
+from cbr_conformance.paths import spec_dir
 
 # A server error is no behaviour a run should provoke, and a conforming target never shows one: the
 # documented 5xx statuses and codes are left out of what a run can be expected to exercise.
@@ -235,11 +237,12 @@ def surfaces(contract: Contract, catalogue: Catalogue | None = None) -> dict[str
     return cached[2]
 
 
-_CATALOGUE: list[Catalogue] = []
+_CATALOGUES: dict[Path, Catalogue] = {}
 
 
 def default_catalogue() -> Catalogue:
-    """The contract's error-code catalogue, read once."""
-    if not _CATALOGUE:
-        _CATALOGUE.append(Catalogue.load())
-    return _CATALOGUE[0]
+    """The error-code catalogue of the contract in use (a draft's, with --spec), read once."""
+    folder = spec_dir()
+    if folder not in _CATALOGUES:
+        _CATALOGUES[folder] = Catalogue.load()
+    return _CATALOGUES[folder]

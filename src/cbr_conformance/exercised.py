@@ -14,7 +14,8 @@ from typing import Any
 from cbr_conformance.catalogue import Catalogue
 from cbr_conformance.contract import Contract
 from cbr_conformance.contract_surface import Surface, surfaces
-from cbr_conformance.exchange_facts import ExchangeFacts, FactSheet
+from cbr_conformance.exchange_facts import ExchangeFacts, FactFinder, FactSheet
+from cbr_conformance.recording import Exchange
 
 # The kinds of coverage, in the order they are shown, with what a missing item of each means.
 CATEGORIES = {
@@ -123,6 +124,16 @@ def contract_coverage(
     overall: dict[str, Any] = {category: _figure(*totals[category]) for category in CATEGORIES}
     overall["percent"] = _mean(overall[category]["percent"] for category in CATEGORIES)
     return {"categories": list(CATEGORIES), "overall": overall, "operations": operations}
+
+
+def coverage_of_exchanges(
+    exchanges: Iterable[Exchange], contract: Contract, catalogue: Catalogue | None = None
+) -> dict[str, Any]:
+    """`contract_coverage` of recorded exchanges (a proxy's, say), in the order they were made:
+    a link is followed only by a request after the answer it takes its value from."""
+    finder = FactFinder(contract, catalogue)
+    facts = (finder.facts(exchange) for exchange in exchanges)
+    return contract_coverage((f for f in facts if f is not None), contract, catalogue)
 
 
 def _shown(figure: dict[str, Any]) -> str:

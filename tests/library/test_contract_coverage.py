@@ -10,7 +10,12 @@ import pytest
 
 from cbr_conformance.contract import Contract
 from cbr_conformance.exchange_facts import ExchangeFacts, FactFinder, FactSheet
-from cbr_conformance.exercised import contract_coverage, coverage_line, never_exercised
+from cbr_conformance.exercised import (
+    contract_coverage,
+    coverage_line,
+    coverage_of_exchanges,
+    never_exercised,
+)
 from cbr_conformance.recording import Exchange
 
 BASE = "http://target.example/gw/v3/p-1"  # a gateway's prefix before the spec's paths
@@ -137,3 +142,12 @@ def test_no_exchange_covers_nothing(contract: Contract) -> None:
     assert len(coverage["operations"]) == len(contract.operations)
     assert all(coverage["overall"][c]["hit"] == 0 for c in coverage["categories"])
     assert coverage["overall"]["percent"] == 0.0
+
+
+def test_coverage_of_exchanges_follows_links_in_the_order_they_were_made(contract: Contract) -> None:
+    create = _exchange("create_vault", "POST", "/vaults", 200, _created(), _vault_body())
+    show = _exchange("show_vault", "GET", f"/vaults/{VAULT}", 200, _created())
+    followed = coverage_of_exchanges([create, show], contract)["operations"]["create_vault"]["links"]
+    backwards = coverage_of_exchanges([show, create], contract)["operations"]["create_vault"]["links"]
+    assert "create_vault 200 -> show_vault" not in followed["missing"]
+    assert "create_vault 200 -> show_vault" in backwards["missing"]
