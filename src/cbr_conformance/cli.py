@@ -1,7 +1,8 @@
-"""`cbr-conformance`: run the suite, rebuild reports, list tests, sweep leftovers, inspect the spec,
-and check real clients' traffic through a validating proxy.
+"""`cbr-conformance`: run the suite, compare two runs, rebuild reports, list tests, sweep
+leftovers, inspect the spec, and check real clients' traffic through a validating proxy.
 
-Exit codes: 0 the target conforms; 1 it does not; 2 usage or configuration error (no test
+Exit codes: 0 the target conforms; 1 it does not (with --baseline: a violation the baseline did
+not have; for diff: the new run has a new violation); 2 usage or configuration error (no test
 selected included); 3 the target is unreachable, refuses the credentials or is not CBR;
 4 it conforms, but the run could not delete all it made (the project needs a cleanup);
 130 the run was interrupted.
@@ -37,7 +38,9 @@ from cbr_conformance.config import (
 )
 from cbr_conformance.contract import Contract
 from cbr_conformance.coverage import CollectionFailed
+from cbr_conformance.diff import UnreadableSummary, load_summary
 from cbr_conformance.errata import letter_patches, load_errata
+from cbr_conformance.exercised import coverage_line
 from cbr_conformance.lifecycle import LEDGER_FILE
 from cbr_conformance.report import negative_split
 from cbr_conformance.results import NOT_APPLICABLE, untested, verdict
@@ -73,6 +76,7 @@ EXIT_CODES: dict[type[BaseException], int] = {
     RunDirTaken: EXIT_USAGE,
     paths.MissingSuiteFiles: EXIT_USAGE,
     CollectionFailed: EXIT_USAGE,
+    UnreadableSummary: EXIT_USAGE,
     TargetProblem: EXIT_UNREACHABLE,
     KeyboardInterrupt: EXIT_INTERRUPTED,
 }
@@ -193,6 +197,7 @@ def _header(config: SuiteConfig, contract: Contract, started: dt.datetime, prefi
         "profile": config.profile,
         "read_only": config.read_only,
         "require_complete": config.require_complete,
+        "baseline": str(config.baseline) if config.baseline else None,
         "run_prefix": prefix,
         "spec_version": contract.version,
         "spec_sha256": contract.sha256,
@@ -238,6 +243,8 @@ def print_matrix(summary: dict[str, Any], contract: Contract) -> None:
     if not_applicable:
         print(f"\n{not_applicable} negative fuzz modes not applicable: no input of theirs can be broken")
     print_violations(summary, contract)
+    if summary.get("coverage"):
+        print(f"\n{coverage_line(summary['coverage'])}")
     totals = ", ".join(f"{v} {k}" for k, v in summary["totals"].items() if v)
     print(f"\n{verdict(summary)} ({totals or 'nothing ran'} in {summary['header']['duration']} s)")
 
@@ -331,7 +338,7 @@ def _pytest_argv(
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
         f"--junitxml={run_dir / 'junit.xml'}",
-        f"--html={run_dir / 'index.html'}",
+        f"--html={run_dir / 'tests.html'}",
         "--self-contained-html",
         "-o",
         "junit_logging=no",
@@ -423,12 +430,15 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     if args.plan:
         return _plan(config, args, pytest_args)
     preflight(config)
+    # Read before the run: a baseline given as reports/latest is the run it named then.
+    baseline = load_summary(config.baseline) if config.baseline else None
     contract = _contract(config.profile)
     started = dt.datetime.now(dt.UTC)
     prefix = config.run_prefix or new_run_prefix()
     report_root = config.report_dir
     run_dir = new_run_dir(report_root, started)
-    collector = ResultCollector(run_dir / "summary.json", _header(config, contract, started, prefix))
+    header = _header(config, contract, started, prefix)
+    collector = ResultCollector(run_dir / "summary.json", header, contract)
     print(
         f"cbr-conformance: target {config.target_url or 'the embedded emulator'}, profile {config.profile}, "
         f"run prefix {prefix}, fuzzing {config.fuzz_examples} cases per operation and mode "
@@ -451,10 +461,57 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         raise
     link_latest(report_root, run_dir)
     if summary is not None:
+        from cbr_conformance.report import write_html
+
+        write_html(summary_path, run_dir / "index.html", contract)  # the page `report` rebuilds
         print_matrix(summary, contract)
         print_leftovers(summary, run_dir)
+        if baseline is not None:
+            exit_code = gate_on_baseline(exit_code, summary, baseline, str(config.baseline))
     print(f"report: {run_dir / 'index.html'}")
     return exit_code
+
+
+def gate_on_baseline(exit_code: int, summary: dict[str, Any], baseline: dict[str, Any], name: str) -> int:
+    """The exit code of a run gated against an earlier one: a nonconforming run passes when every
+    distinct violation it found was the baseline's already (old ones are being fixed)."""
+    from cbr_conformance.diff import compare_violations, questionable
+
+    changes = compare_violations(baseline, summary)
+    for warning in questionable(baseline, summary):
+        print(f"\nWARNING: {warning}")
+    print(
+        f"\nbaseline {name}: {len(changes.still)} of its violations remain, {len(changes.fixed)} fixed, "
+        f"{len(changes.new)} new"
+    )
+    for entry in changes.new:
+        print(f"  new: {entry['operation']}: [{entry['rule']}] {entry['path'] or '-'}")
+    if exit_code != EXIT_NONCONFORMANT or summary["conforms"]:
+        return exit_code  # conforming, incomplete, unreachable or interrupted: the baseline changes nothing
+    if changes.new:
+        print("the gate fails: violations the baseline did not have")
+        return exit_code
+    print("the gate passes: every violation was the baseline's already")
+    return EXIT_LEFTOVERS if summary.get("leftovers") else EXIT_OK
+
+
+# --- diff ---------------------------------------------------------------------------------------
+
+
+def _diff(args: argparse.Namespace) -> int:
+    """Compare two runs: violations new, fixed and still present; skips; coverage; exit 1 on new."""
+    from cbr_conformance.diff import diff_html, diff_runs, diff_text
+
+    old, new = Path(args.old), Path(args.new)
+    diff = diff_runs(load_summary(old), load_summary(new), str(old), str(new))
+    print(diff_text(diff))
+    page = Path(args.html) if args.html else (new if new.is_dir() else new.parent) / "diff.html"
+    try:
+        page.write_text(diff_html(diff), encoding="utf-8")
+    except OSError as exc:
+        raise UsageProblem(f"cannot write {page}: {exc.strerror or exc}") from None
+    print(f"html: {page}")
+    return EXIT_NONCONFORMANT if diff.has_new_violations else EXIT_OK
 
 
 def print_leftovers(summary: dict[str, Any], run_dir: Path) -> None:
@@ -641,6 +698,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="print what the run would create and call, without calling the target",
     )
     run.set_defaults(handler=_run)
+
+    diff = commands.add_parser(
+        "diff",
+        help="what changed from run OLD to run NEW: violations, skips, coverage (exit 1 on a new violation)",
+    )
+    diff.add_argument("old", help="the earlier run: its folder or summary.json")
+    diff.add_argument("new", help="the later run: its folder or summary.json")
+    diff.add_argument("--html", metavar="FILE", help="HTML page to write (default: diff.html beside NEW)")
+    diff.set_defaults(handler=_diff)
 
     report = commands.add_parser("report", help="rebuild index.html from a run's summary.json")
     report.add_argument("summary", nargs="?", default="reports/latest", help="summary.json or its folder")

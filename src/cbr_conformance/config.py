@@ -196,6 +196,16 @@ class SuiteConfig:
         env=("CBR_REQUIRE_COMPLETE",),
         commands={s.RUN},
     )
+    baseline: Path | None = s.setting(
+        None,
+        help="an earlier run to gate against (its folder or summary.json, e.g. reports/<release run>): "
+        "the run fails only on distinct violations that run did not have",
+        parse=s.run_summary,
+        kind="path",
+        flag="--baseline",
+        env=("CBR_BASELINE",),
+        commands={s.RUN},
+    )
     request_timeout: float = s.setting(
         30.0,
         help="seconds allowed for one HTTP exchange",

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from cbr_conformance.contract import Contract
+from cbr_conformance.exercised_html import STYLE as COVERAGE_STYLE
+from cbr_conformance.exercised_html import coverage_html
 from cbr_conformance.results import verdict as verdict_of
 
-STYLE = """
+STYLE = COVERAGE_STYLE + """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1d2430}
 h1{font-size:1.6em;margin:0 0 .2em} h2{margin-top:1.6em;border-bottom:1px solid #ccd}
 .verdict{display:inline-block;padding:.2em .7em;border-radius:4px;color:#fff;font-weight:600}
@@ -25,7 +27,8 @@ table{border-collapse:collapse;margin:.5em 0} th,td{border:1px solid #ccd;paddin
 th{background:#eef1f6} td.cell{text-align:center;min-width:6.5em;font-variant-numeric:tabular-nums}
 td.pass{background:#d6f2df} td.fail{background:#f8d0cc} td.skip{background:#f3ecd0}
 td.none{background:#f4f5f7;color:#99a} td.blocked{background:#e8e0f4}
-td.area{background:#e4e8f0;font-weight:600}
+td.area{background:#e4e8f0;font-weight:600} td.cell a{color:inherit;text-decoration:none}
+.cell-tests h3{font-size:1em;margin:.8em 0 .2em} .cell-tests ul{margin:0}
 dl.hdr{display:grid;grid-template-columns:max-content auto;gap:.15em 1em} dl.hdr dt{font-weight:600}
 pre{background:#f6f8fa;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-break:break-all;font-size:12px}
 details{margin:.4em 0} summary{cursor:pointer;font-weight:600}
@@ -33,7 +36,12 @@ details{margin:.4em 0} summary{cursor:pointer;font-weight:600}
 """
 
 
-def _cell(counts: dict[str, int]) -> str:
+def cell_anchor(operation: str, kind: str) -> str:
+    """The id of the list of a matrix cell's tests (each cell links to it)."""
+    return f"tests-{operation}-{kind}"
+
+
+def _cell(counts: dict[str, int], anchor: str) -> str:
     if not counts:
         return '<td class="cell none">-</td>'
     failed = counts.get("failed", 0) + counts.get("error", 0) + counts.get("xpassed", 0)
@@ -47,7 +55,7 @@ def _cell(counts: dict[str, int]) -> str:
     parts += [f"{blocked} blocked"] if blocked else []
     parts += [f"{skipped} skip"] if skipped else []
     parts += [f"{xfailed} xfail"] if xfailed else []
-    return f'<td class="cell {css}">{escape(", ".join(parts))}</td>'
+    return f'<td class="cell {css}"><a href="#{anchor}">{escape(", ".join(parts))}</a></td>'
 
 
 def matrix_html(summary: dict[str, Any], contract: Contract) -> str:
@@ -62,7 +70,9 @@ def matrix_html(summary: dict[str, Any], contract: Contract) -> str:
     for area, operations in by_area.items():
         rows.append(f"<tr><td class='area' colspan='{len(kinds) + 1}'>{escape(area)}</td></tr>")
         for operation in operations:
-            cells = "".join(_cell(matrix.get(operation, {}).get(kind, {})) for kind in kinds)
+            cells = "".join(
+                _cell(matrix.get(operation, {}).get(kind, {}), cell_anchor(operation, kind)) for kind in kinds
+            )
             method = contract.operations[operation].method
             rows.append(f"<tr><td><code>{escape(operation)}</code> <small>{method}</small></td>{cells}</tr>")
     rows.append("</table>")
@@ -149,6 +159,14 @@ _BREAKS = {"schema": "a rule of the spec's schemas", "service": "a rule of the s
 _FAULTS = {"client": "the client's fault: its request", "service": "the service's fault: its answer"}
 
 
+def _count(number: int, plural: str) -> str:
+    return f"{number} {plural if number != 1 else plural.removesuffix('s')}"
+
+
+def violation_anchor(number: int) -> str:
+    return f"violation-{number}"
+
+
 def violations_html(summary: dict[str, Any], contract: Contract) -> str:
     """One entry per distinct violation: the operation, the rule, where the reference states it,
     the tests that hit it or were blocked by it, and the first exchange that shows it."""
@@ -157,14 +175,15 @@ def violations_html(summary: dict[str, Any], contract: Contract) -> str:
         return "<p>None.</p>"
     noun = "exchanges" if summary["header"].get("mode") == "proxy" else "tests"  # what a proxy judges
     blocks = []
-    for entry in found:
+    for number, entry in enumerate(found, 1):
         operation = contract.operations.get(entry["operation"])
         where = f"{operation.method} {operation.path} · reference {operation.section}" if operation else ""
         tests = "".join(f"<li>{escape(t)}</li>" for t in entry["tests"])
         blocked = "".join(f"<li>{escape(t)}</li>" for t in entry["blocked"])
         fault = _FAULTS.get(entry.get("fault") or "")  # a proxy's: whose part of the exchange broke it
         blocks.append(
-            f"<div class='failure'><h3><code>{escape(entry['operation'])}</code> · {escape(entry['rule'])}"
+            f"<div class='failure' id='{violation_anchor(number)}'><h3>{number}. "
+            f"<code>{escape(entry['operation'])}</code> · {escape(entry['rule'])}"
             f" · <code>{escape(entry['path'] or '-')}</code></h3><p>{escape(where)}</p>"
             + (f"<p><strong>{escape(fault)}</strong></p>" if fault else "")
             + f"<p>{escape(entry['message'])}</p>"
@@ -174,10 +193,10 @@ def violations_html(summary: dict[str, Any], contract: Contract) -> str:
                 if entry.get("reference")
                 else ""
             )
-            + f"<details><summary>{len(entry['tests'])} {noun} failed on it</summary>"
+            + f"<details><summary>{_count(len(entry['tests']), noun)} failed on it</summary>"
             + f"<ul>{tests}</ul></details>"
             + (
-                f"<details><summary>{len(entry['blocked'])} tests blocked by it</summary>"
+                f"<details><summary>{_count(len(entry['blocked']), 'tests')} blocked by it</summary>"
                 f"<ul>{blocked}</ul></details>"
                 if entry["blocked"]
                 else ""
@@ -226,6 +245,41 @@ def _kind(test: dict[str, Any]) -> str:
     return f"{test['kind']} ({breaks})" if breaks else str(test["kind"])
 
 
+def _violation_numbers(summary: dict[str, Any]) -> dict[str, int]:
+    """Which distinct violation (by its number in the report) each failed test hit or was blocked by."""
+    numbers: dict[str, int] = {}
+    for number, entry in enumerate(summary.get("violations") or [], 1):
+        for nodeid in [*entry["tests"], *entry["blocked"]]:
+            numbers.setdefault(nodeid, number)
+    return numbers
+
+
+def cells_html(summary: dict[str, Any], contract: Contract) -> str:
+    """The tests of each matrix cell, where its link leads, each failure linked to its violation."""
+    numbers = _violation_numbers(summary)
+    cells: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for test in summary["tests"]:
+        for operation in test.get("operations") or []:
+            cells.setdefault((operation, str(test.get("kind"))), []).append(test)
+    blocks = []
+    for op in contract:
+        for kind in summary["kinds"]:
+            tests = cells.get((op.operation_id, kind))
+            if not tests:
+                continue
+            items = []
+            for test in tests:
+                outcome = "blocked" if test.get("blocked_by") else test["outcome"]
+                number = numbers.get(test["nodeid"])
+                link = f" · <a href='#{violation_anchor(number)}'>violation {number}</a>" if number else ""
+                items.append(f"<li><code>{escape(test['nodeid'])}</code> · {escape(outcome)}{link}</li>")
+            blocks.append(
+                f"<div class='cell-tests' id='{cell_anchor(op.operation_id, kind)}'><h3><code>"
+                f"{escape(op.operation_id)}</code> · {escape(kind)}</h3><ul>{''.join(items)}</ul></div>"
+            )
+    return "\n".join(blocks)
+
+
 def tests_html(summary: dict[str, Any]) -> str:
     rows = "".join(
         f"<tr><td>{escape(t['nodeid'])}</td><td>{escape(str(t['test_id']))}</td><td>{escape(_kind(t))}</td>"
@@ -259,26 +313,37 @@ def fuzz_html(summary: dict[str, Any]) -> str:
 
 
 def conformance_section(summary: dict[str, Any], contract: Contract) -> str:
-    """The report's own content, also embedded into pytest-html's page."""
+    """The report: the verdict and the matrix first, then what to act on, then the details."""
     split = negative_split(summary)
+    css = "ok" if summary["conforms"] else "ko"
     return (
+        f"<p><span class='verdict {css}'>{escape(verdict_of(summary))}</span></p>"
         f"<h2>Conformance matrix</h2>{matrix_html(summary, contract)}"
         + (f"<p>{escape(split)}</p>" if split else "")
-        + f"<h2>Run</h2>{header_html(summary)}"
-        f"<h2>Errata applied</h2>{errata_html(summary)}"
-        f"<h2>Distinct violations</h2>{violations_html(summary, contract)}"
-        f"<h2>Failures</h2>{failures_html(summary)}"
+        + f"<h2>Distinct violations</h2>{violations_html(summary, contract)}"
         f"<h2>Not tested</h2>{skips_html(summary)}"
         f"<h2>Left on the target</h2>{leftovers_html(summary)}"
         f"<h2>Fuzzing</h2>{fuzz_html(summary)}"
+        f"<h2>Contract coverage</h2>{coverage_html(summary, contract)}"
+        f"<h2>Errata applied</h2>{errata_html(summary)}"
+        f"<h2>Run</h2>{header_html(summary)}"
+        f"<h2>Failures</h2>{failures_html(summary)}"
+        f"<h2>Tests by operation and kind</h2>{cells_html(summary, contract)}"
     )
 
 
 def render_html(summary: dict[str, Any], contract: Contract) -> str:
+    """The whole page, from summary.json alone: the run writes it, and `report` rebuilds the same."""
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>CBR conformance report</title>"
         f"<style>{STYLE}</style></head><body><h1>CBR v3 conformance report</h1>"
-        f"{conformance_section(summary, contract)}<h2>Tests</h2>{tests_html(summary)}</body></html>"
+        f"{conformance_section(summary, contract)}<h2>All tests</h2>{tests_html(summary)}"
+        + (
+            ""
+            if summary["header"].get("mode") == "proxy"  # a proxy's traffic has no pytest log
+            else "<p><small>Each test's log: <a href='tests.html'>tests.html</a> (pytest-html).</small></p>"
+        )
+        + "</body></html>"
     )
 
 

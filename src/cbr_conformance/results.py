@@ -11,12 +11,16 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from cbr_conformance.exchange_facts import FactSheet
 from cbr_conformance.markers import KINDS
 from cbr_conformance.violations import distinct_violations
+
+if TYPE_CHECKING:
+    from cbr_conformance.contract import Contract
 
 OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
 # Worse outcomes win when merging the phases of one test.
@@ -54,13 +58,23 @@ def _outcome(report: pytest.TestReport) -> str:
 
 
 class ResultCollector:
-    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+    def __init__(self, path: Path, header: dict[str, Any], contract: Contract | None = None) -> None:
         self.path = path
         self.header = header
         self.results: dict[str, TestResult] = {}
         self.started = time.time()
-        self._contract: Any = None
+        self._contract = contract
         self.interrupted = False
+        self.config: pytest.Config | None = None
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def facts(self) -> FactSheet:
+        """What the run's exchanges exercised, merged by the plugin as reports arrive."""
+        from cbr_conformance.plugin.keys import RUN_FACTS
+
+        return self.config.stash.get(RUN_FACTS, FactSheet()) if self.config else FactSheet()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         result = self.results.setdefault(report.nodeid, TestResult(report.nodeid))
@@ -101,9 +115,24 @@ class ResultCollector:
                 result.leftovers += json.loads(str(value))
 
     def summary(self) -> dict[str, Any]:
+        from cbr_conformance.exercised import contract_coverage
+
+        coverage = contract_coverage(self.facts().facts(), self.contract())
         return build_summary(
-            list(self.results.values()), self.header, time.time() - self.started, interrupted=self.interrupted
+            list(self.results.values()),
+            self.header,
+            time.time() - self.started,
+            interrupted=self.interrupted,
+            coverage=coverage,
         )
+
+    def contract(self) -> Contract:
+        """The run's contract (its profile's), for the coverage and the report."""
+        if self._contract is None:
+            from cbr_conformance.contract import Contract
+
+            self._contract = Contract.load()
+        return self._contract
 
     def pytest_keyboard_interrupt(self) -> None:
         self.interrupted = True
@@ -112,13 +141,8 @@ class ResultCollector:
         report.title = "CBR v3 conformance report"
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
-        """Lead pytest-html's page with the conformance matrix, header, errata and failures."""
-        from cbr_conformance.contract import Contract
-        from cbr_conformance.report import STYLE, conformance_section
-
-        if self._contract is None:
-            self._contract = Contract.load()
-        prefix.append(f"<style>{STYLE}</style>" + conformance_section(self.summary(), self._contract))
+        """pytest-html's page holds each test's log; the conformance report is index.html."""
+        prefix.append("<p>The conformance report of this run: <a href='index.html'>index.html</a>.</p>")
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -158,7 +182,9 @@ def verdict(summary: dict[str, Any]) -> str:
             return "DOES NOT CONFORM"
         blocked = sum(len(v["blocked"]) for v in found)
         return f"DOES NOT CONFORM: {len(found)} distinct violation{'s' * (len(found) != 1)}" + (
-            f", {blocked} tests blocked by them" if blocked else ""
+            f", {blocked} test{'s' * (blocked != 1)} blocked by {'them' if len(found) != 1 else 'it'}"
+            if blocked
+            else ""
         )
     skipped = untested(summary)
     if skipped and summary["header"].get("require_complete"):
@@ -167,7 +193,12 @@ def verdict(summary: dict[str, Any]) -> str:
 
 
 def build_summary(
-    results: list[TestResult], header: dict[str, Any], duration: float, *, interrupted: bool = False
+    results: list[TestResult],
+    header: dict[str, Any],
+    duration: float,
+    *,
+    interrupted: bool = False,
+    coverage: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     totals = Counter(r.outcome for r in results)
     tests = [asdict(r) for r in sorted(results, key=lambda r: r.nodeid)]
@@ -199,5 +230,7 @@ def build_summary(
         "matrix": {
             op: {kind: dict(counts) for kind, counts in kinds.items()} for op, kinds in matrix.items()
         },
+        # What the run's exchanges exercised of the contract (exercised.py), when measured.
+        **({"coverage": coverage} if coverage is not None else {}),
         "tests": tests,
     }

@@ -239,6 +239,19 @@ def writable_file(value: Any) -> Path:
     return path
 
 
+def run_summary(value: Any) -> Path:
+    """A run's folder (or its summary.json), readable as a run summary; resolved, so that a
+    `reports/latest` given stays the run it named when the new run takes that name."""
+    from cbr_conformance.diff import SUMMARY_FILE, UnreadableSummary, load_summary
+
+    path = Path(text(str(value))).expanduser()
+    try:
+        load_summary(path)
+    except UnreadableSummary as exc:
+        raise InvalidValue(str(exc)) from None
+    return (path / SUMMARY_FILE if path.is_dir() else path).resolve()
+
+
 def workers(value: Any) -> str:
     """"auto", or a number of parallel workers (0: one process)."""
     word = str(value).strip().lower()

@@ -69,7 +69,7 @@ def test_the_report_is_a_runs_report_that_the_report_command_renders(
         "service response",
         "list_policies",
         "the client&#x27;s fault: its request",
-        "1 exchanges failed on it",
+        "1 exchange failed on it",
         "reproduce",
     ):
         assert shown in html, shown

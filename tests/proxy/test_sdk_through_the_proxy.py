@@ -38,6 +38,10 @@ def test_the_sdk_drives_all_27_operations_through_the_proxy_without_a_violation(
     assert exchanges and all(e.status not in (401, 403) for e in exchanges)
     assert all(e.request_headers.get("authorization") == "***" for e in exchanges)
     assert all("x-sdk-date" in e.request_headers for e in exchanges)
+    # The traffic's coverage of the contract, as a run's: each operation answered at least once.
+    coverage = written["coverage"]["operations"]
+    assert set(coverage) == set(contract.operations)
+    assert all(figures["responses"]["hit"] >= 1 for figures in coverage.values()), coverage
 
 
 def break_policy_type(exchange: Exchange) -> None:

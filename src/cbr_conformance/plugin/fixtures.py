@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,10 @@ from cbr_conformance.client import CBRClient
 from cbr_conformance.config import SETTINGS, SuiteConfig
 from cbr_conformance.contract import Contract
 from cbr_conformance.errata import letter_patches, load_errata
+from cbr_conformance.exchange_facts import FactFinder
 from cbr_conformance.inventory import Inventory
 from cbr_conformance.lifecycle import Cleanups, Ledger
-from cbr_conformance.plugin.keys import EXCHANGES, PENDING_LEFTOVERS, STEPS
+from cbr_conformance.plugin.keys import EXCHANGES, PENDING_FACTS, PENDING_LEFTOVERS, STEPS
 from cbr_conformance.plugin.options import suite_config
 from cbr_conformance.recording import Exchange, Redactor
 from cbr_conformance.resources import Resources, new_run_prefix
@@ -116,6 +117,25 @@ SECOND_PROJECT_MISSING = (
 )
 
 
+_FINDERS: dict[int, tuple[Contract, FactFinder]] = {}
+
+
+def _recorder(contract: Contract, exchanges: list[Exchange] | None) -> Callable[[Exchange], None]:
+    """Keeps a client's exchanges for the test's report (when given a list), and the facts of
+    every one for the run's contract coverage, whatever test or fixture sends it."""
+    cached = _FINDERS.get(id(contract))
+    if cached is None or cached[0] is not contract:
+        cached = _FINDERS[id(contract)] = (contract, FactFinder(contract))
+    finder = cached[1]
+
+    def record(exchange: Exchange) -> None:
+        if exchanges is not None:
+            exchanges.append(exchange)
+        PENDING_FACTS.add(finder.facts(exchange))
+
+    return record
+
+
 def make_client(
     target: Target,
     context: CheckContext,
@@ -137,7 +157,7 @@ def make_client(
         context,
         timeout=target.config.request_timeout,
         redactor=redactor,
-        on_exchange=exchanges.append if exchanges is not None else None,
+        on_exchange=_recorder(context.contract, exchanges),
         session=session,
         read_only=target.config.read_only,
         on_made=cleanups.born if cleanups is not None else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cbr_conformance.exchange_facts import FactSheet
 from cbr_conformance.recording import Exchange
 from cbr_conformance.scenario import Steps
 
@@ -12,3 +13,7 @@ STEPS = pytest.StashKey[Steps]()  # a scenario's steps, for the report
 # What cleanups could not undo, waiting for the next test report (a module's fixtures end in the
 # teardown of its last test): the reporting hook moves them into that report.
 PENDING_LEFTOVERS: list[str] = []
+# What every exchange of this process exercised of the contract (a module's fixtures' included),
+# waiting for the next test report, which carries it to the controller (see reporting.py).
+PENDING_FACTS = FactSheet()
+RUN_FACTS = pytest.StashKey[FactSheet]()  # on the controller: the facts of the whole run

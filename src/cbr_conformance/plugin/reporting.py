@@ -10,10 +10,37 @@ from typing import Any
 import pytest
 
 from cbr_conformance.client import ContractViolation, TargetUnreachable
+from cbr_conformance.exchange_facts import ExchangeFacts, FactSheet
 from cbr_conformance.markers import info_of
-from cbr_conformance.plugin.keys import EXCHANGES, PENDING_LEFTOVERS, STEPS
+from cbr_conformance.plugin.keys import EXCHANGES, PENDING_FACTS, PENDING_LEFTOVERS, RUN_FACTS, STEPS
 from cbr_conformance.recording import Exchange
 from cbr_conformance.stalls import AsyncStall
+
+FACTS = "cbr_facts"
+
+
+class RunFacts:
+    """On the controller: merges the facts each report carries into the run's, and takes them off
+    the report (junit.xml would write them out)."""
+
+    def __init__(self) -> None:
+        self.sheet = FactSheet()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        carried = [value for name, value in report.user_properties if name == FACTS]
+        if carried:
+            report.user_properties = [p for p in report.user_properties if p[0] != FACTS]
+        for value in carried:
+            self.sheet.extend(ExchangeFacts.from_json(item) for item in json.loads(str(value)))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker sends its reports, facts and all, to the controller
+    facts = RunFacts()
+    config.stash[RUN_FACTS] = facts.sheet
+    config.pluginmanager.register(facts, "cbr-run-facts")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -54,6 +81,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.when == "teardown" and PENDING_LEFTOVERS:
         report.user_properties.append(("cbr_leftovers", json.dumps(PENDING_LEFTOVERS)))
         PENDING_LEFTOVERS.clear()
+    if PENDING_FACTS:
+        # Merged by operation: a fuzz test's hundred exchanges travel as a few lines.
+        report.user_properties.append((FACTS, json.dumps(PENDING_FACTS.drain())))
     steps = item.stash.get(STEPS, None)
     if steps is not None and steps.lines and call.when == "call":
         report.user_properties.append(("cbr_steps", json.dumps(steps.lines)))

@@ -125,7 +125,7 @@ class ProxyServer:
         self._server = self._thread = self.emulator = None
 
     def summary(self) -> dict[str, Any]:
-        return self.traffic.summary(self.header)
+        return self.traffic.summary(self.header, self.contract)
 
     def write_report(self) -> dict[str, Any]:
         """Write summary.json and index.html of the traffic so far into the proxy's run folder;
@@ -148,6 +148,7 @@ class ProxyServer:
             "violations": summary["violations"],
             "unknown_operations": summary["unknown_operations"],
             "matrix": summary["matrix"],
+            "coverage": summary.get("coverage"),
         }
 
     def __enter__(self) -> ProxyServer:

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cbr_conformance.contract import Contract
+from cbr_conformance.exercised import coverage_of_exchanges
 from cbr_conformance.proxy.judging import CLIENT_RULE
 from cbr_conformance.recording import Exchange, Violation
 from cbr_conformance.results import NOT_APPLICABLE, TestResult, build_summary
@@ -163,7 +165,7 @@ class Traffic:
         how much of the contract the traffic exercised is computed from."""
         return [p.exchange for p in self.proxied if not p.refused]
 
-    def summary(self, header: dict[str, Any]) -> dict[str, Any]:
+    def summary(self, header: dict[str, Any], contract: Contract | None = None) -> dict[str, Any]:
         """The traffic so far as a run's summary.json: matrix by operation, distinct violations
         (each marked as the client's or the service's fault), every exchange with its curl."""
         proxied = self.proxied
@@ -178,5 +180,6 @@ class Traffic:
             "service": sum(1 for p in proxied if p.exchange.violations or p.exchange.error),
         }
         summary["unknown_operations"] = [p.label for p in proxied if p.exchange.operation_id is None]
-        # Contract coverage of the traffic plugs in here, from self.exchanges().
+        if contract is not None:  # how much of the contract the traffic exercised, as a run's
+            summary["coverage"] = coverage_of_exchanges(self.exchanges(), contract)
         return summary

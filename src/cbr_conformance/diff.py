@@ -1,0 +1,257 @@
+"""What changed from one run to another, from their summary.json: for release gating, which wants
+the difference from the last release's run, not the whole list.
+
+Distinct violations compare by (operation, rule, JSON path), which names one bug whatever the
+run; tests by their stable id. A change of the spec (its sha256) or of the profile between the
+runs makes the comparison questionable, and is said first.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+SUMMARY_FILE = "summary.json"
+
+ViolationKey = tuple[str, str, str]
+
+
+class UnreadableSummary(ValueError):
+    """A run folder or summary.json that cannot be compared; the message says why, in one line."""
+
+
+def load_summary(path: Path) -> dict[str, Any]:
+    """A run's summary, from its folder or its summary.json."""
+    file = path / SUMMARY_FILE if path.is_dir() else path
+    try:
+        summary = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UnreadableSummary(f"no run summary at {file}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UnreadableSummary(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise UnreadableSummary(f"{file} is not JSON: {exc}") from None
+    if not isinstance(summary, dict) or not isinstance(summary.get("violations"), list):
+        raise UnreadableSummary(f"{file} is not a cbr-conformance run summary (no list of violations)")
+    return summary
+
+
+def violation_key(entry: dict[str, Any]) -> ViolationKey:
+    return str(entry.get("operation")), str(entry.get("rule")), str(entry.get("path") or "")
+
+
+def _violations(summary: dict[str, Any]) -> dict[ViolationKey, dict[str, Any]]:
+    return {violation_key(entry): entry for entry in summary.get("violations") or []}
+
+
+@dataclass
+class ViolationChanges:
+    new: list[dict[str, Any]] = field(default_factory=list)  # in the new run only
+    fixed: list[dict[str, Any]] = field(default_factory=list)  # in the old run only
+    still: list[dict[str, Any]] = field(default_factory=list)  # in both (the new run's entry)
+
+
+def compare_violations(old: dict[str, Any], new: dict[str, Any]) -> ViolationChanges:
+    before, after = _violations(old), _violations(new)
+    return ViolationChanges(
+        new=[entry for key, entry in after.items() if key not in before],
+        fixed=[entry for key, entry in before.items() if key not in after],
+        still=[entry for key, entry in after.items() if key in before],
+    )
+
+
+def questionable(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What differs between the runs' contracts, which makes comparing them questionable."""
+    found = []
+    before, after = old.get("header", {}), new.get("header", {})
+    if before.get("spec_sha256") != after.get("spec_sha256"):
+        found.append(
+            f"the spec changed between the runs (sha256 {str(before.get('spec_sha256'))[:16]} -> "
+            f"{str(after.get('spec_sha256'))[:16]}): the comparison is questionable"
+        )
+    if before.get("profile") != after.get("profile"):
+        found.append(
+            f"the profile changed between the runs ({before.get('profile')} -> {after.get('profile')}): "
+            "the comparison is questionable"
+        )
+    return found
+
+
+def _skip_reason(test: dict[str, Any]) -> str:
+    lines = str(test.get("message") or "").removeprefix("Skipped: ").strip().splitlines()
+    return lines[0] if lines else "(no reason)"
+
+
+def newly_skipped(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str]]:
+    """(test, reason) of the tests skipped in the new run that were not skipped in the old one."""
+    before = {t.get("test_id") or t["nodeid"]: t["outcome"] for t in old.get("tests") or []}
+    return [
+        (str(t.get("test_id") or t["nodeid"]), _skip_reason(t))
+        for t in new.get("tests") or []
+        if t["outcome"] == "skipped" and before.get(t.get("test_id") or t["nodeid"]) != "skipped"
+    ]
+
+
+@dataclass
+class CategoryChange:
+    category: str
+    old_percent: float | None
+    new_percent: float | None
+    gained: list[str]  # exercised now, missing before
+    lost: list[str]  # missing now, exercised before
+
+
+def coverage_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[CategoryChange]]:
+    """Per operation, the kinds of coverage gained or lost (only operations with a change)."""
+    before, after = old.get("coverage"), new.get("coverage")
+    if not before or not after:
+        return {}
+    changes: dict[str, list[CategoryChange]] = {}
+    for operation, entry in after["operations"].items():
+        previous = before["operations"].get(operation)
+        if previous is None:
+            continue
+        for category in after["categories"]:
+            was, now = previous.get(category), entry[category]
+            if was is None:
+                continue
+            missing_before, missing_now = set(was["missing"]), set(now["missing"])
+            gained = sorted(missing_before - missing_now)
+            lost = sorted(missing_now - missing_before)
+            if gained or lost or was["percent"] != now["percent"]:
+                change = CategoryChange(category, was["percent"], now["percent"], gained, lost)
+                changes.setdefault(operation, []).append(change)
+    return changes
+
+
+@dataclass
+class RunDiff:
+    old: str  # how each run is named in the output
+    new: str
+    warnings: list[str]
+    violations: ViolationChanges
+    skipped: list[tuple[str, str]]
+    coverage: dict[str, list[CategoryChange]]
+    overall: tuple[float | None, float | None] | None  # the overall coverage before and after
+
+    @property
+    def has_new_violations(self) -> bool:
+        return bool(self.violations.new)
+
+
+def diff_runs(old: dict[str, Any], new: dict[str, Any], old_name: str, new_name: str) -> RunDiff:
+    both = old.get("coverage") and new.get("coverage")
+    overall = (old["coverage"]["overall"]["percent"], new["coverage"]["overall"]["percent"]) if both else None
+    return RunDiff(
+        old=old_name,
+        new=new_name,
+        warnings=questionable(old, new),
+        violations=compare_violations(old, new),
+        skipped=newly_skipped(old, new),
+        coverage=coverage_changes(old, new),
+        overall=overall,
+    )
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:g}%"
+
+
+def _violation_line(entry: dict[str, Any]) -> str:
+    operation, rule, path = violation_key(entry)
+    return f"{operation}: [{rule}] {path or '-'}: {str(entry.get('message', ''))[:200]}"
+
+
+def _change_line(change: CategoryChange) -> str:
+    what = change.category.replace("_", " ")
+    line = f"{what} {_percent(change.old_percent)} -> {_percent(change.new_percent)}"
+    shown = [f"+{item}" for item in change.gained[:8]] + [f"-{item}" for item in change.lost[:8]]
+    more = len(change.gained) + len(change.lost) - len(shown)
+    return line + (f" ({', '.join(shown)}{f', {more} more' if more > 0 else ''})" if shown else "")
+
+
+def gate_line(diff: RunDiff) -> str:
+    count = len(diff.violations.new)
+    if count:
+        return f"{count} new violation{'s' * (count != 1)}: the gate fails"
+    return f"no new violation ({len(diff.violations.still)} still present): the gate passes"
+
+
+def diff_text(diff: RunDiff) -> str:
+    lines = [f"cbr-conformance diff: {diff.old} -> {diff.new}"]
+    lines += [f"WARNING: {warning}" for warning in diff.warnings]
+    sections = (
+        ("new violations", "+", diff.violations.new),
+        ("fixed violations", "-", diff.violations.fixed),
+        ("violations still present", "=", diff.violations.still),
+    )
+    for title, mark, entries in sections:
+        lines.append(f"\n{title} ({len(entries)})" + (":" if entries else ""))
+        lines += [f"  {mark} {_violation_line(entry)}" for entry in entries]
+    lines.append(f"\ntests newly skipped ({len(diff.skipped)})" + (":" if diff.skipped else ""))
+    lines += [f"  {test}: {reason}" for test, reason in diff.skipped]
+    if diff.overall is None:
+        lines.append("\ncoverage: not measured in both runs")
+    else:
+        before, after = diff.overall
+        lines.append(
+            f"\ncoverage {_percent(before)} -> {_percent(after)}; changed in {len(diff.coverage)} operations:"
+        )
+        for operation, changes in diff.coverage.items():
+            lines.append(f"  {operation}: " + "; ".join(_change_line(change) for change in changes))
+    lines.append(f"\n{gate_line(diff)}")
+    return "\n".join(lines)
+
+
+_STYLE = (
+    "body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1d2430}"
+    "h2{margin-top:1.4em;border-bottom:1px solid #ccd} .warn{background:#f3ecd0;padding:.5em}"
+    "table{border-collapse:collapse} th,td{border:1px solid #ccd;padding:.2em .5em;text-align:left}"
+    ".new{color:#c0392b} .fixed{color:#1f8a4c} .gate{font-weight:600}"
+)
+
+
+def _violations_html(entries: list[dict[str, Any]], css: str) -> str:
+    if not entries:
+        return "<p>None.</p>"
+    items = "".join(f"<li class='{css}'><code>{escape(_violation_line(e))}</code></li>" for e in entries)
+    return f"<ul>{items}</ul>"
+
+
+def diff_html(diff: RunDiff) -> str:
+    """A small self-contained page of the same content as the text."""
+    warnings = "".join(f"<p class='warn'>{escape(w)}</p>" for w in diff.warnings)
+    skipped = (
+        "<ul>" + "".join(f"<li><code>{escape(t)}</code>: {escape(r)}</li>" for t, r in diff.skipped) + "</ul>"
+        if diff.skipped
+        else "<p>None.</p>"
+    )
+    if diff.overall is None:
+        coverage = "<p>Not measured in both runs.</p>"
+    else:
+        rows = "".join(
+            f"<tr><td><code>{escape(operation)}</code></td><td>{escape(_change_line(change))}</td></tr>"
+            for operation, changes in diff.coverage.items()
+            for change in changes
+        )
+        before, after = diff.overall
+        coverage = f"<p>Overall {_percent(before)} → {_percent(after)}.</p>" + (
+            f"<table><tr><th>operation</th><th>change</th></tr>{rows}</table>" if rows else ""
+        )
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>CBR conformance: run diff</title>"
+        f"<style>{_STYLE}</style></head><body><h1>Run diff</h1>"
+        f"<p><code>{escape(diff.old)}</code> → <code>{escape(diff.new)}</code></p>{warnings}"
+        f"<p class='gate'>{escape(gate_line(diff))}</p>"
+        f"<h2>New violations ({len(diff.violations.new)})</h2>{_violations_html(diff.violations.new, 'new')}"
+        f"<h2>Fixed ({len(diff.violations.fixed)})</h2>{_violations_html(diff.violations.fixed, 'fixed')}"
+        f"<h2>Still present ({len(diff.violations.still)})</h2>{_violations_html(diff.violations.still, '')}"
+        f"<h2>Tests newly skipped ({len(diff.skipped)})</h2>{skipped}"
+        f"<h2>Coverage</h2>{coverage}</body></html>"
+    )

@@ -1,0 +1,167 @@
+"""`cbr-conformance diff OLD NEW`, on two synthetic run summaries: each category of change, the
+exit code a CI gate reads, and input it cannot compare."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cbr_conformance import cli
+from cbr_conformance.contract import Contract
+from cbr_conformance.exchange_facts import ExchangeFacts
+from cbr_conformance.exercised import contract_coverage
+
+SHA = "a" * 64
+
+
+def _violation(operation: str, rule: str, path: str) -> dict[str, Any]:
+    return {"operation": operation, "rule": rule, "path": path, "message": f"{rule} broken", "tests": ["t"]}
+
+
+def _test(test_id: str, outcome: str, message: str = "") -> dict[str, Any]:
+    return {
+        "nodeid": f"conformance/t.py::{test_id}",
+        "test_id": test_id,
+        "outcome": outcome,
+        "message": message,
+    }
+
+
+def _summary(
+    folder: Path,
+    violations: list[dict[str, Any]],
+    tests: list[dict[str, Any]],
+    facts: list[ExchangeFacts] | None = None,
+    sha: str = SHA,
+    profile: str = "errata",
+) -> Path:
+    folder.mkdir(parents=True)
+    summary = {
+        "header": {"spec_sha256": sha, "profile": profile},
+        "violations": violations,
+        "tests": tests,
+        "coverage": contract_coverage(facts or [], Contract.load()),
+    }
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    return folder
+
+
+OLD_BUG = _violation("list_vaults", "response_schema", "$")
+KEPT_BUG = _violation("show_vault", "status_documented", "status")
+NEW_BUG = _violation("create_policy", "response_schema", "$.policy.id")
+
+
+@pytest.fixture
+def runs(tmp_path: Path) -> tuple[Path, Path]:
+    old = _summary(
+        tmp_path / "old",
+        [OLD_BUG, KEPT_BUG],
+        [_test("vault-show", "passed"), _test("share-add", "skipped", "Skipped: x"), _test("gone", "passed")],
+        [ExchangeFacts("show_vault", statuses={200, 404}), ExchangeFacts("list_vaults", statuses={200})],
+    )
+    new = _summary(
+        tmp_path / "new",
+        [KEPT_BUG, NEW_BUG],
+        [
+            _test("vault-show", "skipped", "Skipped: needs a second project\nmore"),
+            _test("share-add", "skipped", "Skipped: x"),
+            _test("brand-new", "skipped", "Skipped: needs time control"),
+        ],
+        [ExchangeFacts("show_vault", statuses={200}), ExchangeFacts("list_vaults", statuses={200, 400})],
+    )
+    return old, new
+
+
+def test_the_diff_sorts_violations_skips_and_coverage(
+    runs: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, new = runs
+    assert cli.main(["diff", str(old), str(new)]) == cli.EXIT_NONCONFORMANT
+    out = capsys.readouterr().out
+    section = {
+        title: out.split(title, 1)[1].split("\n\n", 1)[0]
+        for title in ("new violations", "fixed violations", "violations still present", "tests newly skipped")
+    }
+    assert "create_policy: [response_schema] $.policy.id" in section["new violations"]
+    assert "list_vaults" not in section["new violations"] and "show_vault" not in section["new violations"]
+    assert "list_vaults: [response_schema] $" in section["fixed violations"]
+    assert "show_vault: [status_documented] status" in section["violations still present"]
+    # Skipped now and not before (a test that is new counts); one skipped in both does not.
+    assert "vault-show: needs a second project" in section["tests newly skipped"]
+    assert "brand-new: needs time control" in section["tests newly skipped"]
+    assert "share-add" not in section["tests newly skipped"]
+    assert "show_vault: responses 40% -> 20% (-404)" in out
+    assert "list_vaults: responses 25% -> 50% (+400)" in out
+    assert "WARNING" not in out
+    assert "1 new violation: the gate fails" in out
+    page = (new / "diff.html").read_text()
+    assert "create_policy" in page and "the gate fails" in page
+
+
+def test_a_run_with_only_old_violations_passes_the_diff(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = _summary(tmp_path / "old", [OLD_BUG, KEPT_BUG], [])
+    new = _summary(tmp_path / "new", [KEPT_BUG], [])
+    html = tmp_path / "elsewhere.html"
+    assert cli.main(["diff", str(old / "summary.json"), str(new), "--html", str(html)]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert "no new violation (1 still present): the gate passes" in out
+    assert html.exists() and not (new / "diff.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"sha": "b" * 64}, "the spec changed between the runs"),
+        ({"profile": "strict"}, "the profile changed"),
+    ],
+)
+def test_a_changed_contract_is_said_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: dict[str, str], said: str
+) -> None:
+    old = _summary(tmp_path / "old", [], [])
+    same = _summary(tmp_path / "same", [], [])
+    changed = _summary(tmp_path / "changed", [], [], **change)  # type: ignore[arg-type]
+    cli.main(["diff", str(old), str(same)])
+    assert "WARNING" not in capsys.readouterr().out
+    cli.main(["diff", str(old), str(changed)])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("WARNING: " + said) and "questionable" in lines[1]
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (None, "no run summary at"),
+        ("{not json", "is not JSON"),
+        ('{"tests": []}', "not a cbr-conformance run summary"),
+    ],
+)
+def test_a_summary_that_cannot_be_read_is_a_usage_error_in_one_line(
+    runs: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: str | None,
+    said: str,
+) -> None:
+    old, _ = runs
+    broken = tmp_path / "broken.json"
+    if content is not None:
+        broken.write_text(content)
+    assert cli.main(["diff", str(old), str(broken)]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert said in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_baseline_that_cannot_be_read_stops_the_run_before_it_starts(
+    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(
+        ["run", "--report-dir", str(tmp_path), "--baseline", str(tmp_path / "nowhere"), "-n", "0"]
+    )
+    assert code == cli.EXIT_USAGE
+    assert "baseline" in capsys.readouterr().err and not list(tmp_path.iterdir())
