@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance import paths
+from cbr_conformance import console, paths
 from cbr_conformance.catalogue import Catalogue
 from cbr_conformance.config import (
     CONFIG_ENV,
@@ -210,26 +210,9 @@ def _header(config: SuiteConfig, contract: Contract, started: dt.datetime, prefi
 
 
 def print_matrix(summary: dict[str, Any], contract: Contract) -> None:
-    kinds = summary["kinds"]
-    print("\n" + f"{'operation':<30}" + "".join(f"{k:>11}" for k in kinds))
-    for op in contract:
-        row = summary["matrix"].get(op.operation_id, {})
-        cells = []
-        for kind in kinds:
-            counts = row.get(kind, {})
-            bad = counts.get("failed", 0) + counts.get("error", 0)
-            cells.append(
-                "-"
-                if not counts
-                else f"{bad} FAIL"
-                if bad
-                else f"{counts['blocked']} blkd"
-                if counts.get("blocked")
-                else f"{counts.get('passed', 0)} ok"
-                if counts.get("passed")
-                else "skip"
-            )
-        print(f"{op.operation_id:<30}" + "".join(f"{c:>11}" for c in cells))
+    """The end of a run: the matrix, what was not tested, the distinct violations, the verdict."""
+    print()
+    console.console().print(console.matrix_table(summary, contract))
     split = negative_split(summary)
     if split:
         print(f"\n{split}")
@@ -294,6 +277,35 @@ def _suite_args(pytest_args: list[str]) -> list[str]:
     return resolved if narrowed else [str(suite), *resolved]
 
 
+def _run_fields(config: SuiteConfig, prefix: str) -> list[tuple[str, str]]:
+    """The run's header: what is tested, as whom, how."""
+    second = config.second_project_id or "none (sharing and isolation are not tested)"
+    budget = f"{config.fuzz_examples} cases per operation and mode"
+    if config.fuzz_seconds:
+        budget += f", at most {config.fuzz_seconds:g} s each"
+    return [
+        ("cbr-conformance", f"target {config.target_url or 'the embedded emulator'}"),
+        ("project", config.project_id or "-"),
+        ("second project", second),
+        ("profile", config.profile),
+        ("run prefix", prefix),
+        ("fuzzing", f"{budget}, seed {config.fuzz_seed}"),
+        ("workers", _workers_shown(config)),
+        ("waits", f"up to {config.max_wait:g} s each, polled every {config.poll_interval:g} s"),
+    ]
+
+
+def _workers_shown(config: SuiteConfig) -> str:
+    count = worker_count(config)
+    if count == "auto":  # pytest-xdist's: one per core, each with its own embedded emulator
+        return f"{os.cpu_count() or 1} (one per core, each with an emulator of its own)"
+    return "one process" if count == "0" else count
+
+
+def _quiet(pytest_args: list[str]) -> bool:
+    return not any(arg.startswith(("-v", "--verbose", "--tb", "-r")) for arg in pytest_args)
+
+
 def worker_count(config: SuiteConfig) -> str:
     """pytest-xdist's -n for the run: a remote target's run is bounded by its waits, so more
     workers than cores overlap them (see bench/README.md)."""
@@ -350,7 +362,7 @@ def _pytest_argv(
     argv += _forwarded(args, leave_out=("run_prefix",))
     if args.config:
         argv += [CONFIG_FLAG, str(args.config)]
-    if not any(arg.startswith(("-v", "--verbose", "--tb", "-r")) for arg in pytest_args):
+    if _quiet(pytest_args):
         # Quiet by default: the distinct violations follow the run, tracebacks are in the report.
         argv += ["-q", "--tb=no"]
     if not any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in pytest_args):
@@ -439,17 +451,17 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     run_dir = new_run_dir(report_root, started)
     header = _header(config, contract, started, prefix)
     collector = ResultCollector(run_dir / "summary.json", header, contract)
-    print(
-        f"cbr-conformance: target {config.target_url or 'the embedded emulator'}, profile {config.profile}, "
-        f"run prefix {prefix}, fuzzing {config.fuzz_examples} cases per operation and mode "
-        f"(seed {config.fuzz_seed})"
-    )
+    out = console.console()
+    out.print(console.header_table(_run_fields(config, prefix)))
     from cbr_conformance.plugin.fixtures import lease_dir
 
     run_uid = uuid.uuid4().hex  # the workers' test run id: it names their shared inventory leases
     argv = [*_pytest_argv(args, config, run_dir, prefix, pytest_args), "--testrunuid", run_uid]
+    plugins: list[object] = [collector]
+    if _quiet(pytest_args):  # live progress by area instead of pytest's dots
+        plugins.append(console.LiveProgress(out, lease_dir(run_uid)))
     try:
-        code = pytest.main(argv, plugins=[collector])
+        code = pytest.main(argv, plugins=plugins)
     finally:
         shutil.rmtree(lease_dir(run_uid), ignore_errors=True)
     summary_path = run_dir / "summary.json"

@@ -8,6 +8,8 @@ from typing import TypeVar
 
 T = TypeVar("T")
 FIRST_PAUSE = 0.05  # seconds before the second poll; each later pause doubles, up to the interval
+# Told what a wait is for when it starts, and None when it ends (the console shows it live).
+on_wait: Callable[[str | None], None] | None = None
 
 
 class WaitTimeout(AssertionError):
@@ -38,20 +40,27 @@ def wait_for(
     deadline = time.monotonic() + timeout
     pause = min(FIRST_PAUSE, interval)
     value = fetch()
-    while not done(value):
-        if failed is not None and failed(value):
-            raise WaitTimeout(f"{what}: reached a failed state: {describe(value)}")
-        stalled = stalls.stall_of(state(value) if state else None)
-        if stalled is not None:
-            raise stalls.AsyncStall(stalled, first=False)
-        if time.monotonic() >= deadline:
-            message = f"{what}: not reached within {timeout:g} s; last seen: {describe(value)}"
-            if state is not None and (found := state(value)) in stalls.OPERATION_OF_STATE:
-                stall = stalls.Stall(stalls.OPERATION_OF_STATE[found], found, message)
-                stalls.current().record(stall)
-                raise stalls.AsyncStall(stall, first=True)
-            raise WaitTimeout(message)
-        time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
-        pause = min(pause * 2, interval)
-        value = fetch()
-    return value
+    waiting = not done(value) and on_wait is not None
+    if waiting and on_wait is not None:
+        on_wait(what)
+    try:
+        while not done(value):
+            if failed is not None and failed(value):
+                raise WaitTimeout(f"{what}: reached a failed state: {describe(value)}")
+            stalled = stalls.stall_of(state(value) if state else None)
+            if stalled is not None:
+                raise stalls.AsyncStall(stalled, first=False)
+            if time.monotonic() >= deadline:
+                message = f"{what}: not reached within {timeout:g} s; last seen: {describe(value)}"
+                if state is not None and (found := state(value)) in stalls.OPERATION_OF_STATE:
+                    stall = stalls.Stall(stalls.OPERATION_OF_STATE[found], found, message)
+                    stalls.current().record(stall)
+                    raise stalls.AsyncStall(stall, first=True)
+                raise WaitTimeout(message)
+            time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+            pause = min(pause * 2, interval)
+            value = fetch()
+        return value
+    finally:
+        if waiting and on_wait is not None:
+            on_wait(None)

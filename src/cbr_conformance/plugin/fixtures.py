@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -11,12 +12,13 @@ from typing import Any
 import pytest
 import requests
 
-from cbr_conformance import stalls
+from cbr_conformance import stalls, waiters
 from cbr_conformance.auth import AkSkAuth, TokenAuth
 from cbr_conformance.catalogue import Catalogue
 from cbr_conformance.checks import CheckContext
 from cbr_conformance.client import CBRClient
 from cbr_conformance.config import SETTINGS, SuiteConfig
+from cbr_conformance.console import note_waiting
 from cbr_conformance.contract import Contract
 from cbr_conformance.errata import letter_patches, load_errata
 from cbr_conformance.exchange_facts import FactFinder
@@ -56,6 +58,9 @@ def cbr_target(cbr_config: SuiteConfig) -> Iterator[Target]:
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
     shared = lease_dir(run) / "stalls.jsonl" if run and not target.embedded else None
     stalls.use(stalls.Stalls(shared))
+    if run:  # the CLI's live display shows what each worker waits for
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        waiters.on_wait = functools.partial(note_waiting, lease_dir(run), worker)
     try:
         yield target
     finally:
