@@ -27,7 +27,11 @@ def test_state_machine_along_links(
     finally:
         # The report credits the machine only with the operations it really exercised.
         record_property("cbr_credited", json.dumps(run.credited()))
-    created = {op for op in ("create_vault", "create_policy") if run.succeeded[op]}
+    creates = ("create_vault", "create_policy")
+    if not any(op in run.called for op in creates):
+        # hypothesis chose no create in these examples: a generation problem, not the target's fault
+        pytest.skip(f"the state machine generated no create step in {examples} examples: not tested")
+    created = {op for op in creates if run.succeeded[op]}
     assert created, (
         "4.4.1, 4.6.1: no create of the machine succeeded, though each sent a body the spec allows: "
         f"steps {run.called}"
