@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cbr_conformance.catalogue import Catalogue
+from cbr_conformance.code_subjects import can_answer
 from cbr_conformance.contract import Contract, Operation
 from cbr_conformance.paths import spec_dir
 
@@ -211,10 +212,14 @@ def surface_of(contract: Contract, catalogue: Catalogue, operation: Operation) -
     return Surface(
         operation_id=operation.operation_id,
         statuses=tuple(sorted(s for s in operation.statuses if s < SERVER_ERROR)),
-        # The catalogue ties a code to statuses only, and the spec ties statuses to operations: a
-        # code can answer an operation when its status is one the operation documents.
+        # A code can answer an operation when its status is one the operation documents and its
+        # subject is one the operation acts on (code_subjects.py).
         error_codes=tuple(
-            sorted(c for c, statuses in catalogue.statuses.items() if statuses & client_errors)
+            sorted(
+                c
+                for c, statuses in catalogue.statuses.items()
+                if statuses & client_errors and can_answer(c, operation.operation_id)
+            )
         ),
         parameters=_parameters(contract, operation),
         request_enums=_request_enums(contract, operation),

@@ -52,7 +52,8 @@ def _violation_of(test: dict[str, Any]) -> tuple[tuple[str, str, str], dict[str,
 def _first_line(message: str) -> str:
     for line in message.splitlines():
         line = line.strip()
-        if line and not line.startswith(("def ", "@", ">")):
+        # pytest-xdist heads a report with the worker ("[gw1] linux -- Python ..."): not the failure
+        if line and not line.startswith(("def ", "@", ">", "[gw")):
             return line.removeprefix("E").strip()[:300]
     return "failed"
 

@@ -127,7 +127,8 @@ def test_coverage_counts_only_what_exchanges_showed(contract: Contract, finder: 
     assert show["responses"] == {"hit": 2, "of": 5, "percent": 40.0, "missing": ["400", "401", "403"]}
     assert "500" not in show["responses"]["missing"]  # a server error is nothing to provoke
     assert show["error_codes"]["hit"] == 1 and "BackupService.6105" not in show["error_codes"]["missing"]
-    assert "BackupService.6200" in show["error_codes"]["missing"]
+    assert "BackupService.9900" in show["error_codes"]["missing"]
+    assert "BackupService.6200" not in show["error_codes"]["missing"]  # a backup's code: not show_vault's
     assert "seen vault.billing.status=error" in show["values"]["missing"]
     untouched = coverage["operations"]["delete_vault"]
     assert untouched["responses"]["hit"] == 0 and untouched["percent"] == 0.0

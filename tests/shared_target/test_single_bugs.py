@@ -4,6 +4,7 @@ front of a correct emulator, each read back from the run's summary and console."
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tests.shared_target.harness import run_suite
@@ -57,4 +58,31 @@ def test_a_wrong_status_is_one_violation_of_its_operation(emulator: tuple[str, P
     assert [(v["operation"], v["rule"]) for v in violations] == [("create_policy", "status_documented")], [
         (v["operation"], v["rule"], v["path"], v["message"]) for v in violations
     ]
+    assert len(result.output.splitlines()) < 150, result.output
+
+
+def _skip_ignored(exchange: Exchange) -> None:
+    """The target ignores a valid `offset` when listing vaults: every page starts at the first
+    vault (an invalid offset is still refused)."""
+    path, _, query = exchange.path.partition("?")
+    if exchange.method == "GET" and path.endswith("/vaults"):
+        kept = [part for part in query.split("&") if not re.fullmatch(r"offset=[1-9][0-9]*", part)]
+        exchange.path = path + ("?" + "&".join(kept) if kept else "")
+
+
+def test_a_broken_paging_rule_is_one_violation_of_its_operation(
+    emulator: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, inventory = emulator
+    with MutatingProxy(url, on_request=_skip_ignored) as proxy:
+        # the proxy changes the URL, which an AK/SK signature covers: tokens only
+        subset = ("-k", "test_vaults", "-n", "2")
+        result = run_suite(proxy.url, inventory, tmp_path, 3, *subset, tokens_only=True)
+    assert result.code == 1, result.output[-2000:]
+    violations = result.summary["violations"]
+    assert [v["operation"] for v in violations] == ["list_vaults"], [
+        (v["operation"], v["rule"], v["path"], v["message"]) for v in violations
+    ]
+    assert "offset" in violations[0]["message"] and "4.4.3" in violations[0]["message"]
+    assert "DOES NOT CONFORM: 1 distinct violation" in result.output
     assert len(result.output.splitlines()) < 150, result.output
