@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -15,16 +14,6 @@ from tests.emulator.helpers import Api, Control
 
 # Virtual seconds from "protecting" to "available": tests advance the clock instead of sleeping.
 TEST_ASYNC_DELAY = 30.0
-
-
-@pytest.fixture(scope="session", autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """huaweicloudsdkcore writes $HOME/.huaweicloud when imported: keep it out of the real HOME."""
-    home = tmp_path_factory.mktemp("home")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("HOME", str(home))
-    yield home
-    patch.undo()
 
 
 @pytest.fixture

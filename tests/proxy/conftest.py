@@ -16,16 +16,6 @@ from cbr_emulator.server import EmulatorServer
 ProxyFactory = Callable[..., ProxyServer]
 
 
-@pytest.fixture(scope="session", autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """huaweicloudsdkcore writes $HOME/.huaweicloud when imported: keep it out of the real HOME."""
-    home = tmp_path_factory.mktemp("home")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("HOME", str(home))
-    yield home
-    patch.undo()
-
-
 @pytest.fixture(scope="session")
 def cbr(isolated_home: Path) -> Any:
     import huaweicloudsdkcbr.v1 as module

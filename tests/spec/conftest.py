@@ -7,8 +7,12 @@ import yaml
 
 from cbr_conformance.catalogue import Catalogue
 from cbr_conformance.contract import Contract
-from cbr_conformance.errata import Erratum, load_errata
+from cbr_conformance.errata import Erratum, letter_patches, load_errata
 from cbr_conformance.paths import fixtures_dir, spec_dir
+
+# The emulator's test fixtures, for the tests that read its answers: an in-process emulator
+# (`client`) and its first project (`api_a`).
+from tests.emulator.conftest import api_a, client  # noqa: F401
 
 CHECKOUT = Path(__file__).resolve().parents[2]  # the reference lies beside the checkout, in ../shared
 
@@ -26,6 +30,12 @@ def catalogue() -> Catalogue:
 @pytest.fixture(scope="session")
 def errata() -> list[Erratum]:
     return load_errata()
+
+
+@pytest.fixture(scope="session")
+def strict(errata: list[Erratum]) -> Contract:
+    """The spec turned back into the reference's letter (the `strict` profile)."""
+    return Contract.load(letter_patches=letter_patches(errata))
 
 
 @pytest.fixture(scope="session")

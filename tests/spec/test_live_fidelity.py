@@ -9,41 +9,17 @@ letter), which shows that the check is real. Requests the live clients send are 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from cbr_conformance.contract import Contract
-from cbr_conformance.errata import Erratum, letter_patches
 from cbr_conformance.request_check import request_errors
-from cbr_emulator.app import create_app
-from cbr_emulator.config import Settings
-from cbr_emulator.defaults import DEFAULT_CREDENTIALS, PROJECT_A
+from cbr_emulator.defaults import PROJECT_A
 from cbr_emulator.models.inventory_default import default_inventory
+from tests.emulator.conftest import TEST_ASYNC_DELAY
 from tests.emulator.helpers import Api, back_up, backups_of, policy_body, resource
-
-DELAY = 5.0
-
-
-@pytest.fixture
-def client() -> Iterator[TestClient]:
-    app = create_app(Settings(async_delay=DELAY))
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
-    app.state.backend.close()
-
-
-@pytest.fixture
-def api(client: TestClient) -> Api:
-    first = DEFAULT_CREDENTIALS[0]
-    return Api(client, first.project_id, first.tokens[0])
-
-
-@pytest.fixture(scope="module")
-def strict(errata: list[Erratum]) -> Contract:
-    return Contract.load(letter_patches=letter_patches(errata))
 
 
 def _violations(contract: Contract, operation_id: str, status: int, body: Any) -> list[str]:
@@ -65,32 +41,32 @@ def _advance(client: TestClient, seconds: float) -> None:
 
 
 def test_a_cloud_desktop_backup_passes_list_backups(
-    client: TestClient, api: Api, contract: Contract, strict: Contract
+    client: TestClient, api_a: Api, contract: Contract, strict: Contract
 ) -> None:
     desktop = default_inventory()["projects"][PROJECT_A]["desktops"][0]
     entry = {"id": desktop["id"], "type": "OS::Workspace::DesktopV2", "name": desktop["name"]}
-    vault = api.create_vault("workspace", [entry])
-    back_up(api, vault["id"])
-    _advance(client, DELAY + 1)
-    [backup] = backups_of(api, vault_id=vault["id"])
+    vault = api_a.create_vault("workspace", [entry])
+    back_up(api_a, vault["id"])
+    _advance(client, TEST_ASYNC_DELAY + 1)
+    [backup] = backups_of(api_a, vault_id=vault["id"])
     assert backup["resource_type"] == "OS::Workspace::DesktopV2"
-    _judged(contract, strict, "list_backups", api.get("/backups"), "OS::Workspace::DesktopV2")
-    _judged(contract, strict, "show_vault", api.get(f"/vaults/{vault['id']}"), "OS::Workspace::DesktopV2")
+    _judged(contract, strict, "list_backups", api_a.get("/backups"), "OS::Workspace::DesktopV2")
+    _judged(contract, strict, "show_vault", api_a.get(f"/vaults/{vault['id']}"), "OS::Workspace::DesktopV2")
 
 
 def test_a_server_deleted_while_in_a_vault_passes_show_vault(
-    client: TestClient, api: Api, contract: Contract, strict: Contract
+    client: TestClient, api_a: Api, contract: Contract, strict: Contract
 ) -> None:
     server = resource(PROJECT_A, "servers", 0)
-    vault = api.create_vault("server", [server])
+    vault = api_a.create_vault("server", [server])
     inventory = default_inventory()
     servers = inventory["projects"][PROJECT_A]["servers"]
     inventory["projects"][PROJECT_A]["servers"] = [s for s in servers if s["id"] != server["id"]]
     assert client.put("/_emulator/inventory", json=inventory).status_code == 200
-    answer = api.get(f"/vaults/{vault['id']}")
+    answer = api_a.get(f"/vaults/{vault['id']}")
     assert answer.json()["vault"]["resources"][0]["protect_status"] == "deleted"
     _judged(contract, strict, "show_vault", answer, "'deleted' is not one of")
-    _judged(contract, strict, "list_vaults", api.get("/vaults"), "'deleted' is not one of")
+    _judged(contract, strict, "list_vaults", api_a.get("/vaults"), "'deleted' is not one of")
 
 
 def test_a_null_protect_status_passes(contract: Contract, strict: Contract) -> None:
@@ -103,21 +79,21 @@ def test_a_null_protect_status_passes(contract: Contract, strict: Contract) -> N
 
 
 def test_a_policy_keeping_zero_backups_passes(
-    api: Api, contract: Contract, strict: Contract
+    api_a: Api, contract: Contract, strict: Contract
 ) -> None:
     body = policy_body(name="keep-none", max_backups=0)
     path = {"project_id": PROJECT_A}
     assert request_errors(contract, "create_policy", path, [], _json(body)) == []
     assert request_errors(strict, "create_policy", path, [], _json(body)) != []
-    _judged(contract, strict, "create_policy", api.post("/policies", json=body), "0 is less than")
+    _judged(contract, strict, "create_policy", api_a.post("/policies", json=body), "0 is less than")
 
 
-def test_a_policy_named_in_chinese_is_allowed(api: Api, contract: Contract, strict: Contract) -> None:
+def test_a_policy_named_in_chinese_is_allowed(api_a: Api, contract: Contract, strict: Contract) -> None:
     body = policy_body(name="每日备份")
     path = {"project_id": PROJECT_A}
     assert request_errors(contract, "create_policy", path, [], _json(body)) == []
     assert request_errors(strict, "create_policy", path, [], _json(body)) != []
-    assert api.post("/policies", json=body).status_code == 200
+    assert api_a.post("/policies", json=body).status_code == 200
 
 
 def test_rejecting_a_share_with_a_null_vault_id_is_allowed(contract: Contract) -> None:

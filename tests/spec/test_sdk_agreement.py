@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import pytest
-
 from cbr_conformance.contract import Contract
 from cbr_conformance.errata import Erratum
 from tests.spec import sdk_models
@@ -185,12 +183,12 @@ def test_no_request_rule_refuses_a_value_the_sdk_documents(contract: Contract) -
     assert len(checked) >= 60, len(checked)
 
 
-def test_the_strict_profile_refuses_what_the_sdk_adds(strict_contract: Contract) -> None:
+def test_the_strict_profile_refuses_what_the_sdk_adds(strict: Contract) -> None:
     """The check above can fail: under the reference's letter, the SDK's extra values are refused."""
     refused = {
         where
-        for where, _, value, schema in _checks(strict_contract)
-        if _allowed(strict_contract, schema, value)
+        for where, _, value, schema in _checks(strict)
+        if _allowed(strict, schema, value)
     }
     for where in (
         "create_vault.vault.billing.charging_mode",
@@ -245,10 +243,3 @@ def test_fields_required_in_responses_but_optional_in_the_sdk_are_decided(
         "required in the spec, optional in the SDK, and not kept by E-REQUIRED-VS-SDK: "
         + ", ".join(undecided)
     )
-
-
-@pytest.fixture(scope="module")
-def strict_contract(errata: list[Erratum]) -> Contract:
-    from cbr_conformance.errata import letter_patches
-
-    return Contract.load(letter_patches=letter_patches(errata))

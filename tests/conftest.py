@@ -1,4 +1,4 @@
-"""Fixtures of the robustness tests: an isolated HOME, and the emulator reached over real HTTP."""
+"""What every test of the project shares."""
 
 from __future__ import annotations
 
