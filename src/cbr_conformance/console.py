@@ -142,6 +142,7 @@ class LiveProgress:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self._expect(item.nodeid for item in session.items)
 
+    @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent with -p no:xdist
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         if not self.total:  # every worker collects the same tests
             self._expect(ids)
