@@ -22,9 +22,10 @@ from schemathesis import Response as StResponse
 
 from cbr_conformance.client import CBRClient, OptInRequired
 from cbr_conformance.contract import Contract
-from cbr_conformance.fuzzing import RealIds, case_body, name_created, send_case, within_budget
+from cbr_conformance.fuzzing import case_body, closed_objects, name_created, send_case, within_budget
 from cbr_conformance.lifecycle import CREATES, Made, births
 from cbr_conformance.recording import Exchange
+from cbr_conformance.service_rules import RealIds, shape
 
 
 class ServerError(AssertionError):
@@ -71,24 +72,9 @@ def _positive_schema(contract: Contract) -> Any:
     would walk nowhere along the links, and prove nothing about the target."""
     if id(contract) not in _POSITIVE_SCHEMAS:
         config = schemathesis.Config.from_dict({"generation": {"mode": "positive"}})
-        document = _without_extra_properties(copy.deepcopy(contract.document))
+        document = closed_objects(copy.deepcopy(contract.document))
         _POSITIVE_SCHEMAS[id(contract)] = schemathesis.openapi.from_dict(document, config=config)
     return _POSITIVE_SCHEMAS[id(contract)]
-
-
-def _without_extra_properties(node: Any) -> Any:
-    """Objects with declared properties take no others: the spec leaves extra members open, but a
-    step carrying invented members is refused by services that check their input, and so walks
-    nowhere (for generation only; responses are checked against the contract as it is)."""
-    if isinstance(node, dict):
-        if "properties" in node and "additionalProperties" not in node:
-            node["additionalProperties"] = False
-        for value in node.values():
-            _without_extra_properties(value)
-    elif isinstance(node, list):
-        for value in node:
-            _without_extra_properties(value)
-    return node
 
 
 @dataclass
@@ -129,7 +115,9 @@ def run_state_machine(
                 # On a shared project an id may name another test's resource, or someone
                 # else's: the machine changes only what it made (reading anything is harmless).
                 return _to_schemathesis(_not_sent(case, client.base_url))
-            service_valid(operation_id, case, f"{name_prefix}-sm{next(counter)}")
+            name = f"{name_prefix}-sm{next(counter)}"
+            name_created(operation_id, case, name)
+            shape(operation_id, case_body(case), RealIds(), name)
             done.called.append(operation_id)
             done.failed_at = operation_id  # until the step is through
             within_budget(client, operation_id, case, "positive")
@@ -224,47 +212,3 @@ def _not_sent(case: Case[Any], base_url: str) -> Exchange:
         response_headers={"Content-Type": "application/json"},
         response_text='{"error_code": "not-sent", "error_msg": "not a resource of the machine"}',
     )
-
-
-# The service's own rules a schema cannot state (the reference's prose): what a create must honour
-# to be accepted, beyond the spec's schemas. Ids in bodies name nothing the machine made, so they
-# are left out; a policy's pattern needs BYHOUR and BYMINUTE, and its day/week/month/year
-# retention a timezone; a vault stays small (the run pays for it).
-SERVICE_PATTERN = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"
-SERVICE_TIMEZONE = "UTC+08:00"
-SMALL_VAULT_GB = 100
-# The kind of vault and policy every CBR target offers (the reference's own); the spec also allows
-# the SDK's replication, hybrid and subscription vaults, which a target need not offer.
-SERVICE_BILLING = {"protect_type": "backup", "cloud_type": "public", "charging_mode": "post_paid"}
-SERVICE_OBJECT_TYPES = ("server", "disk", "turbo")
-_CALENDAR_RETENTION = ("day_backups", "week_backups", "month_backups", "year_backups")
-
-
-def service_valid(operation_id: str, case: Case[Any], name: str) -> None:
-    """Make a create step one the service accepts, and name what it creates after the run, so that
-    a sweep by prefix finds it if the run is cut short."""
-    body = case_body(case)
-    if operation_id not in CREATES or not isinstance(body, dict):
-        return
-    item = body.get(CREATES[operation_id][0])
-    if not isinstance(item, dict):
-        return
-    name_created(operation_id, case, name)
-    if operation_id == "create_vault":
-        item["resources"] = []
-        item.pop("backup_policy_id", None)
-        billing = item.get("billing")
-        if isinstance(billing, dict):
-            billing.update(SERVICE_BILLING)
-            if billing.get("object_type") not in SERVICE_OBJECT_TYPES:
-                billing["object_type"] = SERVICE_OBJECT_TYPES[0]
-            if isinstance(billing.get("size"), int):
-                billing["size"] = max(1, min(billing["size"], SMALL_VAULT_GB))
-    elif operation_id == "create_policy":
-        item["enabled"] = False  # a policy that fires mid-run adds backups nobody asked for
-        item["operation_type"] = "backup"  # a replication policy needs a second region
-        trigger = item.setdefault("trigger", {}).setdefault("properties", {})
-        trigger["pattern"] = [SERVICE_PATTERN]
-        definition = item.get("operation_definition")
-        if isinstance(definition, dict) and any(key in definition for key in _CALENDAR_RETENTION):
-            definition["timezone"] = SERVICE_TIMEZONE
