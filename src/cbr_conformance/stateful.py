@@ -16,6 +16,7 @@ import hypothesis.errors
 import hypothesis.stateful
 import requests
 import schemathesis
+import schemathesis.checks
 from hypothesis import HealthCheck
 from schemathesis import Case
 from schemathesis import Response as StResponse
@@ -97,11 +98,18 @@ def run_state_machine(
     steps: int,
     name_prefix: str,
     run: MachineRun | None = None,
+    operations: tuple[str, ...] | None = None,
 ) -> MachineRun:
     """Run the link-driven state machine; return what it did. Raises on any failure (with `run`,
     the caller still sees what was done before it). What an example made is deleted when it ends;
-    the client's cleanups catch whatever a failure leaves."""
-    base = _positive_schema(client.context.contract).as_state_machine()
+    the client's cleanups catch whatever a failure leaves. `operations`: only those are steps.
+
+    Each step is judged by the contract (the client) and by schemathesis's checks of a chain
+    (STATEFUL_CHECKS); a failure is shrunk to the shortest chain that shows it."""
+    schema = _positive_schema(client.context.contract)
+    if operations is not None:  # a part of the chains: their steps come round more often
+        schema = schema.include(operation_id=list(operations))
+    base = schema.as_state_machine()
     by_route = operation_ids(client.context.contract)
     done = run if run is not None else MachineRun()
     created: list[Made] = []  # deleted after each example, so that examples start alike
@@ -143,7 +151,12 @@ def run_state_machine(
             return _to_schemathesis(response.exchange)
 
         def validate_response(self, response: StResponse, case: Case[Any], *args: Any, **kwargs: Any) -> None:
-            pass  # the client already checked the exchange against the contract
+            # The client already checked the exchange against the contract; schemathesis's stateful
+            # checks add what only a chain shows: a deleted resource must be gone (404), a created
+            # one visible to the operations its links lead to.
+            if str(response.request.url).endswith(_NOT_SENT) or _being_deleted(response):
+                return
+            case.validate_response(response, checks=list(STATEFUL_CHECKS), recorder=self.recorder)
 
         def teardown(self) -> None:
             while created:
@@ -168,6 +181,22 @@ def run_state_machine(
         # hypothesis leaves this function unannotated
         hypothesis.stateful.run_state_machine_as_test(Machine, settings=settings)  # type: ignore[no-untyped-call,unused-ignore]
     return done
+
+
+# schemathesis's checks of a chain (its own definitions: one implementation of each rule)
+STATEFUL_CHECKS = (schemathesis.checks.use_after_free, schemathesis.checks.ensure_resource_availability)
+_DELETING = ("deleting", "waiting_delete")  # a deletion under way: still shown, and saying so
+
+
+def _being_deleted(response: StResponse) -> bool:
+    """A 2xx showing a resource whose deletion is under way (the target may take a while to
+    finish it): not a use after free."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    shown = next(iter(body.values()), None) if isinstance(body, dict) and len(body) == 1 else None
+    return isinstance(shown, dict) and shown.get("status") in _DELETING
 
 
 _PATH_IDS_OF_OTHERS = ("project_id", "member_id")  # the run's own project; a project shared with
@@ -200,12 +229,15 @@ def own(owned: set[str], body: Any) -> None:
             stack.extend(node)
 
 
+_NOT_SENT = "/not-sent"
+
+
 def _not_sent(case: Case[Any], base_url: str) -> Exchange:
     """What the machine answers itself for a step it does not send."""
     return Exchange(
         None,
         str(case.method).upper(),
-        f"{base_url}/not-sent",
+        f"{base_url}{_NOT_SENT}",
         {},
         None,
         status=404,

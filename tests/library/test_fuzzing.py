@@ -4,6 +4,7 @@ violation that only generated data reaches."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -142,7 +143,7 @@ def test_a_target_refusing_every_valid_policy_as_invalid_fails_positive_fuzzing(
 ) -> None:
     """Before valid cases were judged, this target passed: a documented 400 is no 5xx."""
     fake.answer = Canned.json(400, ERROR)
-    with pytest.raises(FuzzFailure, match="refused as invalid input: 400 BackupService.9900") as failure:
+    with pytest.raises(FuzzFailure, match=r"refused as invalid input: 400 BackupService\.9900"):
         _fuzz(client, "create_policy", "positive")
     assert "BYHOUR=" in fake.seen[-1].body.decode()  # the case sent honours the service's rules
 
@@ -182,3 +183,56 @@ def test_a_failure_is_shrunk_and_its_replay_sends_exactly_the_minimal_case(
     assert len(fake.seen) == 1  # that case alone, sent again
     replayed = _policy_of(fake.seen[0])
     assert {**replayed, "name": ""} == {**minimal, "name": ""}  # the same case (names are the run's)
+
+
+def _vault_service(serves_deleted: bool) -> Callable[[Seen], Canned]:
+    """A target that knows vaults only: created, shown, deleted; `serves_deleted`: it keeps showing
+    a vault after deleting it (the fault). Everything else is refused as invalid."""
+    from cbr_conformance.paths import fixtures_dir
+
+    examples = fixtures_dir() / "reference-examples"
+    made: set[str] = set()
+    deleted: set[str] = set()
+
+    def answer(seen: Seen) -> Canned:
+        path = urlsplit(seen.path).path.rstrip("/")
+        parts = path.split("/")
+        if seen.method == "POST" and path.endswith("/vaults"):
+            body = json.loads((examples / "create_vault.response.200.json").read_text())
+            body["vault"]["id"] = vault_id = f"00000000-0000-4000-8000-{len(made):012d}"
+            made.add(vault_id)
+            return Canned.json(200, body)
+        if len(parts) == 5 and parts[3] == "vaults" and parts[4] in made:
+            if seen.method == "DELETE" and parts[4] not in deleted:
+                deleted.add(parts[4])
+                return Canned(204, b"", {})
+            if seen.method == "GET" and (serves_deleted or parts[4] not in deleted):
+                body = json.loads((examples / "show_vault.response.200.json").read_text())
+                body["vault"]["id"] = parts[4]
+                return Canned.json(200, body)
+            return Canned.json(
+                404, {"error_code": "BackupService.6105", "error_msg": "The vault does not exist."}
+            )
+        return Canned.json(400, QUOTA)
+
+    return answer
+
+
+@pytest.mark.parametrize("serves_deleted", [False, True])
+def test_the_state_machine_catches_a_deleted_vault_still_served(
+    client: CBRClient, fake: FakeTarget, serves_deleted: bool
+) -> None:
+    """schemathesis's use_after_free runs on the machine's own steps: create, delete, then show."""
+    import schemathesis.core.failures
+
+    from cbr_conformance.stateful import run_state_machine
+
+    fake.responder = _vault_service(serves_deleted)
+    vaults = ("create_vault", "show_vault", "delete_vault", "list_vaults")
+    if not serves_deleted:
+        run = run_state_machine(client, max_examples=30, steps=8, name_prefix="cbrc-test", operations=vaults)
+        assert run.succeeded["delete_vault"] and run.succeeded["show_vault"]  # the chain was walked
+        return
+    with pytest.raises(schemathesis.core.failures.FailureGroup) as failure:
+        run_state_machine(client, max_examples=30, steps=8, name_prefix="cbrc-test", operations=vaults)
+    assert "did not return a `HTTP 404 Not Found`" in str(failure.value.exceptions[0])
