@@ -24,9 +24,10 @@ from cbr_conformance.client import client_for
 from cbr_conformance.config import SuiteConfig
 from cbr_conformance.contract import Contract
 from cbr_conformance.exchange_facts import FactFinder, FactSheet
-from cbr_conformance.fuzzing import NotApplicable, RealIds, fuzz_operation
+from cbr_conformance.fuzzing import NotApplicable, fuzz_operation
 from cbr_conformance.recording import Exchange
 from cbr_conformance.request_check import body_errors
+from cbr_conformance.service_rules import RealIds
 from cbr_conformance.target import start_target
 
 OPERATIONS = (

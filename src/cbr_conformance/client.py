@@ -163,7 +163,7 @@ class CBRClient:
         operation = self.context.contract.operations[operation_id]
         self.check_opt_ins(operation_id, json_body)
         url = self.url_for(operation_id, path)
-        pairs = _query_pairs(query or {})
+        pairs = query_pairs(query or {})
         body: bytes | None = raw_body
         request_headers = _Headers({"Accept": "application/json"})
         if json_body is not _UNSET:
@@ -272,7 +272,7 @@ class _Headers(dict[str, str]):
         return repr({k: REDACTED if k.lower() in SECRET_HEADERS else v for k, v in self.items()})
 
 
-def _query_pairs(query: Mapping[str, QueryValue | None]) -> list[tuple[str, str]]:
+def query_pairs(query: Mapping[str, QueryValue | None]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for name, value in query.items():
         if value is None:

@@ -265,6 +265,15 @@ class SuiteConfig:
         flag="--fuzz-seed",
         env=("CBR_FUZZ_SEED", "CBR_SEED"),
     )
+    fuzz_replay: str | None = s.setting(
+        None,
+        help="the value a fuzz failure prints to replay its minimal case: the fuzz test selected (-k, or "
+        "its node id) sends exactly that case again instead of generating",
+        parse=s.text,
+        kind="text",
+        flag="--fuzz-replay",
+        env=("CBR_FUZZ_REPLAY",),
+    )
     workers: str = s.setting(
         "auto",
         help="parallel test processes; auto: one per core for the embedded emulator, four per core "

@@ -8,13 +8,14 @@ so that generated bodies and queries reach the business logic rather than a 404.
 
 from __future__ import annotations
 
+import copy
+import json
+import re
 import time
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
-from urllib.parse import unquote
 
 import hypothesis
 import hypothesis.errors
@@ -23,10 +24,13 @@ import schemathesis.core
 from hypothesis import HealthCheck, settings
 from schemathesis import Case, GenerationMode, openapi
 
-from cbr_conformance.client import CBRClient, Response, vault_size
+from cbr_conformance.client import CBRClient, Response, query_pairs, vault_size
 from cbr_conformance.contract import Contract
 from cbr_conformance.lifecycle import CREATES
+from cbr_conformance.preconditions import Stage, arrange
+from cbr_conformance.request_check import request_errors
 from cbr_conformance.results import NOT_APPLICABLE
+from cbr_conformance.service_rules import RealIds, claims_invalid_input, letter_of, shape
 
 # The schemathesis releases whose undocumented internals (read through `st_internal` below) the fuzzer
 # is tested against; tests/library/test_schemathesis_api.py fails, naming the attribute, if they move.
@@ -83,29 +87,33 @@ class NotApplicable(LookupError):
         )
 
 
-@dataclass
-class RealIds:
-    """Values for path parameters: resources that exist on the target for this run."""
-
-    values: dict[str, str] = field(default_factory=dict)
-
-    def path_for(self, case_path: Mapping[str, Any], keep: set[str]) -> dict[str, str]:
-        # schemathesis hands path values over percent-encoded; the client encodes them itself
-        path = {name: unquote(str(value)) for name, value in case_path.items() if name != "project_id"}
-        for name in path:
-            if name not in keep and name in self.values:
-                path[name] = self.values[name]
-        return path
+_SCHEMAS: dict[tuple[int, bool], Any] = {}
 
 
-_SCHEMAS: dict[int, Any] = {}
+def load_schema(contract: Contract, *, closed: bool = False) -> Any:
+    """The schemathesis view of the contract, built once per contract (it is costly). `closed`:
+    objects with declared properties take no others, for valid cases (see `closed_objects`)."""
+    key = (id(contract), closed)
+    if key not in _SCHEMAS:
+        document = closed_objects(copy.deepcopy(contract.document)) if closed else contract.document
+        _SCHEMAS[key] = openapi.from_dict(document)
+    return _SCHEMAS[key]
 
 
-def load_schema(contract: Contract) -> Any:
-    """The schemathesis view of the contract, built once per contract (it is costly)."""
-    if id(contract) not in _SCHEMAS:
-        _SCHEMAS[id(contract)] = openapi.from_dict(contract.document)
-    return _SCHEMAS[id(contract)]
+def closed_objects(node: Any) -> Any:
+    """Objects with declared properties take no others. The spec leaves extra members open, but a
+    case carrying invented members is valid by the spec's letter only: a service that checks its
+    input refuses it, so it is not valid by every reading and reaches nothing (for generation
+    only; responses are checked against the contract as it is)."""
+    if isinstance(node, dict):
+        if "properties" in node and "additionalProperties" not in node:
+            node["additionalProperties"] = False
+        for value in node.values():
+            closed_objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            closed_objects(value)
+    return node
 
 
 def case_mutations(case: Case[Any]) -> tuple[Any, ...]:
@@ -160,11 +168,17 @@ def _has_breakable_input(contract: Contract, operation_id: str) -> bool:
 
 
 def send_case(
-    client: CBRClient, operation_id: str, case: Case[Any], ids: RealIds, mutated: set[str]
+    client: CBRClient,
+    operation_id: str,
+    case: Case[Any],
+    ids: RealIds,
+    mutated: set[str],
+    path: dict[str, str] | None = None,
 ) -> Response:
+    """Send a generated case, with the run's ids in its path (`path`'s first) but where `mutated`."""
     body = case_body(case)
     kwargs: dict[str, Any] = {
-        "path": ids.path_for(case.path_parameters or {}, mutated),
+        "path": {**ids.path_for(case.path_parameters or {}, mutated), **(path or {})},
         "query": dict(case.query or {}),
     }
     if isinstance(body, bytes):
@@ -224,6 +238,43 @@ class FuzzTally:
     def sent(self) -> int:
         return sum(self.answers.values())
 
+    @property
+    def accepted(self) -> int:
+        """Cases answered 2xx: for valid cases, how far fuzzing got past the validation layer."""
+        return sum(n for answer, n in self.answers.items() if answer.startswith("2"))
+
+
+# Shrinking sends requests too: it stops looking for a smaller case after this long, and the
+# smallest found so far is the one reported.
+SHRINK_SECONDS = 20.0
+_BLOB = re.compile(r"@reproduce_failure\('([^']+)', b'([^']+)'\)")
+
+
+@dataclass
+class _Failing:
+    """The smallest failing case found so far while hypothesis shrinks, by its generated form."""
+
+    since: float | None = None
+    key: str | None = None
+
+    def shrinking_for(self) -> float:
+        return 0.0 if self.since is None else time.monotonic() - self.since
+
+
+def _case_key(case: Case[Any]) -> str:
+    """A generated case, before the run's ids and the service's rules are put in it."""
+    parts = [case.path_parameters, case.query, case_body(case)]
+    return json.dumps(parts, sort_keys=True, default=repr)
+
+
+def replay_blob(error: BaseException) -> str | None:
+    """The blob hypothesis gives to replay a failure's minimal case (`--fuzz-replay`)."""
+    for note in getattr(error, "__notes__", []):
+        match = _BLOB.search(note)
+        if match:
+            return match.group(2)
+    return None
+
 
 def fuzz_operation(
     client: CBRClient,
@@ -235,59 +286,59 @@ def fuzz_operation(
     seed: int,
     seconds: float | None = None,
     name_prefix: str | None = None,
+    stage: Stage | None = None,
+    replay: str | None = None,
+    shrink_seconds: float = SHRINK_SECONDS,
 ) -> FuzzTally:
     """Run up to `examples` generated cases of one operation, within `seconds` if given; return
     what the target answered to the cases sent and judged. With `name_prefix`, what a valid case
-    creates is named after the run, so that a sweep by prefix finds it."""
+    creates is named after the run, so that a sweep by prefix finds it.
+
+    Valid cases carry the run's resources (`ids`, and the state `stage` sets up before each) and
+    follow the service's rules (service_rules.py); one refused as invalid input fails. A failure
+    is shrunk to a minimal case (for at most `shrink_seconds`), and its message says how to replay
+    it: `replay` (the blob it prints) runs exactly that case again."""
     counter = iter(range(1, 1_000_000))
     deadline = time.monotonic() + seconds if seconds else None
     if operation_id == "restore_backup":
         client.check_opt_ins(operation_id, None)  # restores reach a target only with consent
     if mode == "negative" and not _has_breakable_input(client.context.contract, operation_id):
         raise NotApplicable(operation_id, mode)
-    schema = load_schema(client.context.contract)
+    schema = load_schema(client.context.contract, closed=mode == "positive")
     operation = client.context.contract.operations[operation_id]
     strategy = schema[operation.path][operation.method].as_strategy(generation_mode=MODES[mode])
+    stage = stage or Stage(client, ids)
     tally = FuzzTally()
+    failing = _Failing()
 
-    @hypothesis.seed(seed)
-    @settings(
+    def judge(case: Case[Any]) -> None:
+        key = _case_key(case)
+        if failing.since is not None and key != failing.key and failing.shrinking_for() > shrink_seconds:
+            hypothesis.reject()  # shrinking has had its time: the smallest case so far stands
+        if failing.since is None and deadline is not None and tally.sent and time.monotonic() > deadline:
+            return  # the time budget is spent: the remaining examples are generated but not sent
+        try:
+            counted = failing.since is None  # a shrink step is no case of the tally
+            _one_case(client, operation_id, mode, case, stage, tally, counter, name_prefix, counted=counted)
+        except AssertionError:
+            failing.since = failing.since or time.monotonic()
+            failing.key = key
+            raise
+
+    run = hypothesis.given(case=strategy)(judge)
+    run = settings(
         max_examples=examples,
         deadline=None,
         database=None,
         derandomize=False,
         suppress_health_check=list(HealthCheck),
-        phases=[hypothesis.Phase.generate],
-    )
-    @hypothesis.given(case=strategy)
-    def run(case: Case[Any]) -> None:
-        if deadline is not None and tally.sent and time.monotonic() > deadline:
-            return  # the time budget is spent: the remaining examples are generated but not sent
-        relevant = _relevant_mutations(case)
-        if mode == "negative" and not relevant:
-            hypothesis.reject()  # nothing left that the target should refuse
-        mutated = {param or "" for location, param in relevant if location == "path"}
-        within_budget(client, operation_id, case, mode)
-        never_a_subscription(operation_id, case, mode)
-        if name_prefix and mode == "positive":
-            name_created(operation_id, case, f"{name_prefix}-fz{next(counter)}")
-        response = send_case(client, operation_id, case, ids, mutated)
-        status = response.status
-        what = f"{operation_id} ({mode} case{': ' + case_description(case) if mode == 'negative' else ''})"
-        if status >= 500:
-            raise FuzzFailure(f"{what}: server error {status}\n  reproduce: {response.exchange.curl()}")
-        forbidden = response.exchange.request_errors
-        if mode == "negative" and not forbidden:
-            # Our own reading of the spec finds nothing wrong with the request as sent (the real ids
-            # put in place of generated ones may have undone the break): no verdict on its status.
-            hypothesis.reject()
-        tally.answers[f"{status} {response.error_code}" if response.error_code else str(status)] += 1
-        if mode == "negative" and status < 400:
-            raise FuzzFailure(
-                f"{what}: invalid input accepted with {status}\n  the spec forbids: "
-                + "; ".join(forbidden)
-                + f"\n  reproduce: {response.exchange.curl()}"
-            )
+        phases=[hypothesis.Phase.generate, hypothesis.Phase.shrink],
+        report_multiple_bugs=False,
+        print_blob=True,
+    )(run)
+    run = hypothesis.seed(seed)(run)
+    if replay:
+        run = hypothesis.reproduce_failure(hypothesis.__version__, replay.encode())(run)
 
     try:
         run()
@@ -295,4 +346,121 @@ def fuzz_operation(
         if tally.sent:
             raise
         raise NotApplicable(operation_id, mode) from None
+    except hypothesis.errors.FlakyFailure as flaky:
+        # the minimal case did not fail again when replayed: the target's answer depends on its state
+        first = flaky.exceptions[0]
+        first.add_note(
+            "(it did not fail again when sent a second time: the answer depends on the target's state)"
+        )
+        raise _with_replay(first, seed, replay) from None
+    except AssertionError as error:
+        raise _with_replay(error, seed, replay) from None
     return tally
+
+
+def _with_replay(error: BaseException, seed: int, replay: str | None) -> BaseException:
+    """The failure of the minimal case, saying how to send exactly that case again."""
+    notes = getattr(error, "__notes__", [])
+    blob = replay or replay_blob(error)
+    # hypothesis's own notes name its decorator and a test function of the suite's internals
+    error.__notes__ = [n for n in notes if not n.startswith(("Falsifying example", "You can reproduce"))]
+    error.fuzz_replay = blob  # type: ignore[attr-defined]
+    shrunk = "the case replayed" if replay else "the minimal case (shrunk)"
+    replay_options = f" --fuzz-replay {blob}" if blob else ""
+    error.add_note(f"{shrunk}; seed {seed}; replay: --fuzz-seed {seed}{replay_options}")
+    return error
+
+
+def replay_command(nodeid: str, seed: int, blob: str | None) -> str:
+    """The one-line command that sends a fuzz test's minimal failing case again (to the target
+    of the run's other options, which it adds)."""
+    test = nodeid.rpartition("/")[2]  # the suite's module by its name: found from any folder
+    blob_option = f" --fuzz-replay {blob}" if blob else ""
+    return f"cbr-conformance run '{test}' --fuzz-seed {seed}{blob_option}"
+
+
+def _one_case(
+    client: CBRClient,
+    operation_id: str,
+    mode: str,
+    case: Case[Any],
+    stage: Stage,
+    tally: FuzzTally,
+    counter: Any,
+    name_prefix: str | None,
+    *,
+    counted: bool,
+) -> None:
+    """Send one generated case and judge the answer; `counted`: it is tallied (not a shrink step)."""
+    relevant = _relevant_mutations(case)
+    if mode == "negative" and not relevant:
+        hypothesis.reject()  # nothing left that the target should refuse
+    mutated = {param or "" for location, param in relevant if location == "path"}
+    within_budget(client, operation_id, case, mode)
+    never_a_subscription(operation_id, case, mode)
+    valid_for_service, path, sender = False, {}, client
+    if mode == "positive":
+        name = f"{name_prefix}-fz{next(counter)}" if name_prefix else f"fz{next(counter)}"
+        name_created(operation_id, case, name)
+        allowed = stage.sender(operation_id)  # None: no client here may send it (no second project)
+        sender = allowed or client
+        valid_for_service = shape(operation_id, case_body(case), stage.ids, name) and allowed is not None
+        path = arrange(operation_id, stage)
+    response = send_case(sender, operation_id, case, stage.ids, mutated, path)
+    stage.answered(operation_id, response)
+    status = response.status
+    what = f"{operation_id} ({mode} case{': ' + case_description(case) if mode == 'negative' else ''})"
+    if status >= 500:
+        raise FuzzFailure(f"{what}: server error {status}\n  reproduce: {response.exchange.curl()}")
+    forbidden = response.exchange.request_errors
+    if mode == "negative" and not forbidden:
+        # Our own reading of the spec finds nothing wrong with the request as sent (the real ids
+        # put in place of generated ones may have undone the break): no verdict on its status.
+        hypothesis.reject()
+    if counted:
+        tally.answers[f"{status} {response.error_code}" if response.error_code else str(status)] += 1
+    if mode == "negative" and status < 400:
+        raise FuzzFailure(
+            f"{what}: invalid input accepted with {status}\n  the spec forbids: "
+            + "; ".join(forbidden)
+            + f"\n  reproduce: {response.exchange.curl()}"
+        )
+    if (
+        valid_for_service
+        and not forbidden
+        and claims_invalid_input(operation_id, status, response.error_code)
+        and not _letter_errors(client, operation_id, sender, case, stage.ids, path)
+    ):
+        raise FuzzFailure(
+            f"{what}: a case valid by the spec and by every service rule the suite knows was refused "
+            f"as invalid input: {status} {response.error_code}: {_error_msg(response)}"
+            f"\n  reproduce: {response.exchange.curl()}"
+        )
+
+
+def _letter_errors(
+    client: CBRClient,
+    operation_id: str,
+    sender: CBRClient,
+    case: Case[Any],
+    ids: RealIds,
+    path: dict[str, str],
+) -> list[str]:
+    """What the reference's letter forbids in the case as sent (empty: valid by every reading)."""
+    body = case_body(case)
+    sent = {**ids.path_for(case.path_parameters or {}, set()), **path}
+    return request_errors(
+        letter_of(client.context.contract),
+        operation_id,
+        {"project_id": sender.project_id, **sent},
+        query_pairs(case.query or {}),
+        json.dumps(body).encode() if body is not None else None,
+    )
+
+
+def _error_msg(response: Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.exchange.response_text[:200]
+    return str(body.get("error_msg", "")) if isinstance(body, dict) else ""

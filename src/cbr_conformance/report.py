@@ -18,7 +18,9 @@ from cbr_conformance.exercised_html import STYLE as COVERAGE_STYLE
 from cbr_conformance.exercised_html import coverage_html
 from cbr_conformance.results import verdict as verdict_of
 
-STYLE = COVERAGE_STYLE + """
+STYLE = (
+    COVERAGE_STYLE
+    + """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1d2430}
 h1{font-size:1.6em;margin:0 0 .2em} h2{margin-top:1.6em;border-bottom:1px solid #ccd}
 .verdict{display:inline-block;padding:.2em .7em;border-radius:4px;color:#fff;font-weight:600}
@@ -34,6 +36,7 @@ pre{background:#f6f8fa;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-br
 details{margin:.4em 0} summary{cursor:pointer;font-weight:600}
 .failure{border-left:4px solid #c0392b;padding-left:.8em;margin:1em 0}
 """
+)
 
 
 def cell_anchor(operation: str, kind: str) -> str:
@@ -301,13 +304,23 @@ def fuzz_html(summary: dict[str, Any]) -> str:
     for test in fuzzed:
         answers = test["fuzz"]["answers"]
         shown = " · ".join(f"{n} × {escape(answer)}" for answer, n in sorted(answers.items()))
+        accepted = sum(n for answer, n in answers.items() if answer.startswith("2"))
+        share = f"{accepted / sum(answers.values()):.0%}" if answers else "-"
         rows.append(
             f"<tr><td><code>{escape(', '.join(test['operations']))}</code></td>"
-            f"<td>{escape(test['fuzz']['mode'])}</td><td>{sum(answers.values())}</td><td>{shown}</td></tr>"
+            f"<td>{escape(test['fuzz']['mode'])}</td><td>{sum(answers.values())}</td>"
+            f"<td>{share if test['fuzz']['mode'] == 'positive' else ''}</td><td>{shown}</td></tr>"
         )
-    return (
+    accepted_rows = [a for a in (summary.get("acceptance") or {}).values() if a["sent"]]
+    overall = (
+        f"<p>Valid cases answered 2xx: {sum(a['accepted'] for a in accepted_rows)} of "
+        f"{sum(a['sent'] for a in accepted_rows)}; a valid case refused as invalid input fails its test.</p>"
+        if accepted_rows
+        else ""
+    )
+    return overall + (
         f"<details><summary>what the target answered to the cases of {len(fuzzed)} fuzz tests</summary>"
-        "<table><tr><th>operation</th><th>mode</th><th>cases</th><th>answers</th></tr>"
+        "<table><tr><th>operation</th><th>mode</th><th>cases</th><th>2xx</th><th>answers</th></tr>"
         f"{''.join(rows)}</table></details>"
     )
 

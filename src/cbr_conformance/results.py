@@ -192,6 +192,25 @@ def verdict(summary: dict[str, Any]) -> str:
     return f"CONFORMS (partial: {skipped} of {ran} skipped)" if skipped else "CONFORMS"
 
 
+def fuzz_acceptance(tests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per operation, how many valid (positive) fuzz cases were sent and how many answered 2xx:
+    how far fuzzing got past the validation layer, to what a service does with valid input."""
+    found: dict[str, dict[str, Any]] = {}
+    for test in tests:
+        fuzz = test.get("fuzz")
+        if not fuzz or fuzz.get("mode") != "positive" or not test["operations"]:
+            continue
+        answers = fuzz["answers"]
+        sent = sum(answers.values())
+        accepted = sum(n for answer, n in answers.items() if str(answer).startswith("2"))
+        found[test["operations"][0]] = {
+            "sent": sent,
+            "accepted": accepted,
+            "share": round(accepted / sent, 3) if sent else None,
+        }
+    return dict(sorted(found.items()))
+
+
 def build_summary(
     results: list[TestResult],
     header: dict[str, Any],
@@ -230,6 +249,8 @@ def build_summary(
         "matrix": {
             op: {kind: dict(counts) for kind, counts in kinds.items()} for op, kinds in matrix.items()
         },
+        # Per operation, the share of valid fuzz cases answered 2xx.
+        "acceptance": fuzz_acceptance(tests),
         # What the run's exchanges exercised of the contract (exercised.py), when measured.
         **({"coverage": coverage} if coverage is not None else {}),
         "tests": tests,

@@ -16,15 +16,17 @@ import hypothesis.errors
 import hypothesis.stateful
 import requests
 import schemathesis
+import schemathesis.checks
 from hypothesis import HealthCheck
 from schemathesis import Case
 from schemathesis import Response as StResponse
 
 from cbr_conformance.client import CBRClient, OptInRequired
 from cbr_conformance.contract import Contract
-from cbr_conformance.fuzzing import RealIds, case_body, name_created, send_case, within_budget
+from cbr_conformance.fuzzing import case_body, closed_objects, name_created, send_case, within_budget
 from cbr_conformance.lifecycle import CREATES, Made, births
 from cbr_conformance.recording import Exchange
+from cbr_conformance.service_rules import RealIds, shape
 
 
 class ServerError(AssertionError):
@@ -71,24 +73,9 @@ def _positive_schema(contract: Contract) -> Any:
     would walk nowhere along the links, and prove nothing about the target."""
     if id(contract) not in _POSITIVE_SCHEMAS:
         config = schemathesis.Config.from_dict({"generation": {"mode": "positive"}})
-        document = _without_extra_properties(copy.deepcopy(contract.document))
+        document = closed_objects(copy.deepcopy(contract.document))
         _POSITIVE_SCHEMAS[id(contract)] = schemathesis.openapi.from_dict(document, config=config)
     return _POSITIVE_SCHEMAS[id(contract)]
-
-
-def _without_extra_properties(node: Any) -> Any:
-    """Objects with declared properties take no others: the spec leaves extra members open, but a
-    step carrying invented members is refused by services that check their input, and so walks
-    nowhere (for generation only; responses are checked against the contract as it is)."""
-    if isinstance(node, dict):
-        if "properties" in node and "additionalProperties" not in node:
-            node["additionalProperties"] = False
-        for value in node.values():
-            _without_extra_properties(value)
-    elif isinstance(node, list):
-        for value in node:
-            _without_extra_properties(value)
-    return node
 
 
 @dataclass
@@ -111,11 +98,18 @@ def run_state_machine(
     steps: int,
     name_prefix: str,
     run: MachineRun | None = None,
+    operations: tuple[str, ...] | None = None,
 ) -> MachineRun:
     """Run the link-driven state machine; return what it did. Raises on any failure (with `run`,
     the caller still sees what was done before it). What an example made is deleted when it ends;
-    the client's cleanups catch whatever a failure leaves."""
-    base = _positive_schema(client.context.contract).as_state_machine()
+    the client's cleanups catch whatever a failure leaves. `operations`: only those are steps.
+
+    Each step is judged by the contract (the client) and by schemathesis's checks of a chain
+    (STATEFUL_CHECKS); a failure is shrunk to the shortest chain that shows it."""
+    schema = _positive_schema(client.context.contract)
+    if operations is not None:  # a part of the chains: their steps come round more often
+        schema = schema.include(operation_id=list(operations))
+    base = schema.as_state_machine()
     by_route = operation_ids(client.context.contract)
     done = run if run is not None else MachineRun()
     created: list[Made] = []  # deleted after each example, so that examples start alike
@@ -129,7 +123,9 @@ def run_state_machine(
                 # On a shared project an id may name another test's resource, or someone
                 # else's: the machine changes only what it made (reading anything is harmless).
                 return _to_schemathesis(_not_sent(case, client.base_url))
-            service_valid(operation_id, case, f"{name_prefix}-sm{next(counter)}")
+            name = f"{name_prefix}-sm{next(counter)}"
+            name_created(operation_id, case, name)
+            shape(operation_id, case_body(case), RealIds(), name)
             done.called.append(operation_id)
             done.failed_at = operation_id  # until the step is through
             within_budget(client, operation_id, case, "positive")
@@ -155,7 +151,12 @@ def run_state_machine(
             return _to_schemathesis(response.exchange)
 
         def validate_response(self, response: StResponse, case: Case[Any], *args: Any, **kwargs: Any) -> None:
-            pass  # the client already checked the exchange against the contract
+            # The client already checked the exchange against the contract; schemathesis's stateful
+            # checks add what only a chain shows: a deleted resource must be gone (404), a created
+            # one visible to the operations its links lead to.
+            if str(response.request.url).endswith(_NOT_SENT) or _being_deleted(response):
+                return
+            case.validate_response(response, checks=list(STATEFUL_CHECKS), recorder=self.recorder)
 
         def teardown(self) -> None:
             while created:
@@ -180,6 +181,22 @@ def run_state_machine(
         # hypothesis leaves this function unannotated
         hypothesis.stateful.run_state_machine_as_test(Machine, settings=settings)  # type: ignore[no-untyped-call,unused-ignore]
     return done
+
+
+# schemathesis's checks of a chain (its own definitions: one implementation of each rule)
+STATEFUL_CHECKS = (schemathesis.checks.use_after_free, schemathesis.checks.ensure_resource_availability)
+_DELETING = ("deleting", "waiting_delete")  # a deletion under way: still shown, and saying so
+
+
+def _being_deleted(response: StResponse) -> bool:
+    """A 2xx showing a resource whose deletion is under way (the target may take a while to
+    finish it): not a use after free."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    shown = next(iter(body.values()), None) if isinstance(body, dict) and len(body) == 1 else None
+    return isinstance(shown, dict) and shown.get("status") in _DELETING
 
 
 _PATH_IDS_OF_OTHERS = ("project_id", "member_id")  # the run's own project; a project shared with
@@ -212,59 +229,18 @@ def own(owned: set[str], body: Any) -> None:
             stack.extend(node)
 
 
+_NOT_SENT = "/not-sent"
+
+
 def _not_sent(case: Case[Any], base_url: str) -> Exchange:
     """What the machine answers itself for a step it does not send."""
     return Exchange(
         None,
         str(case.method).upper(),
-        f"{base_url}/not-sent",
+        f"{base_url}{_NOT_SENT}",
         {},
         None,
         status=404,
         response_headers={"Content-Type": "application/json"},
         response_text='{"error_code": "not-sent", "error_msg": "not a resource of the machine"}',
     )
-
-
-# The service's own rules a schema cannot state (the reference's prose): what a create must honour
-# to be accepted, beyond the spec's schemas. Ids in bodies name nothing the machine made, so they
-# are left out; a policy's pattern needs BYHOUR and BYMINUTE, and its day/week/month/year
-# retention a timezone; a vault stays small (the run pays for it).
-SERVICE_PATTERN = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"
-SERVICE_TIMEZONE = "UTC+08:00"
-SMALL_VAULT_GB = 100
-# The kind of vault and policy every CBR target offers (the reference's own); the spec also allows
-# the SDK's replication, hybrid and subscription vaults, which a target need not offer.
-SERVICE_BILLING = {"protect_type": "backup", "cloud_type": "public", "charging_mode": "post_paid"}
-SERVICE_OBJECT_TYPES = ("server", "disk", "turbo")
-_CALENDAR_RETENTION = ("day_backups", "week_backups", "month_backups", "year_backups")
-
-
-def service_valid(operation_id: str, case: Case[Any], name: str) -> None:
-    """Make a create step one the service accepts, and name what it creates after the run, so that
-    a sweep by prefix finds it if the run is cut short."""
-    body = case_body(case)
-    if operation_id not in CREATES or not isinstance(body, dict):
-        return
-    item = body.get(CREATES[operation_id][0])
-    if not isinstance(item, dict):
-        return
-    name_created(operation_id, case, name)
-    if operation_id == "create_vault":
-        item["resources"] = []
-        item.pop("backup_policy_id", None)
-        billing = item.get("billing")
-        if isinstance(billing, dict):
-            billing.update(SERVICE_BILLING)
-            if billing.get("object_type") not in SERVICE_OBJECT_TYPES:
-                billing["object_type"] = SERVICE_OBJECT_TYPES[0]
-            if isinstance(billing.get("size"), int):
-                billing["size"] = max(1, min(billing["size"], SMALL_VAULT_GB))
-    elif operation_id == "create_policy":
-        item["enabled"] = False  # a policy that fires mid-run adds backups nobody asked for
-        item["operation_type"] = "backup"  # a replication policy needs a second region
-        trigger = item.setdefault("trigger", {}).setdefault("properties", {})
-        trigger["pattern"] = [SERVICE_PATTERN]
-        definition = item.get("operation_definition")
-        if isinstance(definition, dict) and any(key in definition for key in _CALENDAR_RETENTION):
-            definition["timezone"] = SERVICE_TIMEZONE

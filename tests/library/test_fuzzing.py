@@ -4,16 +4,20 @@ violation that only generated data reaches."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from cbr_conformance.client import CBRClient, ContractViolation
-from cbr_conformance.fuzzing import FuzzFailure, FuzzTally, RealIds, fuzz_operation
+from cbr_conformance.fuzzing import FuzzFailure, FuzzTally, fuzz_operation
+from cbr_conformance.service_rules import RealIds
 
 from .fake_target import Canned, FakeTarget, Seen
 
 ERROR = {"error_code": "BackupService.9900", "error_msg": "Parameter verification failed."}
+QUOTA = {"error_code": "BackupService.6133", "error_msg": "The maximum number of vaults has been reached."}
 EMPTY_LIST = {"vaults": [], "count": 0, "limit": 1000, "offset": 0}
 
 
@@ -116,7 +120,7 @@ def test_the_state_machine_catches_a_broken_response(client: CBRClient, fake: Fa
 @pytest.mark.parametrize("mode", ["positive", "negative"])
 def test_no_case_orders_a_subscription_vault(client: CBRClient, fake: FakeTarget, mode: str) -> None:
     """The spec allows charging_mode pre_paid (the SDK documents it); the fuzzer never sends it."""
-    fake.answer = Canned.json(400, ERROR)
+    fake.answer = Canned.json(400, QUOTA)  # a refusal valid input may get: not judged
     _fuzz(client, "create_vault", mode, examples=80)
     modes = [json.loads(seen.body).get("vault", {}).get("billing", {}).get("charging_mode")
              for seen in fake.seen if seen.body and seen.body.startswith(b"{")
@@ -124,3 +128,111 @@ def test_no_case_orders_a_subscription_vault(client: CBRClient, fake: FakeTarget
              and isinstance(json.loads(seen.body)["vault"].get("billing"), dict)]  # fmt: skip
     assert "post_paid" in modes  # the generator does reach the field
     assert "pre_paid" not in modes
+
+
+def _policy_of(seen: Seen) -> dict[str, Any]:
+    try:
+        policy = json.loads(seen.body)["policy"]
+    except (ValueError, KeyError, TypeError):
+        return {}
+    return policy if isinstance(policy, dict) else {}
+
+
+def test_a_target_refusing_every_valid_policy_as_invalid_fails_positive_fuzzing(
+    client: CBRClient, fake: FakeTarget
+) -> None:
+    """Before valid cases were judged, this target passed: a documented 400 is no 5xx."""
+    fake.answer = Canned.json(400, ERROR)
+    with pytest.raises(FuzzFailure, match=r"refused as invalid input: 400 BackupService\.9900"):
+        _fuzz(client, "create_policy", "positive")
+    assert "BYHOUR=" in fake.seen[-1].body.decode()  # the case sent honours the service's rules
+
+
+def test_a_refusal_valid_input_may_get_is_no_failure(client: CBRClient, fake: FakeTarget) -> None:
+    """A quota reached (6001) answers valid input on a busy project: counted, not judged."""
+    fake.answer = Canned.json(400, {"error_code": "BackupService.6001", "error_msg": "quota"})
+    tally = _fuzz(client, "create_policy", "positive")
+    assert tally.accepted == 0 and tally.answers["400 BackupService.6001"] == tally.sent > 0
+
+
+def test_a_failure_is_shrunk_and_its_replay_sends_exactly_the_minimal_case(
+    client: CBRClient, fake: FakeTarget
+) -> None:
+    # Long retention crashes this target: the first case found has many fields and a large number.
+    def answer(seen: Seen) -> Canned:
+        days = _policy_of(seen).get("operation_definition", {}).get("retention_duration_days")
+        if isinstance(days, int) and days > 500:
+            return Canned.json(500, {"error_code": "BackupService.9910", "error_msg": "Unknown error."})
+        return Canned.json(200, json.loads(open_example()))
+
+    fake.responder = answer
+    with pytest.raises(FuzzFailure, match="server error 500") as failure:
+        _fuzz(client, "create_policy", "positive", examples=50)
+    failing = [_policy_of(s) for s in fake.seen if answer(s).status == 500]
+    first, minimal = failing[0], failing[-1]
+    assert minimal["operation_definition"]["retention_duration_days"] == 501  # shrunk to the edge
+    assert first["operation_definition"]["retention_duration_days"] > 501
+    assert len(json.dumps(minimal)) < len(json.dumps(first))
+    notes = "\n".join(failure.value.__notes__)
+    blob = failure.value.fuzz_replay  # type: ignore[attr-defined]
+    assert f"seed 7; replay: --fuzz-seed 7 --fuzz-replay {blob}" in notes
+
+    fake.seen.clear()
+    with pytest.raises(FuzzFailure, match="server error 500"):
+        fuzz_operation(client, "create_policy", "positive", RealIds(), examples=50, seed=7, replay=blob)
+    assert len(fake.seen) == 1  # that case alone, sent again
+    replayed = _policy_of(fake.seen[0])
+    assert {**replayed, "name": ""} == {**minimal, "name": ""}  # the same case (names are the run's)
+
+
+def _vault_service(serves_deleted: bool) -> Callable[[Seen], Canned]:
+    """A target that knows vaults only: created, shown, deleted; `serves_deleted`: it keeps showing
+    a vault after deleting it (the fault). Everything else is refused as invalid."""
+    from cbr_conformance.paths import fixtures_dir
+
+    examples = fixtures_dir() / "reference-examples"
+    made: set[str] = set()
+    deleted: set[str] = set()
+
+    def answer(seen: Seen) -> Canned:
+        path = urlsplit(seen.path).path.rstrip("/")
+        parts = path.split("/")
+        if seen.method == "POST" and path.endswith("/vaults"):
+            body = json.loads((examples / "create_vault.response.200.json").read_text())
+            body["vault"]["id"] = vault_id = f"00000000-0000-4000-8000-{len(made):012d}"
+            made.add(vault_id)
+            return Canned.json(200, body)
+        if len(parts) == 5 and parts[3] == "vaults" and parts[4] in made:
+            if seen.method == "DELETE" and parts[4] not in deleted:
+                deleted.add(parts[4])
+                return Canned(204, b"", {})
+            if seen.method == "GET" and (serves_deleted or parts[4] not in deleted):
+                body = json.loads((examples / "show_vault.response.200.json").read_text())
+                body["vault"]["id"] = parts[4]
+                return Canned.json(200, body)
+            return Canned.json(
+                404, {"error_code": "BackupService.6105", "error_msg": "The vault does not exist."}
+            )
+        return Canned.json(400, QUOTA)
+
+    return answer
+
+
+@pytest.mark.parametrize("serves_deleted", [False, True])
+def test_the_state_machine_catches_a_deleted_vault_still_served(
+    client: CBRClient, fake: FakeTarget, serves_deleted: bool
+) -> None:
+    """schemathesis's use_after_free runs on the machine's own steps: create, delete, then show."""
+    import schemathesis.core.failures
+
+    from cbr_conformance.stateful import run_state_machine
+
+    fake.responder = _vault_service(serves_deleted)
+    vaults = ("create_vault", "show_vault", "delete_vault", "list_vaults")
+    if not serves_deleted:
+        run = run_state_machine(client, max_examples=30, steps=8, name_prefix="cbrc-test", operations=vaults)
+        assert run.succeeded["delete_vault"] and run.succeeded["show_vault"]  # the chain was walked
+        return
+    with pytest.raises(schemathesis.core.failures.FailureGroup) as failure:
+        run_state_machine(client, max_examples=30, steps=8, name_prefix="cbrc-test", operations=vaults)
+    assert "did not return a `HTTP 404 Not Found`" in str(failure.value.exceptions[0])
