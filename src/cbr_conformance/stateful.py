@@ -10,6 +10,7 @@ import copy
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 import hypothesis
 import hypothesis.errors
@@ -99,10 +100,14 @@ def run_state_machine(
     name_prefix: str,
     run: MachineRun | None = None,
     operations: tuple[str, ...] | None = None,
+    ids: RealIds | None = None,
 ) -> MachineRun:
     """Run the link-driven state machine; return what it did. Raises on any failure (with `run`,
     the caller still sees what was done before it). What an example made is deleted when it ends;
     the client's cleanups catch whatever a failure leaves. `operations`: only those are steps.
+    `ids`: resources the run made for the machine (a vault, a policy): the machine starts from them,
+    a step whose path names nothing the machine knows acts on them instead, so that updates,
+    deletions and the rest reach the service from the first step.
 
     Each step is judged by the contract (the client) and by schemathesis's checks of a chain
     (STATEFUL_CHECKS); a failure is shrunk to the shortest chain that shows it."""
@@ -113,24 +118,29 @@ def run_state_machine(
     by_route = operation_ids(client.context.contract)
     done = run if run is not None else MachineRun()
     created: list[Made] = []  # deleted after each example, so that examples start alike
-    owned: set[str] = set()  # ids of what the machine made, and of what lives in its vaults
+    real = ids or RealIds()
+    # ids of what the machine made or was given, and of what lives in its vaults
+    owned: set[str] = set(real.values.values())
     counter = iter(range(1, 1_000_000))
 
     class Machine(base):  # type: ignore[misc, valid-type]
         def call(self, case: Case[Any], **kwargs: Any) -> StResponse:
             operation_id = by_route[(str(case.method).upper(), case.path)]
+            if case.path_parameters:  # an id no link gave: the run's own resource of that kind
+                kept = {name for name, value in case.path_parameters.items() if unquote(str(value)) in owned}
+                case.path_parameters = {**case.path_parameters, **real.path_for(case.path_parameters, kept)}
             if not touches_only(owned, operation_id, case):
                 # On a shared project an id may name another test's resource, or someone
                 # else's: the machine changes only what it made (reading anything is harmless).
                 return _to_schemathesis(_not_sent(case, client.base_url))
             name = f"{name_prefix}-sm{next(counter)}"
             name_created(operation_id, case, name)
-            shape(operation_id, case_body(case), RealIds(), name)
+            shape(operation_id, case_body(case), real, name)
             done.called.append(operation_id)
             done.failed_at = operation_id  # until the step is through
             within_budget(client, operation_id, case, "positive")
             try:
-                response = send_case(client, operation_id, case, RealIds(), set())
+                response = send_case(client, operation_id, case, real, set(case.path_parameters or {}))
             except OptInRequired:
                 done.failed_at = None
                 done.called.pop()
