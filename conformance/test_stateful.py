@@ -37,6 +37,7 @@ def test_state_machine_along_links(
     finally:
         # The report credits the machine only with the operations it really exercised.
         record_property("cbr_credited", json.dumps(run.credited()))
+        record_property("cbr_chain_2xx", json.dumps(dict(run.succeeded)))
     creates = ("create_vault", "create_policy")
     if not any(op in run.called for op in creates):
         # hypothesis chose no create in these examples: a generation problem, not the target's fault

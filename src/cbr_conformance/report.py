@@ -295,11 +295,29 @@ def tests_html(summary: dict[str, Any]) -> str:
     )
 
 
+def chains_html(summary: dict[str, Any]) -> str:
+    """How often the state machine reached each linked operation with a 2xx."""
+    chains = summary.get("chains") or {}
+    if not chains:
+        return ""
+    never = [operation for operation, count in chains.items() if not count]
+    rows = "".join(
+        f"<tr><td><code>{escape(operation)}</code></td>"
+        f"<td class='cell {'pass' if count else 'skip'}'>{count}</td></tr>"
+        for operation, count in chains.items()
+    )
+    said = f"never reached with a 2xx: {', '.join(never)}" if never else "every linked operation reached"
+    return (
+        f"<p>State machine: {escape(said)}.</p><details><summary>2xx answers by linked operation</summary>"
+        f"<table><tr><th>operation</th><th>2xx</th></tr>{rows}</table></details>"
+    )
+
+
 def fuzz_html(summary: dict[str, Any]) -> str:
     """Per fuzzed operation and mode, what the target answered to the cases judged."""
     fuzzed = [t for t in summary["tests"] if t.get("fuzz")]
     if not fuzzed:
-        return "<p>No fuzz test ran.</p>"
+        return chains_html(summary) or "<p>No fuzz test ran.</p>"
     rows = []
     for test in fuzzed:
         answers = test["fuzz"]["answers"]
@@ -318,7 +336,7 @@ def fuzz_html(summary: dict[str, Any]) -> str:
         if accepted_rows
         else ""
     )
-    return overall + (
+    return overall + chains_html(summary) + (
         f"<details><summary>what the target answered to the cases of {len(fuzzed)} fuzz tests</summary>"
         "<table><tr><th>operation</th><th>mode</th><th>cases</th><th>2xx</th><th>answers</th></tr>"
         f"{''.join(rows)}</table></details>"

@@ -45,6 +45,7 @@ class TestResult:
     cause: str | None = None  # "unreachable": the target did not answer
     stall: dict[str, Any] | None = None  # asynchronous work that never ended (stalls.py)
     credited: list[str] | None = None  # a chain's operations it really exercised (else all it names)
+    chain_2xx: dict[str, int] | None = None  # a state machine's 2xx answers, by operation
     leftovers: list[str] = field(default_factory=list)  # what its cleanups could not undo
     blocked_by: list[str] | None = None  # set in the summary: the violation that kept it from its check
 
@@ -111,6 +112,8 @@ class ResultCollector:
                 result.stall = json.loads(str(value))
             elif name == "cbr_credited":
                 result.credited = json.loads(str(value))
+            elif name == "cbr_chain_2xx":
+                result.chain_2xx = json.loads(str(value))
             elif name == "cbr_leftovers":
                 result.leftovers += json.loads(str(value))
 
@@ -211,6 +214,16 @@ def fuzz_acceptance(tests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return dict(sorted(found.items()))
 
 
+def chain_successes(tests: list[dict[str, Any]]) -> dict[str, int]:
+    """Every operation a state machine test links, with the 2xx answers its steps got (0: never)."""
+    found: Counter[str] = Counter()
+    for test in tests:
+        if test.get("chain_2xx") is not None:
+            found.update({operation: 0 for operation in test["operations"]})
+            found.update(test["chain_2xx"])
+    return dict(sorted(found.items()))
+
+
 def build_summary(
     results: list[TestResult],
     header: dict[str, Any],
@@ -251,6 +264,8 @@ def build_summary(
         },
         # Per operation, the share of valid fuzz cases answered 2xx.
         "acceptance": fuzz_acceptance(tests),
+        # Per operation the state machine links, how often one of its steps got a 2xx.
+        "chains": chain_successes(tests),
         # What the run's exchanges exercised of the contract (exercised.py), when measured.
         **({"coverage": coverage} if coverage is not None else {}),
         "tests": tests,
