@@ -542,6 +542,8 @@ def print_leftovers(summary: dict[str, Any], run_dir: Path) -> None:
 def _report(args: argparse.Namespace) -> int:
     from cbr_conformance.report import write_html
 
+    if args.merge:
+        return _merge(args)
     summary_path = Path(args.summary)
     if summary_path.is_dir():
         summary_path = summary_path / "summary.json"
@@ -552,6 +554,27 @@ def _report(args: argparse.Namespace) -> int:
     write_html(summary_path, out, _contract(profile))
     print(f"report: {out}")
     return EXIT_OK
+
+
+def _merge(args: argparse.Namespace) -> int:
+    """Shards' summaries (pytest-split's groups of one run) into one run folder and its report."""
+    from cbr_conformance.merge import ShardsDisagree, merge_summaries
+    from cbr_conformance.report import write_html
+
+    if len(args.merge) < 2 or not args.into:
+        raise UsageProblem("report --merge takes two or more shard summaries and --into DIR")
+    try:
+        merged = merge_summaries([load_summary(Path(shard)) for shard in args.merge])
+    except ShardsDisagree as exc:
+        raise UsageProblem(str(exc)) from None
+    folder = Path(args.into)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.json").write_text(json.dumps(merged, indent=2), encoding="utf-8")
+    contract = _contract(merged["header"].get("profile", "errata"))
+    write_html(folder / "summary.json", folder / "index.html", contract)
+    print_matrix(merged, contract)
+    print(f"report: {folder / 'index.html'}")
+    return EXIT_OK if merged["conforms"] else EXIT_NONCONFORMANT
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -723,6 +746,10 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="rebuild index.html from a run's summary.json")
     report.add_argument("summary", nargs="?", default="reports/latest", help="summary.json or its folder")
     report.add_argument("--output", help="HTML file to write (default: beside the summary)")
+    report.add_argument(
+        "--merge", nargs="+", metavar="SHARD", help="merge shards' run folders or summary.json into one run"
+    )
+    report.add_argument("--into", help="with --merge: the folder of the merged run")
     report.set_defaults(handler=_report)
 
     listing = commands.add_parser("list", help="list the tests with their markers, and the coverage table")

@@ -1,0 +1,80 @@
+"""One summary from the summaries of shards: `cbr-conformance report --merge SHARD... --into DIR`.
+
+A nightly run with a large fuzz budget can be split across CI jobs with pytest-split (each job
+runs `cbr-conformance run -- --splits N --group I`); each job writes its own summary.json. The
+merge puts their tests together and builds the summary again, so the matrix, the distinct
+violations, the skips and the verdict are those of one run. Coverage is merged from what each
+shard left unexercised: an item is exercised when any shard exercised it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from cbr_conformance.results import TestResult, build_summary
+
+_FIELDS = {field.name for field in dataclasses.fields(TestResult)} - {"blocked_by"}
+
+
+class ShardsDisagree(ValueError):
+    """Shards of different specs or profiles: their tests are not parts of one run."""
+
+
+def _result(test: dict[str, Any]) -> TestResult:
+    return TestResult(**{key: value for key, value in test.items() if key in _FIELDS})
+
+
+def _merged_coverage(coverages: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Per operation and category, what no shard exercised is what the merged run missed."""
+    if not coverages:
+        return None
+    merged: dict[str, Any] = {"categories": coverages[0]["categories"], "operations": {}}
+    totals = {category: [0, 0] for category in merged["categories"]}
+    for operation, first in coverages[0]["operations"].items():
+        figures: dict[str, Any] = {}
+        percents = []
+        for category in merged["categories"]:
+            missing = set(first[category]["missing"])
+            for other in coverages[1:]:
+                missing &= set(other["operations"][operation][category]["missing"])
+            of = first[category]["of"]
+            hit = of - len(missing)
+            percent = round(100 * hit / of, 1) if of else None
+            figures[category] = {
+                "hit": hit,
+                "of": of,
+                "percent": percent,
+                "missing": [m for m in first[category]["missing"] if m in missing],
+            }
+            totals[category][0] += hit
+            totals[category][1] += of
+            if percent is not None:
+                percents.append(percent)
+        figures["percent"] = round(sum(percents) / len(percents), 1) if percents else None
+        merged["operations"][operation] = figures
+    overall: dict[str, Any] = {
+        category: {"hit": hit, "of": of, "percent": round(100 * hit / of, 1) if of else None}
+        for category, (hit, of) in totals.items()
+    }
+    shown = [figure["percent"] for figure in overall.values() if figure["percent"] is not None]
+    overall["percent"] = round(sum(shown) / len(shown), 1) if shown else None
+    merged["overall"] = overall
+    return merged
+
+
+def merge_summaries(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The summary of one run made of `summaries`, the shards' (two or more)."""
+    first = summaries[0]["header"]
+    for other in summaries[1:]:
+        header = other["header"]
+        for key in ("spec_sha256", "profile"):
+            if header.get(key) != first.get(key):
+                told = f"{first.get(key)!r} and {header.get(key)!r}"
+                raise ShardsDisagree(f"the shards differ in {key}: {told}")
+    results = [_result(test) for summary in summaries for test in summary["tests"]]
+    header = {**first, "shards": len(summaries)}
+    duration = max(float(s["header"].get("duration") or 0) for s in summaries)
+    interrupted = any(s.get("interrupted") for s in summaries)
+    coverage = _merged_coverage([s["coverage"] for s in summaries if s.get("coverage")])
+    return build_summary(results, header, duration, interrupted=interrupted, coverage=coverage)
