@@ -1,1 +1,111 @@
-"""The conformance suite. Fixtures and options come from the cbr_conformance pytest plugin."""
+"""The conformance suite. Fixtures and options come from the cbr_conformance pytest plugin; the
+stage of resources the generated tests (fuzzing, the state machine) start from is made here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from cbr_conformance import bodies
+from cbr_conformance.checks import CheckContext
+from cbr_conformance.client import CBRClient
+from cbr_conformance.inventory import SERVER, Inventory
+from cbr_conformance.plugin.fixtures import make_client, new_cleanups
+from cbr_conformance.plugin.keys import PENDING_LEFTOVERS
+from cbr_conformance.preconditions import Stage
+from cbr_conformance.recording import Redactor
+from cbr_conformance.resources import Resources
+from cbr_conformance.service_rules import RealIds
+from cbr_conformance.target import Target
+
+
+def _existing_ids(client: CBRClient) -> dict[str, str]:
+    """Ids of resources the project already has, found through the list operations."""
+    found: dict[str, str] = {}
+    for operation, key, name in (
+        ("list_vaults", "vaults", "vault_id"),
+        ("list_backups", "backups", "backup_id"),
+        ("list_operation_logs", "operation_logs", "operation_log_id"),
+    ):
+        items = client.call(operation, query={"limit": 1}).json()[key]
+        if items:
+            found[name] = items[0]["id"]
+            if name == "backup_id":
+                found["checkpoint_id"] = items[0]["checkpoint_id"]
+    policies = client.call("list_policies").json()["policies"]
+    if policies:
+        found["policy_id"] = policies[0]["id"]
+    return found
+
+
+@pytest.fixture(scope="module")
+def cbr_stage(
+    cbr_target: Target,
+    cbr_check_context: CheckContext,
+    cbr_redactor: Redactor,
+    cbr_http: requests.Session,
+    cbr_inventory: Inventory,
+    cbr_prefix: str,
+) -> Iterator[Stage]:
+    """The run's resources that valid cases name: a vault with a server, its backup and restore
+    point, a policy, a spare server in no vault, a share with the second project (and a vault of
+    that project to accept it in), an operation log.
+
+    In read-only mode nothing is created: the ids are those of whatever the project already has.
+    """
+    cleanups = new_cleanups(cbr_target)
+    config = cbr_target.config
+    client = make_client(cbr_target, cbr_check_context, cbr_redactor, cbr_http, cleanups=cleanups)
+    member = None
+    if config.second_project_id and config.secondary() is not None:
+        member = make_client(
+            cbr_target, cbr_check_context, cbr_redactor, cbr_http, second=True, cleanups=cleanups
+        )
+    resources = Resources(
+        client,
+        cbr_inventory,
+        f"{cbr_prefix}-fuzz",
+        cleanups,
+        max_wait=config.max_wait,
+        poll_interval=config.poll_interval,
+        read_only=config.read_only,
+    )
+    try:
+        ids = RealIds({"member_id": config.second_project_id or "unknown-project"})
+        if config.read_only:
+            ids.values.update(_existing_ids(client))
+        else:
+            _make_resources(resources, ids, member, for_restore=client.allow_restore)
+            ids.values.update({k: v for k, v in _existing_ids(client).items() if k == "operation_log_id"})
+        yield Stage(client, ids, resources, member)
+    finally:
+        PENDING_LEFTOVERS.extend(cleanups.run())
+
+
+def _make_resources(
+    resources: Resources, ids: RealIds, member: CBRClient | None, *, for_restore: bool
+) -> None:
+    client = resources.client
+    if member is not None:  # made first, so that it is deleted after the share accepted in it
+        made = Resources(member, Inventory.empty(), resources.prefix, resources.cleanups,
+                         max_wait=resources.max_wait, poll_interval=resources.poll_interval)  # fmt: skip
+        ids.member_vault_id = made.vault()["id"]
+    if resources.inventory.count(SERVER):
+        # a server the run may restore onto, when restores are allowed: the fuzzer restores its backup
+        try:
+            vault, server = resources.vault_with_resource(SERVER, for_restore=for_restore)
+        except pytest.skip.Exception:  # no restore target in the inventory: restores name nothing
+            (vault, server), for_restore = resources.vault_with_resource(SERVER), False
+        ids.resources = [server.as_vault_resource()]
+        if resources.inventory.count(SERVER) > 1:
+            ids.spare = resources.lease(SERVER).as_vault_resource()
+        backup = resources.backup(vault["id"])
+        ids.values.update(vault_id=vault["id"], backup_id=backup["id"], checkpoint_id=backup["checkpoint_id"])
+        if for_restore:
+            ids.restore = bodies.server_restore_body(backup)["restore"]
+        if member is not None:
+            share = {"members": [member.project_id]}
+            client.call("add_share_members", path={"backup_id": backup["id"]}, json_body=share)
+    ids.values["policy_id"] = resources.policy()["id"]

@@ -10,8 +10,7 @@ import pytest
 from cbr_conformance.client import CBRClient
 from cbr_conformance.config import SuiteConfig
 from cbr_conformance.contract import Contract
-from cbr_conformance.resources import Resources
-from cbr_conformance.service_rules import RealIds
+from cbr_conformance.preconditions import Stage
 from cbr_conformance.stateful import MachineRun, linked_operations, run_state_machine
 
 _LINKED = linked_operations(Contract.load())
@@ -20,16 +19,15 @@ _LINKED = linked_operations(Contract.load())
 @pytest.mark.cbr(operation=_LINKED, kind="stateful", mutates=True, id="stateful-links")
 def test_state_machine_along_links(
     cbr: CBRClient,
-    cbr_resources: Resources,
+    cbr_stage: Stage,
     cbr_config: SuiteConfig,
     cbr_prefix: str,
     record_property: Callable[[str, object], None],
 ) -> None:
     """4.1 to 4.6: chains of calls along the spec's links (create, then use the id) conform."""
-    # The machine starts from resources of the run's own (deleted by the test's cleanups).
-    start = RealIds(
-        {"vault_id": cbr_resources.vault("server")["id"], "policy_id": cbr_resources.policy()["id"]}
-    )
+    # The machine starts from the run's own resources (a vault with a server, its backup, a
+    # policy, a share...): the module's stage, deleted when the module ends.
+    start = cbr_stage.ids
     run = MachineRun()
     try:
         examples = cbr_config.fuzz_examples
