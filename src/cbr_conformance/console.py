@@ -133,6 +133,7 @@ class LiveProgress:
         self.waiting_folder = waiting_folder
         self.total: Counter[str] = Counter()
         self.done: Counter[str] = Counter()
+        self.failed: Counter[str] = Counter()  # tests that failed, by area
         self._failed: set[str] = set()
         self._finished: set[str] = set()
         self._lock = threading.Lock()
@@ -162,8 +163,9 @@ class LiveProgress:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         with self._lock:
-            if report.failed:
+            if report.failed and report.nodeid not in self._failed:
                 self._failed.add(report.nodeid)
+                self.failed[area_of(report.nodeid)] += 1
             if report.when == "teardown" and report.nodeid not in self._finished:
                 self._finished.add(report.nodeid)
                 self.done[area_of(report.nodeid)] += 1
@@ -185,8 +187,7 @@ class LiveProgress:
         table.add_column()
         with self._lock:
             for area, total in sorted(self.total.items()):
-                done = self.done[area]
-                failed = sum(1 for nodeid in self._failed if area_of(nodeid) == area)
+                done, failed = self.done[area], self.failed[area]
                 bar = "#" * (20 * done // max(total, 1))
                 state = Text(f"{bar:<20} ", style="green" if not failed else "red")
                 state.append(f"{failed} failed" if failed else "", style="bold red")

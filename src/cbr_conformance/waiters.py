@@ -40,9 +40,9 @@ def wait_for(
     deadline = time.monotonic() + timeout
     pause = min(FIRST_PAUSE, interval)
     value = fetch()
-    waiting = not done(value) and on_wait is not None
-    if waiting and on_wait is not None:
-        on_wait(what)
+    notify = on_wait if not done(value) else None  # said once, when a wait begins
+    if notify is not None:
+        notify(what)
     try:
         while not done(value):
             if failed is not None and failed(value):
@@ -62,5 +62,5 @@ def wait_for(
             value = fetch()
         return value
     finally:
-        if waiting and on_wait is not None:
-            on_wait(None)
+        if notify is not None:
+            notify(None)
