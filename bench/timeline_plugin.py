@@ -1,8 +1,8 @@
 """A pytest plugin for bench/suite_speed.py: when each process of a run reached each phase.
 
 Loaded with `-p timeline_plugin` (bench/ on PYTHONPATH); each process (the controller and every
-xdist worker) appends JSON lines `{"t": epoch seconds, "who": "controller" | "gw0"..., "what": ...}`
-to the file named by CBR_BENCH_TIMELINE.
+xdist worker) appends JSON lines `{"t": epoch seconds, "who": "controller" | "gw0"..., "what": ...,
+"test": node id}` to the file named by CBR_BENCH_TIMELINE.
 """
 
 from __future__ import annotations
@@ -17,10 +17,13 @@ _FILE = os.environ.get("CBR_BENCH_TIMELINE", "")
 _WHO = os.environ.get("PYTEST_XDIST_WORKER", "controller")
 
 
-def _mark(what: str) -> None:
+def _mark(what: str, nodeid: str | None = None) -> None:
     if _FILE:
         with open(_FILE, "a", encoding="utf-8") as out:
-            out.write(json.dumps({"t": time.time(), "who": _WHO, "what": what}) + "\n")
+            record = {"t": time.time(), "who": _WHO, "what": what}
+            if nodeid:
+                record["test"] = nodeid
+            out.write(json.dumps(record) + "\n")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -29,12 +32,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
     if _WHO != "controller":
-        _mark("test started")
+        _mark("test started", nodeid)
 
 
 def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
     if _WHO != "controller":
-        _mark("test finished")
+        _mark("test finished", nodeid)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

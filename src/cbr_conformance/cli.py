@@ -360,6 +360,10 @@ def _pytest_argv(
         str(run_dir / LEDGER_FILE),
     ]
     argv += _forwarded(args, leave_out=("run_prefix",))
+    last = config.report_dir / "latest" / "summary.json"
+    if config.durations_from is None and last.is_file():
+        # the last run's durations lay this one out (the plugin uses them if the target is the same)
+        argv += ["--durations-from", str(last.resolve())]
     if args.config:
         argv += [CONFIG_FLAG, str(args.config)]
     if _quiet(pytest_args):
@@ -435,6 +439,7 @@ def _plan(config: SuiteConfig, args: argparse.Namespace, pytest_args: list[str])
 
 
 def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    from cbr_conformance.bytecode import shared_bytecode
     from cbr_conformance.resources import new_run_prefix
     from cbr_conformance.results import ResultCollector
 
@@ -461,7 +466,8 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     if _quiet(pytest_args):  # live progress by area instead of pytest's dots
         plugins.append(console.LiveProgress(out, lease_dir(run_uid)))
     try:
-        code = pytest.main(argv, plugins=plugins)
+        with shared_bytecode():
+            code = pytest.main(argv, plugins=plugins)
     finally:
         shutil.rmtree(lease_dir(run_uid), ignore_errors=True)
     summary_path = run_dir / "summary.json"

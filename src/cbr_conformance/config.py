@@ -172,7 +172,7 @@ class SuiteConfig:
     allow_restore: bool = s.setting(
         False,
         help="let the suite restore backups, which overwrites the servers and disks restored onto: "
-        "only those the inventory marks \"restore_target\": true (always on for the embedded emulator)",
+        'only those the inventory marks "restore_target": true (always on for the embedded emulator)',
         parse=s.boolean,
         kind="bool",
         flag="--allow-restore",
@@ -293,6 +293,17 @@ class SuiteConfig:
         flag="--ledger",
         env=("CBR_LEDGER",),
         commands={s.PYTEST},
+    )
+    durations_from: Path | None = s.setting(
+        None,
+        help="summary.json of an earlier run against the same target: its test durations lay the "
+        "tests out across workers, the longest first (cbr-conformance run: reports/latest's, when "
+        "it tested the same target URL)",
+        parse=s.readable_file,
+        kind="path",
+        flag="--durations-from",
+        env=("CBR_DURATIONS_FROM",),
+        commands={s.RUN, s.PYTEST},
     )
     report_dir: Path = s.setting(
         Path("reports"),

@@ -114,6 +114,7 @@ def _fresh_backup(stage: Stage) -> dict[str, str]:
     vault = stage.ids.values.get("vault_id")
     if vault is None or stage.resources is None:
         return {}
+    _vault_settled(stage)  # backing up a server still being backed up or restored skips it (0001)
     return {"backup_id": stage.resources.backup(vault)["id"]}
 
 
@@ -125,7 +126,7 @@ _ARRANGE: dict[str, Callable[[Stage], dict[str, str]]] = {
     "add_share_members": _unshare,
     "update_share_member_status": _share,
     "delete_share_member": _share,
-    "restore_backup": _backup_settled,
+    "restore_backup": _vault_settled,
     "create_checkpoint": _vault_settled,
     "show_share_member": _share,
     "delete_vault": _fresh_vault,

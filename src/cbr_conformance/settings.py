@@ -239,6 +239,13 @@ def writable_file(value: Any) -> Path:
     return path
 
 
+def readable_file(value: Any) -> Path:
+    path = Path(text(str(value))).expanduser()
+    if not path.is_file():
+        raise InvalidValue("no such file")
+    return path
+
+
 def run_summary(value: Any) -> Path:
     """A run's folder (or its summary.json), readable as a run summary; resolved, so that a
     `reports/latest` given stays the run it named when the new run takes that name."""
@@ -253,7 +260,7 @@ def run_summary(value: Any) -> Path:
 
 
 def workers(value: Any) -> str:
-    """"auto", or a number of parallel workers (0: one process)."""
+    """ "auto", or a number of parallel workers (0: one process)."""
     word = str(value).strip().lower()
     if word == "auto":
         return word

@@ -6,19 +6,22 @@ import pytest
 
 from cbr_conformance.markers import info_of
 from cbr_conformance.plugin.options import suite_config
+from cbr_conformance.schedule import STAGE_FIXTURE, Traits, estimate, lay_out, measured_durations
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Fuzz tests first; in read-only mode, only the tests that send nothing but GET requests and
-    create nothing."""
-
-    # The fuzz tests, the longest, run first, so that parallel workers do not finish one behind
-    # the other on a long test collected last. The stateful machine keeps its place after them: it
-    # reuses the generation strategies the fuzz tests of its worker built, and costs twice as much
-    # without. The sort is stable: each module's tests keep their order and stay together.
+    """In read-only mode, only the tests that send nothing but GET requests and create nothing;
+    fuzz tests first, then laid out across workers by expected time."""
+    if suite_config(config).read_only:
+        _read_only(config, items)
+    # The fuzz tests first: the state machine keeps its place after them, since it reuses the
+    # generation strategies the fuzz tests of its worker built (it costs twice as much without).
+    # The sort is stable: each module's tests keep their order.
     items.sort(key=lambda item: 0 if getattr(info_of(item), "kind", None) == "fuzz" else 1)
-    if not suite_config(config).read_only:
-        return
+    _lay_out_for_workers(config, items)
+
+
+def _read_only(config: pytest.Config, items: list[pytest.Item]) -> None:
     from cbr_conformance.contract import Contract
 
     methods = {op.operation_id: op.method for op in Contract.load()}
@@ -31,3 +34,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+def _lay_out_for_workers(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Equal shares of expected time for each pytest-xdist worker (schedule.py)."""
+    workerinput = getattr(config, "workerinput", None)
+    workers = int(workerinput["workercount"]) if workerinput else 1
+    if workers <= 1:
+        return
+    settings = suite_config(config)
+    remote = not settings.embedded
+    measured = measured_durations(settings.durations_from, settings.target_url)
+    traits = {item: _traits(item) for item in items}
+
+    def seconds(item: pytest.Item) -> float:
+        known = measured.get(item.nodeid)
+        return known if known is not None else estimate(traits[item], remote=remote)
+
+    items[:] = lay_out(items, seconds, lambda item: traits[item].staged, workers)
+
+
+def _traits(item: pytest.Item) -> Traits:
+    info = info_of(item)
+    return Traits(
+        item.nodeid,
+        getattr(info, "kind", None),
+        tuple(getattr(info, "operations", ()) or ()),
+        STAGE_FIXTURE in getattr(item, "fixturenames", ()),
+    )

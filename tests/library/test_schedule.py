@@ -1,0 +1,78 @@
+"""Tests laid out across workers so that no worker is left with the long ones."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cbr_conformance.schedule import (
+    Traits,
+    chunk_sizes,
+    estimate,
+    expected_makespan,
+    lay_out,
+    measured_durations,
+)
+
+# A slow target's shape: a few long waits collected last, many quick tests, a staged group.
+SECONDS = {f"quick{i}": 0.1 for i in range(40)} | {f"wait{i}": 5.0 for i in range(12)}
+SECONDS |= {"scenario0": 25.0, "scenario1": 20.0, "scenario2": 15.0}
+STAGED = {f"fuzz{i}": 2.0 for i in range(10)}
+ITEMS = [*STAGED, *SECONDS]
+ALL = SECONDS | STAGED
+
+
+def test_chunks_have_the_counts_worksteal_deals() -> None:
+    assert chunk_sizes(10, 3) == [3, 3, 4]
+    assert sum(chunk_sizes(344, 8)) == 344
+
+
+def test_the_longest_chunk_is_close_to_an_equal_share() -> None:
+    workers = 4
+    laid = lay_out(ITEMS, ALL.__getitem__, STAGED.__contains__, workers)
+    assert sorted(laid) == sorted(ITEMS)
+    share = sum(ALL.values()) / workers
+    assert expected_makespan(laid, ALL.__getitem__, workers) <= share * 1.2
+    # in collection order, the chunk holding the scenarios takes far longer
+    assert expected_makespan(ITEMS, ALL.__getitem__, workers) > share * 1.5
+
+
+def test_staged_tests_stay_together_in_their_order() -> None:
+    laid = lay_out(ITEMS, ALL.__getitem__, STAGED.__contains__, 4)
+    where = [laid.index(name) for name in STAGED]
+    assert where == sorted(where) and where[-1] - where[0] == len(STAGED) - 1
+
+
+def test_each_chunk_runs_its_longest_first() -> None:
+    workers = 4
+    laid = lay_out(ITEMS, ALL.__getitem__, STAGED.__contains__, workers)
+    start = 0
+    for size in chunk_sizes(len(laid), workers):
+        chunk = [name for name in laid[start : start + size] if name not in STAGED]
+        assert [ALL[n] for n in chunk] == sorted((ALL[n] for n in chunk), reverse=True)
+        start += size
+
+
+def test_one_worker_keeps_the_collection_order() -> None:
+    assert lay_out(ITEMS, ALL.__getitem__, STAGED.__contains__, 1) == ITEMS
+
+
+def test_durations_of_a_run_against_another_target_are_not_used(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.json"
+    tests = [{"nodeid": "a", "duration": 3.5}, {"nodeid": "b", "duration": None}]
+    summary.write_text(json.dumps({"header": {"target_url": "http://cbr:1"}, "tests": tests}))
+    assert measured_durations(summary, "http://cbr:1") == {"a": 3.5}
+    assert measured_durations(summary, "http://other:1") == {}
+    summary.write_text("{torn")
+    assert measured_durations(summary, "http://cbr:1") == {}
+
+
+def test_without_a_measure_waiting_tests_are_expected_to_take_longest_on_a_remote_target() -> None:
+    scenario = Traits("s", "scenario", ("create_checkpoint", "restore_backup"), staged=False)
+    read = Traits("r", "contract", ("list_vaults",), staged=False)
+    fuzz_wait = Traits("f[create_checkpoint-positive]", "fuzz", ("create_checkpoint",), staged=True)
+    fuzz_read = Traits("f[list_vaults-positive]", "fuzz", ("list_vaults",), staged=True)
+    remote = [estimate(t, remote=True) for t in (scenario, fuzz_wait, fuzz_read, read)]
+    assert remote == sorted(remote, reverse=True) and len(set(remote)) == 4
+    # on the embedded emulator nothing waits: only fuzzing costs time
+    assert estimate(scenario, remote=False) < estimate(fuzz_read, remote=False)
