@@ -16,6 +16,7 @@ from cbr_conformance.inventory import SERVER, VOLUME
 from cbr_conformance.moments import moment
 from cbr_conformance.paging import page_query
 from cbr_conformance.resources import Resources
+from cbr_conformance.shared_backups import SharedBackups
 
 
 def _list(cbr: CBRClient, **query: Any) -> dict[str, Any]:
@@ -52,10 +53,12 @@ def _multi_volume_backups(cbr_resources: Resources, count: int) -> tuple[dict[st
 
 
 @pytest.mark.cbr(operation="show_backup", kind="contract", mutates=True, id="backup-show-server-children")
-def test_show_server_backup_lists_its_disk_backups(cbr: CBRClient, cbr_resources: Resources) -> None:
+def test_show_server_backup_lists_its_disk_backups(
+    cbr: CBRClient, cbr_shared_backups: SharedBackups
+) -> None:
     """4.5.1 (Table 4-152): a server backup shows its fields, and its disks' backups as children."""
-    vault, server = cbr_resources.vault_with_resource(SERVER)
-    made = cbr_resources.backup(vault["id"])
+    shared = cbr_shared_backups.server()  # read only: made once for the run
+    vault, server, made = shared.vault, shared.resource, shared.backup
     backup = show_backup(cbr, made["id"])
     expect_subset(
         backup,
@@ -64,7 +67,7 @@ def test_show_server_backup_lists_its_disk_backups(cbr: CBRClient, cbr_resources
             "checkpoint_id": made["checkpoint_id"],
             "vault_id": vault["id"],
             "project_id": cbr.project_id,
-            "resource_id": server.id,
+            "resource_id": server["id"],
             "resource_type": SERVER,
             "image_type": "backup",
             "status": "available",
@@ -89,28 +92,30 @@ def test_show_server_backup_lists_its_disk_backups(cbr: CBRClient, cbr_resources
             "4.5.1 (Table 4-154): a child has its parent's checkpoint_id and vault_id, "
             f"got {child['checkpoint_id']!r}, {child['vault_id']!r}"
         )
-    if server.volumes:  # the inventory names the server's disks: each has its backup
-        assert sorted(c["resource_id"] for c in children) == sorted(v["id"] for v in server.volumes), (
+    if server["volumes"]:  # the inventory names the server's disks: each has its backup
+        disks = sorted(v["id"] for v in server["volumes"])
+        assert sorted(c["resource_id"] for c in children) == disks, (
             "4.5.1 (Table 4-154): the children back up the server's disks "
-            f"{sorted(v['id'] for v in server.volumes)}, got {sorted(c['resource_id'] for c in children)}"
+            f"{disks}, got {sorted(c['resource_id'] for c in children)}"
         )
 
 
 @pytest.mark.cbr(operation="show_backup", kind="contract", mutates=True, id="backup-show-disk-echoes-input")
-def test_show_disk_backup_echoes_the_backup_request(cbr: CBRClient, cbr_resources: Resources) -> None:
+def test_show_disk_backup_echoes_the_backup_request(
+    cbr: CBRClient, cbr_shared_backups: SharedBackups
+) -> None:
     """4.5.1 (Table 4-152): a disk backup has the name and description given, and no parent or children."""
-    vault, volume = cbr_resources.vault_with_resource(VOLUME)
-    name = cbr_resources.name("disk-backup")
-    made = cbr_resources.backup(vault["id"], name=name, description="shown by id")
+    shared = cbr_shared_backups.disk()  # read only: made once for the run
+    made = shared.backup
     backup = show_backup(cbr, made["id"])
     expect_subset(
         backup,
         {
             "id": made["id"],
-            "name": name,
-            "description": "shown by id",
-            "vault_id": vault["id"],
-            "resource_id": volume.id,
+            "name": shared.name,
+            "description": shared.description,
+            "vault_id": shared.vault["id"],
+            "resource_id": shared.resource["id"],
             "resource_type": VOLUME,
             "status": "available",
         },
@@ -233,10 +238,11 @@ def test_list_backups_by_vault_and_resource(cbr: CBRClient, cbr_resources: Resou
 
 
 @pytest.mark.cbr(operation="list_backups", kind="contract", mutates=True, id="backup-list-by-parent")
-def test_list_backups_by_parent_gives_the_disk_backups(cbr: CBRClient, cbr_resources: Resources) -> None:
+def test_list_backups_by_parent_gives_the_disk_backups(
+    cbr: CBRClient, cbr_shared_backups: SharedBackups
+) -> None:
     """4.5.2 (Table 4-158): parent_id= lists a server backup's disk backups, its children."""
-    vault, _ = cbr_resources.vault_with_resource(SERVER)
-    made = cbr_resources.backup(vault["id"])
+    made = cbr_shared_backups.server().backup  # read only: made once for the run
     children = show_backup(cbr, made["id"]).get("children") or []
     assert children, (
         "4.5.1 (Table 4-152): a server backup lists the backups of its disks as children, got none"
@@ -258,10 +264,12 @@ def test_list_backups_by_parent_gives_the_disk_backups(cbr: CBRClient, cbr_resou
 @pytest.mark.cbr(
     operation="list_backups", kind="contract", mutates=True, id="backup-list-by-status-and-owner"
 )
-def test_list_backups_by_status_and_ownership(cbr: CBRClient, cbr_resources: Resources) -> None:
+def test_list_backups_by_status_and_ownership(
+    cbr: CBRClient, cbr_shared_backups: SharedBackups
+) -> None:
     """4.5.2 (Table 4-158): repeated status filters; own_type private by default, all_granted, shared."""
-    vault, _ = cbr_resources.vault_with_resource(VOLUME)
-    made = cbr_resources.backup(vault["id"])
+    shared = cbr_shared_backups.disk()  # read only: made once for the run (and shared with nobody)
+    vault, made = shared.vault, shared.backup
 
     body = _list(cbr, vault_id=vault["id"], status=["available", "error"])
     assert _ids(body) == [made["id"]], (

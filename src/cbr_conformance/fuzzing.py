@@ -251,7 +251,7 @@ _BLOB = re.compile(r"@reproduce_failure\('([^']+)', b'([^']+)'\)")
 
 
 @dataclass
-class _Failing:
+class Failing:
     """The smallest failing case found so far while hypothesis shrinks, by its generated form."""
 
     since: float | None = None
@@ -309,7 +309,7 @@ def fuzz_operation(
     strategy = schema[operation.path][operation.method].as_strategy(generation_mode=MODES[mode])
     stage = stage or Stage(client, ids)
     tally = FuzzTally()
-    failing = _Failing()
+    failing = Failing()
 
     def judge(case: Case[Any]) -> None:
         key = _case_key(case)

@@ -135,6 +135,11 @@ _ARRANGE: dict[str, Callable[[Stage], dict[str, str]]] = {
 }
 
 
+def arranges(operation_id: str) -> bool:
+    """Whether a valid case of `operation_id` has state set up for it before it is sent."""
+    return operation_id in _ARRANGE
+
+
 def arrange(operation_id: str, stage: Stage) -> dict[str, str]:
     """Set up the state the next valid case of `operation_id` needs; return the path ids it must
     use instead of the run's usual ones (a fresh vault for a case that deletes one)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ import pytest
 
 from cbr_conformance.exchange_facts import FactSheet
 from cbr_conformance.markers import KINDS
+from cbr_conformance.plugin.keys import RUN_LEFTOVERS
 from cbr_conformance.violations import distinct_violations
 
 if TYPE_CHECKING:
@@ -127,6 +129,7 @@ class ResultCollector:
             time.time() - self.started,
             interrupted=self.interrupted,
             coverage=coverage,
+            run_leftovers=RUN_LEFTOVERS,  # the run's shared resources' (plugin/shared.py)
         )
 
     def contract(self) -> Contract:
@@ -231,6 +234,7 @@ def build_summary(
     *,
     interrupted: bool = False,
     coverage: dict[str, Any] | None = None,
+    run_leftovers: Sequence[str] = (),
 ) -> dict[str, Any]:
     totals = Counter(r.outcome for r in results)
     tests = [asdict(r) for r in sorted(results, key=lambda r: r.nodeid)]
@@ -256,7 +260,7 @@ def build_summary(
         # One entry per bug of the target, with the tests that hit it and those it blocked.
         "violations": violations,
         # Apart from the verdict: the project's state after the run, not the target's conformance.
-        "leftovers": [item for r in results for item in r.leftovers],
+        "leftovers": [item for r in results for item in r.leftovers] + list(run_leftovers),
         "skips": dict(Counter(skip_reason(r) for r in results if r.outcome == "skipped").most_common()),
         "kinds": list(KINDS),
         "matrix": {

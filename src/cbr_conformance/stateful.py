@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,8 +26,17 @@ from schemathesis import Response as StResponse
 
 from cbr_conformance.client import CBRClient, OptInRequired
 from cbr_conformance.contract import Contract
-from cbr_conformance.fuzzing import case_body, closed_objects, name_created, send_case, within_budget
+from cbr_conformance.fuzzing import (
+    SHRINK_SECONDS,
+    Failing,
+    case_body,
+    closed_objects,
+    name_created,
+    send_case,
+    within_budget,
+)
 from cbr_conformance.lifecycle import CREATES, Made, births
+from cbr_conformance.preconditions import Stage, arrange, arranges
 from cbr_conformance.recording import Exchange
 from cbr_conformance.service_rules import RealIds, shape
 
@@ -66,6 +77,30 @@ def linked_operations(contract: Contract) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+def link_families(contract: Contract) -> list[tuple[str, ...]]:
+    """The chains a machine walks, one family at a time: each operation with links, with the
+    operations two links away from it (create_vault, then list_backups, then show_backup...);
+    families within another are left out. A machine over all the linked operations spreads its
+    steps so thin that, in a default budget, some operations never come round."""
+    follows: dict[str, set[str]] = {}
+    for op in contract:
+        for response in op.definition["responses"].values():
+            for link in contract.resolve(response).get("links", {}).values():
+                follows.setdefault(op.operation_id, set()).add(link["operationId"])
+    families = {}
+    for source, targets in follows.items():
+        family = {source} | targets
+        for target in targets:
+            family |= follows.get(target, set())
+        families[source] = family
+    kept = [f for s, f in families.items() if not any(f < g for t, g in families.items() if t != s)]
+    return [tuple(sorted(family)) for family in sorted(kept, key=lambda f: (-len(f), sorted(f)))]
+
+
+# Steps on the machine's starting resources that get their state set up first, per operation and
+# run: enough to reach each operation, few enough that a slow target's backups do not dominate.
+FRESH_PER_RUN = 2
+
 _POSITIVE_SCHEMAS: dict[int, Any] = {}
 
 
@@ -86,6 +121,8 @@ class MachineRun:
     called: list[str] = field(default_factory=list)
     succeeded: Counter[str] = field(default_factory=Counter)
     failed_at: str | None = None  # the operation whose step broke the contract, if one did
+    chain: list[str] = field(default_factory=list)  # the steps sent in the latest example
+    arranged: Counter[str] = field(default_factory=Counter)  # steps whose state was set up first
 
     def credited(self) -> list[str]:
         """The operations the run really exercised: a 2xx, or the step that failed."""
@@ -101,13 +138,17 @@ def run_state_machine(
     run: MachineRun | None = None,
     operations: tuple[str, ...] | None = None,
     ids: RealIds | None = None,
+    shrink_seconds: float = SHRINK_SECONDS,
+    stage: Stage | None = None,
 ) -> MachineRun:
     """Run the link-driven state machine; return what it did. Raises on any failure (with `run`,
     the caller still sees what was done before it). What an example made is deleted when it ends;
     the client's cleanups catch whatever a failure leaves. `operations`: only those are steps.
     `ids`: resources the run made for the machine (a vault, a policy): the machine starts from them,
     a step whose path names nothing the machine knows acts on them instead, so that updates,
-    deletions and the rest reach the service from the first step.
+    deletions and the rest reach the service from the first step. With `stage` (the fuzzer's), a
+    step on those resources first gets the state it needs (preconditions.py): a deletion deletes a
+    fresh resource of its kind.
 
     Each step is judged by the contract (the client) and by schemathesis's checks of a chain
     (STATEFUL_CHECKS); a failure is shrunk to the shortest chain that shows it."""
@@ -122,26 +163,61 @@ def run_state_machine(
     # ids of what the machine made or was given, and of what lives in its vaults
     owned: set[str] = set(real.values.values())
     counter = iter(range(1, 1_000_000))
+    failing = Failing()  # when the first failure came: shrinking is bounded from then
+    walked: list[str] = []  # the current example's steps, as generated
+    failing_steps: list[str] = []  # those of the latest (so the shortest) failing example
+
+    caught: list[BaseException] = []  # the latest failure, and the chain that showed it
+    failing_chain: list[str] = []
+
+    def failed(error: BaseException) -> None:
+        failing.since = failing.since or time.monotonic()
+        failing_steps[:] = walked
+        failing_chain[:] = done.chain
+        caught[:] = [error]
 
     class Machine(base):  # type: ignore[misc, valid-type]
+        def __init__(self) -> None:
+            super().__init__()
+            done.chain = []  # a new example: after a failure, the last one is the shortest chain
+            walked.clear()
+
         def call(self, case: Case[Any], **kwargs: Any) -> StResponse:
             operation_id = by_route[(str(case.method).upper(), case.path)]
+            walked.append(_step_key(operation_id, case))
+            # Once shrinking has had its time, only the shortest failing chain so far is walked
+            # again (hypothesis replays it to report it); every other attempt is dropped.
+            shrunk_enough = failing.since is not None and failing.shrinking_for() > shrink_seconds
+            if shrunk_enough and walked != failing_steps[: len(walked)]:
+                hypothesis.reject()
             if case.path_parameters:  # an id no link gave: the run's own resource of that kind
                 kept = {name for name, value in case.path_parameters.items() if unquote(str(value)) in owned}
                 case.path_parameters = {**case.path_parameters, **real.path_for(case.path_parameters, kept)}
             named = {str(value) for value in (case.path_parameters or {}).values()}
-            if str(case.method).upper() == "DELETE" and named & set(real.values.values()):
-                # the resources the machine starts from stay for every example: only what it made
-                # itself is deleted by its steps
-                return _to_schemathesis(_not_sent(case, client.base_url))
+            method = str(case.method).upper()
+            if method != "GET" and named & set(real.values.values()):
+                # A step on the resources the machine starts from gets the state it needs first (a
+                # policy applied before a dissociation, a fresh vault for a deletion: those stay
+                # for every example), a few times a run; after that, deletions of them are not sent.
+                budget_left = done.arranged[operation_id] < FRESH_PER_RUN
+                if stage is not None and arranges(operation_id) and budget_left:
+                    done.arranged[operation_id] += 1
+                    fresh = arrange(operation_id, stage)
+                    case.path_parameters = {**case.path_parameters, **fresh}
+                    owned.update(fresh.values())
+                elif method == "DELETE":
+                    return _to_schemathesis(_not_sent(case, client.base_url))
+            name = f"{name_prefix}-sm{next(counter)}"
+            name_created(operation_id, case, name)
+            # the body names the run's resources (a restore point of the machine's vault...) before
+            # the machine decides whether the step touches only what it may change
+            shape(operation_id, case_body(case), real, name)
             if not touches_only(owned, operation_id, case):
                 # On a shared project an id may name another test's resource, or someone
                 # else's: the machine changes only what it made (reading anything is harmless).
                 return _to_schemathesis(_not_sent(case, client.base_url))
-            name = f"{name_prefix}-sm{next(counter)}"
-            name_created(operation_id, case, name)
-            shape(operation_id, case_body(case), real, name)
             done.called.append(operation_id)
+            done.chain.append(operation_id)
             done.failed_at = operation_id  # until the step is through
             within_budget(client, operation_id, case, "positive")
             try:
@@ -149,10 +225,12 @@ def run_state_machine(
             except OptInRequired:
                 done.failed_at = None
                 done.called.pop()
+                done.chain.pop()
                 hypothesis.reject()  # a restore without --allow-restore: not a step of this run
             done.failed_at = None
             if 200 <= response.status < 300:
-                done.succeeded[operation_id] += 1
+                if failing.since is None:  # a step of shrinking is no new reach of the operation
+                    done.succeeded[operation_id] += 1
                 made = births(operation_id, {}, response, client.project_id)
                 owned.update(item.id for item in made)
                 created.extend(item for item in made if CREATES[item.operation_id][1])
@@ -160,9 +238,11 @@ def run_state_machine(
                     own(owned, response.json())
             if response.status >= 500:
                 done.failed_at = operation_id
-                raise ServerError(
+                error = ServerError(
                     f"{operation_id}: server error {response.status}\n  reproduce: {response.exchange.curl()}"
                 )
+                failed(error)
+                raise error
             return _to_schemathesis(response.exchange)
 
         def validate_response(self, response: StResponse, case: Case[Any], *args: Any, **kwargs: Any) -> None:
@@ -171,7 +251,11 @@ def run_state_machine(
             # one visible to the operations its links lead to.
             if str(response.request.url).endswith(_NOT_SENT) or _being_deleted(response):
                 return
-            case.validate_response(response, checks=list(STATEFUL_CHECKS), recorder=self.recorder)
+            try:
+                case.validate_response(response, checks=list(STATEFUL_CHECKS), recorder=self.recorder)
+            except (AssertionError, BaseExceptionGroup) as error:
+                failed(error)
+                raise
 
         def teardown(self) -> None:
             while created:
@@ -187,14 +271,29 @@ def run_state_machine(
         # A live target answers slower than hypothesis expects, and a target's refusals filter
         # many generated steps out: neither is a defect of the strategies these checks guard.
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
-        phases=[hypothesis.Phase.generate],
+        # A failing chain is shrunk to the shortest that still fails, for at most shrink_seconds.
+        phases=[hypothesis.Phase.generate, hypothesis.Phase.shrink],
+        report_multiple_bugs=False,
     )
-    # A live target's state changes under the machine (ids, counts), so hypothesis may find its own
-    # generation inconsistent and stop: that says nothing about the target; the steps run so far were
-    # all checked, and the caller asserts that enough of them ran.
-    with contextlib.suppress(hypothesis.errors.FlakyStrategyDefinition):
+    try:
         # hypothesis leaves this function unannotated
         hypothesis.stateful.run_state_machine_as_test(Machine, settings=settings)  # type: ignore[no-untyped-call,unused-ignore]
+    except hypothesis.errors.FlakyStrategyDefinition:
+        # A live target's state (ids, counts) and schemathesis's feedback from earlier answers steer
+        # generation, so hypothesis may fail to walk a chain again. Before any failure that says
+        # nothing of the target (the steps run so far were all checked); after one, while
+        # shrinking, the failure stands as it was first seen.
+        if caught:
+            done.chain = list(failing_chain)
+            note = "(not shrunk: the chain could not be walked again)"
+            raise _with_chain(caught[0], done.chain, note) from None
+    except hypothesis.errors.FlakyFailure as flaky:
+        done.chain = list(failing_chain or done.chain)
+        note = "(the chain did not fail again when replayed: the answer depends on the state)"
+        raise _with_chain(flaky.exceptions[0], done.chain, note) from None
+    except (AssertionError, BaseExceptionGroup) as error:  # a step broke a rule (schemathesis: a group)
+        done.chain = list(failing_chain or done.chain)  # the chain that failed, not the last tried
+        raise _with_chain(error, done.chain) from None
     return done
 
 
@@ -245,6 +344,20 @@ def own(owned: set[str], body: Any) -> None:
 
 
 _NOT_SENT = "/not-sent"
+
+
+def _with_chain(error: BaseException, chain: list[str], *notes: str) -> BaseException:
+    """The failure, saying which chain of steps showed it."""
+    for note in notes:
+        error.add_note(note)
+    if chain:
+        error.add_note(f"the shortest failing chain found: {' -> '.join(chain)}")
+    return error
+
+
+def _step_key(operation_id: str, case: Case[Any]) -> str:
+    """A step as generated, less the ids links give it (they differ each time a chain is walked)."""
+    return json.dumps([operation_id, case.query, case_body(case)], sort_keys=True, default=repr)
 
 
 def _not_sent(case: Case[Any], base_url: str) -> Exchange:

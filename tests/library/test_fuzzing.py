@@ -225,7 +225,7 @@ def test_the_state_machine_catches_a_deleted_vault_still_served(
     """schemathesis's use_after_free runs on the machine's own steps: create, delete, then show."""
     import schemathesis.core.failures
 
-    from cbr_conformance.stateful import run_state_machine
+    from cbr_conformance.stateful import MachineRun, run_state_machine
 
     fake.responder = _vault_service(serves_deleted)
     vaults = ("create_vault", "show_vault", "delete_vault", "list_vaults")
@@ -233,6 +233,42 @@ def test_the_state_machine_catches_a_deleted_vault_still_served(
         run = run_state_machine(client, max_examples=30, steps=8, name_prefix="cbrc-test", operations=vaults)
         assert run.succeeded["delete_vault"] and run.succeeded["show_vault"]  # the chain was walked
         return
+    run = MachineRun()
     with pytest.raises(schemathesis.core.failures.FailureGroup) as failure:
-        run_state_machine(client, max_examples=30, steps=8, name_prefix="cbrc-test", operations=vaults)
+        run_state_machine(
+            client, max_examples=30, steps=8, name_prefix="cbrc-test", operations=vaults, run=run
+        )
     assert "did not return a `HTTP 404 Not Found`" in str(failure.value.exceptions[0])
+    # the failure names the chain that showed it: a vault made, deleted, then shown
+    made = run.chain.index("create_vault")
+    assert "delete_vault" in run.chain[made:] and run.chain[-1] == "show_vault", run.chain
+    assert " -> ".join(run.chain) in "\n".join(failure.value.__notes__)
+
+
+def test_a_chain_failure_stands_when_hypothesis_cannot_walk_it_again(
+    client: CBRClient, fake: FakeTarget
+) -> None:
+    """Shrinking replays chains; a target's state and schemathesis's feedback steer generation, so a
+    replay may go elsewhere. The failure first seen is then reported, not lost, with its chain."""
+    from cbr_conformance.stateful import ServerError, run_state_machine
+
+    vaults = _vault_service(serves_deleted=False)
+    updated: set[str] = set()
+
+    def answer(seen: Seen) -> Canned:  # a vault once updated answers 500 when shown
+        parts = urlsplit(seen.path).path.rstrip("/").split("/")
+        if len(parts) == 5 and parts[3] == "vaults" and seen.method == "PUT":
+            updated.add(parts[4])
+            return vaults(Seen("GET", seen.path, seen.headers, b""))
+        if len(parts) == 5 and parts[3] == "vaults" and seen.method == "GET" and parts[4] in updated:
+            return Canned.json(500, {"error_code": "BackupService.9910", "error_msg": "Unknown error."})
+        return vaults(seen)
+
+    fake.responder = answer
+    operations = ("create_vault", "show_vault", "update_vault", "delete_vault", "list_vaults")
+    with pytest.raises(ServerError, match="show_vault: server error 500") as failure:
+        run_state_machine(
+            client, max_examples=30, steps=10, name_prefix="cbrc-x", operations=operations, shrink_seconds=2
+        )
+    chain = next(n for n in failure.value.__notes__ if n.startswith("the shortest failing chain found"))
+    assert "create_vault" in chain and "update_vault" in chain and chain.endswith("show_vault")

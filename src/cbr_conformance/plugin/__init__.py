@@ -7,7 +7,8 @@ URL the embedded emulator is started for the session.
 - collection: test order and the read-only filter;
 - guard: hand-built tests may not send requests the spec forbids unannounced;
 - reporting: what each test report carries for summary.json and the HTML report;
-- fixtures: the target, clients, resources and helpers tests use.
+- fixtures: the target, clients, resources and helpers tests use;
+- shared: resources made once for a run's workers, deleted when all are done.
 """
 
 pytest_plugins = [
@@ -16,4 +17,5 @@ pytest_plugins = [
     "cbr_conformance.plugin.guard",
     "cbr_conformance.plugin.reporting",
     "cbr_conformance.plugin.fixtures",
+    "cbr_conformance.plugin.shared",
 ]

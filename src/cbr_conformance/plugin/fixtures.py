@@ -23,12 +23,14 @@ from cbr_conformance.contract import Contract
 from cbr_conformance.errata import letter_patches, load_errata
 from cbr_conformance.exchange_facts import FactFinder
 from cbr_conformance.inventory import Inventory
-from cbr_conformance.lifecycle import Cleanups, Ledger
+from cbr_conformance.lifecycle import Cleanups, Ledger, Made
 from cbr_conformance.plugin.keys import EXCHANGES, PENDING_FACTS, PENDING_LEFTOVERS, STEPS
 from cbr_conformance.plugin.options import suite_config
 from cbr_conformance.recording import Exchange, Redactor
 from cbr_conformance.resources import Resources, new_run_prefix
+from cbr_conformance.run_shared import RunShared
 from cbr_conformance.scenario import SETTLE_SECONDS, Settle, Steps, TimeControl
+from cbr_conformance.shared_backups import SharedBackups
 from cbr_conformance.target import Target, start_target
 
 # --- session fixtures -----------------------------------------------------------------------
@@ -237,6 +239,36 @@ def _resources(
         poll_interval=target.config.poll_interval,
         read_only=target.config.read_only,
     )
+
+
+@pytest.fixture(scope="session")
+def cbr_shared_backups(
+    pytestconfig: pytest.Config,
+    cbr_target: Target,
+    cbr_check_context: CheckContext,
+    cbr_redactor: Redactor,
+    cbr_http: requests.Session,
+    cbr_inventory: Inventory,
+    cbr_prefix: str,
+) -> Iterator[SharedBackups]:
+    """Backups read-only tests share (Tempest's class-level resources, across the run's workers):
+    made once, by the first test that needs one, and deleted when the run ends."""
+    from cbr_conformance.plugin.shared import shared_folder
+
+    cleanups = new_cleanups(cbr_target)
+    folder = shared_folder(pytestconfig)
+    shared = RunShared(folder, cleanups, wait=2 * cbr_target.config.max_wait)
+    client = make_client(cbr_target, cbr_check_context, cbr_redactor, cbr_http, cleanups=cleanups)
+
+    def born(made: Made, maker: CBRClient) -> None:
+        cleanups.born(made, maker)
+        shared.born(made)
+
+    client.on_made = born
+    resources = _resources(client, cbr_inventory, f"{cbr_prefix}-shared", cbr_target, cleanups)
+    yield SharedBackups(shared, resources)
+    if folder is None:  # this process's own: deleted as its session ends
+        PENDING_LEFTOVERS.extend(cleanups.run())
 
 
 @pytest.fixture

@@ -17,3 +17,5 @@ PENDING_LEFTOVERS: list[str] = []
 # waiting for the next test report, which carries it to the controller (see reporting.py).
 PENDING_FACTS = FactSheet()
 RUN_FACTS = pytest.StashKey[FactSheet]()  # on the controller: the facts of the whole run
+# On the controller: what the run's shared resources left when it deleted them (plugin/shared.py).
+RUN_LEFTOVERS: list[str] = []

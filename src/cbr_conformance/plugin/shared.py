@@ -1,0 +1,77 @@
+"""The run's shared resources (run_shared.py): a folder every worker of a run against a target at
+a URL sees, and the deletion of what they hold by the controller, once every worker is done."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cbr_conformance.client import ContractViolation, TargetUnreachable, client_for
+from cbr_conformance.contract import Contract
+from cbr_conformance.errata import letter_patches, load_errata
+from cbr_conformance.lifecycle import REFUSED, delete
+from cbr_conformance.plugin.keys import RUN_LEFTOVERS
+from cbr_conformance.plugin.options import suite_config
+from cbr_conformance.run_shared import recorded_made
+
+_FOLDER = pytest.StashKey[Path]()
+_WORKER_KEY = "cbr_shared_folder"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        return
+    settings = suite_config(config)
+    workers = getattr(config.option, "numprocesses", None)
+    # One process keeps its own; so does each worker of the embedded emulator (one per worker).
+    if settings.embedded or settings.read_only or not workers:
+        return
+    config.stash[_FOLDER] = Path(tempfile.mkdtemp(prefix="cbr-conformance-shared-"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist's hook: each worker is told the run's shared folder."""
+    folder = node.config.stash.get(_FOLDER, None)
+    if folder is not None:
+        node.workerinput[_WORKER_KEY] = str(folder)
+
+
+def shared_folder(config: pytest.Config) -> Path | None:
+    """The folder this worker shares the run's resources in; None: this process keeps its own."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput and _WORKER_KEY in workerinput:
+        return Path(workerinput[_WORKER_KEY])
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Every worker is done: delete the shared resources, newest first; what cannot be deleted is
+    a leftover of the run, like any test's."""
+    config = session.config
+    folder = config.stash.get(_FOLDER, None)
+    if folder is None or hasattr(config, "workerinput"):
+        return
+    try:
+        made = recorded_made(folder)
+        if made:
+            settings = suite_config(config)
+            patches = letter_patches(load_errata()) if settings.profile == "strict" else None
+            client = client_for(settings, Contract.load(letter_patches=patches))
+            for item in reversed(made):
+                try:
+                    outcome = delete(
+                        client, item, max_wait=settings.max_wait, poll_interval=settings.poll_interval
+                    )
+                except (ContractViolation, TargetUnreachable, AssertionError, LookupError, ValueError) as exc:
+                    RUN_LEFTOVERS.append(f"{item.describe()}: {exc}".splitlines()[0])
+                    continue
+                if outcome.result == REFUSED:
+                    RUN_LEFTOVERS.append(str(outcome))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
