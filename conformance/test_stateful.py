@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -34,7 +35,11 @@ def test_state_machine_along_links(
     try:
         # one family of linked operations at a time (create_vault and what follows it...), so that
         # each operation comes round within the budget
-        for family in link_families(cbr.context.contract):
+        families = link_families(cbr.context.contract)
+        # the fuzzing budget of one operation, shared by the families: what one leaves, the next gets
+        ends = time.monotonic() + cbr_config.fuzz_seconds if cbr_config.fuzz_seconds else None
+        for left, family in zip(range(len(families), 0, -1), families, strict=True):
+            seconds = max(0.1, (ends - time.monotonic()) / left) if ends is not None else None
             run_state_machine(
                 cbr,
                 max_examples=max(2, examples // 2),  # the families share the run's budget
@@ -44,6 +49,7 @@ def test_state_machine_along_links(
                 ids=start,
                 operations=family,
                 stage=replace(cbr_stage, client=cbr),
+                seconds=seconds,
             )
     finally:
         # The report credits the machine only with the operations it really exercised.

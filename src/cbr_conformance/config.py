@@ -276,7 +276,7 @@ class SuiteConfig:
     )
     workers: str = s.setting(
         "auto",
-        help="parallel test processes; auto: one per core for the embedded emulator, four per core "
+        help="parallel test processes; auto: one per core for the embedded emulator, six per core "
         "(at most 16) for a target at a URL, whose waits are I/O, not CPU",
         parse=s.workers,
         kind="text",

@@ -99,7 +99,7 @@ def link_families(contract: Contract) -> list[tuple[str, ...]]:
 
 # Steps on the machine's starting resources that get their state set up first, per operation and
 # run: enough to reach each operation, few enough that a slow target's backups do not dominate.
-FRESH_PER_RUN = 2
+FRESH_PER_RUN = 1
 
 _POSITIVE_SCHEMAS: dict[int, Any] = {}
 
@@ -140,6 +140,7 @@ def run_state_machine(
     ids: RealIds | None = None,
     shrink_seconds: float = SHRINK_SECONDS,
     stage: Stage | None = None,
+    seconds: float | None = None,
 ) -> MachineRun:
     """Run the link-driven state machine; return what it did. Raises on any failure (with `run`,
     the caller still sees what was done before it). What an example made is deleted when it ends;
@@ -148,7 +149,7 @@ def run_state_machine(
     a step whose path names nothing the machine knows acts on them instead, so that updates,
     deletions and the rest reach the service from the first step. With `stage` (the fuzzer's), a
     step on those resources first gets the state it needs (preconditions.py): a deletion deletes a
-    fresh resource of its kind.
+    fresh resource of its kind. `seconds`: no example starts after that long.
 
     Each step is judged by the contract (the client) and by schemathesis's checks of a chain
     (STATEFUL_CHECKS); a failure is shrunk to the shortest chain that shows it."""
@@ -164,6 +165,7 @@ def run_state_machine(
     owned: set[str] = set(real.values.values())
     counter = iter(range(1, 1_000_000))
     failing = Failing()  # when the first failure came: shrinking is bounded from then
+    deadline = time.monotonic() + seconds if seconds else None  # no example starts after it
     walked: list[str] = []  # the current example's steps, as generated
     failing_steps: list[str] = []  # those of the latest (so the shortest) failing example
 
@@ -181,6 +183,8 @@ def run_state_machine(
             super().__init__()
             done.chain = []  # a new example: after a failure, the last one is the shortest chain
             walked.clear()
+            if deadline is not None and failing.since is None and time.monotonic() > deadline:
+                hypothesis.reject()  # the time budget is spent: no new example starts
 
         def call(self, case: Case[Any], **kwargs: Any) -> StResponse:
             operation_id = by_route[(str(case.method).upper(), case.path)]

@@ -212,13 +212,15 @@ def seed_foreign_data(url: str, vaults: int = 50, policies: int = 20, backups: i
             assert moved.status_code == 200, moved.text
 
 
-def suite_inventory(folder: Path) -> Path:
-    """The emulator's inventory less the volumes the foreign data and the churn hold; every item is
-    a scratch resource the suite may restore onto (with --allow-restore)."""
+def suite_inventory(folder: Path, *, others: bool = True) -> Path:
+    """The emulator's inventory less the volumes the foreign data and the churn hold (`others`:
+    there are such); every item is a scratch resource the suite may restore onto (with
+    --allow-restore)."""
     inventory = default_inventory()
     for project_id in PROJECTS:
         volumes = inventory["projects"][project_id]["volumes"]
-        del volumes[: max(FOREIGN_VOLUME, CHURN_VOLUME) + 1]
+        if others:
+            del volumes[: max(FOREIGN_VOLUME, CHURN_VOLUME) + 1]
         for items in inventory["projects"][project_id].values():
             for item in items:
                 item["restore_target"] = True
