@@ -13,7 +13,13 @@ from cbr_conformance.client import CBRClient
 from cbr_conformance.config import SuiteConfig
 from cbr_conformance.contract import Contract
 from cbr_conformance.preconditions import Stage
-from cbr_conformance.stateful import MachineRun, link_families, linked_operations, run_state_machine
+from cbr_conformance.stateful import (
+    MachineRun,
+    families_to_reach,
+    link_families,
+    linked_operations,
+    run_state_machine,
+)
 
 _LINKED = linked_operations(Contract.load())
 
@@ -32,25 +38,34 @@ def test_state_machine_along_links(
     start = cbr_stage.ids
     run = MachineRun()
     examples = cbr_config.fuzz_examples
+    contract = cbr.context.contract
+    # the fuzzing budget of one operation, shared by the machines below: what one leaves, the next
+    # gets, and a last share is kept for the operations the families missed
+    ends = time.monotonic() + cbr_config.fuzz_seconds if cbr_config.fuzz_seconds else None
+
+    def walk(family: tuple[str, ...], shares: int) -> None:
+        seconds = max(0.1, (ends - time.monotonic()) / shares) if ends is not None else None
+        run_state_machine(
+            cbr,
+            max_examples=max(2, examples // 2),  # the families share the run's budget
+            steps=10,
+            name_prefix=cbr_prefix,
+            run=run,
+            ids=start,
+            operations=family,
+            stage=replace(cbr_stage, client=cbr),
+            seconds=seconds,
+        )
+
     try:
-        # one family of linked operations at a time (create_vault and what follows it...), so that
-        # each operation comes round within the budget
-        families = link_families(cbr.context.contract)
-        # the fuzzing budget of one operation, shared by the families: what one leaves, the next gets
-        ends = time.monotonic() + cbr_config.fuzz_seconds if cbr_config.fuzz_seconds else None
+        # One family of linked operations at a time (create_vault and what follows it...), then a
+        # small family for each operation none of them answered 2xx to.
+        families = link_families(contract)
         for left, family in zip(range(len(families), 0, -1), families, strict=True):
-            seconds = max(0.1, (ends - time.monotonic()) / left) if ends is not None else None
-            run_state_machine(
-                cbr,
-                max_examples=max(2, examples // 2),  # the families share the run's budget
-                steps=10,
-                name_prefix=cbr_prefix,
-                run=run,
-                ids=start,
-                operations=family,
-                stage=replace(cbr_stage, client=cbr),
-                seconds=seconds,
-            )
+            walk(family, left + 1)
+        missed = families_to_reach(contract, run.succeeded)
+        for left, family in zip(range(len(missed), 0, -1), missed, strict=True):
+            walk(family, left)
     finally:
         # The report credits the machine only with the operations it really exercised.
         record_property("cbr_credited", json.dumps(run.credited()))

@@ -101,6 +101,20 @@ def link_families(contract: Contract) -> list[tuple[str, ...]]:
 # run: enough to reach each operation, few enough that a slow target's backups do not dominate.
 FRESH_PER_RUN = 1
 
+def families_to_reach(contract: Contract, reached: Counter[str]) -> list[tuple[str, ...]]:
+    """For each linked operation not yet answered 2xx, a small family around it: the operation and
+    those a link joins it to (a machine's choices are random: in a budget a large family can miss
+    one of its operations, a small one rarely)."""
+    neighbours: dict[str, set[str]] = {}  # the operations a link joins to each, either way
+    for op in contract:
+        for response in op.definition["responses"].values():
+            for link in contract.resolve(response).get("links", {}).values():
+                neighbours.setdefault(link["operationId"], set()).add(op.operation_id)
+                neighbours.setdefault(op.operation_id, set()).add(link["operationId"])
+    missing = [op for op in linked_operations(contract) if not reached[op]]
+    return [tuple(sorted({op} | neighbours.get(op, set()))) for op in missing]
+
+
 _POSITIVE_SCHEMAS: dict[int, Any] = {}
 
 
