@@ -12,6 +12,7 @@ from cbr_conformance.codes import CHECKPOINT_NOT_FOUND, NO_RESOURCE, UNKNOWN_ID,
 from cbr_conformance.expect import expect_error, expect_status, expect_subset
 from cbr_conformance.inventory import SERVER, VOLUME
 from cbr_conformance.resources import Resources
+from cbr_conformance.shared_backups import SharedBackups
 
 STARTED = {"protecting", "available"}  # a new restore point is being made, or already made
 
@@ -256,11 +257,9 @@ def test_show_unknown_checkpoint_is_not_found(cbr: CBRClient) -> None:
     operation="show_checkpoint", kind="negative", mutates=True, id="checkpoint-show-other-project"
 )
 def test_show_checkpoint_of_another_project_is_not_found(
-    cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
+    cbr_second: CBRClient, cbr_shared_backups: SharedBackups
 ) -> None:
     """1.5, 4.3.1: another project's restore point answers 404 BackupService.6217."""
-    vault, _ = cbr_resources.vault_with_resource(VOLUME)
-    checkpoint = _create(cbr, vault["id"])
-    cbr_resources.wait_checkpoint(checkpoint["id"])
-    path = {"checkpoint_id": checkpoint["id"]}
+    checkpoint_id = cbr_shared_backups.disk().backup["checkpoint_id"]  # read only: the run's shared one
+    path = {"checkpoint_id": checkpoint_id}
     expect_error(cbr_second.call("show_checkpoint", path=path), 404, CHECKPOINT_NOT_FOUND)
