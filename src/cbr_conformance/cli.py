@@ -39,7 +39,7 @@ from cbr_conformance.config import (
 from cbr_conformance.contract import Contract
 from cbr_conformance.coverage import CollectionFailed
 from cbr_conformance.diff import UnreadableSummary, load_summary
-from cbr_conformance.errata import letter_patches, load_errata
+from cbr_conformance.errata import load_errata
 from cbr_conformance.exercised import coverage_line
 from cbr_conformance.lifecycle import LEDGER_FILE
 from cbr_conformance.report import negative_split
@@ -94,8 +94,7 @@ def _config(args: argparse.Namespace, command: str) -> SuiteConfig:
 
 
 def _contract(profile: str) -> Contract:
-    patches = letter_patches(load_errata()) if profile == "strict" else None
-    return Contract.load(letter_patches=patches)
+    return Contract.for_profile(profile)
 
 
 # --- spec ---------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from cbr_conformance.lifecycle import Cleanups, Made
+from cbr_conformance.lifecycle import Made
 
 _RECORD = "shared-{key}.json"
 _CLAIM = "shared-{key}.making"
@@ -33,12 +33,11 @@ class SharedUnavailable(AssertionError):
 
 
 class RunShared:
-    """The run's shared resources, by key. `cleanups` registers what `make` creates (its client's
-    cleanups): the process that made them deletes them only when there is no shared folder."""
+    """The run's shared resources, by key; `wait`: how long a worker waits for another to make
+    one. What `make` creates is noted through `born`, for the record the controller deletes from."""
 
-    def __init__(self, folder: Path | None, cleanups: Cleanups, wait: float) -> None:
+    def __init__(self, folder: Path | None, wait: float) -> None:
         self.folder = folder
-        self.cleanups = cleanups
         self.wait = wait
         self._memo: dict[str, dict[str, Any]] = {}
         self._made: list[Made] = []

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.lifecycle import Cleanups, Made
+from cbr_conformance.lifecycle import Made
 from cbr_conformance.run_shared import RunShared, SharedUnavailable, recorded_made
 
 
 def _worker(folder: Path | None, wait: float = 5.0) -> RunShared:
-    return RunShared(folder, Cleanups(1.0, 0.1), wait=wait)
+    return RunShared(folder, wait=wait)
 
 
 def _vault(shared: RunShared, calls: list[str]) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from cbr_conformance.client import CBRClient
 from cbr_conformance.config import SETTINGS, SuiteConfig
 from cbr_conformance.console import note_waiting
 from cbr_conformance.contract import Contract
-from cbr_conformance.errata import letter_patches, load_errata
 from cbr_conformance.exchange_facts import FactFinder
 from cbr_conformance.inventory import Inventory
 from cbr_conformance.lifecycle import Cleanups, Ledger, Made
@@ -43,8 +42,7 @@ def cbr_config(pytestconfig: pytest.Config) -> SuiteConfig:
 
 @pytest.fixture(scope="session")
 def cbr_contract(cbr_config: SuiteConfig) -> Contract:
-    patches = letter_patches(load_errata()) if cbr_config.profile == "strict" else None
-    return Contract.load(letter_patches=patches)
+    return Contract.for_profile(cbr_config.profile)
 
 
 @pytest.fixture(scope="session")
@@ -257,7 +255,7 @@ def cbr_shared_backups(
 
     cleanups = new_cleanups(cbr_target)
     folder = shared_folder(pytestconfig)
-    shared = RunShared(folder, cleanups, wait=2 * cbr_target.config.max_wait)
+    shared = RunShared(folder, wait=2 * cbr_target.config.max_wait)
     client = make_client(cbr_target, cbr_check_context, cbr_redactor, cbr_http, cleanups=cleanups)
 
     def born(made: Made, maker: CBRClient) -> None:

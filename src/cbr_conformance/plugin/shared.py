@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.client import ContractViolation, TargetUnreachable, client_for
+from cbr_conformance.client import client_for
 from cbr_conformance.contract import Contract
-from cbr_conformance.errata import letter_patches, load_errata
-from cbr_conformance.lifecycle import REFUSED, delete
+from cbr_conformance.lifecycle import Cleanups
 from cbr_conformance.plugin.keys import RUN_LEFTOVERS
 from cbr_conformance.plugin.options import suite_config
 from cbr_conformance.run_shared import recorded_made
@@ -61,17 +60,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         made = recorded_made(folder)
         if made:
             settings = suite_config(config)
-            patches = letter_patches(load_errata()) if settings.profile == "strict" else None
-            client = client_for(settings, Contract.load(letter_patches=patches))
-            for item in reversed(made):
-                try:
-                    outcome = delete(
-                        client, item, max_wait=settings.max_wait, poll_interval=settings.poll_interval
-                    )
-                except (ContractViolation, TargetUnreachable, AssertionError, LookupError, ValueError) as exc:
-                    RUN_LEFTOVERS.append(f"{item.describe()}: {exc}".splitlines()[0])
-                    continue
-                if outcome.result == REFUSED:
-                    RUN_LEFTOVERS.append(str(outcome))
+            client = client_for(settings, Contract.for_profile(settings.profile))
+            cleanups = Cleanups(settings.max_wait, settings.poll_interval)
+            for item in made:
+                cleanups.born(item, client)
+            RUN_LEFTOVERS.extend(cleanups.run())  # newest first, as any test's
     finally:
         shutil.rmtree(folder, ignore_errors=True)
