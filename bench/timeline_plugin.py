@@ -1,8 +1,8 @@
 """A pytest plugin for bench/suite_speed.py: when each process of a run reached each phase.
 
 Loaded with `-p timeline_plugin` (bench/ on PYTHONPATH); each process (the controller and every
-xdist worker) appends JSON lines `{"t": epoch seconds, "who": "controller" | "gw0"..., "what": ...,
-"test": node id}` to the file named by CBR_BENCH_TIMELINE.
+xdist worker) appends JSON lines `{"t": epoch seconds, "cpu": its CPU seconds so far, "who":
+"controller" | "gw0"..., "what": ..., "test": node id}` to the file named by CBR_BENCH_TIMELINE.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ _WHO = os.environ.get("PYTEST_XDIST_WORKER", "controller")
 def _mark(what: str, nodeid: str | None = None) -> None:
     if _FILE:
         with open(_FILE, "a", encoding="utf-8") as out:
-            record = {"t": time.time(), "who": _WHO, "what": what}
+            record = {"t": time.time(), "cpu": time.process_time(), "who": _WHO, "what": what}
             if nodeid:
                 record["test"] = nodeid
             out.write(json.dumps(record) + "\n")

@@ -164,35 +164,39 @@ def test_backup_of_another_project_is_unknown_to_it(
 @pytest.mark.cbr(
     operation="list_backups", kind="contract", mutates=True, id="backup-list-by-checkpoint-and-name"
 )
-def test_list_backups_by_checkpoint_and_name(cbr: CBRClient, cbr_resources: Resources) -> None:
+def test_list_backups_by_checkpoint_and_name(cbr: CBRClient, cbr_shared_backups: SharedBackups) -> None:
     """4.5.2 (Table 4-158): checkpoint_id= and name= list the one matching backup, as shown by id."""
-    vault, volume = cbr_resources.vault_with_resource(VOLUME)
-    name = cbr_resources.name("findme")
-    named = cbr_resources.backup(vault["id"], name=name)
-    other = cbr_resources.backup(vault["id"], name=cbr_resources.name("other"))
+    # read only: the run's shared backups; the server's is another backup the filters must leave out
+    disk, server = cbr_shared_backups.disk(), cbr_shared_backups.server()
+    made = disk.backup
 
-    body = _list(cbr, checkpoint_id=other["checkpoint_id"])
-    assert _ids(body) == [other["id"]] and body["count"] == 1, (
+    body = _list(cbr, checkpoint_id=made["checkpoint_id"])
+    assert _ids(body) == [made["id"]] and body["count"] == 1, (
         "4.5.2 (Tables 4-158, 4-160): checkpoint_id= lists its one backup, count 1, "
         f"got {_ids(body)}, count {body['count']}"
     )
     listed = body["backups"][0]
-    shown = show_backup(cbr, other["id"])
+    shown = show_backup(cbr, made["id"])
     for field in ("name", "status", "checkpoint_id", "vault_id", "resource_id", "resource_type"):
         assert listed[field] == shown[field], (
             f"4.5.2 (Table 4-161), 4.5.1 (Table 4-152): list and show agree on {field}: "
             f"listed {listed[field]!r}, shown {shown[field]!r}"
         )
-    assert listed["resource_id"] == volume.id, (
+    assert listed["resource_id"] == disk.resource["id"], (
         f"4.5.2 (Table 4-161): resource_id is the disk backed up, got {listed['resource_id']!r}"
     )
     assert moment(listed["created_at"]) == moment(shown["created_at"]), (
         "4.5.2 (Table 4-161), 4.5.1 (Table 4-152): list and show agree on created_at: "
         f"listed {listed['created_at']!r}, shown {shown['created_at']!r}"
     )
+    body = _list(cbr, checkpoint_id=server.backup["checkpoint_id"])
+    assert server.backup["id"] in _ids(body) and made["id"] not in _ids(body), (
+        "4.5.2 (Table 4-158): checkpoint_id= lists that restore point's backups, not another's, "
+        f"got {_ids(body)}"
+    )
 
-    body = _list(cbr, name=name)
-    assert _ids(body) == [named["id"]] and body["count"] == 1, (
+    body = _list(cbr, name=disk.name)
+    assert _ids(body) == [made["id"]] and body["count"] == 1, (
         "4.5.2 (Tables 4-158, 4-160): name= lists its one backup, count 1, "
         f"got {_ids(body)}, count {body['count']}"
     )
@@ -304,10 +308,10 @@ def test_list_backups_by_status_and_ownership(
 
 
 @pytest.mark.cbr(operation="list_backups", kind="contract", mutates=True, id="backup-list-by-time-and-usage")
-def test_list_backups_by_time_and_vault_usage(cbr: CBRClient, cbr_resources: Resources) -> None:
+def test_list_backups_by_time_and_vault_usage(cbr: CBRClient, cbr_shared_backups: SharedBackups) -> None:
     """4.5.2 (Table 4-158): start_time and end_time bound the backups listed; used_percent filters."""
-    vault, _ = cbr_resources.vault_with_resource(VOLUME)
-    made = cbr_resources.backup(vault["id"])
+    shared = cbr_shared_backups.disk()  # read only: its vault holds this one backup
+    vault, made = shared.vault, shared.backup
 
     started = moment(made["created_at"]).replace(microsecond=0)  # queries have whole seconds
     # "end_time" may bound when the backup ended rather than began: the window covers both

@@ -12,14 +12,8 @@ import pytest
 from cbr_conformance.client import CBRClient
 from cbr_conformance.config import SuiteConfig
 from cbr_conformance.contract import Contract
+from cbr_conformance.links import families_to_reach, link_families, linked_operations
 from cbr_conformance.preconditions import Stage
-from cbr_conformance.stateful import (
-    MachineRun,
-    families_to_reach,
-    link_families,
-    linked_operations,
-    run_state_machine,
-)
 
 _LINKED = linked_operations(Contract.load())
 
@@ -33,6 +27,9 @@ def test_state_machine_along_links(
     record_property: Callable[[str, object], None],
 ) -> None:
     """4.1 to 4.6: chains of calls along the spec's links (create, then use the id) conform."""
+    # imported here: a worker that never runs this test does not load schemathesis
+    from cbr_conformance.stateful import MachineRun, run_state_machine
+
     # The machine starts from the run's own resources (a vault with a server, its backup, a
     # policy, a share...): the module's stage, deleted when the module ends.
     start = cbr_stage.ids

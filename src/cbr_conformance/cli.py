@@ -325,6 +325,14 @@ def _isolated() -> list[str]:
         # plugin the controller process never imports schemathesis (~0.5 s sooner to start workers).
         "-p",
         "no:schemathesis",
+        # The fuzzing drives hypothesis through its API too; its plugin only adds options here.
+        "-p",
+        "no:hypothesispytest",
+        # Each process's end ran five full garbage collections to find unraisable exceptions
+        # (~0.25 s of CPU a worker, at the run's tail): hygiene of a test suite's own code, not a
+        # verdict on the target.
+        "-p",
+        "no:unraisableexception",
     ]
 
 

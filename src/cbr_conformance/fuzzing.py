@@ -27,6 +27,7 @@ from schemathesis import Case, GenerationMode, openapi
 from cbr_conformance.client import CBRClient, Response, query_pairs, vault_size
 from cbr_conformance.contract import Contract
 from cbr_conformance.lifecycle import CREATES
+from cbr_conformance.pattern_strategies import reuse_pattern_strategies
 from cbr_conformance.preconditions import Stage, arrange
 from cbr_conformance.request_check import request_errors
 from cbr_conformance.results import NOT_APPLICABLE
@@ -67,6 +68,8 @@ def st_internal(obj: object, owner: str, attributes: str) -> Any:
 
 # What `Case.body` holds when a case has no body (None being a valid JSON body): no public name.
 NotSet: type = st_internal(schemathesis.core, "schemathesis.core", "NotSet")
+
+reuse_pattern_strategies()
 
 MODES = {"positive": GenerationMode.POSITIVE, "negative": GenerationMode.NEGATIVE}
 

@@ -86,3 +86,32 @@ def test_a_broken_paging_rule_is_one_violation_of_its_operation(
     assert "offset" in violations[0]["message"] and "4.4.3" in violations[0]["message"]
     assert "DOES NOT CONFORM: 1 distinct violation" in result.output
     assert len(result.output.splitlines()) < 150, result.output
+
+
+def _checkpoint_filter_ignored(exchange: Exchange) -> None:
+    """The target ignores `checkpoint_id` when listing backups: it lists every backup."""
+    path, _, query = exchange.path.partition("?")
+    if exchange.method == "GET" and path.endswith("/backups"):
+        kept = [part for part in query.split("&") if not part.startswith("checkpoint_id=")]
+        exchange.path = path + ("?" + "&".join(kept) if kept else "")
+
+
+def test_a_filter_ignored_is_found_by_tests_reading_the_runs_shared_backups(
+    emulator: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, inventory = emulator
+    with MutatingProxy(url, on_request=_checkpoint_filter_ignored) as proxy:
+        # read-only tests on the run's shared backups, spread over 2 workers
+        subset = ("-k", "test_list_backups_by_checkpoint_and_name or test_list_backups_by_time", "-n", "2")
+        result = run_suite(proxy.url, inventory, tmp_path, 4, *subset, tokens_only=True)
+    assert result.code == 1, result.output[-2000:]
+    violations = result.summary["violations"]
+    assert [v["operation"] for v in violations] == ["list_backups"], [
+        (v["operation"], v["rule"], v["path"], v["message"]) for v in violations
+    ]
+    assert "checkpoint_id=" in violations[0]["message"] and "4.5.2" in violations[0]["message"]
+    outcomes = {t["nodeid"].split("::")[-1]: t["outcome"] for t in result.summary["tests"]}
+    assert outcomes == {
+        "test_list_backups_by_checkpoint_and_name": "failed",
+        "test_list_backups_by_time_and_vault_usage": "passed",
+    }, outcomes

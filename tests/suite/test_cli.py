@@ -155,3 +155,25 @@ def test_a_hand_built_test_sending_a_request_the_spec_forbids_fails(
         assert "UnintendedInvalidRequest" in test["message"] and "limit='0'" in test["message"]
         [exchange] = test["exchanges"]
         assert exchange["request_errors"] == ["query parameter limit='0': 0 is less than the minimum of 1"]
+
+
+FROZEN_PROBE = """
+import gc
+
+gc.unfreeze()  # at collection: whatever froze before, this run's plugin must freeze again
+
+
+def test_objects_of_the_collection_are_frozen():
+    assert gc.get_freeze_count() > 0
+"""
+
+
+def test_a_run_freezes_what_collection_made(tmp_path: Path, env: pytest.MonkeyPatch) -> None:
+    """What imports and collection made is kept out of the garbage collector's scans (plugin/memory.py)."""
+    probe = tmp_path / "probe" / "test_probe_frozen.py"
+    probe.parent.mkdir()
+    probe.write_text(FROZEN_PROBE)
+    code, latest = _run(tmp_path / "reports", str(probe), "-q", "-n", "0")
+    summary = json.loads((latest / "summary.json").read_text())
+    assert [test["outcome"] for test in summary["tests"]] == ["passed"], summary["tests"][0].get("message")
+    assert code == cli.EXIT_OK

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from cbr_conformance.contract import Contract
+from cbr_conformance.links import linked_operations
 from cbr_conformance.paths import suite_dir, suite_root
-from cbr_conformance.stateful import linked_operations
 
 
 def test_the_suite_passes_against_the_embedded_emulator() -> None:

@@ -8,7 +8,8 @@ URL the embedded emulator is started for the session.
 - guard: hand-built tests may not send requests the spec forbids unannounced;
 - reporting: what each test report carries for summary.json and the HTML report;
 - fixtures: the target, clients, resources and helpers tests use;
-- shared: resources made once for a run's workers, deleted when all are done.
+- shared: resources made once for a run's workers, deleted when all are done;
+- memory: the garbage collector's work in the run's processes.
 """
 
 pytest_plugins = [
@@ -18,4 +19,5 @@ pytest_plugins = [
     "cbr_conformance.plugin.reporting",
     "cbr_conformance.plugin.fixtures",
     "cbr_conformance.plugin.shared",
+    "cbr_conformance.plugin.memory",
 ]
