@@ -42,6 +42,7 @@ from cbr_conformance.diff import UnreadableSummary, load_summary
 from cbr_conformance.errata import load_errata
 from cbr_conformance.exercised import coverage_line
 from cbr_conformance.lifecycle import LEDGER_FILE
+from cbr_conformance.plugin_isolation import only_named_plugins, plugin_args
 from cbr_conformance.report import negative_split
 from cbr_conformance.results import NOT_APPLICABLE, untested, verdict
 from cbr_conformance.rundirs import RunDirTaken, link_latest, new_run_dir
@@ -321,13 +322,9 @@ def _isolated() -> list[str]:
         os.devnull,
         "--rootdir",
         str(paths.suite_root()),
-        # The suite drives schemathesis through its Python API, not its pytest plugin; without the
-        # plugin the controller process never imports schemathesis (~0.5 s sooner to start workers).
-        "-p",
-        "no:schemathesis",
-        # The fuzzing drives hypothesis through its API too; its plugin only adds options here.
-        "-p",
-        "no:hypothesispytest",
+        # The suite's plugins only (plugin_isolation.py): not schemathesis's or hypothesis's, whose
+        # APIs the fuzzing drives, nor any other the environment has installed.
+        *plugin_args(),
         # Each process's end ran five full garbage collections to find unraisable exceptions
         # (~0.25 s of CPU a worker, at the run's tail): hygiene of a test suite's own code, not a
         # verdict on the target.
@@ -410,7 +407,7 @@ def _plan(config: SuiteConfig, args: argparse.Namespace, pytest_args: list[str])
 
     argv = [*_isolated(), *_forwarded(args)]
     suite_args = _suite_args([a for a in pytest_args if not a.startswith(("-n", "--dist", "--numprocesses"))])
-    with contextlib.redirect_stdout(io.StringIO()):  # pytest's collection report is not the plan
+    with contextlib.redirect_stdout(io.StringIO()), only_named_plugins():  # the report is not the plan
         tests = collect_tests([], argv + suite_args)
     contract = _contract(config.profile)
     methods = {op.operation_id: op.method for op in contract}
@@ -473,7 +470,7 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     if _quiet(pytest_args):  # live progress by area instead of pytest's dots
         plugins.append(console.LiveProgress(out, lease_dir(run_uid)))
     try:
-        with shared_bytecode():
+        with shared_bytecode(), only_named_plugins():
             code = pytest.main(argv, plugins=plugins)
     finally:
         shutil.rmtree(lease_dir(run_uid), ignore_errors=True)

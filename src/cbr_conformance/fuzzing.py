@@ -322,7 +322,10 @@ def fuzz_operation(
             return  # the time budget is spent: the remaining examples are generated but not sent
         try:
             counted = failing.since is None  # a shrink step is no case of the tally
-            _one_case(client, operation_id, mode, case, stage, tally, counter, name_prefix, counted=counted)
+            _one_case(
+                client, operation_id, mode, case, stage, tally, counter, name_prefix,
+                counted=counted, deadline=deadline,
+            )  # fmt: skip
         except AssertionError:
             failing.since = failing.since or time.monotonic()
             failing.key = key
@@ -393,8 +396,12 @@ def _one_case(
     name_prefix: str | None,
     *,
     counted: bool,
+    deadline: float | None = None,
 ) -> None:
-    """Send one generated case and judge the answer; `counted`: it is tallied (not a shrink step)."""
+    """Send one generated case and judge the answer; `counted`: it is tallied (not a shrink step).
+    A case whose set-up ran past the `deadline` is not sent: on a slow target the set-up (a backup
+    to settle, a fresh one to delete) takes seconds, and a case sent then would make the test wait
+    for what it started too."""
     relevant = _relevant_mutations(case)
     if mode == "negative" and not relevant:
         hypothesis.reject()  # nothing left that the target should refuse
@@ -409,6 +416,8 @@ def _one_case(
         sender = allowed or client
         valid_for_service = shape(operation_id, case_body(case), stage.ids, name) and allowed is not None
         path = arrange(operation_id, stage)
+        if counted and tally.sent and deadline is not None and time.monotonic() > deadline:
+            return
     response = send_case(sender, operation_id, case, stage.ids, mutated, path)
     stage.answered(operation_id, response)
     status = response.status

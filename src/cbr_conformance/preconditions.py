@@ -71,7 +71,7 @@ def _apply_policy(stage: Stage) -> dict[str, str]:
 
 
 def _spare_out(stage: Stage) -> dict[str, str]:
-    vault, spare = stage.ids.values.get("vault_id"), stage.ids.spare
+    vault, spare = stage.ids.values.get("vault_id"), stage.ids.spare_resource()
     if vault and spare:
         stage.client.call(
             "remove_vault_resources", path={"vault_id": vault}, json_body={"resource_ids": [spare["id"]]}
@@ -80,7 +80,7 @@ def _spare_out(stage: Stage) -> dict[str, str]:
 
 
 def _spare_in(stage: Stage) -> dict[str, str]:
-    vault, spare = stage.ids.values.get("vault_id"), stage.ids.spare
+    vault, spare = stage.ids.values.get("vault_id"), stage.ids.spare_resource()
     if vault and spare:
         stage.client.call("add_vault_resources", path={"vault_id": vault}, json_body={"resources": [spare]})
     return {}

@@ -80,8 +80,18 @@ class RealIds:
     resources: list[dict[str, str]] = field(default_factory=list)  # the vault's: {"id", "type"}
     # a resource of the vault's type in no vault, which add/remove_vault_resources move in and out
     spare: dict[str, str] | None = None
+    # leases the spare when a case first needs it (None: none free): the stages that never move a
+    # resource hold no inventory server, which a slow target's run is short of at its start
+    lease_spare: Callable[[], dict[str, str] | None] | None = None
     restore: dict[str, Any] | None = None  # restore_backup's body onto the backup's own server
     member_vault_id: str | None = None  # a server vault of the second project, to accept a share in
+
+    def spare_resource(self) -> dict[str, str] | None:
+        """The spare, leased the first time it is asked for."""
+        if self.spare is None and self.lease_spare is not None:
+            lease, self.lease_spare = self.lease_spare, None
+            self.spare = lease()
+        return self.spare
 
     def path_for(self, case_path: Mapping[str, Any], keep: set[str]) -> dict[str, str]:
         # schemathesis hands path values over percent-encoded; the client encodes them itself
@@ -202,11 +212,12 @@ def _dissociate(body: dict[str, Any], ids: RealIds, name: str) -> bool:
 
 
 def _add_resources(body: dict[str, Any], ids: RealIds, name: str) -> bool:
-    if ids.spare is None:
+    spare = ids.spare_resource()
+    if spare is None:
         return False
     # extra_info names disks of the resource: those of the generated case name nothing
     named = _names(body.get("resources"))[:1]
-    body["resources"] = [{**ids.spare, **(named[0] if named else {})}]
+    body["resources"] = [{**spare, **(named[0] if named else {})}]
     return True
 
 
@@ -219,9 +230,10 @@ def _names(items: Any) -> list[dict[str, str]]:
 
 
 def _remove_resources(body: dict[str, Any], ids: RealIds, name: str) -> bool:
-    if ids.spare is None:
+    spare = ids.spare_resource()
+    if spare is None:
         return False
-    body["resource_ids"] = [ids.spare["id"]]
+    body["resource_ids"] = [spare["id"]]
     return True
 
 

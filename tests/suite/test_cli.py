@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,24 @@ def test_a_run_freezes_what_collection_made(tmp_path: Path, env: pytest.MonkeyPa
     summary = json.loads((latest / "summary.json").read_text())
     assert [test["outcome"] for test in summary["tests"]] == ["passed"], summary["tests"][0].get("message")
     assert code == cli.EXIT_OK
+
+
+PLUGINS_PROBE = """
+def test_only_the_suites_plugins_are_loaded(request):
+    names = {name for name, _ in request.config.pluginmanager.list_name_plugin()}
+    # installed beside the suite (anyio comes with httpx and starlette), never loaded by a run
+    assert not names & {"anyio", "hypothesispytest", "schemathesis"}, sorted(names)
+    assert {"xdist.plugin", "pytest_html.plugin", "pytest_split.plugin", "cbr_conformance.plugin"} <= names
+"""
+
+
+def test_a_run_loads_the_suites_plugins_and_no_other(tmp_path: Path, env: pytest.MonkeyPatch) -> None:
+    """Plugins installed for other projects do not change how the suite runs (plugin_isolation.py)."""
+    probe = tmp_path / "probe" / "test_probe_plugins.py"
+    probe.parent.mkdir()
+    probe.write_text(PLUGINS_PROBE)
+    code, latest = _run(tmp_path / "reports", str(probe), "-q", "-n", "0")
+    summary = json.loads((latest / "summary.json").read_text())
+    assert [test["outcome"] for test in summary["tests"]] == ["passed"], summary["tests"][0].get("message")
+    assert code == cli.EXIT_OK
+    assert "PYTEST_DISABLE_PLUGIN_AUTOLOAD" not in os.environ  # the user's environment, as it was
