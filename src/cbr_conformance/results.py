@@ -49,6 +49,7 @@ class TestResult:
     credited: list[str] | None = None  # a chain's operations it really exercised (else all it names)
     chain_2xx: dict[str, int] | None = None  # a state machine's 2xx answers, by operation
     leftovers: list[str] = field(default_factory=list)  # what its cleanups could not undo
+    lease_wait: float = 0.0  # of its duration, seconds waiting for another worker's inventory resource
     blocked_by: list[str] | None = None  # set in the summary: the violation that kept it from its check
 
 
@@ -118,6 +119,8 @@ class ResultCollector:
                 result.chain_2xx = json.loads(str(value))
             elif name == "cbr_leftovers":
                 result.leftovers += json.loads(str(value))
+            elif name == "cbr_lease_wait":
+                result.lease_wait = round(result.lease_wait + float(str(value)), 2)
 
     def summary(self) -> dict[str, Any]:
         from cbr_conformance.exercised import contract_coverage

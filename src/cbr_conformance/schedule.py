@@ -59,7 +59,9 @@ def estimate(traits: Traits, *, remote: bool) -> float:
 
 
 def measured_durations(summary: Path | None, target_url: str | None) -> dict[str, float]:
-    """Test durations of an earlier run's summary.json, if it tested the same target."""
+    """Test durations of an earlier run's summary.json, if it tested the same target, less what
+    each spent waiting for another worker's inventory resource: that wait came from the order of
+    that run, and a test kept waiting at its start must not be put at the start of the next."""
     if summary is None or not summary.is_file():
         return {}
     try:
@@ -67,7 +69,7 @@ def measured_durations(summary: Path | None, target_url: str | None) -> dict[str
         if data.get("header", {}).get("target_url") != target_url:
             return {}
         return {
-            str(test["nodeid"]): float(test["duration"])
+            str(test["nodeid"]): max(0.0, float(test["duration"]) - float(test.get("lease_wait") or 0.0))
             for test in data.get("tests", [])
             if isinstance(test.get("duration"), (int, float))
         }

@@ -67,6 +67,14 @@ def test_durations_of_a_run_against_another_target_are_not_used(tmp_path: Path) 
     assert measured_durations(summary, "http://cbr:1") == {}
 
 
+def test_a_measured_duration_leaves_out_the_waits_for_inventory_resources(tmp_path: Path) -> None:
+    """A test kept waiting for a disk at the start of one run is not laid out first in the next."""
+    summary = tmp_path / "summary.json"
+    tests = [{"nodeid": "waited", "duration": 40.0, "lease_wait": 31.5}, {"nodeid": "long", "duration": 20.0}]
+    summary.write_text(json.dumps({"header": {"target_url": "http://cbr:1"}, "tests": tests}))
+    assert measured_durations(summary, "http://cbr:1") == {"waited": 8.5, "long": 20.0}
+
+
 def test_without_a_measure_waiting_tests_are_expected_to_take_longest_on_a_remote_target() -> None:
     scenario = Traits("s", "scenario", ("create_checkpoint", "restore_backup"), staged=False)
     read = Traits("r", "contract", ("list_vaults",), staged=False)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
 
 from cbr_conformance.client import CBRClient
 from cbr_conformance.codes import IN_ANOTHER_VAULT
-from cbr_conformance.inventory import VOLUME, Inventory, InventoryResource
+from cbr_conformance.inventory import VOLUME, Inventory, InventoryResource, lease_waits_so_far
 from cbr_conformance.lifecycle import Cleanups
 from cbr_conformance.paths import fixtures_dir
 from cbr_conformance.resources import Resources
@@ -61,3 +62,20 @@ def test_a_resource_held_every_time_fails_with_the_targets_answer(
     resources = _resources(client, _volumes(5))
     with pytest.raises(AssertionError, match=f"create_vault answered 400.*{IN_ANOTHER_VAULT}"):
         resources.vault("disk", [resources.lease(VOLUME)])
+
+
+def test_the_time_spent_waiting_for_another_workers_resource_is_counted(tmp_path: Any) -> None:
+    """Two workers' inventories of one disk: the second waits until the first gives it back."""
+    path = tmp_path / "inventory.json"
+    disk = {"id": "only-disk", "name": "d", "size": 10}
+    path.write_text(json.dumps({"projects": {"p": {"volumes": [disk]}}}))
+    first, second = (Inventory.load(path, "p", lock_dir=tmp_path / "locks", wait=5) for _ in range(2))
+    held = first.lease(VOLUME)
+    before = lease_waits_so_far()
+    giver = threading.Timer(0.6, first.release, args=[held])
+    giver.start()
+    try:
+        assert second.lease(VOLUME).id == "only-disk"
+    finally:
+        giver.join()
+    assert 0.5 <= lease_waits_so_far() - before < 3, lease_waits_so_far() - before

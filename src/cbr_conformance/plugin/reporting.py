@@ -11,12 +11,14 @@ import pytest
 
 from cbr_conformance.client import ContractViolation, TargetUnreachable
 from cbr_conformance.exchange_facts import ExchangeFacts, FactSheet
+from cbr_conformance.inventory import lease_waits_so_far
 from cbr_conformance.markers import info_of
 from cbr_conformance.plugin.keys import EXCHANGES, PENDING_FACTS, PENDING_LEFTOVERS, RUN_FACTS, STEPS
 from cbr_conformance.recording import Exchange
 from cbr_conformance.stalls import AsyncStall
 
 FACTS = "cbr_facts"
+LEASE_WAITS_BEFORE = pytest.StashKey[float]()
 
 
 class RunFacts:
@@ -43,10 +45,20 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(facts, "cbr-run-facts")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.stash[LEASE_WAITS_BEFORE] = lease_waits_so_far()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
+    waits = lease_waits_so_far()
+    waited = waits - item.stash.get(LEASE_WAITS_BEFORE, waits)
+    item.stash[LEASE_WAITS_BEFORE] = waits
+    if waited >= 0.01:  # time this phase spent waiting for another worker's inventory resource
+        report.user_properties.append(("cbr_lease_wait", f"{waited:.2f}"))
     info = info_of(item)
     if info is not None and call.when == "setup":
         report.user_properties += [
