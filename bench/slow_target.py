@@ -8,13 +8,15 @@ URL as a user would. The floor is the longest chain of asynchronous steps that m
 another (back up, restore, back up again: scenario-restore-backup), run alone; the full default
 run (fuzzing included) is then timed for each worker count, twice: a first run, whose tests are
 laid out across workers by estimates, and the same run again, laid out by the first one's measured
-durations (what a CI job that keeps its reports folder gets). Printed: seconds, and multiples of
-the delay, side by side.
+durations (what a CI job that keeps its reports folder gets). Printed: seconds, multiples of the
+delay, and the CPU seconds the run's processes used (the target's excluded), side by side: with a
+dozen workers on a few cores, the run's own CPU is what is left of its wall time beyond waiting.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
@@ -27,11 +29,16 @@ from tests.shared_target.harness import emulator_process, run_suite, suite_inven
 LONGEST_CHAIN = "test_restore_a_server_backup_and_back_it_up_again"
 
 
-def _timed(url: str, inventory: Path, reports: Path, *args: str) -> tuple[float, int, str]:
-    started = time.monotonic()
+def _cpu_of_children() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)  # the target's process counts once it ends
+    return used.ru_utime + used.ru_stime
+
+
+def _timed(url: str, inventory: Path, reports: Path, *args: str) -> tuple[float, float, int, str]:
+    started, cpu = time.monotonic(), _cpu_of_children()
     result = run_suite(url, inventory, reports, 1, "--allow-restore", *args)
     verdict = "conforms" if result.code == 0 else f"exit {result.code}: {result.failures()[:2]}"
-    return time.monotonic() - started, result.code, verdict
+    return time.monotonic() - started, _cpu_of_children() - cpu, result.code, verdict
 
 
 def main() -> int:
@@ -42,25 +49,28 @@ def main() -> int:
     parser.add_argument("--workers", nargs="+", default=["auto"], help="worker counts to compare")
     args = parser.parse_args()
     wrong = 0
-    print(f"{'delay':>6} {'run':<26} {'seconds':>8} {'× delay':>8}  verdict")
+    print(f"{'delay':>6} {'run':<26} {'seconds':>8} {'× delay':>8} {'CPU s':>6}  verdict")
     for delay in args.delays:
         with tempfile.TemporaryDirectory() as folder:
             root = Path(folder)
             with emulator_process(root / "cbr.sqlite3", delay) as url:
                 inventory = suite_inventory(root, others=False)  # the run is alone: every disk is its own
-                floor, code, verdict = _timed(url, inventory, root / "floor", "-k", LONGEST_CHAIN, "-n", "0")
+                floor, cpu, code, verdict = _timed(
+                    url, inventory, root / "floor", "-k", LONGEST_CHAIN, "-n", "0"
+                )
                 wrong += code != 0
                 label = "floor (longest chain)"
-                print(f"{delay:>6g} {label:<26} {floor:>8.1f} {floor / delay:>8.1f}  {verdict}")
+                print(f"{delay:>6g} {label:<26} {floor:>8.1f} {floor / delay:>8.1f} {cpu:>6.1f}  {verdict}")
                 for workers in args.workers:
                     for attempt in ("first", "again"):  # again: laid out by the first's durations
-                        seconds, code, verdict = _timed(
+                        seconds, cpu, code, verdict = _timed(
                             url, inventory, root / f"run-{workers}", "--workers", workers
                         )
                         wrong += code != 0
                         label = f"full run, {workers} w., {attempt}"
                         print(
-                            f"{delay:>6g} {label:<26} {seconds:>8.1f} {seconds / delay:>8.1f}  {verdict}",
+                            f"{delay:>6g} {label:<26} {seconds:>8.1f} {seconds / delay:>8.1f} {cpu:>6.1f}"
+                            f"  {verdict}",
                             flush=True,
                         )
     return 1 if wrong else 0
