@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from tests.shared_target.harness import run_suite
+from tests.shared_target.harness import RunResult, run_suite
 from tests.shared_target.mutating_proxy import Exchange, MutatingProxy
 
 SUBSET = ("-k", "test_vaults or test_fuzz or test_policies", "-n", "2")
@@ -61,55 +63,59 @@ def test_a_wrong_status_is_one_violation_of_its_operation(emulator: tuple[str, P
     assert len(result.output.splitlines()) < 150, result.output
 
 
-def _skip_ignored(exchange: Exchange) -> None:
-    """The target ignores a valid `offset` when listing vaults: every page starts at the first
-    vault (an invalid offset is still refused)."""
-    path, _, query = exchange.path.partition("?")
-    if exchange.method == "GET" and path.endswith("/vaults"):
-        kept = [part for part in query.split("&") if not re.fullmatch(r"offset=[1-9][0-9]*", part)]
-        exchange.path = path + ("?" + "&".join(kept) if kept else "")
+def _the_one_violation(result: RunResult, operation: str) -> dict[str, Any]:
+    """The run's only distinct violation, which must be of `operation`."""
+    assert result.code == 1, result.output[-2000:]
+    violations: list[dict[str, Any]] = result.summary["violations"]
+    assert [v["operation"] for v in violations] == [operation], [
+        (v["operation"], v["rule"], v["path"], v["message"]) for v in violations
+    ]
+    return violations[0]
+
+
+def _ignoring(listing: str, parameter: str) -> Callable[[Exchange], None]:
+    """A target that ignores a valid query `parameter` (a regular expression of `name=value`) of
+    the GET listing whose path ends with `listing`; an invalid value is still refused."""
+
+    def drop(exchange: Exchange) -> None:
+        path, _, query = exchange.path.partition("?")
+        if exchange.method == "GET" and path.endswith(listing):
+            kept = [part for part in query.split("&") if not re.fullmatch(parameter, part)]
+            exchange.path = path + ("?" + "&".join(kept) if kept else "")
+
+    return drop
+
+
+def _run_ignoring(
+    emulator: tuple[str, Path], tmp_path: Path, seed: int, ignored: tuple[str, str], selection: str
+) -> RunResult:
+    url, inventory = emulator
+    with MutatingProxy(url, on_request=_ignoring(*ignored)) as proxy:
+        # the proxy changes the URL, which an AK/SK signature covers: tokens only
+        subset = ("-k", selection, "-n", "2")
+        return run_suite(proxy.url, inventory, tmp_path, seed, *subset, tokens_only=True)
 
 
 def test_a_broken_paging_rule_is_one_violation_of_its_operation(
     emulator: tuple[str, Path], tmp_path: Path
 ) -> None:
-    url, inventory = emulator
-    with MutatingProxy(url, on_request=_skip_ignored) as proxy:
-        # the proxy changes the URL, which an AK/SK signature covers: tokens only
-        subset = ("-k", "test_vaults", "-n", "2")
-        result = run_suite(proxy.url, inventory, tmp_path, 3, *subset, tokens_only=True)
-    assert result.code == 1, result.output[-2000:]
-    violations = result.summary["violations"]
-    assert [v["operation"] for v in violations] == ["list_vaults"], [
-        (v["operation"], v["rule"], v["path"], v["message"]) for v in violations
-    ]
-    assert "offset" in violations[0]["message"] and "4.4.3" in violations[0]["message"]
+    # every page of the vaults starts at the first vault
+    result = _run_ignoring(emulator, tmp_path, 3, ("/vaults", r"offset=[1-9][0-9]*"), "test_vaults")
+    violation = _the_one_violation(result, "list_vaults")
+    assert "offset" in violation["message"] and "4.4.3" in violation["message"]
     assert "DOES NOT CONFORM: 1 distinct violation" in result.output
     assert len(result.output.splitlines()) < 150, result.output
-
-
-def _checkpoint_filter_ignored(exchange: Exchange) -> None:
-    """The target ignores `checkpoint_id` when listing backups: it lists every backup."""
-    path, _, query = exchange.path.partition("?")
-    if exchange.method == "GET" and path.endswith("/backups"):
-        kept = [part for part in query.split("&") if not part.startswith("checkpoint_id=")]
-        exchange.path = path + ("?" + "&".join(kept) if kept else "")
 
 
 def test_a_filter_ignored_is_found_by_tests_reading_the_runs_shared_backups(
     emulator: tuple[str, Path], tmp_path: Path
 ) -> None:
-    url, inventory = emulator
-    with MutatingProxy(url, on_request=_checkpoint_filter_ignored) as proxy:
-        # read-only tests on the run's shared backups, spread over 2 workers
-        subset = ("-k", "test_list_backups_by_checkpoint_and_name or test_list_backups_by_time", "-n", "2")
-        result = run_suite(proxy.url, inventory, tmp_path, 4, *subset, tokens_only=True)
-    assert result.code == 1, result.output[-2000:]
-    violations = result.summary["violations"]
-    assert [v["operation"] for v in violations] == ["list_backups"], [
-        (v["operation"], v["rule"], v["path"], v["message"]) for v in violations
-    ]
-    assert "checkpoint_id=" in violations[0]["message"] and "4.5.2" in violations[0]["message"]
+    # every backup is listed, whatever restore point is asked for; the tests read the run's shared
+    # backups, from 2 workers
+    selection = "test_list_backups_by_checkpoint_and_name or test_list_backups_by_time"
+    result = _run_ignoring(emulator, tmp_path, 4, ("/backups", r"checkpoint_id=[^&]+"), selection)
+    violation = _the_one_violation(result, "list_backups")
+    assert "checkpoint_id=" in violation["message"] and "4.5.2" in violation["message"]
     outcomes = {t["nodeid"].split("::")[-1]: t["outcome"] for t in result.summary["tests"]}
     assert outcomes == {
         "test_list_backups_by_checkpoint_and_name": "failed",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,6 +119,16 @@ def test_fuzz_settings_reach_the_run_and_the_report(tmp_path: Path, env: pytest.
     assert "2 × 200" in (latest / "index.html").read_text()
 
 
+def _run_probe(tmp_path: Path, name: str, source: str) -> tuple[int, dict[str, Any]]:
+    """A one-module suite of `source` run through the CLI in one process: exit code and summary.
+    Each probe module has a name of its own: an earlier probe stays imported in this process."""
+    probe = tmp_path / "probe" / f"test_probe_{name}.py"
+    probe.parent.mkdir()
+    probe.write_text(source)
+    code, latest = _run(tmp_path / "reports", str(probe), "-q", "-n", "0")
+    return code, json.loads((latest / "summary.json").read_text())
+
+
 PROBE = """
 import pytest
 
@@ -139,15 +150,11 @@ def test_probe(cbr):
 def test_a_hand_built_test_sending_a_request_the_spec_forbids_fails(
     tmp_path: Path, env: pytest.MonkeyPatch, kind: str, deliberate: str, expected: int
 ) -> None:
-    # A module name of its own: pytest runs in this process, where an earlier probe stays imported.
-    probe = tmp_path / "probe" / f"test_probe_{kind}_{len(deliberate)}.py"
-    probe.parent.mkdir()
-    probe.write_text(PROBE.format(kind=kind, deliberate=deliberate))
     env.delenv("CBR_PROJECT_ID")
     env.delenv("CBR_AUTH_TOKEN")
-    code, latest = _run(tmp_path / "reports", str(probe), "-q", "-n", "0")
+    source = PROBE.format(kind=kind, deliberate=deliberate)
+    code, summary = _run_probe(tmp_path, f"{kind}_{len(deliberate)}", source)
     assert code == expected
-    summary = json.loads((latest / "summary.json").read_text())
     [test] = summary["tests"]
     if expected == cli.EXIT_OK:
         assert test["outcome"] == "passed"
@@ -171,11 +178,7 @@ def test_objects_of_the_collection_are_frozen():
 
 def test_a_run_freezes_what_collection_made(tmp_path: Path, env: pytest.MonkeyPatch) -> None:
     """What imports and collection made is kept out of the garbage collector's scans (plugin/memory.py)."""
-    probe = tmp_path / "probe" / "test_probe_frozen.py"
-    probe.parent.mkdir()
-    probe.write_text(FROZEN_PROBE)
-    code, latest = _run(tmp_path / "reports", str(probe), "-q", "-n", "0")
-    summary = json.loads((latest / "summary.json").read_text())
+    code, summary = _run_probe(tmp_path, "frozen", FROZEN_PROBE)
     assert [test["outcome"] for test in summary["tests"]] == ["passed"], summary["tests"][0].get("message")
     assert code == cli.EXIT_OK
 
@@ -191,11 +194,7 @@ def test_only_the_suites_plugins_are_loaded(request):
 
 def test_a_run_loads_the_suites_plugins_and_no_other(tmp_path: Path, env: pytest.MonkeyPatch) -> None:
     """Plugins installed for other projects do not change how the suite runs (plugin_isolation.py)."""
-    probe = tmp_path / "probe" / "test_probe_plugins.py"
-    probe.parent.mkdir()
-    probe.write_text(PLUGINS_PROBE)
-    code, latest = _run(tmp_path / "reports", str(probe), "-q", "-n", "0")
-    summary = json.loads((latest / "summary.json").read_text())
+    code, summary = _run_probe(tmp_path, "plugins", PLUGINS_PROBE)
     assert [test["outcome"] for test in summary["tests"]] == ["passed"], summary["tests"][0].get("message")
     assert code == cli.EXIT_OK
     assert "PYTEST_DISABLE_PLUGIN_AUTOLOAD" not in os.environ  # the user's environment, as it was
