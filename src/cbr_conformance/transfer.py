@@ -141,6 +141,10 @@ class Transfer:
                         self.oversized = True
                         return  # leaving the `with` drops the connection with the rest unread
                     self.received += chunk
+        except requests.Timeout:
+            # requests' own timeout of one socket read: under load it can fire just before the
+            # exchange's deadline does, and it is the same event
+            self.error = f"no complete response within {self.timeout:g} s"
         except requests.RequestException as exc:
             self.error = f"{type(exc).__name__}: {exc}"
         except Exception as exc:  # reported, rather than lost on a helper thread

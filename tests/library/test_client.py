@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 
 from cbr_conformance.auth import AkSkAuth, TokenAuth
 from cbr_conformance.checks import CheckContext
 from cbr_conformance.client import CBRClient, ReadOnlyRefusal, TargetUnreachable
 from cbr_conformance.recording import Exchange
+from cbr_conformance.transfer import Transfer
 
 from .conftest import TOKEN
 from .fake_target import Canned, FakeTarget
@@ -100,3 +102,18 @@ def test_a_refusal_that_did_not_come_names_the_rule_the_request_broke(
     message = str(caught.value)
     assert "expected 400, got 200" in message
     assert "the request breaks: query parameter limit='0': 0 is less than the minimum of 1" in message
+
+
+class _ReadTimesOut:
+    """A session whose socket read times out: requests' own timeout, the exchange's deadline not yet."""
+
+    def request(self, *args: object, **kwargs: object) -> None:
+        raise requests.ReadTimeout("HTTPConnectionPool(host='cbr', port=80): Read timed out.")
+
+
+def test_a_read_that_times_out_is_said_like_the_exchanges_deadline() -> None:
+    """Whichever fires first under load, requests' per-read timeout or the exchange's deadline,
+    the failure says the same thing."""
+    transfer = Transfer(_ReadTimesOut(), "GET", "http://cbr/v3/p/vaults", {}, None, 2.0)  # type: ignore[arg-type]
+    assert transfer.run()
+    assert transfer.error == "no complete response within 2 s"
