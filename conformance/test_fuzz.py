@@ -58,7 +58,7 @@ def test_fuzz(
 ) -> None:
     """4.1 to 4.6: fuzzed valid requests get a documented answer, invalid ones a documented 4xx."""
     # imported here: a worker that never runs a fuzz test does not load schemathesis
-    from cbr_conformance.fuzzing import NotApplicable, fuzz_operation, replay_command
+    from cbr_conformance.generation import NotApplicable, fuzz_operation, replay_command
 
     try:
         tally = fuzz_operation(

@@ -28,7 +28,7 @@ def test_state_machine_along_links(
 ) -> None:
     """4.1 to 4.6: chains of calls along the spec's links (create, then use the id) conform."""
     # imported here: a worker that never runs this test does not load schemathesis
-    from cbr_conformance.stateful import MachineRun, run_state_machine
+    from cbr_conformance.generation import MachineRun, run_state_machine
 
     # The machine starts from the run's own resources (a vault with a server, its backup, a
     # policy, a share...): the module's stage, deleted when the module ends.
