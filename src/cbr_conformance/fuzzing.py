@@ -13,6 +13,7 @@ import json
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -314,17 +315,23 @@ def fuzz_operation(
     tally = FuzzTally()
     failing = Failing()
 
+    def budget_spent() -> bool:
+        """Whether a new case may no longer be sent (a shrink step always may)."""
+        if failing.since is not None or deadline is None or not tally.sent:
+            return False
+        return time.monotonic() > deadline
+
     def judge(case: Case[Any]) -> None:
         key = _case_key(case)
         if failing.since is not None and key != failing.key and failing.shrinking_for() > shrink_seconds:
             hypothesis.reject()  # shrinking has had its time: the smallest case so far stands
-        if failing.since is None and deadline is not None and tally.sent and time.monotonic() > deadline:
+        if budget_spent():
             return  # the time budget is spent: the remaining examples are generated but not sent
         try:
             counted = failing.since is None  # a shrink step is no case of the tally
             _one_case(
                 client, operation_id, mode, case, stage, tally, counter, name_prefix,
-                counted=counted, deadline=deadline,
+                counted=counted, budget_spent=budget_spent,
             )  # fmt: skip
         except AssertionError:
             failing.since = failing.since or time.monotonic()
@@ -396,10 +403,10 @@ def _one_case(
     name_prefix: str | None,
     *,
     counted: bool,
-    deadline: float | None = None,
+    budget_spent: Callable[[], bool] = lambda: False,
 ) -> None:
     """Send one generated case and judge the answer; `counted`: it is tallied (not a shrink step).
-    A case whose set-up ran past the `deadline` is not sent: on a slow target the set-up (a backup
+    A case whose set-up ran out the time budget is not sent: on a slow target the set-up (a backup
     to settle, a fresh one to delete) takes seconds, and a case sent then would make the test wait
     for what it started too."""
     relevant = _relevant_mutations(case)
@@ -416,7 +423,7 @@ def _one_case(
         sender = allowed or client
         valid_for_service = shape(operation_id, case_body(case), stage.ids, name) and allowed is not None
         path = arrange(operation_id, stage)
-        if counted and tally.sent and deadline is not None and time.monotonic() > deadline:
+        if budget_spent():
             return
     response = send_case(sender, operation_id, case, stage.ids, mutated, path)
     stage.answered(operation_id, response)
