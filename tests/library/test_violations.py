@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cbr_conformance.violations import distinct_violations
+from cbr_conformance.results.violations import distinct_violations
 
 
 def _test(

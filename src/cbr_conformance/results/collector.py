@@ -19,7 +19,7 @@ import pytest
 from cbr_conformance.exchange_facts import FactSheet
 from cbr_conformance.markers import KINDS
 from cbr_conformance.plugin.keys import RUN_LEFTOVERS
-from cbr_conformance.violations import distinct_violations
+from cbr_conformance.results.violations import distinct_violations
 
 if TYPE_CHECKING:
     from cbr_conformance.contract import Contract
