@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -13,6 +11,7 @@ from cbr_conformance.client import CBRClient
 from cbr_conformance.config import SuiteConfig
 from cbr_conformance.contract import Contract
 from cbr_conformance.links import families_to_reach, link_families, linked_operations
+from cbr_conformance.plugin.keys import TestNotes
 from cbr_conformance.preconditions import Stage
 
 _LINKED = linked_operations(Contract.load())
@@ -24,7 +23,7 @@ def test_state_machine_along_links(
     cbr_stage: Stage,
     cbr_config: SuiteConfig,
     cbr_prefix: str,
-    record_property: Callable[[str, object], None],
+    cbr_notes: TestNotes,
 ) -> None:
     """4.1 to 4.6: chains of calls along the spec's links (create, then use the id) conform."""
     # imported here: a worker that never runs this test does not load schemathesis
@@ -65,8 +64,8 @@ def test_state_machine_along_links(
             walk(family, left)
     finally:
         # The report credits the machine only with the operations it really exercised.
-        record_property("cbr_credited", json.dumps(run.credited()))
-        record_property("cbr_chain_2xx", json.dumps(dict(run.succeeded)))
+        cbr_notes.credited = run.credited()
+        cbr_notes.chain_2xx = dict(run.succeeded)
     creates = ("create_vault", "create_policy")
     if not any(op in run.called for op in creates):
         # hypothesis chose no create in these examples: a generation problem, not the target's fault

@@ -5,7 +5,7 @@ Exit codes: 0 the target conforms; 1 it does not (with --baseline: a violation t
 not have; for diff: the new run has a new violation); 2 usage or configuration error (no test
 selected included); 3 the target is unreachable, refuses the credentials or is not CBR;
 4 it conforms, but the run could not delete all it made (the project needs a cleanup);
-130 the run was interrupted.
+5 the suite's own code failed, and no violation was found; 130 the run was interrupted.
 """
 
 from __future__ import annotations
@@ -38,13 +38,16 @@ from cbr_conformance.config import (
 )
 from cbr_conformance.contract import Contract
 from cbr_conformance.coverage import CollectionFailed
-from cbr_conformance.diff import UnreadableSummary, load_summary
+from cbr_conformance.diff import load_summary
 from cbr_conformance.errata import load_errata
 from cbr_conformance.exercised import coverage_line
 from cbr_conformance.lifecycle import LEDGER_FILE
 from cbr_conformance.plugin_isolation import only_named_plugins, plugin_args
 from cbr_conformance.report import negative_split
-from cbr_conformance.results import NOT_APPLICABLE, untested, verdict
+from cbr_conformance.results.outcome import Outcome
+from cbr_conformance.results.record import Origin
+from cbr_conformance.results.summary import RunSummary, UnreadableSummary, reason_of, verdict
+from cbr_conformance.results.violations import first_line
 from cbr_conformance.rundirs import RunDirTaken, link_latest, new_run_dir
 from cbr_conformance.settings import CLEANUP, PROXY, PYTEST, RUN, SPEC
 
@@ -53,6 +56,7 @@ EXIT_NONCONFORMANT = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 EXIT_LEFTOVERS = 4
+EXIT_SUITE_ERROR = 5
 EXIT_INTERRUPTED = 130
 REMOTE_WORKERS_PER_CORE = 6
 REMOTE_WORKERS_MAX = 16
@@ -209,49 +213,82 @@ def _header(config: SuiteConfig, contract: Contract, started: dt.datetime, prefi
     }
 
 
-def print_matrix(summary: dict[str, Any], contract: Contract) -> None:
+def print_matrix(summary: RunSummary, contract: Contract) -> None:
     """The end of a run: the matrix, what was not tested, the distinct violations, the verdict."""
     print()
     console.console().print(console.matrix_table(summary, contract))
     split = negative_split(summary)
     if split:
         print(f"\n{split}")
-    skips = summary.get("skips") or {}
-    untested_here = {reason: n for reason, n in skips.items() if not reason.startswith(NOT_APPLICABLE)}
-    if untested_here:
+    print_untested(summary)
+    print_violations(summary, contract)
+    print_suite_errors(summary)
+    if summary.coverage:
+        print(f"\n{coverage_line(summary.coverage)}")
+    print(f"\n{verdict_line(summary)}")
+
+
+def verdict_line(summary: RunSummary) -> str:
+    """The verdict with the run's counts, by outcome: the same words on the console and in CI."""
+    totals = ", ".join(f"{v} {k}" for k, v in summary.totals.items() if v)
+    return f"{verdict(summary)} ({totals or 'nothing ran'} in {summary.header.get('duration')} s)"
+
+
+def print_untested(summary: RunSummary) -> None:
+    """What the run did not cover: its scope, operations not exercised, tests by reason."""
+    if summary.scope.read_only:
+        print("\nread-only: the tests that create or change anything were not selected")
+    if summary.scope.selection:
+        print(f"\nselection: {summary.scope.selection}")
+    if summary.unexercised:
+        print(
+            f"\n{len(summary.unexercised)} of {len(summary.operations)} operations not exercised: "
+            + ", ".join(summary.unexercised)
+        )
+    reasons = Counter(reason_of(t) for t in summary.untested)
+    if reasons:
         print("\nnot tested:")
-        for reason, count in untested_here.items():
-            print(f"  {count:>4} skipped: {reason}")
-    not_applicable = sum(skips.values()) - sum(untested_here.values())
+        for reason, count in reasons.most_common():
+            print(f"  {count:>4} {reason}")
+    not_applicable = len(summary.not_applicable)
     if not_applicable:
         print(f"\n{not_applicable} negative fuzz modes not applicable: no input of theirs can be broken")
-    print_violations(summary, contract)
-    if summary.get("coverage"):
-        print(f"\n{coverage_line(summary['coverage'])}")
-    totals = ", ".join(f"{v} {k}" for k, v in summary["totals"].items() if v)
-    print(f"\n{verdict(summary)} ({totals or 'nothing ran'} in {summary['header']['duration']} s)")
 
 
-def print_violations(summary: dict[str, Any], contract: Contract, top: int = 10, noun: str = "tests") -> None:
+def print_suite_errors(summary: RunSummary) -> None:
+    """Failures of the suite's own code: not the target's, and where to report them."""
+    errors = summary.suite_errors
+    if not errors:
+        return
+    errors_said = f"{len(errors)} suite error{'s' * (len(errors) != 1)}"
+    print(f"\n{errors_said}: the suite's own code failed, not the target")
+    for test in errors[:5]:
+        print(f"  {test.nodeid}: {first_line(test.message)}")
+    print(
+        "  these are bugs of cbr-conformance: report them to its maintainers with this run's "
+        "summary.json (it holds no secret)"
+    )
+
+
+def print_violations(summary: RunSummary, contract: Contract, top: int = 10, noun: str = "tests") -> None:
     """The distinct violations, most tests first: what, where in the reference, how to reproduce."""
-    found = summary.get("violations") or []
+    found = summary.violations
     if not found:
         return
     print(f"\n{len(found)} distinct violation{'s' * (len(found) != 1)}:")
     for number, entry in enumerate(found[:top], 1):
-        operation = contract.operations.get(entry["operation"])
+        operation = contract.operations.get(entry.operation)
         where = f"{operation.method} {operation.path}, reference {operation.section}" if operation else ""
-        print(f"{number:>3}. {entry['operation']}: [{entry['rule']}] {entry['path']} ({where})")
-        print(f"     {entry['message'][:300]}")
-        if entry.get("reference"):
-            schema = entry.get("schema", "").rsplit("/", 1)[-1]
-            print(f"     the reference's {schema}: {entry['reference']}")
-        counts = f"{len(entry['tests'])} {noun} failed on it"
-        if entry["blocked"]:
-            counts += f", {len(entry['blocked'])} blocked by it"
-        print(f"     {counts}; first: {(entry['tests'] or entry['blocked'])[0]}")
-        if entry.get("exchange"):
-            print(f"     reproduce: {entry['exchange'].get('curl', '')[:400]}")
+        print(f"{number:>3}. {entry.operation}: [{entry.rule}] {entry.path} ({where})")
+        print(f"     {entry.message[:300]}")
+        if entry.reference:
+            print(f"     the reference's {entry.schema.rsplit('/', 1)[-1]}: {entry.reference}")
+        counts = f"{len(entry.tests)} {noun} failed on it"
+        if entry.blocked:
+            counts += f", {len(entry.blocked)} blocked by it"
+        print(f"     {counts}; first: {(entry.tests or entry.blocked)[0]}")
+        if entry.exchange:
+            print(f"     reproduce: {str(entry.exchange.get('curl', ''))[:400]}")
     if len(found) > top:
         print(f"  ... and {len(found) - top} more in the report")
 
@@ -382,21 +419,31 @@ def _pytest_argv(
     return argv + _suite_args(pytest_args)
 
 
-def _exit_code(code: int, summary: dict[str, Any] | None) -> int:
-    """The run's exit code, from pytest's and the summary's structured outcome."""
-    if code == pytest.ExitCode.INTERRUPTED or (summary and summary.get("interrupted")):
+def _exit_code(code: int, summary: RunSummary | None) -> int:
+    """The run's exit code, from pytest's and the summary's typed outcomes."""
+    if code == pytest.ExitCode.INTERRUPTED or (summary and summary.interrupted):
         return EXIT_INTERRUPTED
-    if code == pytest.ExitCode.NO_TESTS_COLLECTED or (summary is not None and not summary["tests"]):
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED or (summary is not None and not summary.tests):
         raise NoTestsSelected("no tests selected: the arguments match no test of the suite")
     if code == pytest.ExitCode.USAGE_ERROR or summary is None:
         raise UsageProblem(f"pytest stopped with exit code {int(code)} before running the suite")
-    if summary["conforms"] and code == pytest.ExitCode.OK:
-        if summary["header"].get("require_complete") and untested(summary):
+    return exit_code_of(summary)
+
+
+def exit_code_of(summary: RunSummary) -> int:
+    """What a run's summary says to a CI gate: only a violation fails it as nonconformant."""
+    if summary.interrupted:
+        return EXIT_INTERRUPTED
+    if summary.conforms:
+        if summary.header.get("require_complete") and summary.partial:
             return EXIT_NONCONFORMANT
-        return EXIT_LEFTOVERS if summary.get("leftovers") else EXIT_OK
-    broken = [t for t in summary["tests"] if t["outcome"] in ("failed", "error")]
+        return EXIT_LEFTOVERS if summary.leftovers else EXIT_OK
+    violated = [t for t in summary.tests if t.outcome in (Outcome.VIOLATED, Outcome.BLOCKED)]
+    if not violated:
+        return EXIT_SUITE_ERROR  # the suite failed itself and found nothing against the target
     # Every failure is the target not answering, and nothing passed: unreachable, not nonconformant.
-    if broken and all(t.get("cause") == "unreachable" for t in broken) and not summary["totals"]["passed"]:
+    unreachable = all(t.origin is Origin.UNREACHABLE for t in violated)
+    if unreachable and not summary.totals[Outcome.PASSED]:
         return EXIT_UNREACHABLE
     return EXIT_NONCONFORMANT
 
@@ -445,7 +492,7 @@ def _plan(config: SuiteConfig, args: argparse.Namespace, pytest_args: list[str])
 def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     from cbr_conformance.bytecode import shared_bytecode
     from cbr_conformance.resources import new_run_prefix
-    from cbr_conformance.results import ResultCollector
+    from cbr_conformance.results.collector import ResultCollector
 
     config = _config(args, RUN)
     if args.plan:
@@ -459,7 +506,7 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     report_root = config.report_dir
     run_dir = new_run_dir(report_root, started)
     header = _header(config, contract, started, prefix)
-    collector = ResultCollector(run_dir / "summary.json", header, contract)
+    collector = ResultCollector(run_dir / "summary.json", header, contract, read_only=config.read_only)
     out = console.console()
     out.print(console.header_table(_run_fields(config, prefix)))
     from cbr_conformance.plugin.fixtures import lease_dir
@@ -474,8 +521,7 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
             code = pytest.main(argv, plugins=plugins)
     finally:
         shutil.rmtree(lease_dir(run_uid), ignore_errors=True)
-    summary_path = run_dir / "summary.json"
-    summary = json.loads(summary_path.read_text()) if summary_path.exists() else None
+    summary = collector.summary  # None: pytest stopped before the session ended
     try:
         exit_code = _exit_code(code, summary)
     except UsageProblem:
@@ -485,7 +531,7 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     if summary is not None:
         from cbr_conformance.report import write_html
 
-        write_html(summary_path, run_dir / "index.html", contract)  # the page `report` rebuilds
+        write_html(summary, run_dir / "index.html", contract)  # the page `report` rebuilds
         print_matrix(summary, contract)
         print_leftovers(summary, run_dir)
         if baseline is not None:
@@ -494,7 +540,7 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     return exit_code
 
 
-def gate_on_baseline(exit_code: int, summary: dict[str, Any], baseline: dict[str, Any], name: str) -> int:
+def gate_on_baseline(exit_code: int, summary: RunSummary, baseline: RunSummary, name: str) -> int:
     """The exit code of a run gated against an earlier one: a nonconforming run passes when every
     distinct violation it found was the baseline's already (old ones are being fixed)."""
     from cbr_conformance.diff import compare_violations, questionable
@@ -507,14 +553,14 @@ def gate_on_baseline(exit_code: int, summary: dict[str, Any], baseline: dict[str
         f"{len(changes.new)} new"
     )
     for entry in changes.new:
-        print(f"  new: {entry['operation']}: [{entry['rule']}] {entry['path'] or '-'}")
-    if exit_code != EXIT_NONCONFORMANT or summary["conforms"]:
+        print(f"  new: {entry.operation}: [{entry.rule}] {entry.path or '-'}")
+    if exit_code != EXIT_NONCONFORMANT or summary.conforms:
         return exit_code  # conforming, incomplete, unreachable or interrupted: the baseline changes nothing
     if changes.new:
         print("the gate fails: violations the baseline did not have")
         return exit_code
     print("the gate passes: every violation was the baseline's already")
-    return EXIT_LEFTOVERS if summary.get("leftovers") else EXIT_OK
+    return EXIT_LEFTOVERS if summary.leftovers else EXIT_OK
 
 
 # --- diff ---------------------------------------------------------------------------------------
@@ -536,8 +582,8 @@ def _diff(args: argparse.Namespace) -> int:
     return EXIT_NONCONFORMANT if diff.has_new_violations else EXIT_OK
 
 
-def print_leftovers(summary: dict[str, Any], run_dir: Path) -> None:
-    leftovers = summary.get("leftovers") or []
+def print_leftovers(summary: RunSummary, run_dir: Path) -> None:
+    leftovers = summary.leftovers
     if not leftovers:
         return
     print(f"\nLEFTOVERS: the run could not delete {len(leftovers)} of the things it made:")
@@ -559,9 +605,9 @@ def _report(args: argparse.Namespace) -> int:
         summary_path = summary_path / "summary.json"
     if not summary_path.exists():
         raise UsageProblem(f"no summary at {summary_path}")
-    profile = json.loads(summary_path.read_text())["header"].get("profile", "errata")
+    summary = load_summary(summary_path)
     out = Path(args.output) if args.output else summary_path.parent / "index.html"
-    write_html(summary_path, out, _contract(profile))
+    write_html(summary, out, _contract(summary.header.get("profile", "errata")))
     print(f"report: {out}")
     return EXIT_OK
 
@@ -579,12 +625,12 @@ def _merge(args: argparse.Namespace) -> int:
         raise UsageProblem(str(exc)) from None
     folder = Path(args.into)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "summary.json").write_text(json.dumps(merged, indent=2), encoding="utf-8")
-    contract = _contract(merged["header"].get("profile", "errata"))
-    write_html(folder / "summary.json", folder / "index.html", contract)
+    (folder / "summary.json").write_text(json.dumps(merged.to_dict(), indent=2), encoding="utf-8")
+    contract = _contract(merged.header.get("profile", "errata"))
+    write_html(merged, folder / "index.html", contract)
     print_matrix(merged, contract)
     print(f"report: {folder / 'index.html'}")
-    return EXIT_OK if merged["conforms"] else EXIT_NONCONFORMANT
+    return exit_code_of(merged)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -690,7 +736,8 @@ def _proxy(args: argparse.Namespace) -> int:
         written = serve_until_stopped(proxy, _announce)
     except CannotListen as exc:
         raise UsageProblem(str(exc)) from None
-    print_violations(written, contract, noun="exchanges")
+    if proxy.written is not None:
+        print_violations(proxy.written, contract, noun="exchanges")
     faults = written["faults"]
     print(
         f"\n{written['verdict']} ({written['exchanges']} exchanges: {faults['client']} with the client's "

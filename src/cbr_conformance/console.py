@@ -29,6 +29,8 @@ from rich.table import Table
 from rich.text import Text
 
 from cbr_conformance.contract import Contract
+from cbr_conformance.results.outcome import Outcome
+from cbr_conformance.results.summary import RunSummary
 
 WAITING_PREFIX = "waiting-"  # a worker's file of what it waits for, in the run's shared folder
 _LOG_WIDTH = 120  # columns when the output is not a terminal (a CI log)
@@ -48,23 +50,29 @@ def header_table(fields: Iterable[tuple[str, str]]) -> Table:
     return table
 
 
+# A cell shows the worst of its tests' outcomes, with how many tests had it.
+_CELLS = (
+    (Outcome.VIOLATED, "FAIL", "bold red"),
+    (Outcome.SUITE_ERROR, "ERR", "bold yellow"),
+    (Outcome.BLOCKED, "blkd", "magenta"),
+    (Outcome.PASSED, "ok", "green"),
+)
+
+
 def _cell(counts: dict[str, int]) -> Text:
     if not counts:
         return Text("-", style="dim")
-    bad = counts.get("failed", 0) + counts.get("error", 0)
-    if bad:
-        return Text(f"{bad} FAIL", style="bold red")
-    if counts.get("blocked"):
-        return Text(f"{counts['blocked']} blkd", style="magenta")
-    if counts.get("passed"):
-        return Text(f"{counts['passed']} ok", style="green")
-    return Text("skip", style="yellow")
+    for outcome, word, style in _CELLS:
+        if counts.get(outcome.value):
+            return Text(f"{counts[outcome.value]} {word}", style=style)
+    return Text("n/t", style="yellow")  # every test of the cell not tested
 
 
-def matrix_table(summary: dict[str, Any], contract: Contract) -> Table:
-    """Operations by area against the kinds of test: ok, FAIL, blkd (blocked by another
-    operation's violation), skip, or - (no such test)."""
-    kinds: list[str] = summary["kinds"]
+def matrix_table(summary: RunSummary, contract: Contract) -> Table:
+    """Operations by area against the kinds of test: ok, FAIL (violated), ERR (suite error), blkd
+    (blocked by another operation's violation), n/t (not tested), or - (no such test)."""
+    kinds = summary.kinds
+    matrix = summary.matrix
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1))
     table.add_column("operation")
     for kind in kinds:
@@ -74,7 +82,7 @@ def matrix_table(summary: dict[str, Any], contract: Contract) -> Table:
         if op.tag != area:
             area = op.tag
             table.add_row(Text(area, style="bold"), *([""] * len(kinds)))
-        row = summary["matrix"].get(op.operation_id, {})
+        row = matrix.get(op.operation_id, {})
         table.add_row(f"  {op.operation_id}", *(_cell(row.get(kind, {})) for kind in kinds))
     return table
 

@@ -12,18 +12,15 @@ import json
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Any
+
+from cbr_conformance.results.outcome import Outcome
+from cbr_conformance.results.summary import RunSummary, UnreadableSummary, reason_of
+from cbr_conformance.results.violations import Violation, ViolationKey
 
 SUMMARY_FILE = "summary.json"
 
-ViolationKey = tuple[str, str, str]
 
-
-class UnreadableSummary(ValueError):
-    """A run folder or summary.json that cannot be compared; the message says why, in one line."""
-
-
-def load_summary(path: Path) -> dict[str, Any]:
+def load_summary(path: Path) -> RunSummary:
     """A run's summary, from its folder or its summary.json."""
     file = path / SUMMARY_FILE if path.is_dir() else path
     try:
@@ -34,27 +31,24 @@ def load_summary(path: Path) -> dict[str, Any]:
         raise UnreadableSummary(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
     except json.JSONDecodeError as exc:
         raise UnreadableSummary(f"{file} is not JSON: {exc}") from None
-    if not isinstance(summary, dict) or not isinstance(summary.get("violations"), list):
-        raise UnreadableSummary(f"{file} is not a cbr-conformance run summary (no list of violations)")
-    return summary
+    try:
+        return RunSummary.from_dict(summary)
+    except UnreadableSummary as exc:
+        raise UnreadableSummary(f"{file}: {exc}") from None
 
 
-def violation_key(entry: dict[str, Any]) -> ViolationKey:
-    return str(entry.get("operation")), str(entry.get("rule")), str(entry.get("path") or "")
-
-
-def _violations(summary: dict[str, Any]) -> dict[ViolationKey, dict[str, Any]]:
-    return {violation_key(entry): entry for entry in summary.get("violations") or []}
+def _violations(summary: RunSummary) -> dict[ViolationKey, Violation]:
+    return {entry.key: entry for entry in summary.violations}
 
 
 @dataclass
 class ViolationChanges:
-    new: list[dict[str, Any]] = field(default_factory=list)  # in the new run only
-    fixed: list[dict[str, Any]] = field(default_factory=list)  # in the old run only
-    still: list[dict[str, Any]] = field(default_factory=list)  # in both (the new run's entry)
+    new: list[Violation] = field(default_factory=list)  # in the new run only
+    fixed: list[Violation] = field(default_factory=list)  # in the old run only
+    still: list[Violation] = field(default_factory=list)  # in both (the new run's entry)
 
 
-def compare_violations(old: dict[str, Any], new: dict[str, Any]) -> ViolationChanges:
+def compare_violations(old: RunSummary, new: RunSummary) -> ViolationChanges:
     before, after = _violations(old), _violations(new)
     return ViolationChanges(
         new=[entry for key, entry in after.items() if key not in before],
@@ -63,10 +57,10 @@ def compare_violations(old: dict[str, Any], new: dict[str, Any]) -> ViolationCha
     )
 
 
-def questionable(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def questionable(old: RunSummary, new: RunSummary) -> list[str]:
     """What differs between the runs' contracts, which makes comparing them questionable."""
     found = []
-    before, after = old.get("header", {}), new.get("header", {})
+    before, after = old.header, new.header
     if before.get("spec_sha256") != after.get("spec_sha256"):
         found.append(
             f"the spec changed between the runs (sha256 {str(before.get('spec_sha256'))[:16]} -> "
@@ -80,18 +74,13 @@ def questionable(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return found
 
 
-def _skip_reason(test: dict[str, Any]) -> str:
-    lines = str(test.get("message") or "").removeprefix("Skipped: ").strip().splitlines()
-    return lines[0] if lines else "(no reason)"
-
-
-def newly_skipped(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str]]:
-    """(test, reason) of the tests skipped in the new run that were not skipped in the old one."""
-    before = {t.get("test_id") or t["nodeid"]: t["outcome"] for t in old.get("tests") or []}
+def newly_skipped(old: RunSummary, new: RunSummary) -> list[tuple[str, str]]:
+    """(test, reason) of the tests not tested in the new run that were tested in the old one."""
+    before = {t.key: t.outcome for t in old.tests}
     return [
-        (str(t.get("test_id") or t["nodeid"]), _skip_reason(t))
-        for t in new.get("tests") or []
-        if t["outcome"] == "skipped" and before.get(t.get("test_id") or t["nodeid"]) != "skipped"
+        (t.key, reason_of(t))
+        for t in new.tests
+        if t.outcome is Outcome.NOT_TESTED and before.get(t.key) is not Outcome.NOT_TESTED
     ]
 
 
@@ -104,9 +93,9 @@ class CategoryChange:
     lost: list[str]  # missing now, exercised before
 
 
-def coverage_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[CategoryChange]]:
+def coverage_changes(old: RunSummary, new: RunSummary) -> dict[str, list[CategoryChange]]:
     """Per operation, the kinds of coverage gained or lost (only operations with a change)."""
-    before, after = old.get("coverage"), new.get("coverage")
+    before, after = old.coverage, new.coverage
     if not before or not after:
         return {}
     changes: dict[str, list[CategoryChange]] = {}
@@ -142,9 +131,10 @@ class RunDiff:
         return bool(self.violations.new)
 
 
-def diff_runs(old: dict[str, Any], new: dict[str, Any], old_name: str, new_name: str) -> RunDiff:
-    both = old.get("coverage") and new.get("coverage")
-    overall = (old["coverage"]["overall"]["percent"], new["coverage"]["overall"]["percent"]) if both else None
+def diff_runs(old: RunSummary, new: RunSummary, old_name: str, new_name: str) -> RunDiff:
+    overall = None
+    if old.coverage and new.coverage:
+        overall = (old.coverage["overall"]["percent"], new.coverage["overall"]["percent"])
     return RunDiff(
         old=old_name,
         new=new_name,
@@ -163,9 +153,8 @@ def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:g}%"
 
 
-def _violation_line(entry: dict[str, Any]) -> str:
-    operation, rule, path = violation_key(entry)
-    return f"{operation}: [{rule}] {path or '-'}: {str(entry.get('message', ''))[:200]}"
+def _violation_line(entry: Violation) -> str:
+    return f"{entry.operation}: [{entry.rule}] {entry.path or '-'}: {entry.message[:200]}"
 
 
 def _change_line(change: CategoryChange) -> str:
@@ -194,7 +183,7 @@ def diff_text(diff: RunDiff) -> str:
     for title, mark, entries in sections:
         lines.append(f"\n{title} ({len(entries)})" + (":" if entries else ""))
         lines += [f"  {mark} {_violation_line(entry)}" for entry in entries]
-    lines.append(f"\ntests newly skipped ({len(diff.skipped)})" + (":" if diff.skipped else ""))
+    lines.append(f"\ntests newly not tested ({len(diff.skipped)})" + (":" if diff.skipped else ""))
     lines += [f"  {test}: {reason}" for test, reason in diff.skipped]
     if diff.overall is None:
         lines.append("\ncoverage: not measured in both runs")
@@ -217,7 +206,7 @@ _STYLE = (
 )
 
 
-def _violations_html(entries: list[dict[str, Any]], css: str) -> str:
+def _violations_html(entries: list[Violation], css: str) -> str:
     if not entries:
         return "<p>None.</p>"
     items = "".join(f"<li class='{css}'><code>{escape(_violation_line(e))}</code></li>" for e in entries)
@@ -252,6 +241,6 @@ def diff_html(diff: RunDiff) -> str:
         f"<h2>New violations ({len(diff.violations.new)})</h2>{_violations_html(diff.violations.new, 'new')}"
         f"<h2>Fixed ({len(diff.violations.fixed)})</h2>{_violations_html(diff.violations.fixed, 'fixed')}"
         f"<h2>Still present ({len(diff.violations.still)})</h2>{_violations_html(diff.violations.still, '')}"
-        f"<h2>Tests newly skipped ({len(diff.skipped)})</h2>{skipped}"
+        f"<h2>Tests newly not tested ({len(diff.skipped)})</h2>{skipped}"
         f"<h2>Coverage</h2>{coverage}</body></html>"
     )

@@ -78,8 +78,8 @@ def _gaps(coverage: dict[str, Any]) -> str:
     )
 
 
-def coverage_html(summary: dict[str, Any], contract: Contract) -> str:
-    coverage = summary.get("coverage")
+def coverage_html(coverage: dict[str, Any] | None, contract: Contract) -> str:
+    """The section, from summary.json's `coverage` (None: not measured)."""
     if not coverage:
         return "<p>Not measured in this run.</p>"
     return (

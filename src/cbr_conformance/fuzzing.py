@@ -31,7 +31,7 @@ from cbr_conformance.lifecycle import CREATES
 from cbr_conformance.pattern_strategies import reuse_pattern_strategies
 from cbr_conformance.preconditions import Stage, arrange
 from cbr_conformance.request_check import request_errors
-from cbr_conformance.results import NOT_APPLICABLE
+from cbr_conformance.results.outcome import NOT_APPLICABLE
 from cbr_conformance.service_rules import RealIds, claims_invalid_input, letter_of, shape
 
 # The schemathesis releases whose undocumented internals (read through `st_internal` below) the fuzzer

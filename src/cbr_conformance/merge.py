@@ -9,20 +9,15 @@ shard left unexercised: an item is exercised when any shard exercised it.
 
 from __future__ import annotations
 
-import dataclasses
+from dataclasses import replace
 from typing import Any
 
-from cbr_conformance.results import TestResult, build_summary
-
-_FIELDS = {field.name for field in dataclasses.fields(TestResult)} - {"blocked_by"}
+from cbr_conformance.results.outcome import Outcome
+from cbr_conformance.results.summary import RunSummary, Scope, build_summary
 
 
 class ShardsDisagree(ValueError):
     """Shards of different specs or profiles: their tests are not parts of one run."""
-
-
-def _result(test: dict[str, Any]) -> TestResult:
-    return TestResult(**{key: value for key, value in test.items() if key in _FIELDS})
 
 
 def _merged_coverage(coverages: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -63,18 +58,34 @@ def _merged_coverage(coverages: list[dict[str, Any]]) -> dict[str, Any] | None:
     return merged
 
 
-def merge_summaries(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+def merge_summaries(summaries: list[RunSummary]) -> RunSummary:
     """The summary of one run made of `summaries`, the shards' (two or more)."""
-    first = summaries[0]["header"]
+    first = summaries[0].header
     for other in summaries[1:]:
-        header = other["header"]
         for key in ("spec_sha256", "profile"):
-            if header.get(key) != first.get(key):
-                told = f"{first.get(key)!r} and {header.get(key)!r}"
+            if other.header.get(key) != first.get(key):
+                told = f"{first.get(key)!r} and {other.header.get(key)!r}"
                 raise ShardsDisagree(f"the shards differ in {key}: {told}")
-    results = [_result(test) for summary in summaries for test in summary["tests"]]
-    header = {**first, "shards": len(summaries)}
-    duration = max(float(s["header"].get("duration") or 0) for s in summaries)
-    interrupted = any(s.get("interrupted") for s in summaries)
-    coverage = _merged_coverage([s["coverage"] for s in summaries if s.get("coverage")])
-    return build_summary(results, header, duration, interrupted=interrupted, coverage=coverage)
+    # blocked is the judgement of a whole run: each shard's tests are judged again together
+    records = [
+        replace(t, outcome=Outcome.VIOLATED, blocked_by=None) if t.outcome is Outcome.BLOCKED else t
+        for summary in summaries
+        for t in summary.tests
+    ]
+    duration = max(float(s.header.get("duration") or 0) for s in summaries)
+    header = {**first, "shards": len(summaries), "duration": duration}
+    selections = {s.scope.selection for s in summaries if s.scope.selection}
+    return build_summary(
+        records,
+        header,
+        operations=summaries[0].operations,
+        interrupted=any(s.interrupted for s in summaries),
+        scope=Scope(summaries[0].scope.read_only, "; ".join(sorted(selections)) or None),
+        coverage=_merged_coverage([s.coverage for s in summaries if s.coverage]),
+        leftovers=[item for s in summaries for item in s.leftovers if item not in _test_leftovers(s)],
+    )
+
+
+def _test_leftovers(summary: RunSummary) -> set[str]:
+    """What a summary's tests left (the merge gathers them again from the tests)."""
+    return {item for t in summary.tests for item in t.leftovers}

@@ -16,7 +16,17 @@ from typing import Any
 from cbr_conformance.contract import Contract
 from cbr_conformance.exercised_html import STYLE as COVERAGE_STYLE
 from cbr_conformance.exercised_html import coverage_html
-from cbr_conformance.results import verdict as verdict_of
+from cbr_conformance.results.outcome import Outcome
+from cbr_conformance.results.record import TestRecord
+from cbr_conformance.results.summary import (
+    RunSummary,
+    cell_outcomes,
+    chain_successes,
+    fuzz_acceptance,
+    reason_of,
+)
+from cbr_conformance.results.summary import verdict as verdict_of
+from cbr_conformance.results.violations import Violation
 
 STYLE = (
     COVERAGE_STYLE
@@ -24,11 +34,11 @@ STYLE = (
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1d2430}
 h1{font-size:1.6em;margin:0 0 .2em} h2{margin-top:1.6em;border-bottom:1px solid #ccd}
 .verdict{display:inline-block;padding:.2em .7em;border-radius:4px;color:#fff;font-weight:600}
-.ok{background:#1f8a4c} .ko{background:#c0392b}
+.ok{background:#1f8a4c} .ko{background:#c0392b} .partial{background:#8a6d1f} .error{background:#a0522d}
 table{border-collapse:collapse;margin:.5em 0} th,td{border:1px solid #ccd;padding:.25em .6em;text-align:left}
 th{background:#eef1f6} td.cell{text-align:center;min-width:6.5em;font-variant-numeric:tabular-nums}
 td.pass{background:#d6f2df} td.fail{background:#f8d0cc} td.skip{background:#f3ecd0}
-td.none{background:#f4f5f7;color:#99a} td.blocked{background:#e8e0f4}
+td.none{background:#f4f5f7;color:#99a} td.blocked{background:#e8e0f4} td.error{background:#f5d9b5}
 td.area{background:#e4e8f0;font-weight:600} td.cell a{color:inherit;text-decoration:none}
 .cell-tests h3{font-size:1em;margin:.8em 0 .2em} .cell-tests ul{margin:0}
 dl.hdr{display:grid;grid-template-columns:max-content auto;gap:.15em 1em} dl.hdr dt{font-weight:600}
@@ -44,26 +54,34 @@ def cell_anchor(operation: str, kind: str) -> str:
     return f"tests-{operation}-{kind}"
 
 
+# A cell's colour: the worst of its tests' outcomes; its text counts each.
+_CELL_CSS = (
+    (Outcome.VIOLATED, "fail"),
+    (Outcome.SUITE_ERROR, "error"),
+    (Outcome.BLOCKED, "blocked"),
+    (Outcome.PASSED, "pass"),
+    (Outcome.NOT_TESTED, "skip"),
+)
+
+
 def _cell(counts: dict[str, int], anchor: str) -> str:
     if not counts:
         return '<td class="cell none">-</td>'
-    failed = counts.get("failed", 0) + counts.get("error", 0) + counts.get("xpassed", 0)
-    blocked = counts.get("blocked", 0)
-    passed = counts.get("passed", 0)
-    skipped = counts.get("skipped", 0)
-    xfailed = counts.get("xfailed", 0)
-    css = "fail" if failed else "blocked" if blocked else "pass" if passed else "skip"
-    parts = [f"{passed} pass"] if passed else []
-    parts += [f"{failed} fail"] if failed else []
-    parts += [f"{blocked} blocked"] if blocked else []
-    parts += [f"{skipped} skip"] if skipped else []
-    parts += [f"{xfailed} xfail"] if xfailed else []
+    css = next((css for outcome, css in _CELL_CSS if counts.get(outcome.value)), "none")
+    parts = [f"{counts[o.value]} {o.value}" for o, _ in _CELL_CSS if counts.get(o.value)]
     return f'<td class="cell {css}"><a href="#{anchor}">{escape(", ".join(parts))}</a></td>'
 
 
-def matrix_html(summary: dict[str, Any], contract: Contract) -> str:
-    kinds: list[str] = summary["kinds"]
-    matrix: dict[str, dict[str, dict[str, int]]] = summary["matrix"]
+def verdict_css(summary: RunSummary) -> str:
+    """The badge's colour: conforms, conforms partly, suite error, does not conform."""
+    if summary.conforms:
+        return "partial" if summary.partial else "ok"
+    return "error" if summary.suite_errors and not summary.violations else "ko"
+
+
+def matrix_html(summary: RunSummary, contract: Contract) -> str:
+    kinds = summary.kinds
+    matrix = summary.matrix
     rows = [
         "<table class='matrix'><tr><th>operation</th>" + "".join(f"<th>{k}</th>" for k in kinds) + "</tr>"
     ]
@@ -82,10 +100,10 @@ def matrix_html(summary: dict[str, Any], contract: Contract) -> str:
     return "\n".join(rows)
 
 
-def header_html(summary: dict[str, Any]) -> str:
-    header = summary["header"]
-    totals = summary["totals"]
-    css = "ok" if summary["conforms"] else "ko"
+def header_html(summary: RunSummary) -> str:
+    header = summary.header
+    totals = summary.totals
+    css = verdict_css(summary)
     verdict = f'<span class="verdict {css}">{escape(verdict_of(summary).lower())}</span>'
     fields = [
         ("target", header.get("target_url")),
@@ -103,8 +121,8 @@ def header_html(summary: dict[str, Any]) -> str:
     return f"<p>{verdict}</p><dl class='hdr'>{items}</dl>"
 
 
-def errata_html(summary: dict[str, Any]) -> str:
-    applied = summary["header"].get("errata", [])
+def errata_html(summary: RunSummary) -> str:
+    applied = summary.header.get("errata", [])
     if not applied:
         return "<p>None: the strict profile checks the reference's letter.</p>"
     rows = "".join(
@@ -139,20 +157,20 @@ def _exchange_html(exchange: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def failures_html(summary: dict[str, Any]) -> str:
-    failed = [t for t in summary["tests"] if t["outcome"] in ("failed", "error", "xpassed")]
+def failures_html(summary: RunSummary) -> str:
+    failed = [t for t in summary.tests if t.failed]
     if not failed:
         return "<p>No failure.</p>"
     blocks = []
     for test in failed:
-        steps = "".join(f"<li>{escape(step)}</li>" for step in test.get("steps", []))
+        steps = "".join(f"<li>{escape(step)}</li>" for step in test.steps)
         blocks.append(
-            f"<div class='failure'><h3>{escape(test['nodeid'])}</h3>"
-            f"<p>{escape(', '.join(test['operations']))} · {escape(str(test['kind']))} · id "
-            f"<code>{escape(str(test['test_id']))}</code> · {escape(test['outcome'])}</p>"
+            f"<div class='failure'><h3>{escape(test.nodeid)}</h3>"
+            f"<p>{escape(', '.join(test.operations))} · {escape(str(test.kind))} · id "
+            f"<code>{escape(str(test.test_id))}</code> · {escape(test.outcome.value)}</p>"
             + (f"<p>steps</p><ol>{steps}</ol>" if steps else "")
-            + f"<pre>{escape(test['message'][-4000:])}</pre>"
-            + "".join(_exchange_html(e) for e in test.get("exchanges", []))
+            + f"<pre>{escape(test.message[-4000:])}</pre>"
+            + "".join(_exchange_html(e) for e in test.exchanges)
             + "</div>"
         )
     return "\n".join(blocks)
@@ -170,48 +188,50 @@ def violation_anchor(number: int) -> str:
     return f"violation-{number}"
 
 
-def violations_html(summary: dict[str, Any], contract: Contract) -> str:
+def violations_html(summary: RunSummary, contract: Contract) -> str:
     """One entry per distinct violation: the operation, the rule, where the reference states it,
     the tests that hit it or were blocked by it, and the first exchange that shows it."""
-    found = summary.get("violations") or []
-    if not found:
+    if not summary.violations:
         return "<p>None.</p>"
-    noun = "exchanges" if summary["header"].get("mode") == "proxy" else "tests"  # what a proxy judges
-    blocks = []
-    for number, entry in enumerate(found, 1):
-        operation = contract.operations.get(entry["operation"])
-        where = f"{operation.method} {operation.path} · reference {operation.section}" if operation else ""
-        tests = "".join(f"<li>{escape(t)}</li>" for t in entry["tests"])
-        blocked = "".join(f"<li>{escape(t)}</li>" for t in entry["blocked"])
-        fault = _FAULTS.get(entry.get("fault") or "")  # a proxy's: whose part of the exchange broke it
-        blocks.append(
-            f"<div class='failure' id='{violation_anchor(number)}'><h3>{number}. "
-            f"<code>{escape(entry['operation'])}</code> · {escape(entry['rule'])}"
-            f" · <code>{escape(entry['path'] or '-')}</code></h3><p>{escape(where)}</p>"
-            + (f"<p><strong>{escape(fault)}</strong></p>" if fault else "")
-            + f"<p>{escape(entry['message'])}</p>"
-            + (
-                f"<p>The reference's <code>{escape(entry.get('schema', '').rsplit('/', 1)[-1])}</code>: "
-                f"{escape(entry['reference'])} (spec: <code>{escape(entry.get('schema', ''))}</code>)</p>"
-                if entry.get("reference")
-                else ""
-            )
-            + f"<details><summary>{_count(len(entry['tests']), noun)} failed on it</summary>"
-            + f"<ul>{tests}</ul></details>"
-            + (
-                f"<details><summary>{_count(len(entry['blocked']), 'tests')} blocked by it</summary>"
-                f"<ul>{blocked}</ul></details>"
-                if entry["blocked"]
-                else ""
-            )
-            + (_exchange_html(entry["exchange"]) if entry.get("exchange") else "")
-            + "</div>"
+    noun = "exchanges" if summary.header.get("mode") == "proxy" else "tests"  # what a proxy judges
+    return "\n".join(
+        _violation_html(number, entry, contract, noun) for number, entry in enumerate(summary.violations, 1)
+    )
+
+
+def _violation_html(number: int, entry: Violation, contract: Contract, noun: str) -> str:
+    operation = contract.operations.get(entry.operation)
+    where = f"{operation.method} {operation.path} · reference {operation.section}" if operation else ""
+    tests = "".join(f"<li>{escape(t)}</li>" for t in entry.tests)
+    blocked = "".join(f"<li>{escape(t)}</li>" for t in entry.blocked)
+    fault = _FAULTS.get(entry.fault or "")  # a proxy's: whose part of the exchange broke it
+    return (
+        f"<div class='failure' id='{violation_anchor(number)}'><h3>{number}. "
+        f"<code>{escape(entry.operation)}</code> · {escape(entry.rule)}"
+        f" · <code>{escape(entry.path or '-')}</code></h3><p>{escape(where)}</p>"
+        + (f"<p><strong>{escape(fault)}</strong></p>" if fault else "")
+        + f"<p>{escape(entry.message)}</p>"
+        + (
+            f"<p>The reference's <code>{escape(entry.schema.rsplit('/', 1)[-1])}</code>: "
+            f"{escape(entry.reference)} (spec: <code>{escape(entry.schema)}</code>)</p>"
+            if entry.reference
+            else ""
         )
-    return "\n".join(blocks)
+        + f"<details><summary>{_count(len(entry.tests), noun)} failed on it</summary>"
+        + f"<ul>{tests}</ul></details>"
+        + (
+            f"<details><summary>{_count(len(entry.blocked), 'tests')} blocked by it</summary>"
+            f"<ul>{blocked}</ul></details>"
+            if entry.blocked
+            else ""
+        )
+        + (_exchange_html(entry.exchange) if entry.exchange else "")
+        + "</div>"
+    )
 
 
-def leftovers_html(summary: dict[str, Any]) -> str:
-    leftovers = summary.get("leftovers") or []
+def leftovers_html(summary: RunSummary) -> str:
+    leftovers = summary.leftovers
     if not leftovers:
         return "<p>None: everything the run made was deleted.</p>"
     items = "".join(f"<li>{escape(line)}</li>" for line in leftovers)
@@ -223,18 +243,32 @@ def leftovers_html(summary: dict[str, Any]) -> str:
     )
 
 
-def skips_html(summary: dict[str, Any]) -> str:
-    skips = summary.get("skips") or {}
-    if not skips:
-        return "<p>None: every selected test ran.</p>"
-    rows = "".join(f"<tr><td>{n}</td><td>{escape(reason)}</td></tr>" for reason, n in skips.items())
-    return f"<table><tr><th>tests</th><th>skipped because</th></tr>{rows}</table>"
+def skips_html(summary: RunSummary) -> str:
+    """What was not tested and why: operations no test exercised, then tests by reason."""
+    parts = []
+    scope = summary.scope
+    if scope.read_only:
+        parts.append("<p>A read-only run: the tests that create or change anything were not selected.</p>")
+    if scope.selection:
+        parts.append(f"<p>A selection of the suite: <code>{escape(scope.selection)}</code>.</p>")
+    if summary.unexercised:
+        shown = ", ".join(f"<code>{escape(op)}</code>" for op in summary.unexercised)
+        counted = f"{len(summary.unexercised)} of {len(summary.operations)}"
+        parts.append(f"<p>{counted} operations not exercised: {shown}</p>")
+    reasons = Counter((t.why.value if t.why else "other", reason_of(t)) for t in summary.untested)
+    if reasons:
+        rows = "".join(
+            f"<tr><td>{n}</td><td>{escape(why)}</td><td>{escape(reason)}</td></tr>"
+            for (why, reason), n in reasons.most_common()
+        )
+        parts.append(f"<table><tr><th>tests</th><th>for want of</th><th>what to set</th></tr>{rows}</table>")
+    return "".join(parts) or "<p>None: every selected test ran.</p>"
 
 
-def negative_split(summary: dict[str, Any]) -> str:
+def negative_split(summary: RunSummary) -> str:
     """How many negative tests break a rule the spec states, and how many one only the service
     knows; empty when the run had none."""
-    counts = Counter(t.get("breaks") for t in summary["tests"] if t.get("breaks"))
+    counts = Counter(t.breaks for t in summary.tests if t.breaks)
     if not counts:
         return ""
     return (
@@ -243,39 +277,38 @@ def negative_split(summary: dict[str, Any]) -> str:
     )
 
 
-def _kind(test: dict[str, Any]) -> str:
-    breaks = _BREAKS.get(test.get("breaks") or "")
-    return f"{test['kind']} ({breaks})" if breaks else str(test["kind"])
+def _kind(test: TestRecord) -> str:
+    breaks = _BREAKS.get(test.breaks or "")
+    return f"{test.kind} ({breaks})" if breaks else str(test.kind)
 
 
-def _violation_numbers(summary: dict[str, Any]) -> dict[str, int]:
+def _violation_numbers(summary: RunSummary) -> dict[str, int]:
     """Which distinct violation (by its number in the report) each failed test hit or was blocked by."""
     numbers: dict[str, int] = {}
-    for number, entry in enumerate(summary.get("violations") or [], 1):
-        for nodeid in [*entry["tests"], *entry["blocked"]]:
+    for number, entry in enumerate(summary.violations, 1):
+        for nodeid in [*entry.tests, *entry.blocked]:
             numbers.setdefault(nodeid, number)
     return numbers
 
 
-def cells_html(summary: dict[str, Any], contract: Contract) -> str:
+def cells_html(summary: RunSummary, contract: Contract) -> str:
     """The tests of each matrix cell, where its link leads, each failure linked to its violation."""
     numbers = _violation_numbers(summary)
-    cells: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for test in summary["tests"]:
-        for operation in test.get("operations") or []:
-            cells.setdefault((operation, str(test.get("kind"))), []).append(test)
+    cells: dict[tuple[str, str], list[tuple[TestRecord, Outcome]]] = {}
+    for test in summary.tests:
+        for operation, outcome in cell_outcomes(test).items():
+            cells.setdefault((operation, str(test.kind)), []).append((test, outcome))
     blocks = []
     for op in contract:
-        for kind in summary["kinds"]:
+        for kind in summary.kinds:
             tests = cells.get((op.operation_id, kind))
             if not tests:
                 continue
             items = []
-            for test in tests:
-                outcome = "blocked" if test.get("blocked_by") else test["outcome"]
-                number = numbers.get(test["nodeid"])
+            for test, outcome in tests:
+                number = numbers.get(test.nodeid)
                 link = f" · <a href='#{violation_anchor(number)}'>violation {number}</a>" if number else ""
-                items.append(f"<li><code>{escape(test['nodeid'])}</code> · {escape(outcome)}{link}</li>")
+                items.append(f"<li><code>{escape(test.nodeid)}</code> · {escape(outcome.value)}{link}</li>")
             blocks.append(
                 f"<div class='cell-tests' id='{cell_anchor(op.operation_id, kind)}'><h3><code>"
                 f"{escape(op.operation_id)}</code> · {escape(kind)}</h3><ul>{''.join(items)}</ul></div>"
@@ -283,21 +316,21 @@ def cells_html(summary: dict[str, Any], contract: Contract) -> str:
     return "\n".join(blocks)
 
 
-def tests_html(summary: dict[str, Any]) -> str:
+def tests_html(summary: RunSummary) -> str:
     rows = "".join(
-        f"<tr><td>{escape(t['nodeid'])}</td><td>{escape(str(t['test_id']))}</td><td>{escape(_kind(t))}</td>"
-        f"<td>{escape(t['outcome'])}</td><td>{t['duration']:.2f}</td></tr>"
-        for t in summary["tests"]
+        f"<tr><td>{escape(t.nodeid)}</td><td>{escape(str(t.test_id))}</td><td>{escape(_kind(t))}</td>"
+        f"<td>{escape(t.outcome.value)}</td><td>{t.duration:.2f}</td></tr>"
+        for t in summary.tests
     )
     return (
-        f"<details><summary>all {len(summary['tests'])} tests</summary><table><tr><th>test</th><th>id</th>"
+        f"<details><summary>all {len(summary.tests)} tests</summary><table><tr><th>test</th><th>id</th>"
         f"<th>kind</th><th>outcome</th><th>s</th></tr>{rows}</table></details>"
     )
 
 
-def chains_html(summary: dict[str, Any]) -> str:
+def chains_html(summary: RunSummary) -> str:
     """How often the state machine reached each linked operation with a 2xx."""
-    chains = summary.get("chains") or {}
+    chains = chain_successes(summary.tests)
     if not chains:
         return ""
     never = [operation for operation, count in chains.items() if not count]
@@ -313,23 +346,23 @@ def chains_html(summary: dict[str, Any]) -> str:
     )
 
 
-def fuzz_html(summary: dict[str, Any]) -> str:
+def fuzz_html(summary: RunSummary) -> str:
     """Per fuzzed operation and mode, what the target answered to the cases judged."""
-    fuzzed = [t for t in summary["tests"] if t.get("fuzz")]
+    fuzzed = [(t, t.fuzz) for t in summary.tests if t.fuzz]
     if not fuzzed:
         return chains_html(summary) or "<p>No fuzz test ran.</p>"
     rows = []
-    for test in fuzzed:
-        answers = test["fuzz"]["answers"]
+    for test, fuzz in fuzzed:
+        answers = fuzz["answers"]
         shown = " · ".join(f"{n} × {escape(answer)}" for answer, n in sorted(answers.items()))
         accepted = sum(n for answer, n in answers.items() if answer.startswith("2"))
         share = f"{accepted / sum(answers.values()):.0%}" if answers else "-"
         rows.append(
-            f"<tr><td><code>{escape(', '.join(test['operations']))}</code></td>"
-            f"<td>{escape(test['fuzz']['mode'])}</td><td>{sum(answers.values())}</td>"
-            f"<td>{share if test['fuzz']['mode'] == 'positive' else ''}</td><td>{shown}</td></tr>"
+            f"<tr><td><code>{escape(', '.join(test.operations))}</code></td>"
+            f"<td>{escape(fuzz['mode'])}</td><td>{sum(answers.values())}</td>"
+            f"<td>{share if fuzz['mode'] == 'positive' else ''}</td><td>{shown}</td></tr>"
         )
-    accepted_rows = [a for a in (summary.get("acceptance") or {}).values() if a["sent"]]
+    accepted_rows = [a for a in fuzz_acceptance(summary.tests).values() if a["sent"]]
     overall = (
         f"<p>Valid cases answered 2xx: {sum(a['accepted'] for a in accepted_rows)} of "
         f"{sum(a['sent'] for a in accepted_rows)}; a valid case refused as invalid input fails its test.</p>"
@@ -343,10 +376,10 @@ def fuzz_html(summary: dict[str, Any]) -> str:
     )
 
 
-def conformance_section(summary: dict[str, Any], contract: Contract) -> str:
+def conformance_section(summary: RunSummary, contract: Contract) -> str:
     """The report: the verdict and the matrix first, then what to act on, then the details."""
     split = negative_split(summary)
-    css = "ok" if summary["conforms"] else "ko"
+    css = verdict_css(summary)
     return (
         f"<p><span class='verdict {css}'>{escape(verdict_of(summary))}</span></p>"
         f"<h2>Conformance matrix</h2>{matrix_html(summary, contract)}"
@@ -355,7 +388,7 @@ def conformance_section(summary: dict[str, Any], contract: Contract) -> str:
         f"<h2>Not tested</h2>{skips_html(summary)}"
         f"<h2>Left on the target</h2>{leftovers_html(summary)}"
         f"<h2>Fuzzing</h2>{fuzz_html(summary)}"
-        f"<h2>Contract coverage</h2>{coverage_html(summary, contract)}"
+        f"<h2>Contract coverage</h2>{coverage_html(summary.coverage, contract)}"
         f"<h2>Errata applied</h2>{errata_html(summary)}"
         f"<h2>Run</h2>{header_html(summary)}"
         f"<h2>Failures</h2>{failures_html(summary)}"
@@ -363,7 +396,7 @@ def conformance_section(summary: dict[str, Any], contract: Contract) -> str:
     )
 
 
-def render_html(summary: dict[str, Any], contract: Contract) -> str:
+def render_html(summary: RunSummary, contract: Contract) -> str:
     """The whole page, from summary.json alone: the run writes it, and `report` rebuilds the same."""
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>CBR conformance report</title>"
@@ -371,13 +404,12 @@ def render_html(summary: dict[str, Any], contract: Contract) -> str:
         f"{conformance_section(summary, contract)}<h2>All tests</h2>{tests_html(summary)}"
         + (
             ""
-            if summary["header"].get("mode") == "proxy"  # a proxy's traffic has no pytest log
+            if summary.header.get("mode") == "proxy"  # a proxy's traffic has no pytest log
             else "<p><small>Each test's log: <a href='tests.html'>tests.html</a> (pytest-html).</small></p>"
         )
         + "</body></html>"
     )
 
 
-def write_html(summary_path: Path, out: Path, contract: Contract) -> None:
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+def write_html(summary: RunSummary, out: Path, contract: Contract) -> None:
     out.write_text(render_html(summary, contract), encoding="utf-8")

@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T", bound=Hashable)
 
@@ -64,17 +64,15 @@ def measured_durations(summary: Path | None, target_url: str | None) -> dict[str
     that run, and a test kept waiting at its start must not be put at the start of the next."""
     if summary is None or not summary.is_file():
         return {}
+    from cbr_conformance.results.summary import RunSummary
+
     try:
-        data: dict[str, Any] = json.loads(summary.read_text(encoding="utf-8"))
-        if data.get("header", {}).get("target_url") != target_url:
-            return {}
-        return {
-            str(test["nodeid"]): max(0.0, float(test["duration"]) - float(test.get("lease_wait") or 0.0))
-            for test in data.get("tests", [])
-            if isinstance(test.get("duration"), (int, float))
-        }
-    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+        earlier = RunSummary.from_dict(json.loads(summary.read_text(encoding="utf-8")))
+    except (OSError, ValueError):  # UnreadableSummary included
         return {}  # an unreadable history only costs the order its measure
+    if earlier.header.get("target_url") != target_url:
+        return {}
+    return {test.nodeid: max(0.0, test.duration - test.lease_wait) for test in earlier.tests}
 
 
 def chunk_sizes(total: int, workers: int) -> list[int]:

@@ -249,7 +249,8 @@ def readable_file(value: Any) -> Path:
 def run_summary(value: Any) -> Path:
     """A run's folder (or its summary.json), readable as a run summary; resolved, so that a
     `reports/latest` given stays the run it named when the new run takes that name."""
-    from cbr_conformance.diff import SUMMARY_FILE, UnreadableSummary, load_summary
+    from cbr_conformance.diff import SUMMARY_FILE, load_summary
+    from cbr_conformance.results.summary import UnreadableSummary
 
     path = Path(text(str(value))).expanduser()
     try:

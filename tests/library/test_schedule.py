@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cbr_conformance.results import RunSummary, TestRecord
 from cbr_conformance.schedule import (
     Traits,
     chunk_sizes,
@@ -57,21 +58,27 @@ def test_one_worker_keeps_the_collection_order() -> None:
     assert lay_out(ITEMS, ALL.__getitem__, STAGED.__contains__, 1) == ITEMS
 
 
+def _write(path: Path, *tests: TestRecord) -> None:
+    summary = RunSummary(header={"target_url": "http://cbr:1"}, tests=tests)
+    path.write_text(json.dumps(summary.to_dict()))
+
+
 def test_durations_of_a_run_against_another_target_are_not_used(tmp_path: Path) -> None:
     summary = tmp_path / "summary.json"
-    tests = [{"nodeid": "a", "duration": 3.5}, {"nodeid": "b", "duration": None}]
-    summary.write_text(json.dumps({"header": {"target_url": "http://cbr:1"}, "tests": tests}))
+    _write(summary, TestRecord("a", duration=3.5))
     assert measured_durations(summary, "http://cbr:1") == {"a": 3.5}
     assert measured_durations(summary, "http://other:1") == {}
     summary.write_text("{torn")
+    assert measured_durations(summary, "http://cbr:1") == {}
+    old_format = {"header": {"target_url": "http://cbr:1"}, "tests": [{"nodeid": "a", "duration": 3.5}]}
+    summary.write_text(json.dumps(old_format))
     assert measured_durations(summary, "http://cbr:1") == {}
 
 
 def test_a_measured_duration_leaves_out_the_waits_for_inventory_resources(tmp_path: Path) -> None:
     """A test kept waiting for a disk at the start of one run is not laid out first in the next."""
     summary = tmp_path / "summary.json"
-    tests = [{"nodeid": "waited", "duration": 40.0, "lease_wait": 31.5}, {"nodeid": "long", "duration": 20.0}]
-    summary.write_text(json.dumps({"header": {"target_url": "http://cbr:1"}, "tests": tests}))
+    _write(summary, TestRecord("waited", duration=40.0, lease_wait=31.5), TestRecord("long", duration=20.0))
     assert measured_durations(summary, "http://cbr:1") == {"waited": 8.5, "long": 20.0}
 
 

@@ -48,7 +48,7 @@ def test_a_vault_of_size_0_is_the_clients_fault_and_the_services_refusal_conform
     assert written["faults"] == {"client": 1, "service": 0}
     # The service answered the broken request as the contract says: its side passes.
     assert written["matrix"]["create_vault"] == {
-        "client request": {"failed": 1},
+        "client request": {"violated": 1},
         "service response": {"passed": 1},
     }
 

@@ -69,6 +69,6 @@ def test_a_target_that_breaks_one_field_shows_exactly_that_violation(
     ]
     assert "'archive' is not one of ['backup', 'replication']" in written["violations"][0]["message"]
     assert written["faults"] == {"client": 0, "service": 1}
-    assert written["matrix"]["list_policies"]["service response"] == {"failed": 1}
+    assert written["matrix"]["list_policies"]["service response"] == {"violated": 1}
     assert written["matrix"]["list_policies"]["client request"] == {"passed": 1}
     assert written["verdict"] == "DOES NOT CONFORM: 1 distinct violation"

@@ -93,7 +93,7 @@ def test_a_hostile_target_fails_the_run_cleanly(
     summary = json.loads((tmp_path / "latest" / "summary.json").read_text())
     assert not summary["conforms"]
     [result] = summary["tests"]
-    assert result["test_id"] == "vault-show-unknown" and result["outcome"] == "failed"
+    assert result["test_id"] == "vault-show-unknown" and result["outcome"] == "violated"
     # The reason is one line of the message, naming the request and what went wrong.
     [line] = [line for line in result["message"].splitlines() if said in line]
     assert f"/vaults/{UNKNOWN[:8]}" in line or "show_vault" in line, line

@@ -88,8 +88,8 @@ def test_echoed_credentials_reach_no_report_console_or_log(
     outcomes = {t["test_id"]: t["outcome"] for t in summary["tests"]}
     assert outcomes == {
         "vault-show-unknown": "passed",
-        "vault-update-unknown": "failed",
-        "vault-delete-unknown": "failed",
+        "vault-update-unknown": "violated",
+        "vault-delete-unknown": "violated",
     }
     assert code == cli.EXIT_NONCONFORMANT
     # Yet they are nowhere: not in any file of the report folder...

@@ -332,7 +332,7 @@ class RunResult:
         return [
             f"{t['nodeid']}: {t['message'][-1500:]}"
             for t in self.summary.get("tests", [])
-            if t["outcome"] in ("failed", "error")
+            if t["outcome"] in ("violated", "blocked", "suite error")
         ]
 
 

@@ -38,7 +38,7 @@ def test_the_replay_command_reproduces_the_minimal_failure(
             proxy.url, inventory, tmp_path / "first", 5, TEST, "-n", "0", "--fuzz-examples", "60"
         )
         assert first.code == 1, first.output[-3000:]
-        [failed] = [t for t in first.summary["tests"] if t["outcome"] == "failed"]
+        [failed] = [t for t in first.summary["tests"] if t["outcome"] == "violated"]
         command = re.search(
             r"cbr-conformance run '[^']+' --fuzz-seed \d+ --fuzz-replay \S+", failed["message"]
         )
@@ -46,7 +46,7 @@ def test_the_replay_command_reproduces_the_minimal_failure(
         args = shlex.split(command.group(0))[2:]  # after "cbr-conformance run"
         again = run_suite(proxy.url, inventory, tmp_path / "again", 5, *args, "-n", "0")
     assert again.code == 1, again.output[-3000:]
-    [replayed] = [t for t in again.summary["tests"] if t["outcome"] == "failed"]
+    [replayed] = [t for t in again.summary["tests"] if t["outcome"] == "violated"]
     assert "server error 500" in replayed["message"]
     # what was sent again is the minimal case: a policy kept just over 500 days
     [sent] = [e for e in replayed["exchanges"] if e["operation_id"] == "create_policy" and e["status"] == 500]

@@ -46,8 +46,8 @@ def test_a_nonconforming_target_exits_1_and_the_report_shows_the_failure(
     assert code == cli.EXIT_NONCONFORMANT
     summary = json.loads((latest / "summary.json").read_text())
     assert not summary["conforms"]
-    assert summary["matrix"]["show_vault"]["negative"] == {"failed": 1}
-    [failure] = [t for t in summary["tests"] if t["outcome"] == "failed"]
+    assert summary["matrix"]["show_vault"]["negative"] == {"violated": 1}
+    [failure] = [t for t in summary["tests"] if t["outcome"] == "violated"]
     assert failure["test_id"] == "vault-show-unknown"
     violations = [v for e in failure["exchanges"] for v in e["violations"]]
     assert any(v["path"] == "$.vault.id" and v["rule"] == "response_schema" for v in violations)
@@ -141,7 +141,8 @@ def test_probe(cbr):
 @pytest.mark.parametrize(
     ("kind", "deliberate", "expected"),
     [
-        ("contract", "", cli.EXIT_NONCONFORMANT),
+        # the test's defect, not the target's: a suite error, never a violation
+        ("contract", "", cli.EXIT_SUITE_ERROR),
         ("contract", ", invalid=True", cli.EXIT_OK),
         ("negative", "", cli.EXIT_OK),
     ],
@@ -160,6 +161,7 @@ def test_a_hand_built_test_sending_a_request_the_spec_forbids_fails(
         assert test["outcome"] == "passed"
         assert test["breaks"] == ("schema" if kind == "negative" else None)  # limit=0 breaks minimum 1
     else:
+        assert test["outcome"] == "suite error" and not summary["violations"]
         assert "UnintendedInvalidRequest" in test["message"] and "limit='0'" in test["message"]
         [exchange] = test["exchanges"]
         assert exchange["request_errors"] == ["query parameter limit='0': 0 is less than the minimum of 1"]

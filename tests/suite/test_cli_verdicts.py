@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cbr_conformance import cli
-from cbr_conformance.results import TestResult, build_summary, verdict
+from cbr_conformance.results import Origin, Outcome, TestRecord, Why, build_summary, verdict
 from tests.library.fake_target import Canned, FakeTarget
 
 ONE_TEST = ["-k", "test_show_unknown_vault_is_not_found", "-q", "-n", "0"]
@@ -95,29 +95,34 @@ def test_the_second_projects_credentials_are_checked_before_the_run(
     assert "refuses the credentials of the second project" in capsys.readouterr().err
 
 
-def _result(outcome: str, message: str = "") -> TestResult:
-    return TestResult(f"t::{outcome}{len(message)}", outcome=outcome, message=message)
+def _result(outcome: Outcome, message: str = "", **fields: object) -> TestRecord:
+    return TestRecord(
+        f"t::{outcome}{len(message)}", outcome=outcome, message=message, operations=("list_vaults",),
+        kind="contract", **fields,  # type: ignore[arg-type]
+    )  # fmt: skip
 
 
 def test_verdicts_say_how_much_was_not_tested() -> None:
+    second = "Skipped: needs a second project"
     ran = [
-        _result("passed"),
-        _result("skipped", "Skipped: needs a second project"),
-        _result("skipped", "Skipped: needs a second project"),
+        _result(Outcome.PASSED),
+        _result(Outcome.NOT_TESTED, second, why=Why.SECOND_PROJECT),
+        _result(Outcome.NOT_TESTED, second + " ", why=Why.SECOND_PROJECT),
     ]
-    summary = build_summary(ran, {}, 1.0)
-    assert verdict(summary) == "CONFORMS (partial: 2 of 3 skipped)"
-    assert summary["skips"] == {"needs a second project": 2}
-    assert verdict(build_summary([_result("passed")], {}, 1.0)) == "CONFORMS"
-    assert verdict(build_summary([_result("passed"), _result("failed")], {}, 1.0)) == (
+    summary = build_summary(ran, {})
+    assert verdict(summary) == "CONFORMS (partial: 2 of 3 tests not tested)"
+    assert summary.skips == {"needs a second project": 2}
+    assert verdict(build_summary([_result(Outcome.PASSED)], {})) == "CONFORMS"
+    violated = _result(Outcome.VIOLATED, "E   assert 1 == 2", origin=Origin.VIOLATION)
+    assert verdict(build_summary([_result(Outcome.PASSED), violated], {})) == (
         "DOES NOT CONFORM: 1 distinct violation"
     )
 
 
 def test_an_interrupted_run_never_conforms() -> None:
-    summary = build_summary([_result("passed")], {}, 1.0, interrupted=True)
-    assert not summary["conforms"] and verdict(summary) == "INTERRUPTED"
-    assert not build_summary([], {}, 1.0)["conforms"]
+    summary = build_summary([_result(Outcome.PASSED)], {}, interrupted=True)
+    assert not summary.conforms and verdict(summary) == "INTERRUPTED"
+    assert not build_summary([], {}).conforms
 
 
 INTERRUPTED_PROBE = """
@@ -180,9 +185,10 @@ def test_require_complete_makes_a_skip_fail_the_gate(
     probe.write_text(SKIPPING_PROBE)
     assert _run(tmp_path / "reports", str(probe), "-q", "-n", "0") == cli.EXIT_OK
     out = capsys.readouterr().out
-    assert "CONFORMS (partial: 1 of 2 skipped)" in out and "needs something this target lacks" in out
+    assert "CONFORMS (partial, selection: 26 of 27 operations not exercised; 1 of 2 tests not tested)" in out
+    assert "needs something this target lacks" in out
     code = _run(tmp_path / "reports", str(probe), "-q", "-n", "0", "--require-complete")
     assert code == cli.EXIT_NONCONFORMANT
-    assert "INCOMPLETE: 1 of 2 skipped" in capsys.readouterr().out
+    assert "INCOMPLETE: 26 of 27 operations not exercised; 1 of 2 tests not tested" in capsys.readouterr().out
     html = (tmp_path / "reports" / "latest" / "index.html").read_text()
     assert "incomplete" in html and "needs something this target lacks" in html

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,39 +12,36 @@ from cbr_conformance import cli
 from cbr_conformance.contract import Contract
 from cbr_conformance.exchange_facts import ExchangeFacts
 from cbr_conformance.exercised import contract_coverage
+from cbr_conformance.results import Outcome, RunSummary, TestRecord, Violation
 
 SHA = "a" * 64
+OUTCOMES = {"passed": Outcome.PASSED, "skipped": Outcome.NOT_TESTED}
 
 
-def _violation(operation: str, rule: str, path: str) -> dict[str, Any]:
-    return {"operation": operation, "rule": rule, "path": path, "message": f"{rule} broken", "tests": ["t"]}
+def _violation(operation: str, rule: str, path: str) -> Violation:
+    return Violation(operation, rule, path, f"{rule} broken", tests=("t",))
 
 
-def _test(test_id: str, outcome: str, message: str = "") -> dict[str, Any]:
-    return {
-        "nodeid": f"conformance/t.py::{test_id}",
-        "test_id": test_id,
-        "outcome": outcome,
-        "message": message,
-    }
+def _test(test_id: str, outcome: str, message: str = "") -> TestRecord:
+    return TestRecord(f"conformance/t.py::{test_id}", OUTCOMES[outcome], test_id=test_id, message=message)
 
 
 def _summary(
     folder: Path,
-    violations: list[dict[str, Any]],
-    tests: list[dict[str, Any]],
+    violations: list[Violation],
+    tests: list[TestRecord],
     facts: list[ExchangeFacts] | None = None,
     sha: str = SHA,
     profile: str = "errata",
 ) -> Path:
     folder.mkdir(parents=True)
-    summary = {
-        "header": {"spec_sha256": sha, "profile": profile},
-        "violations": violations,
-        "tests": tests,
-        "coverage": contract_coverage(facts or [], Contract.load()),
-    }
-    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    summary = RunSummary(
+        header={"spec_sha256": sha, "profile": profile},
+        tests=tuple(tests),
+        violations=tuple(violations),
+        coverage=contract_coverage(facts or [], Contract.load()),
+    )
+    (folder / "summary.json").write_text(json.dumps(summary.to_dict()), encoding="utf-8")
     return folder
 
 
@@ -83,16 +79,21 @@ def test_the_diff_sorts_violations_skips_and_coverage(
     out = capsys.readouterr().out
     section = {
         title: out.split(title, 1)[1].split("\n\n", 1)[0]
-        for title in ("new violations", "fixed violations", "violations still present", "tests newly skipped")
+        for title in (
+            "new violations",
+            "fixed violations",
+            "violations still present",
+            "tests newly not tested",
+        )
     }
     assert "create_policy: [response_schema] $.policy.id" in section["new violations"]
     assert "list_vaults" not in section["new violations"] and "show_vault" not in section["new violations"]
     assert "list_vaults: [response_schema] $" in section["fixed violations"]
     assert "show_vault: [status_documented] status" in section["violations still present"]
     # Skipped now and not before (a test that is new counts); one skipped in both does not.
-    assert "vault-show: needs a second project" in section["tests newly skipped"]
-    assert "brand-new: needs time control" in section["tests newly skipped"]
-    assert "share-add" not in section["tests newly skipped"]
+    assert "vault-show: needs a second project" in section["tests newly not tested"]
+    assert "brand-new: needs time control" in section["tests newly not tested"]
+    assert "share-add" not in section["tests newly not tested"]
     assert "show_vault: responses 40% -> 20% (-404)" in out
     assert "list_vaults: responses 25% -> 50% (+400)" in out
     assert "WARNING" not in out
@@ -138,7 +139,8 @@ def test_a_changed_contract_is_said_first(
     [
         (None, "no run summary at"),
         ("{not json", "is not JSON"),
-        ('{"tests": []}', "not a cbr-conformance run summary"),
+        ('{"tests": []}', "not a run summary"),
+        ('{"header": {}, "tests": [], "violations": []}', "a summary of format 1"),
     ],
 )
 def test_a_summary_that_cannot_be_read_is_a_usage_error_in_one_line(

@@ -23,7 +23,7 @@ from cbr_conformance.contract import Contract
 from cbr_conformance.exchange_facts import FactFinder
 from cbr_conformance.inventory import Inventory
 from cbr_conformance.lifecycle import Cleanups, Ledger, Made
-from cbr_conformance.plugin.keys import EXCHANGES, PENDING_FACTS, PENDING_LEFTOVERS, STEPS
+from cbr_conformance.plugin.keys import EXCHANGES, PENDING_FACTS, PENDING_LEFTOVERS, RECORD, STEPS, TestNotes
 from cbr_conformance.plugin.options import suite_config
 from cbr_conformance.recording import Exchange, Redactor
 from cbr_conformance.resources import Resources, new_run_prefix
@@ -300,6 +300,15 @@ def cbr_bad_auths(cbr: CBRClient) -> dict[str, Any]:
         "bad-token": TokenAuth("not-a-valid-token-" + "0" * 16),
         "bad-signature": AkSkAuth("UNKNOWNACCESSKEY0000", "wrong-secret-key-000000000000000000000"),
     }
+
+
+@pytest.fixture
+def cbr_notes(request: pytest.FixtureRequest) -> TestNotes:
+    """What the test tells its report beyond its outcome: a fuzz test's answers, a chain's
+    operations exercised and not reached."""
+    notes = TestNotes()
+    request.node.stash[RECORD] = notes
+    return notes
 
 
 @pytest.fixture

@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import pytest
 
 from cbr_conformance.exchange_facts import FactSheet
 from cbr_conformance.recording import Exchange
+from cbr_conformance.results.record import Untested
 from cbr_conformance.scenario import Steps
+
+
+@dataclass
+class TestNotes:
+    """What a test tells its report beyond its outcome (the `cbr_notes` fixture)."""
+
+    __test__ = False  # not a test class, for pytest's collection
+    fuzz: dict[str, Any] | None = None  # {"mode": ..., "answers": {"200": 7, ...}}
+    credited: list[str] | None = None  # a chain's operations it really exercised
+    chain_2xx: dict[str, int] | None = None  # a state machine's 2xx answers, by operation
+    untested: dict[str, Untested] = field(default_factory=dict)  # a chain's operations not reached
+
+    def facts(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"fuzz": self.fuzz, "chain_2xx": self.chain_2xx, "untested": self.untested}
+        if self.credited is not None:
+            found["credited"] = tuple(self.credited)
+        return {name: value for name, value in found.items() if value}
+
 
 EXCHANGES = pytest.StashKey[list[Exchange]]()  # every exchange of the test, redacted
 STEPS = pytest.StashKey[Steps]()  # a scenario's steps, for the report
+RECORD = pytest.StashKey[TestNotes]()  # what the test noted for its report
 # What cleanups could not undo, waiting for the next test report (a module's fixtures end in the
 # teardown of its last test): the reporting hook moves them into that report.
 PENDING_LEFTOVERS: list[str] = []
 # What every exchange of this process exercised of the contract (a module's fixtures' included),
 # waiting for the next test report, which carries it to the controller (see reporting.py).
 PENDING_FACTS = FactSheet()
-RUN_FACTS = pytest.StashKey[FactSheet]()  # on the controller: the facts of the whole run
-# On the controller: what the run's shared resources left when it deleted them (plugin/shared.py).
-RUN_LEFTOVERS: list[str] = []

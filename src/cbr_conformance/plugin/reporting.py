@@ -1,48 +1,73 @@
-"""What each test report carries, as user properties, for summary.json and the HTML report."""
+"""What each test report carries for the run's results: one `PhaseFacts`, as one user property.
+
+Where a failure came from is decided here, on the worker, where the exception itself is at hand
+(`origin_of`): the controller only sees the report.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Generator
 from dataclasses import asdict
 from typing import Any
 
 import pytest
 
-from cbr_conformance.client import ContractViolation, TargetUnreachable
-from cbr_conformance.exchange_facts import ExchangeFacts, FactSheet
+from cbr_conformance.client import ContractViolation, ReadOnlyRefusal, TargetUnreachable
 from cbr_conformance.inventory import lease_waits_so_far
-from cbr_conformance.markers import info_of
-from cbr_conformance.plugin.keys import EXCHANGES, PENDING_FACTS, PENDING_LEFTOVERS, RUN_FACTS, STEPS
+from cbr_conformance.markers import MarkerError, info_of
+from cbr_conformance.plugin.guard import UnintendedInvalidRequest
+from cbr_conformance.plugin.keys import EXCHANGES, PENDING_FACTS, PENDING_LEFTOVERS, RECORD, STEPS
 from cbr_conformance.recording import Exchange
+from cbr_conformance.results.outcome import Why
+from cbr_conformance.results.record import PROPERTY, Origin, PhaseFacts
 from cbr_conformance.stalls import AsyncStall
 
-FACTS = "cbr_facts"
 LEASE_WAITS_BEFORE = pytest.StashKey[float]()
+# The suite's own defects that surface as assertions: a test sending what the spec forbids
+# unannounced, a write in a read-only run, a malformed marker. Not evidence about the target.
+_SUITE_DEFECTS: tuple[type[BaseException], ...] = (UnintendedInvalidRequest, ReadOnlyRefusal, MarkerError)
+# hypothesis's own words for "could not generate what the rules ask" (by type, from its errors module)
+_GENERATION_FAILURES = ("Unsatisfiable", "FailedHealthCheck")
 
 
-class RunFacts:
-    """On the controller: merges the facts each report carries into the run's, and takes them off
-    the report (junit.xml would write them out)."""
+def origin_of(error: BaseException) -> Origin:
+    """Where a failure came from, by its type: a rule about the target's answer that broke, the
+    target not answering, or the suite's own code."""
+    if isinstance(error, BaseExceptionGroup):
+        origins = {origin_of(inner) for inner in error.exceptions}
+        return next((o for o in (Origin.VIOLATION, Origin.UNREACHABLE) if o in origins), Origin.SUITE)
+    if isinstance(error, _SUITE_DEFECTS):
+        return Origin.SUITE
+    if isinstance(error, TargetUnreachable):
+        return Origin.UNREACHABLE
+    if isinstance(error, AssertionError | pytest.fail.Exception):
+        return Origin.VIOLATION  # the suite's assertions state the reference's rules
+    return Origin.SUITE
 
-    def __init__(self) -> None:
-        self.sheet = FactSheet()
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        carried = [value for name, value in report.user_properties if name == FACTS]
-        if carried:
-            report.user_properties = [p for p in report.user_properties if p[0] != FACTS]
-        for value in carried:
-            self.sheet.extend(ExchangeFacts.from_json(item) for item in json.loads(str(value)))
+def _generation_failure(error: BaseException) -> bool:
+    kind = type(error)
+    return kind.__module__.startswith("hypothesis") and kind.__name__ in _GENERATION_FAILURES
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    if hasattr(config, "workerinput"):
-        return  # an xdist worker sends its reports, facts and all, to the controller
-    facts = RunFacts()
-    config.stash[RUN_FACTS] = facts.sheet
-    config.pluginmanager.register(facts, "cbr-run-facts")
+def _failure_facts(error: BaseException | None, exchanges: list[Exchange]) -> dict[str, Any]:
+    if error is None:
+        return {}
+    why = getattr(error, "why", None)
+    if isinstance(why, Why):  # results.outcome.NotTested: a skip that says why
+        return {"why": why}
+    if isinstance(error, pytest.skip.Exception):
+        return {}
+    if _generation_failure(error):
+        return {"why": Why.GENERATION}
+    facts: dict[str, Any] = {"origin": origin_of(error)}
+    stopped_on = getattr(error, "failed_operation", None)  # a chain's failing step
+    if isinstance(error, ContractViolation):
+        stopped_on = error.exchange.operation_id
+    elif stopped_on is None and exchanges:
+        stopped_on = exchanges[-1].operation_id  # the last answer the test or its set-up read
+    facts["failed_operation"] = stopped_on
+    return facts
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -54,48 +79,48 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
+    report.user_properties.append((PROPERTY, phase_facts(item, call, report).to_json()))
+
+
+def phase_facts(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> PhaseFacts:
+    facts: dict[str, Any] = {}
     waits = lease_waits_so_far()
     waited = waits - item.stash.get(LEASE_WAITS_BEFORE, waits)
     item.stash[LEASE_WAITS_BEFORE] = waits
     if waited >= 0.01:  # time this phase spent waiting for another worker's inventory resource
-        report.user_properties.append(("cbr_lease_wait", f"{waited:.2f}"))
+        facts["lease_wait"] = round(waited, 2)
     info = info_of(item)
     if info is not None and call.when == "setup":
-        report.user_properties += [
-            ("cbr_operation", ",".join(info.operations)),
-            ("cbr_kind", info.kind),
-            ("cbr_mutates", str(info.mutates).lower()),
-            ("cbr_id", info.id),
-        ]
-    if report.failed and call.excinfo is not None and call.excinfo.errisinstance(TargetUnreachable):
-        # The target did not answer: the CLI tells an unreachable target from a nonconforming one.
-        report.user_properties.append(("cbr_cause", "unreachable"))
-    stall = call.excinfo.value if call.excinfo is not None else None
-    if report.failed and isinstance(stall, AsyncStall):
-        # Asynchronous work that never ended: one violation for the run, later waits blocked by it.
-        told = {**asdict(stall.stall), "first": stall.first}
-        report.user_properties.append(("cbr_stall", json.dumps(told)))
+        facts.update(operations=info.operations, kind=info.kind, mutates=info.mutates, test_id=info.id)
+    error = call.excinfo.value if call.excinfo is not None else None
     recorded: list[Exchange] = item.stash.get(EXCHANGES, [])
     exchanges = list(recorded)
-    stopped = call.excinfo.value if call.excinfo is not None else None
     # The exchange that broke the contract, though a client outside the test made it (a module's
-    # fixture): the report groups failures by it.
-    if report.failed and isinstance(stopped, ContractViolation) and stopped.exchange not in exchanges:
-        exchanges.append(stopped.exchange)
+    # fixture): the results group failures by it.
+    if report.failed and isinstance(error, ContractViolation) and error.exchange not in exchanges:
+        exchanges.append(error.exchange)
+    if report.failed or report.skipped:
+        facts.update(_failure_facts(error, exchanges))
+    if isinstance(error, AsyncStall) and report.failed:
+        # Asynchronous work that never ended: one violation for the run, later waits blocked by it.
+        facts["stall"] = {**asdict(error.stall), "first": error.first}
     if report.failed and exchanges:
         # The last exchanges tell what went wrong; all of them are redacted already.
-        report.user_properties.append(("cbr_exchanges", json.dumps([e.to_dict() for e in exchanges[-10:]])))
+        facts["exchanges"] = tuple(e.to_dict() for e in exchanges[-10:])
     if info is not None and info.kind == "negative" and call.when == "call":
         # Whether the refused request breaks a rule the spec states, or one only the service knows
         # (an unknown id, a sharing rule...): read from the request measure of its exchanges.
-        breaks = "schema" if any(e.request_errors for e in exchanges) else "service"
-        report.user_properties.append(("cbr_breaks", breaks))
+        facts["breaks"] = "schema" if any(e.request_errors for e in exchanges) else "service"
     if call.when == "teardown" and PENDING_LEFTOVERS:
-        report.user_properties.append(("cbr_leftovers", json.dumps(PENDING_LEFTOVERS)))
+        facts["leftovers"] = tuple(PENDING_LEFTOVERS)
         PENDING_LEFTOVERS.clear()
     if PENDING_FACTS:
         # Merged by operation: a fuzz test's hundred exchanges travel as a few lines.
-        report.user_properties.append((FACTS, json.dumps(PENDING_FACTS.drain())))
+        facts["facts"] = tuple(PENDING_FACTS.drain())
     steps = item.stash.get(STEPS, None)
     if steps is not None and steps.lines and call.when == "call":
-        report.user_properties.append(("cbr_steps", json.dumps(steps.lines)))
+        facts["steps"] = tuple(steps.lines)
+    notes = item.stash.get(RECORD, None)
+    if notes is not None and call.when == "call":
+        facts.update(notes.facts())
+    return PhaseFacts(**facts)

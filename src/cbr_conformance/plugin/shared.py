@@ -13,8 +13,8 @@ import pytest
 from cbr_conformance.client import client_for
 from cbr_conformance.contract import Contract
 from cbr_conformance.lifecycle import Cleanups
-from cbr_conformance.plugin.keys import RUN_LEFTOVERS
 from cbr_conformance.plugin.options import suite_config
+from cbr_conformance.results.collector import SHARED_LEFTOVERS
 from cbr_conformance.run_shared import recorded_made
 
 _FOLDER = pytest.StashKey[Path]()
@@ -64,6 +64,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             cleanups = Cleanups(settings.max_wait, settings.poll_interval)
             for item in made:
                 cleanups.born(item, client)
-            RUN_LEFTOVERS.extend(cleanups.run())  # newest first, as any test's
+            # newest first, as any test's; the results report them with the run's leftovers
+            config.stash[SHARED_LEFTOVERS] = cleanups.run()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

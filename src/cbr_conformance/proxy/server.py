@@ -25,7 +25,7 @@ from cbr_conformance.proxy.judging import Judge
 from cbr_conformance.proxy.traffic import Traffic
 from cbr_conformance.recording import Redactor
 from cbr_conformance.report import render_html
-from cbr_conformance.results import verdict
+from cbr_conformance.results.summary import RunSummary, verdict
 from cbr_conformance.rundirs import link_latest, new_run_dir
 from cbr_emulator.config import Settings
 from cbr_emulator.server import EmulatorServer, answers_health
@@ -69,6 +69,7 @@ class ProxyServer:
         self._thread: threading.Thread | None = None
         self._run_dir: Path | None = None
         self._report_lock = threading.Lock()
+        self.written: RunSummary | None = None  # the summary of the last report written
 
     def start(self, timeout: float = 10.0) -> ProxyServer:
         try:
@@ -124,7 +125,7 @@ class ProxyServer:
             self.emulator.stop()
         self._server = self._thread = self.emulator = None
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> RunSummary:
         return self.traffic.summary(self.header, self.contract)
 
     def write_report(self) -> dict[str, Any]:
@@ -135,20 +136,22 @@ class ProxyServer:
             if self._run_dir is None:
                 self._run_dir = new_run_dir(self.report_dir, dt.datetime.now(dt.UTC))
             summary_path = self._run_dir / "summary.json"
-            summary_path.write_text(json.dumps(summary, indent=2), encoding="utf-8")
+            summary_path.write_text(json.dumps(summary.to_dict(), indent=2), encoding="utf-8")
             report_path = self._run_dir / "index.html"
             report_path.write_text(render_html(summary, self.contract), encoding="utf-8")
             link_latest(self.report_dir, self._run_dir)
+            self.written = summary
+        traffic = summary.proxy or {}
         return {
             "report": str(report_path),
             "summary": str(summary_path),
             "verdict": verdict(summary),
-            "exchanges": summary["header"]["exchanges"],
-            "faults": summary["faults"],
-            "violations": summary["violations"],
-            "unknown_operations": summary["unknown_operations"],
-            "matrix": summary["matrix"],
-            "coverage": summary.get("coverage"),
+            "exchanges": summary.header["exchanges"],
+            "faults": traffic.get("faults"),
+            "violations": [v.to_dict() for v in summary.violations],
+            "unknown_operations": traffic.get("unknown_operations"),
+            "matrix": summary.matrix,
+            "coverage": summary.coverage,
         }
 
     def __enter__(self) -> ProxyServer:

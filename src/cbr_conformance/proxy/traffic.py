@@ -14,14 +14,16 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cbr_conformance.contract import Contract
 from cbr_conformance.exercised import coverage_of_exchanges
 from cbr_conformance.proxy.judging import CLIENT_RULE
 from cbr_conformance.recording import Exchange, Violation
-from cbr_conformance.results import NOT_APPLICABLE, TestResult, build_summary
+from cbr_conformance.results.outcome import NOT_APPLICABLE, Outcome, Why
+from cbr_conformance.results.record import Origin, TestRecord
+from cbr_conformance.results.summary import RunSummary, build_summary
 
 CLIENT_REQUEST, SERVICE_RESPONSE = "client request", "service response"
 PROXY_KINDS = (CLIENT_REQUEST, SERVICE_RESPONSE)
@@ -67,24 +69,26 @@ class Proxied:
         verdict = " | ".join(verdicts) or "ok"
         return f"{self.label}  {operation}  {status}  {verdict}"[:600]
 
-    def results(self) -> list[TestResult]:
+    def results(self) -> list[TestRecord]:
         """Its records in a run's summary: the request's, and the answer's if the target gave one."""
         exchange = self.exchange
         if exchange.operation_id is None:
             reason = f"{UNKNOWN_OPERATION}: the spec has no {exchange.method} {self.path}"
             return [
-                TestResult(
+                TestRecord(
                     f"{self.label} · {UNKNOWN_OPERATION}",
-                    outcome="skipped",
+                    outcome=Outcome.NOT_TESTED,
+                    why=Why.NOT_APPLICABLE,
                     duration=exchange.elapsed,
                     message=f"{NOT_APPLICABLE}{reason}; forwarded unchecked",
-                    exchanges=[exchange.to_dict()],
+                    exchanges=(exchange.to_dict(),),
                 )
             ]
-        operations = [exchange.operation_id]
-        request = TestResult(
+        operations = (exchange.operation_id,)
+        request = TestRecord(
             f"{self.label} · {CLIENT_REQUEST}",
-            outcome="failed" if self.request_violations else "passed",
+            outcome=Outcome.VIOLATED if self.request_violations else Outcome.PASSED,
+            origin=Origin.VIOLATION if self.request_violations else None,
             duration=exchange.elapsed,
             operations=operations,
             kind=CLIENT_REQUEST,
@@ -94,13 +98,14 @@ class Proxied:
                 self.request_violations,
             ),
             # The request's own violations, where the distinct violations are grouped from.
-            exchanges=[{**exchange.to_dict(), "violations": [vars(v) for v in self.request_violations]}],
+            exchanges=({**exchange.to_dict(), "violations": [vars(v) for v in self.request_violations]},),
         )
         if self.refused:
             return [request]
-        response = TestResult(
+        broken = bool(exchange.violations or exchange.error)
+        response = TestRecord(
             f"{self.label} · {SERVICE_RESPONSE}",
-            outcome="failed" if exchange.violations or exchange.error else "passed",
+            outcome=Outcome.VIOLATED if broken else Outcome.PASSED,
             duration=exchange.elapsed,
             operations=operations,
             kind=SERVICE_RESPONSE,
@@ -109,8 +114,8 @@ class Proxied:
                 if exchange.error
                 else _message("the service's answer breaks the contract", exchange, exchange.violations)
             ),
-            exchanges=[exchange.to_dict()],
-            cause="unreachable" if exchange.error else None,
+            exchanges=(exchange.to_dict(),),
+            origin=(Origin.UNREACHABLE if exchange.error else Origin.VIOLATION) if broken else None,
         )
         return [request, response]
 
@@ -165,21 +170,27 @@ class Traffic:
         how much of the contract the traffic exercised is computed from."""
         return [p.exchange for p in self.proxied if not p.refused]
 
-    def summary(self, header: dict[str, Any], contract: Contract | None = None) -> dict[str, Any]:
-        """The traffic so far as a run's summary.json: matrix by operation, distinct violations
-        (each marked as the client's or the service's fault), every exchange with its curl."""
+    def summary(self, header: dict[str, Any], contract: Contract | None = None) -> RunSummary:
+        """The traffic so far as a run's summary: matrix by operation, distinct violations (each
+        marked as the client's or the service's fault), every exchange with its curl."""
         proxied = self.proxied
         results = [result for p in proxied for result in p.results()]
-        header = {**header, "mode": "proxy", "exchanges": len(proxied)}
-        summary = build_summary(results, header, time.time() - self.started)
-        summary["kinds"] = list(PROXY_KINDS)
-        for entry in summary["violations"]:
-            entry["fault"] = "client" if entry["rule"] == CLIENT_RULE else "service"
-        summary["faults"] = {
+        duration = round(time.time() - self.started, 2)
+        header = {**header, "mode": "proxy", "exchanges": len(proxied), "duration": duration}
+        # how much of the contract the traffic exercised, as a run's
+        coverage = coverage_of_exchanges(self.exchanges(), contract) if contract is not None else None
+        summary = build_summary(results, header, coverage=coverage)
+        faults = {
             "client": sum(1 for p in proxied if p.request_violations),
             "service": sum(1 for p in proxied if p.exchange.violations or p.exchange.error),
         }
-        summary["unknown_operations"] = [p.label for p in proxied if p.exchange.operation_id is None]
-        if contract is not None:  # how much of the contract the traffic exercised, as a run's
-            summary["coverage"] = coverage_of_exchanges(self.exchanges(), contract)
-        return summary
+        unknown = [p.label for p in proxied if p.exchange.operation_id is None]
+        violations = tuple(
+            replace(v, fault="client" if v.rule == CLIENT_RULE else "service") for v in summary.violations
+        )
+        return replace(
+            summary,
+            violations=violations,
+            kinds=PROXY_KINDS,
+            proxy={"faults": faults, "unknown_operations": unknown},
+        )

@@ -1,30 +1,33 @@
 """What a run found: each test's typed outcome, the distinct violations, the run's summary.
 
 Everything that reads a run's results (the report, diff, merge, the layout of the next run, the
-CLI's verdict and exit code) reads them from here.
+CLI's verdict and exit code) reads them as these types.
+
+- outcome: the outcome of a test (passed, violated, blocked, not tested, suite error) and why a
+  test was not tested;
+- record: one test's record, and what each phase's report carries to the controller;
+- violations: failures grouped into distinct violations, and the tests they blocked;
+- summary: the run's summary (summary.json, its JSON Schema beside it), matrix and verdict;
+- collector: the pytest plugin object that gathers the records as reports arrive.
 """
 
-from cbr_conformance.results.collector import (
-    NOT_APPLICABLE,
-    ResultCollector,
-    TestResult,
-    build_summary,
-    chain_successes,
-    untested,
-    verdict,
-)
 from cbr_conformance.results.outcome import NotTested, Outcome, Why, not_tested
+from cbr_conformance.results.record import Origin, TestRecord, Untested
+from cbr_conformance.results.summary import RunSummary, Scope, UnreadableSummary, build_summary, verdict
+from cbr_conformance.results.violations import Violation
 
 __all__ = [
-    "NOT_APPLICABLE",
     "NotTested",
+    "Origin",
     "Outcome",
-    "ResultCollector",
-    "TestResult",
+    "RunSummary",
+    "Scope",
+    "TestRecord",
+    "UnreadableSummary",
+    "Untested",
+    "Violation",
     "Why",
     "build_summary",
-    "chain_successes",
     "not_tested",
-    "untested",
     "verdict",
 ]

@@ -12,6 +12,10 @@ from typing import NoReturn
 
 from _pytest.outcomes import Skipped  # pytest.skip.Exception, typed: pytest's public name is Any
 
+# A not-applicable skip's message starts so: a test that cannot exist for this contract (a negative
+# fuzz mode of an operation with nothing to break), not something this target left untested.
+NOT_APPLICABLE = "not applicable: "
+
 
 class Outcome(StrEnum):
     PASSED = "passed"
