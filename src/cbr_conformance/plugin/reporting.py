@@ -13,7 +13,14 @@ from cbr_conformance.client import ContractViolation, TargetUnreachable
 from cbr_conformance.exchange_facts import ExchangeFacts, FactSheet
 from cbr_conformance.inventory import lease_waits_so_far
 from cbr_conformance.markers import info_of
-from cbr_conformance.plugin.keys import EXCHANGES, PENDING_FACTS, PENDING_LEFTOVERS, RUN_FACTS, STEPS
+from cbr_conformance.plugin.keys import (
+    CLOCK_WAIT,
+    EXCHANGES,
+    PENDING_FACTS,
+    PENDING_LEFTOVERS,
+    RUN_FACTS,
+    STEPS,
+)
 from cbr_conformance.recording import Exchange
 from cbr_conformance.stalls import AsyncStall
 
@@ -57,6 +64,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     waits = lease_waits_so_far()
     waited = waits - item.stash.get(LEASE_WAITS_BEFORE, waits)
     item.stash[LEASE_WAITS_BEFORE] = waits
+    if call.when == "setup":  # the clock, owned by one test at a time, is waited for like a resource
+        waited += item.stash.get(CLOCK_WAIT, 0.0)
     if waited >= 0.01:  # time this phase spent waiting for another worker's inventory resource
         report.user_properties.append(("cbr_lease_wait", f"{waited:.2f}"))
     info = info_of(item)
