@@ -11,8 +11,8 @@ on a target without time control.
 The locks are `flock`s on two files of the run's shared folder, which the system frees if a worker
 dies. An owner first queues on `clock.queue`, then takes `clock.lock`: a settle that finds the
 queue taken (an owner waiting or owning) does not move the clock, so an owner waits for the settles
-under way as it queues, never for later ones. Without a shared folder (one process, or one embedded emulator per
-worker) nobody else moves the clock: nothing is locked and nothing waits.
+under way as it queues, never for later ones. Without a shared folder (one process, or one embedded
+emulator per worker) nobody else moves the clock: nothing is locked and nothing waits.
 """
 
 from __future__ import annotations

@@ -65,17 +65,16 @@ class ScenarioClock:
 
     def advance_to(self, when: datetime) -> None:
         """Move the clock forward to `when`, a moment the scenario chose after its now."""
-        now = self.now()
-        if when <= now:
+        reading = self._checked(self.control.reading())
+        if when <= reading.now:
             not_tested(
                 Why.TIME_CONTROL,
-                f"the target's clock is at {now:%Y-%m-%d %H:%M:%S}, already past {when:%Y-%m-%d %H:%M:%S} "
-                "where the scenario would move it: it cannot go back",
+                f"the target's clock is at {reading.now:%Y-%m-%d %H:%M:%S}, already past "
+                f"{when:%Y-%m-%d %H:%M:%S} where the scenario would move it: it cannot go back",
             )
-        seconds = (when - now).total_seconds()
+        seconds = (when - reading.now).total_seconds()
         moved = self.control.advance(seconds)
-        assert self._offset is not None
-        self._offset += seconds
+        self._offset = reading.offset + seconds
         self._checked(moved)
 
     def unmoved(self) -> None:
