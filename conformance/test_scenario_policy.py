@@ -1,7 +1,8 @@
 """Scenarios of automatic backup (reference 5.2, 4.4.8, 4.4.9, 4.6): applying a policy to a vault and
 removing it, what updating a policy keeps, and (with time control) policies firing and retention.
 
-Scenarios that need time to pass skip, through `cbr_clock`, on targets whose clock cannot be moved.
+Scenarios that need time to pass own the target's clock through `cbr_clock` (not tested on targets
+whose clock cannot be moved): they choose their moments after its now, and move it forward only.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from cbr_conformance.inventory import SERVER
 from cbr_conformance.moments import moment
 from cbr_conformance.paths import reference_example
 from cbr_conformance.resources import Resources
-from cbr_conformance.scenario import Steps, TimeControl
+from cbr_conformance.scenario import Steps
+from cbr_conformance.time_control import ScenarioClock
 
 EVERY_DAY = "MO,TU,WE,TH,FR,SA,SU"
 DAY = timedelta(days=1)
@@ -57,10 +59,12 @@ def _vaults_of(cbr: CBRClient, policy_id: str) -> list[str]:
     return ids
 
 
-def _automatic(cbr: CBRClient, vault_id: str) -> list[dict[str, Any]]:
-    """The vault's backups, oldest first; each must be an automatic backup."""
+def _automatic(cbr: CBRClient, vault_id: str, clock: ScenarioClock) -> list[dict[str, Any]]:
+    """The vault's backups, oldest first, as the scenario's moves of the clock left them; each must be
+    an automatic backup."""
     query = {"vault_id": vault_id, "sort": "created_at:asc"}
     backups: list[dict[str, Any]] = expect_status(cbr.call("list_backups", query=query), 200)["backups"]
+    clock.unmoved()
     for backup in backups:
         assert (backup.get("extend_info") or {}).get("auto_trigger") is True, (
             f"4.5.2 (Table 4-162): auto_trigger is true for backup {backup['id']}, made by the policy, "
@@ -72,17 +76,11 @@ def _automatic(cbr: CBRClient, vault_id: str) -> list[dict[str, Any]]:
     return backups
 
 
-def _schedule(cbr_clock: TimeControl) -> tuple[datetime, int, datetime]:
+def _schedule(cbr_clock: ScenarioClock) -> tuple[datetime, int, datetime]:
     """The target's now, an hour of the day, and the first time after now at that hour (1 to 2 h later)."""
-    now = moment(cbr_clock.now()["now"])
+    now = cbr_clock.now()
     first = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
     return now, first.hour, first
-
-
-def _advance_to(cbr_clock: TimeControl, when: datetime) -> None:
-    now = moment(cbr_clock.now()["now"])
-    assert when > now, f"setup: the clock cannot go back in time to {when} from {now}"
-    cbr_clock.advance((when - now).total_seconds())
 
 
 @pytest.mark.cbr(
@@ -265,7 +263,7 @@ def test_updating_an_applied_policy_keeps_its_vaults(
     id="scenario-auto-backup-retention",
 )
 def test_policy_fires_and_keeps_the_newest_backups(
-    cbr_clock: TimeControl, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
+    cbr_clock: ScenarioClock, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
 ) -> None:
     """4.6.1 (Tables 4-176, 4-178): a policy fires at its pattern's times, keeps max_backups, newest."""
     server = cbr_resources.lease(SERVER)
@@ -281,8 +279,8 @@ def test_policy_fires_and_keeps_the_newest_backups(
         f"at {now:%Y-%m-%d %H:%M} applied policy {_weekly(hour)}, max_backups 2, to a vault with a server"
     )
 
-    _advance_to(cbr_clock, first + DAY + timedelta(hours=1))
-    early = _automatic(cbr, vault["id"])
+    cbr_clock.advance_to(first + DAY + timedelta(hours=1))
+    early = _automatic(cbr, vault["id"], cbr_clock)
     assert len(early) == 2, f"4.6.1 (Table 4-178): two runs of the pattern make two backups, got {len(early)}"
     for backup, run in zip(early, (first, first + DAY), strict=True):
         assert run <= moment(backup["created_at"]) < run + timedelta(hours=1), (
@@ -294,8 +292,8 @@ def test_policy_fires_and_keeps_the_newest_backups(
         )
     cbr_steps(f"clock past two runs: two automatic backups (auto_trigger true) at {first:%H:%M} on two days")
 
-    _advance_to(cbr_clock, first + 3 * DAY + timedelta(hours=1))
-    late = _automatic(cbr, vault["id"])
+    cbr_clock.advance_to(first + 3 * DAY + timedelta(hours=1))
+    late = _automatic(cbr, vault["id"], cbr_clock)
     assert len(late) == 2, (
         f"4.6.1 (Table 4-176): max_backups 2 retains 2 backups after four runs, got {len(late)}"
     )
@@ -312,6 +310,7 @@ def test_policy_fires_and_keeps_the_newest_backups(
 
     query = {"vault_id": vault["id"], "operation_type": "backup", "limit": 1000}
     tasks = expect_status(cbr.call("list_operation_logs", query=query), 200)["operation_logs"]
+    cbr_clock.unmoved()
     assert len(tasks) == 4, (
         f"4.1.2 (Table 4-17): four runs of the policy leave 4 backup tasks, got {len(tasks)}"
     )
@@ -330,7 +329,7 @@ def test_policy_fires_and_keeps_the_newest_backups(
     id="scenario-policy-enable-disable",
 )
 def test_only_an_enabled_policy_fires(
-    cbr_clock: TimeControl, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
+    cbr_clock: ScenarioClock, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
 ) -> None:
     """4.6.1, 4.6.4 (Table 4-175): only an enabled policy makes backups; enabling takes effect."""
     server = cbr_resources.lease(SERVER)
@@ -340,8 +339,10 @@ def test_only_an_enabled_policy_fires(
     _apply(cbr, vault["id"], policy["id"])
     cbr_steps(f"disabled policy {_weekly(hour)} applied to a vault with a server")
 
-    _advance_to(cbr_clock, first + timedelta(hours=1))
-    assert _automatic(cbr, vault["id"]) == [], "4.6.1 (Table 4-175): a policy not enabled must make no backup"
+    cbr_clock.advance_to(first + timedelta(hours=1))
+    assert _automatic(cbr, vault["id"], cbr_clock) == [], (
+        "4.6.1 (Table 4-175): a policy not enabled must make no backup"
+    )
     cbr_steps("clock past a run: no backup")
 
     path = {"policy_id": policy["id"]}
@@ -349,8 +350,8 @@ def test_only_an_enabled_policy_fires(
     assert (
         expect_status(cbr.call("update_policy", path=path, json_body=body), 200)["policy"]["enabled"] is True
     ), "4.6.4 (Table 4-210): enabled is the true sent"
-    _advance_to(cbr_clock, first + DAY + timedelta(hours=1))
-    made = _automatic(cbr, vault["id"])
+    cbr_clock.advance_to(first + DAY + timedelta(hours=1))
+    made = _automatic(cbr, vault["id"], cbr_clock)
     assert len(made) == 1, f"4.6.4, 4.6.1: one run of the policy enabled makes 1 backup, got {len(made)}"
     assert first + DAY <= moment(made[0]["created_at"]) < first + DAY + timedelta(hours=1), (
         f"4.6.1 (Table 4-178): the backup is made at the pattern's run {first + DAY}, "
@@ -362,8 +363,8 @@ def test_only_an_enabled_policy_fires(
     assert (
         expect_status(cbr.call("update_policy", path=path, json_body=body), 200)["policy"]["enabled"] is False
     ), "4.6.4 (Table 4-210): enabled is the false sent"
-    _advance_to(cbr_clock, first + 2 * DAY + timedelta(hours=1))
-    assert [b["id"] for b in _automatic(cbr, vault["id"])] == [made[0]["id"]], (
+    cbr_clock.advance_to(first + 2 * DAY + timedelta(hours=1))
+    assert [b["id"] for b in _automatic(cbr, vault["id"], cbr_clock)] == [made[0]["id"]], (
         "4.6.4, 4.6.1 (Table 4-175): a policy disabled again must make no more backups"
     )
     cbr_steps("disabled it again; clock past another run: still that one backup")
@@ -376,7 +377,7 @@ def test_only_an_enabled_policy_fires(
     id="scenario-auto-backup-retention-days",
 )
 def test_automatic_backups_expire_after_the_retention_duration(
-    cbr_clock: TimeControl, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
+    cbr_clock: ScenarioClock, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
 ) -> None:
     """4.6.1 (Table 4-176): automatic backups expire after retention_duration_days, then go."""
     server = cbr_resources.lease(SERVER)
@@ -390,8 +391,8 @@ def test_automatic_backups_expire_after_the_retention_duration(
     _apply(cbr, vault["id"], policy["id"])
     cbr_steps(f"applied policy {_weekly(hour)}, retention_duration_days 2, to a vault with a server")
 
-    _advance_to(cbr_clock, first + timedelta(hours=1))
-    (made,) = _automatic(cbr, vault["id"])
+    cbr_clock.advance_to(first + timedelta(hours=1))
+    (made,) = _automatic(cbr, vault["id"], cbr_clock)
     lifetime = moment(made["expired_at"]) - moment(made["created_at"])
     assert abs(lifetime - 2 * DAY) < timedelta(minutes=1), (
         "4.6.1 (Table 4-176), 4.5.2 (Table 4-161): retention_duration_days 2: expired_at is 2 days "
@@ -406,8 +407,8 @@ def test_automatic_backups_expire_after_the_retention_duration(
     )
     cbr_steps(f"clock past a run: backup {made['id']} expires 2 days after it was made")
 
-    _advance_to(cbr_clock, first + 3 * DAY + timedelta(hours=1))
-    kept = _automatic(cbr, vault["id"])
+    cbr_clock.advance_to(first + 3 * DAY + timedelta(hours=1))
+    kept = _automatic(cbr, vault["id"], cbr_clock)
     assert [moment(b["created_at"]).date() for b in kept] == [(first + n * DAY).date() for n in (2, 3)], (
         "4.6.1 (Table 4-176): retention_duration_days 2 keeps the last 2 days' backups of four runs, "
         f"got {[b['created_at'] for b in kept]}"

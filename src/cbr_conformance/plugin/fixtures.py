@@ -17,20 +17,31 @@ from cbr_conformance.auth import AkSkAuth, TokenAuth
 from cbr_conformance.catalogue import Catalogue
 from cbr_conformance.checks import CheckContext
 from cbr_conformance.client import CBRClient
+from cbr_conformance.clock_lock import ClockLock
 from cbr_conformance.config import SETTINGS, SuiteConfig
 from cbr_conformance.console import note_waiting
 from cbr_conformance.contract import Contract
 from cbr_conformance.exchange_facts import FactFinder
 from cbr_conformance.inventory import Inventory
 from cbr_conformance.lifecycle import Cleanups, Ledger, Made
-from cbr_conformance.plugin.keys import EXCHANGES, PENDING_FACTS, PENDING_LEFTOVERS, RECORD, STEPS, TestNotes
+from cbr_conformance.plugin.keys import (
+    CLOCK_WAIT,
+    EXCHANGES,
+    PENDING_FACTS,
+    PENDING_LEFTOVERS,
+    RECORD,
+    STEPS,
+    TestNotes,
+)
 from cbr_conformance.plugin.options import suite_config
 from cbr_conformance.recording import Exchange, Redactor
 from cbr_conformance.resources import Resources, new_run_prefix
+from cbr_conformance.results.outcome import Why, not_tested
 from cbr_conformance.run_shared import RunShared
-from cbr_conformance.scenario import SETTLE_SECONDS, Settle, Steps, TimeControl
+from cbr_conformance.scenario import SETTLE_SECONDS, Settle, Steps
 from cbr_conformance.shared_backups import SharedBackups
 from cbr_conformance.target import Target, start_target
+from cbr_conformance.time_control import ScenarioClock, TimeControl
 
 # --- session fixtures -----------------------------------------------------------------------
 
@@ -319,22 +330,45 @@ def cbr_steps(request: pytest.FixtureRequest) -> Steps:
     return steps
 
 
+@pytest.fixture(scope="session")
+def cbr_clock_lock(pytestconfig: pytest.Config, cbr_target: Target) -> ClockLock:
+    """Who moves the target's clock (clock_lock.py): one test of the run at a time, across the
+    workers that share one target; an owner waits for another as long as for a resource."""
+    from cbr_conformance.plugin.shared import shared_folder
+
+    return ClockLock(shared_folder(pytestconfig), wait=cbr_target.config.max_wait)
+
+
 @pytest.fixture
-def cbr_clock(cbr_target: Target, cbr_http: requests.Session) -> TimeControl:
-    """The target's clock, for scenarios that need time to pass; skips on targets without control."""
+def cbr_clock(
+    request: pytest.FixtureRequest, cbr_target: Target, cbr_http: requests.Session, cbr_clock_lock: ClockLock
+) -> Iterator[ScenarioClock]:
+    """The target's clock, for scenarios that need time to pass, owned by the test from its set-up
+    to its teardown: no other test of the run moves it meanwhile. Not tested on targets without
+    time control, or when another test keeps the clock past the wait."""
     if cbr_target.control_url is None:
-        pytest.skip(
+        not_tested(
+            Why.TIME_CONTROL,
             "needs time control: the embedded emulator's, or a standalone cbr-emulator's given with "
-            "--control-url (CBR_CONTROL_URL)"
+            "--control-url (CBR_CONTROL_URL)",
         )
-    return TimeControl(cbr_target.control_url, cbr_http)
+    with cbr_clock_lock.own() as waited:
+        request.node.stash[CLOCK_WAIT] = waited
+        yield ScenarioClock(TimeControl(cbr_target.control_url, cbr_http))
 
 
 @pytest.fixture
-def cbr_settle(cbr_target: Target, cbr_http: requests.Session) -> Settle:
-    """Call after starting a backup or restore: moves a controllable clock past the work's delay;
-    on other targets does nothing (the waiters then wait in real time)."""
+def cbr_settle(cbr_target: Target, cbr_http: requests.Session, cbr_clock_lock: ClockLock) -> Settle:
+    """Call after starting a backup or restore: moves a controllable clock past the work's delay,
+    unless another test owns the clock (`cbr_clock`): then, as on targets without time control,
+    nothing moves and the waiters wait in real time."""
     if cbr_target.control_url is None:
         return lambda: None
     clock = TimeControl(cbr_target.control_url, cbr_http)
-    return lambda: clock.advance(SETTLE_SECONDS)
+
+    def settle() -> None:
+        with cbr_clock_lock.share() as free:
+            if free:
+                clock.advance(SETTLE_SECONDS)
+
+    return settle

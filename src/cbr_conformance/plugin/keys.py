@@ -33,6 +33,7 @@ class TestNotes:
 EXCHANGES = pytest.StashKey[list[Exchange]]()  # every exchange of the test, redacted
 STEPS = pytest.StashKey[Steps]()  # a scenario's steps, for the report
 RECORD = pytest.StashKey[TestNotes]()  # what the test noted for its report
+CLOCK_WAIT = pytest.StashKey[float]()  # seconds the test waited for another to give the clock back
 # What cleanups could not undo, waiting for the next test report (a module's fixtures end in the
 # teardown of its last test): the reporting hook moves them into that report.
 PENDING_LEFTOVERS: list[str] = []

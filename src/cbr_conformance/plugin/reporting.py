@@ -16,7 +16,7 @@ from cbr_conformance.client import ContractViolation, ReadOnlyRefusal, TargetUnr
 from cbr_conformance.inventory import lease_waits_so_far
 from cbr_conformance.markers import MarkerError, info_of
 from cbr_conformance.plugin.guard import UnintendedInvalidRequest
-from cbr_conformance.plugin.keys import EXCHANGES, PENDING_FACTS, PENDING_LEFTOVERS, RECORD, STEPS
+from cbr_conformance.plugin.keys import CLOCK_WAIT, EXCHANGES, PENDING_FACTS, PENDING_LEFTOVERS, RECORD, STEPS
 from cbr_conformance.recording import Exchange
 from cbr_conformance.results.outcome import Why
 from cbr_conformance.results.record import PROPERTY, Origin, PhaseFacts
@@ -87,6 +87,8 @@ def phase_facts(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.T
     waits = lease_waits_so_far()
     waited = waits - item.stash.get(LEASE_WAITS_BEFORE, waits)
     item.stash[LEASE_WAITS_BEFORE] = waits
+    if call.when == "setup":  # the clock, owned by one test at a time, is waited for like a resource
+        waited += item.stash.get(CLOCK_WAIT, 0.0)
     if waited >= 0.01:  # time this phase spent waiting for another worker's inventory resource
         facts["lease_wait"] = round(waited, 2)
     info = info_of(item)
