@@ -507,13 +507,17 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     run_uid = uuid.uuid4().hex  # the workers' test run id: it names their shared inventory leases
     argv = [*_pytest_argv(args, config, run_dir, prefix, pytest_args), "--testrunuid", run_uid]
     plugins: list[object] = [collector]
-    if _quiet(pytest_args):  # live progress by area instead of pytest's dots
-        plugins.append(console.LiveProgress(out, lease_dir(run_uid)))
+    # Quiet: live progress by area, and no report of pytest's own (its counts are not the suite's).
+    held = console.HeldPytestReport() if _quiet(pytest_args) else None
+    if held is not None:
+        plugins += [console.LiveProgress(out, lease_dir(run_uid)), held]
     try:
-        with shared_bytecode(), only_named_plugins():
+        with shared_bytecode(), only_named_plugins(), held.held() if held else contextlib.nullcontext():
             code = pytest.main(argv, plugins=plugins)
     finally:
         shutil.rmtree(lease_dir(run_uid), ignore_errors=True)
+    if held is not None:
+        held.show_problems()
     summary_path = run_dir / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else None
     try:
