@@ -342,8 +342,13 @@ def _workers_shown(config: SuiteConfig) -> str:
     return "one process" if count == "0" else count
 
 
+# pytest arguments that ask for pytest's own console: its verbose report, tracebacks or short
+# summary, a debugger's prompt, or what the tests themselves print (-s).
+PYTEST_CONSOLE_ARGS = ("-v", "--verbose", "--tb", "-r", "--pdb", "--trace", "-s", "--capture=no")
+
+
 def _quiet(pytest_args: list[str]) -> bool:
-    return not any(arg.startswith(("-v", "--verbose", "--tb", "-r")) for arg in pytest_args)
+    return not any(arg.startswith(PYTEST_CONSOLE_ARGS) for arg in pytest_args)
 
 
 def worker_count(config: SuiteConfig) -> str:

@@ -189,3 +189,15 @@ def test_pytest_options_of_the_environment_do_not_reach_the_run(
     """PYTEST_ADDOPTS is other projects' tests': an option the suite's run does not know is no error."""
     env.setenv("PYTEST_ADDOPTS", "--no-such-pytest-option -v")
     assert cli.main(["run", "--report-dir", str(tmp_path), *ONE_AREA]) == cli.EXIT_OK
+
+
+def test_s_gives_what_the_tests_print(
+    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-s (like --pdb, whose prompt must be seen) asks for pytest's console, not a quiet one."""
+    probe = tmp_path / "probe" / "test_probe_prints.py"
+    probe.parent.mkdir()
+    probe.write_text("def test_prints():\n    print('printed by the test itself')\n")
+    code = cli.main(["run", "--report-dir", str(tmp_path / "reports"), str(probe), "-n", "0", "-s"])
+    assert code == cli.EXIT_OK
+    assert "printed by the test itself" in capsys.readouterr().out
