@@ -159,18 +159,44 @@ def test_a_selection_of_no_test_says_so_in_one_line(tmp_path: Path, env: pytest.
     assert not list(tmp_path.iterdir())  # and no run folder, whose page a link could name
 
 
+# pytest's problems of its own, each made by a probe folder (file name: source), and what is said
+PYTESTS_PROBLEMS = {
+    "unimportable": (
+        {"test_probe_unimportable.py": "import no_module_has_this_name\n"},
+        ["pytest could not collect", "No module named 'no_module_has_this_name'"],
+    ),
+    "exit": (
+        {
+            "test_probe_exit.py": "import pytest\n\n\ndef test_stops():\n"
+            "    pytest.exit('the probe stops the run')\n"
+        },
+        ["pytest stopped: the probe stops the run"],
+    ),
+    "internal": (
+        {
+            "conftest.py": "def pytest_collection_modifyitems():\n    raise RuntimeError('a broken hook')\n",
+            "test_probe_internal.py": "def test_nothing():\n    pass\n",
+        },
+        ["pytest stopped on an internal error", "RuntimeError: a broken hook"],
+    ),
+}
+
+
+@pytest.mark.parametrize("problem", list(PYTESTS_PROBLEMS))
 def test_pytests_problems_of_its_own_still_reach_the_quiet_console(
-    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    problem: str, tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A module that cannot be imported: pytest's reason is the only one there is."""
-    broken = tmp_path / "probe" / "test_probe_unimportable.py"
-    broken.parent.mkdir()
-    broken.write_text("import no_module_has_this_name\n")
-    code = cli.main(["run", "--report-dir", str(tmp_path / "reports"), str(broken), "-n", "0"])
+    """A module that cannot be imported, a pytest.exit, a broken hook: pytest's reason is the only one."""
+    files, said = PYTESTS_PROBLEMS[problem]
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    for name, source in files.items():
+        (probe / name).write_text(source)
+    code = cli.main(["run", "--report-dir", str(tmp_path / "reports"), str(probe), "-n", "0"])
     assert code != cli.EXIT_OK
     err = capsys.readouterr().err
-    assert "pytest could not collect" in err
-    assert "No module named 'no_module_has_this_name'" in err
+    for words in said:
+        assert words in err, err
 
 
 def test_v_gives_pytests_own_report(
