@@ -27,11 +27,14 @@ from typing import Any
 import pytest
 
 from cbr_conformance import console, paths
+from cbr_conformance.auth import AkSkAuth
 from cbr_conformance.catalogue import Catalogue
 from cbr_conformance.config import (
     CONFIG_ENV,
     CONFIG_FLAG,
+    SETTINGS,
     ConfigError,
+    ProjectAccess,
     SuiteConfig,
     load_config,
     settings_for,
@@ -139,7 +142,10 @@ def _spec(args: argparse.Namespace) -> int:
 
 
 def preflight(config: SuiteConfig) -> None:
-    """For a remote target: is it there, is it CBR, does it take each project's credentials?"""
+    """For a remote target: is it there, is it CBR, does it take each project's credentials?
+
+    Both projects are asked, so that one message names every credential the target refuses.
+    """
     if config.embedded:
         return
     from cbr_conformance.client import TargetUnreachable, client_for
@@ -148,8 +154,8 @@ def preflight(config: SuiteConfig) -> None:
     if config.control_url:
         _check_control(config.control_url, min(config.request_timeout, 15))
     contract = _contract(config.profile)
-    second = config.secondary()
-    for label, access in (("the project", config.primary()), ("the second project", second)):
+    refused: list[str] = []
+    for second, access in ((False, config.primary()), (True, config.secondary())):
         if access is None:
             continue
         client = client_for(config, contract, timeout=min(config.request_timeout, 15), access=access)
@@ -159,7 +165,7 @@ def preflight(config: SuiteConfig) -> None:
             raise TargetProblem(f"the target does not answer: {exc}") from None
         exchange = response.exchange
         try:
-            body = response.json()
+            body = response.json()  # redacted: the client hides the credentials in what it returns
         except ValueError:
             body = None
         if not isinstance(body, dict):
@@ -168,10 +174,44 @@ def preflight(config: SuiteConfig) -> None:
                 f"{exchange.content_type or 'without a content type'}, not a JSON object"
             )
         if response.status in (401, 403):
-            raise TargetProblem(
-                f"the target refuses the credentials of {label} "
-                f"(HTTP {response.status}, {response.error_code})"
-            )
+            refused.append(_refusal(response.status, body, access, second))
+    if refused:
+        raise TargetProblem("; and ".join(refused))
+
+
+def _refusal(status: int, body: dict[str, Any], access: ProjectAccess, second: bool) -> str:
+    """Why the target refused a project's credentials, and which settings to check.
+
+    The API gateway answers 401 (APIGW.0301) to credentials it does not know and 403 (APIGW.0302)
+    to credentials valid for another project than the URL's, or whose user may not call CBR.
+    """
+    prefix, whose = ("second_", "the second project") if second else ("", "the project")
+    code, message = (" ".join(str(body.get(key) or "").split()) for key in ("error_code", "error_msg"))
+    answer = f"HTTP {status}" + (f" {code[:40]}" if code else "") + (f": {message[:200]}" if message else "")
+    names: tuple[str, ...] = (prefix + "token",)
+    credential = "token"
+    if isinstance(access.auth, AkSkAuth):
+        credential, names = "AK/SK pair", (prefix + "ak", prefix + "sk")
+    settings = (
+        f"{' and '.join(SETTINGS[n].env[0] for n in names)} "
+        f"(or {' and '.join(repr(n) for n in names)} in the config file)"
+    )
+    if status == 401:
+        why = (
+            "the token is wrong or has expired"
+            if credential == "token"
+            else "the AK/SK pair is wrong, or this machine's clock is off"
+        )
+        fix = f"check {settings}"
+    else:
+        reach = (
+            f"may be issued for another project than {access.project_id}"
+            if credential == "token"
+            else f"may not reach project {access.project_id} (a key of another account or project)"
+        )
+        why = f"the {credential} {reach}, or its IAM user may not be allowed to call CBR"
+        fix = f"check {settings} against {whose}'s id ({SETTINGS[prefix + 'project_id'].sources})"
+    return f"the target refuses the credentials of {whose} {access.project_id} ({answer}): {why}; {fix}"
 
 
 def _check_control(control_url: str, timeout: float) -> None:
@@ -339,8 +379,13 @@ def _workers_shown(config: SuiteConfig) -> str:
     return "one process" if count == "0" else count
 
 
+# pytest arguments that ask for pytest's own console: its verbose report, tracebacks or short
+# summary, a debugger's prompt, or what the tests themselves print (-s).
+PYTEST_CONSOLE_ARGS = ("-v", "--verbose", "--tb", "-r", "--pdb", "--trace", "-s", "--capture=no")
+
+
 def _quiet(pytest_args: list[str]) -> bool:
-    return not any(arg.startswith(("-v", "--verbose", "--tb", "-r")) for arg in pytest_args)
+    return not any(arg.startswith(PYTEST_CONSOLE_ARGS) for arg in pytest_args)
 
 
 def worker_count(config: SuiteConfig) -> str:
@@ -514,13 +559,17 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     run_uid = uuid.uuid4().hex  # the workers' test run id: it names their shared inventory leases
     argv = [*_pytest_argv(args, config, run_dir, prefix, pytest_args), "--testrunuid", run_uid]
     plugins: list[object] = [collector]
-    if _quiet(pytest_args):  # live progress by area instead of pytest's dots
-        plugins.append(console.LiveProgress(out, lease_dir(run_uid)))
+    # Quiet: live progress by area, and no report of pytest's own (its counts are not the suite's).
+    held = console.HeldPytestReport() if _quiet(pytest_args) else None
+    if held is not None:
+        plugins += [console.LiveProgress(out, lease_dir(run_uid)), held]
     try:
-        with shared_bytecode(), only_named_plugins():
+        with shared_bytecode(), only_named_plugins(), held.held() if held else contextlib.nullcontext():
             code = pytest.main(argv, plugins=plugins)
     finally:
         shutil.rmtree(lease_dir(run_uid), ignore_errors=True)
+    if held is not None:
+        held.show_problems()
     summary = collector.summary  # None: pytest stopped before the session ended
     try:
         exit_code = _exit_code(code, summary)

@@ -6,18 +6,24 @@
   controller's reports still count, only their letters are blanked.
 * The matrix at the end, as a table.
 
+pytest's own report (its counts, short summary and warnings, and what its plugins write through
+it: pytest-xdist's start-up lines, pytest-html's link) is held off the quiet console: the counts a
+person reads are the suite's, from its summary.
+
 In a terminal the progress redraws in place; in a CI log (not a terminal) rich prints the final
 state once, so the log stays short.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +211,38 @@ class LiveProgress:
             parts.append(Text(f"  {worker}: waiting {seconds:.0f} s for {what}", style="dim"))
         return Group(*parts)
 
+
+# --- pytest's own report, held off the quiet console -------------------------------------------
+
+
+class HeldPytestReport:
+    """A pytest plugin of the CLI's own session, in quiet mode: pytest's terminal report is held
+    off the console, and of all it says only pytest's own problems, those the suite's results
+    cannot show, reach stderr: a module it could not collect, an internal error, a `pytest.exit`.
+    A Ctrl-C is the user's: the verdict says INTERRUPTED."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """While inside: pytest's terminal reporter, made at its configuration with the sys.stdout
+        of that moment, writes nowhere; a console made before keeps the real one."""
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            where = f" {report.nodeid}" if report.nodeid else ""
+            self.problems.append(f"pytest could not collect{where}:\n{report.longreprtext}")
+
+    def pytest_internalerror(self, excrepr: object) -> None:
+        self.problems.append(f"pytest stopped on an internal error:\n{excrepr}")
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        if not excinfo.errisinstance(KeyboardInterrupt):  # pytest.exit()
+            self.problems.append(f"pytest stopped: {getattr(excinfo.value, 'msg', excinfo.value)}")
+
+    def show_problems(self) -> None:
+        for problem in self.problems:
+            print(problem.rstrip(), file=sys.stderr)

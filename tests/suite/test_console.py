@@ -4,6 +4,10 @@ instead of pytest's dots, and the matrix as a table."""
 from __future__ import annotations
 
 import io
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -13,6 +17,7 @@ from rich.console import Console
 
 from cbr_conformance import cli, console
 from cbr_conformance.waiters import wait_for
+from tests.library.fake_target import Canned, FakeTarget, Seen
 
 ONE_AREA = ["-k", "test_show_unknown_vault_is_not_found or test_show_unknown_policy", "-n", "0"]
 
@@ -79,3 +84,146 @@ def test_pytests_letters_are_blanked_but_counted() -> None:
     with pytest.raises(StopIteration) as finished:
         hook.send(("failed", "F", "FAILED"))
     assert finished.value.value == ("failed", "", "")
+
+
+# --- a quiet run prints the suite's report, not pytest's -----------------------------------------
+
+# What pytest and its plugins print on their own, none of which a quiet run shows.
+PYTESTS_OWN = (
+    "bringing up nodes",  # pytest-xdist
+    "Generated html report",  # pytest-html
+    "tests.html",
+    "short test summary info",
+    "warnings summary",
+    "FAILED ",
+    "PASSED",
+    "deselected",
+)
+PYTESTS_COUNTS = re.compile(r"\d+ (passed|failed|skipped|errors?)\b.* in \d+(\.\d+)?s\b")
+TWO_TESTS = "test_show_unknown_vault_is_not_found or test_show_unknown_policy_is_not_found"
+
+
+def _quiet_run(reports: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`cbr-conformance run` in a process of its own, from the project's folder (whose pytest
+    settings, -ra among them, are not the suite's), with one worker of pytest-xdist."""
+    command = [sys.executable, "-m", "cbr_conformance.cli", "run", "--report-dir", str(reports)]
+    return subprocess.run(
+        [*command, "--workers", "1", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).parents[2],
+    )
+
+
+def _one_failure(seen: Seen) -> Canned:
+    """A target with one violation: an unknown vault answers 200 with a broken body."""
+    path = seen.path.split("?")[0]
+    if "/vaults/" in path:
+        return Canned.json(200, {"vault": {"id": 1}})
+    if "/policies/" in path:
+        return Canned.json(
+            404, {"error_code": "BackupService.6000", "error_msg": "The policy does not exist."}
+        )
+    return Canned.json(200, {"vaults": [], "count": 0})
+
+
+def test_a_quiet_run_prints_no_report_of_pytests_and_only_the_suites_counts(
+    tmp_path: Path, env: pytest.MonkeyPatch, fake: FakeTarget
+) -> None:
+    fake.responder = _one_failure
+    ran = _quiet_run(tmp_path, "--target-url", fake.url, "-k", TWO_TESTS)
+    summary = json.loads((tmp_path / "latest" / "summary.json").read_text())
+    assert {t["outcome"] for t in summary["tests"]} == {"passed", "failed"}, ran.stdout
+    assert ran.returncode == cli.EXIT_NONCONFORMANT, ran.stderr
+    assert ran.stderr == ""
+    for line in PYTESTS_OWN:
+        assert line not in ran.stdout, line
+    assert not PYTESTS_COUNTS.search(ran.stdout), ran.stdout
+    # Every count of an outcome on the console is the summary's (the verdict line's).
+    shown = {
+        outcome: {int(n) for n in re.findall(rf"(\d+) {outcome}\b", ran.stdout)}
+        for outcome in summary["totals"]
+    }
+    assert all(counts <= {summary["totals"][outcome]} for outcome, counts in shown.items()), shown
+    assert any(shown.values()), ran.stdout
+
+
+def test_a_selection_of_no_test_says_so_in_one_line(tmp_path: Path, env: pytest.MonkeyPatch) -> None:
+    ran = _quiet_run(tmp_path, "-k", "no_test_has_this_name")
+    assert ran.returncode == cli.EXIT_USAGE
+    assert ran.stderr == "cbr-conformance: no tests selected: the arguments match no test of the suite\n"
+    for line in PYTESTS_OWN:
+        assert line not in ran.stdout, line
+    assert "no tests ran" not in ran.stdout
+    assert not list(tmp_path.iterdir())  # and no run folder, whose page a link could name
+
+
+# pytest's problems of its own, each made by a probe folder (file name: source), and what is said
+PYTESTS_PROBLEMS = {
+    "unimportable": (
+        {"test_probe_unimportable.py": "import no_module_has_this_name\n"},
+        ["pytest could not collect", "No module named 'no_module_has_this_name'"],
+    ),
+    "exit": (
+        {
+            "test_probe_exit.py": "import pytest\n\n\ndef test_stops():\n"
+            "    pytest.exit('the probe stops the run')\n"
+        },
+        ["pytest stopped: the probe stops the run"],
+    ),
+    "internal": (
+        {
+            "conftest.py": "def pytest_collection_modifyitems():\n    raise RuntimeError('a broken hook')\n",
+            "test_probe_internal.py": "def test_nothing():\n    pass\n",
+        },
+        ["pytest stopped on an internal error", "RuntimeError: a broken hook"],
+    ),
+}
+
+
+@pytest.mark.parametrize("problem", list(PYTESTS_PROBLEMS))
+def test_pytests_problems_of_its_own_still_reach_the_quiet_console(
+    problem: str, tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A module that cannot be imported, a pytest.exit, a broken hook: pytest's reason is the only one."""
+    files, said = PYTESTS_PROBLEMS[problem]
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    for name, source in files.items():
+        (probe / name).write_text(source)
+    code = cli.main(["run", "--report-dir", str(tmp_path / "reports"), str(probe), "-n", "0"])
+    assert code != cli.EXIT_OK
+    err = capsys.readouterr().err
+    for words in said:
+        assert words in err, err
+
+
+def test_v_gives_pytests_own_report(
+    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["run", "--report-dir", str(tmp_path), *ONE_AREA, "-v"])
+    assert code == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert "test_show_unknown_vault_is_not_found PASSED" in out
+    assert PYTESTS_COUNTS.search(out), out
+
+
+def test_pytest_options_of_the_environment_do_not_reach_the_run(
+    tmp_path: Path, env: pytest.MonkeyPatch
+) -> None:
+    """PYTEST_ADDOPTS is other projects' tests': an option the suite's run does not know is no error."""
+    env.setenv("PYTEST_ADDOPTS", "--no-such-pytest-option -v")
+    assert cli.main(["run", "--report-dir", str(tmp_path), *ONE_AREA]) == cli.EXIT_OK
+
+
+def test_s_gives_what_the_tests_print(
+    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-s (like --pdb, whose prompt must be seen) asks for pytest's console, not a quiet one."""
+    probe = tmp_path / "probe" / "test_probe_prints.py"
+    probe.parent.mkdir()
+    probe.write_text("def test_prints():\n    print('printed by the test itself')\n")
+    code = cli.main(["run", "--report-dir", str(tmp_path / "reports"), str(probe), "-n", "0", "-s"])
+    assert code == cli.EXIT_OK
+    assert "printed by the test itself" in capsys.readouterr().out
