@@ -19,6 +19,7 @@ from cbr_conformance.client import CBRClient
 from cbr_conformance.config import SuiteConfig
 from cbr_conformance.contract import Contract
 from cbr_conformance.preconditions import Stage
+from cbr_conformance.results.outcome import Why, not_tested
 
 # Destructive operations last, so that the shared resources serve the others first.
 _LAST = ("delete_share_member", "delete_backup", "delete_policy", "delete_vault")
@@ -75,7 +76,7 @@ def test_fuzz(
             replay=cbr_config.fuzz_replay,
         )
     except NotApplicable as exc:
-        pytest.skip(str(exc))
+        not_tested(Why.NOT_APPLICABLE, str(exc))
     except AssertionError as failure:
         command = replay_command(
             request.node.nodeid, cbr_config.fuzz_seed, getattr(failure, "fuzz_replay", None)

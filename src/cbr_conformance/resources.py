@@ -11,14 +11,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from cbr_conformance import bodies
 from cbr_conformance.client import CBRClient
 from cbr_conformance.codes import IN_ANOTHER_VAULT
 from cbr_conformance.expect import expect_status
 from cbr_conformance.inventory import SERVER, Inventory, InventoryResource, NoResourceAvailable
 from cbr_conformance.lifecycle import DELETED_BY, Cleanups, Made
+from cbr_conformance.results.outcome import Why, not_tested
 from cbr_conformance.waiters import wait_for
 
 DAILY_PATTERN = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"
@@ -88,14 +87,15 @@ class Resources:
         """A free resource of the inventory; a test skips, saying what to configure, when none is.
         `restore_target`: one the test may restore a backup onto (which overwrites it)."""
         if restore_target and not self.client.allow_restore:
-            pytest.skip(
+            not_tested(
+                Why.OPT_IN,
                 "restoring overwrites the resource restored onto: needs --allow-restore "
-                "(CBR_ALLOW_RESTORE) and inventory resources marked \"restore_target\": true"
+                "(CBR_ALLOW_RESTORE) and inventory resources marked \"restore_target\": true",
             )
         try:
             resource = self.inventory.lease(resource_type, restore_target=restore_target)
-        except NoResourceAvailable as exc:
-            pytest.skip(str(exc))
+        except NoResourceAvailable as exc:  # chained: run_shared.py reads the kind from it
+            not_tested(Why.INVENTORY, str(exc))
         self.add_cleanup(f"release {resource.id}", lambda: self.inventory.release(resource))
         return resource
 

@@ -27,6 +27,7 @@ from cbr_conformance.plugin.keys import EXCHANGES, PENDING_FACTS, PENDING_LEFTOV
 from cbr_conformance.plugin.options import suite_config
 from cbr_conformance.recording import Exchange, Redactor
 from cbr_conformance.resources import Resources, new_run_prefix
+from cbr_conformance.results.outcome import Why, not_tested
 from cbr_conformance.run_shared import RunShared
 from cbr_conformance.scenario import SETTLE_SECONDS, Settle, Steps, TimeControl
 from cbr_conformance.shared_backups import SharedBackups
@@ -154,7 +155,7 @@ def make_client(
     configured. What its requests make is registered with `cleanups` the moment it exists."""
     access = target.config.secondary() if second else target.config.primary()
     if access is None:
-        pytest.skip(SECOND_PROJECT_MISSING)
+        not_tested(Why.SECOND_PROJECT, SECOND_PROJECT_MISSING)
     return CBRClient(
         target.url,
         access.project_id,
@@ -314,9 +315,10 @@ def cbr_steps(request: pytest.FixtureRequest) -> Steps:
 def cbr_clock(cbr_target: Target, cbr_http: requests.Session) -> TimeControl:
     """The target's clock, for scenarios that need time to pass; skips on targets without control."""
     if cbr_target.control_url is None:
-        pytest.skip(
+        not_tested(
+            Why.TIME_CONTROL,
             "needs time control: the embedded emulator's, or a standalone cbr-emulator's given with "
-            "--control-url (CBR_CONTROL_URL)"
+            "--control-url (CBR_CONTROL_URL)",
         )
     return TimeControl(cbr_target.control_url, cbr_http)
 
