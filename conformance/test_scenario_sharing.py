@@ -36,6 +36,7 @@ def _visible(member: CBRClient, backup_id: str, **query: Any) -> bool:
     kind="scenario",
     mutates=True,
     id="scenario-share-backup",
+    needs={SERVER: 1},
 )
 def test_share_a_backup_from_offer_to_withdrawal(
     cbr_second: CBRClient,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cbr_conformance import bodies
@@ -35,9 +35,31 @@ def new_run_prefix(run_id: str | None = None) -> str:
     return f"cbrc-{(run_id or uuid.uuid4().hex)[:8]}"
 
 
+class UndeclaredNeed(AssertionError):
+    """A test leased a resource its `cbr` marker does not declare (needs=, restores=): a defect of
+    the test, which would make the preflight and `cbr-conformance inventory` wrong."""
+
+
+def check_declared(
+    needs: Mapping[str, int] | None, restores: bool, resource_type: str, held: int, *, restore_target: bool
+) -> None:
+    """Raise `UndeclaredNeed` unless the declaration allows one more `resource_type` (with `held`
+    held already), onto which the test restores when `restore_target`. None declares nothing."""
+    if needs is None:
+        return
+    declared = dict(needs)
+    if held + 1 > declared.get(resource_type, 0) or (restore_target and not restores):
+        what = f"{held + 1} {resource_type}" + (" to restore onto" if restore_target else "")
+        raise UndeclaredNeed(
+            f"the test holds {what} at once, but its cbr marker declares needs={declared}"
+            f"{', restores=True' if restores else ''} (a defect of the test: declare what it leases)"
+        )
+
+
 class Resources:
     """Factory of vaults, policies and backups for one test. What they make is deleted by the
-    test's `Cleanups`, registered by the client the moment a response says it exists."""
+    test's `Cleanups`, registered by the client the moment a response says it exists. `needs`
+    and `restores`: what the test's marker declares it leases (None: a fixture's, unchecked)."""
 
     def __init__(
         self,
@@ -49,8 +71,13 @@ class Resources:
         max_wait: float,
         poll_interval: float,
         read_only: bool = False,
+        needs: Mapping[str, int] | None = None,
+        restores: bool = False,
     ) -> None:
         self.client = client
+        self.needs = needs
+        self.restores = restores
+        self._holding: dict[str, str] = {}  # the leased resources it still holds: id -> type
         self.read_only = read_only
         self.inventory = inventory
         self.prefix = prefix
@@ -86,6 +113,8 @@ class Resources:
     def lease(self, resource_type: str = SERVER, *, restore_target: bool = False) -> InventoryResource:
         """A free resource of the inventory; a test skips, saying what to configure, when none is.
         `restore_target`: one the test may restore a backup onto (which overwrites it)."""
+        held = sum(1 for kind in self._holding.values() if kind == resource_type)
+        check_declared(self.needs, self.restores, resource_type, held, restore_target=restore_target)
         if restore_target and not self.client.allow_restore:
             not_tested(
                 Why.OPT_IN,
@@ -96,7 +125,13 @@ class Resources:
             resource = self.inventory.lease(resource_type, restore_target=restore_target)
         except NoResourceAvailable as exc:  # chained: run_shared.py reads the kind from it
             not_tested(Why.INVENTORY, str(exc))
-        self.add_cleanup(f"release {resource.id}", lambda: self.inventory.release(resource))
+        self._holding[resource.id] = resource.type
+
+        def release() -> None:
+            self._holding.pop(resource.id, None)
+            self.inventory.release(resource)
+
+        self.add_cleanup(f"release {resource.id}", release)
         return resource
 
     # --- vaults -------------------------------------------------------------------------------
@@ -135,6 +170,7 @@ class Resources:
         named = [r for r in resources if r.id in answer] or list(resources)
         for resource in named:
             self.inventory.set_aside(resource)
+            self._holding.pop(resource.id, None)
             replacement = self.lease(resource.type, restore_target=resource.restore_target)
             resources[resources.index(resource)] = replacement
 
