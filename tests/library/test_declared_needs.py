@@ -9,10 +9,10 @@ from typing import cast
 
 import pytest
 
+from cbr_conformance import markers
 from cbr_conformance.client import CBRClient
 from cbr_conformance.inventory import SERVER, VOLUME, Inventory, InventoryResource
 from cbr_conformance.lifecycle import Cleanups
-from cbr_conformance import markers
 from cbr_conformance.markers import MarkerError, info_of
 from cbr_conformance.resources import Resources, UndeclaredNeed
 from cbr_conformance.run_shared import RunShared
