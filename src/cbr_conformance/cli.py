@@ -191,13 +191,25 @@ def inventory_preflight(
 
 
 def _selected_tests(args: argparse.Namespace, pytest_args: list[str]) -> list[CollectedTest]:
-    """The tests the run would run, collected without calling the target."""
+    """The tests the run would run, collected without calling the target (none if the user's
+    arguments do not collect: the run itself then says why)."""
     from cbr_conformance.coverage import collect_tests
 
-    argv = [*_isolated(), *_forwarded(args)]
-    suite_args = _suite_args([a for a in pytest_args if not a.startswith(("-n", "--dist", "--numprocesses"))])
-    with contextlib.redirect_stdout(io.StringIO()), only_named_plugins():
-        return collect_tests([], argv + suite_args)
+    kept: list[str] = []
+    skip_value = False
+    for arg in pytest_args:  # the workers' options (and their values) mean nothing to a collection
+        if skip_value:
+            skip_value = False
+        elif arg in ("-n", "--numprocesses", "--dist"):
+            skip_value = True
+        elif not arg.startswith(("-n", "--dist", "--numprocesses")):
+            kept.append(arg)
+    argv = [*_isolated(), *_forwarded(args), *_suite_args(kept)]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), only_named_plugins():
+            return collect_tests([], argv)
+    except CollectionFailed:
+        return []
 
 
 def _check_control(control_url: str, timeout: float) -> None:
