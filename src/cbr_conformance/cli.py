@@ -195,21 +195,26 @@ def _selected_tests(args: argparse.Namespace, pytest_args: list[str]) -> list[Co
     arguments do not collect: the run itself then says why)."""
     from cbr_conformance.coverage import collect_tests
 
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), only_named_plugins():
+            return collect_tests([], _collection_argv(args, pytest_args))
+    except CollectionFailed:
+        return []
+
+
+def _collection_argv(args: argparse.Namespace, pytest_args: list[str]) -> list[str]:
+    """pytest's arguments to collect what the run would run: the workers' options (and their
+    values: -n 0) mean nothing to a collection."""
     kept: list[str] = []
     skip_value = False
-    for arg in pytest_args:  # the workers' options (and their values) mean nothing to a collection
+    for arg in pytest_args:
         if skip_value:
             skip_value = False
         elif arg in ("-n", "--numprocesses", "--dist"):
             skip_value = True
         elif not arg.startswith(("-n", "--dist", "--numprocesses")):
             kept.append(arg)
-    argv = [*_isolated(), *_forwarded(args), *_suite_args(kept)]
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), only_named_plugins():
-            return collect_tests([], argv)
-    except CollectionFailed:
-        return []
+    return [*_isolated(), *_forwarded(args), *_suite_args(kept)]
 
 
 def _check_control(control_url: str, timeout: float) -> None:
@@ -447,10 +452,8 @@ def _plan(config: SuiteConfig, args: argparse.Namespace, pytest_args: list[str])
     """What the run would do, from the tests it would run, without calling the target."""
     from cbr_conformance.coverage import collect_tests
 
-    argv = [*_isolated(), *_forwarded(args)]
-    suite_args = _suite_args([a for a in pytest_args if not a.startswith(("-n", "--dist", "--numprocesses"))])
     with contextlib.redirect_stdout(io.StringIO()), only_named_plugins():  # the report is not the plan
-        tests = collect_tests([], argv + suite_args)
+        tests = collect_tests([], _collection_argv(args, pytest_args))
     contract = _contract(config.profile)
     methods = {op.operation_id: op.method for op in contract}
     writing = [t for t in tests if t.mutates]

@@ -90,3 +90,13 @@ def test_the_preflight_counts_the_tests_each_missing_kind_leaves_untested() -> N
     restoring = not_tested_for_want(tests, a_server, allow_restore=True)
     assert "t.py::d" in restoring[SERVER]  # a server, but none marked restore_target
     assert preflight_lines({}, 4, inventory_given=False) == []
+
+
+def test_the_plan_names_the_tests_a_missing_kind_leaves_untested(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    selection = ["-k", "test_show_disk_backup_echoes_the_backup_request", "-n", "0"]
+    assert cli.main(["run", "--plan", "--target-url", "http://127.0.0.1:9", *selection]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert f"1 of 1 tests need {VOLUME}" in out, out
+    assert f"{VOLUME}: conformance/test_backups.py::test_show_disk_backup_echoes_the_backup_request" in out
