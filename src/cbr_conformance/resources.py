@@ -111,8 +111,9 @@ class Resources:
     # --- inventory ----------------------------------------------------------------------------
 
     def lease(self, resource_type: str = SERVER, *, restore_target: bool = False) -> InventoryResource:
-        """A free resource of the inventory; a test skips, saying what to configure, when none is.
-        `restore_target`: one the test may restore a backup onto (which overwrites it)."""
+        """A free resource of the inventory; when none is, the test is not tested, naming the kind
+        to add. `restore_target`: one the test may restore a backup onto (which overwrites it).
+        Only what the test's marker declares (`check_declared`)."""
         held = sum(1 for kind in self._holding.values() if kind == resource_type)
         check_declared(self.needs, self.restores, resource_type, held, restore_target=restore_target)
         if restore_target and not self.client.allow_restore:

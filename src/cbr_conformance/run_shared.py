@@ -12,7 +12,8 @@ shared folder (one process, or one embedded emulator per worker) the process kee
 When the maker could not make it, every test that needs it ends as the maker's did, in every
 worker: *not tested* when something the run was not given was missing (a kind of resource of the
 inventory, named), *blocked* by the violation when the target broke the contract on the way (the
-`ContractViolation`, its exchange and all), and failed on anything else.
+`ContractViolation`, its exchange and all), unreachable when the target did not answer, and
+failed on anything else.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NoReturn
 
-from cbr_conformance.client import ContractViolation
+from cbr_conformance.client import ContractViolation, TargetUnreachable
 from cbr_conformance.inventory import NoResourceAvailable
 from cbr_conformance.lifecycle import Made
 from cbr_conformance.recording import Exchange
@@ -66,6 +67,8 @@ def failure_record(exc: BaseException) -> dict[str, Any]:
         return {"not_tested": {"why": exc.why.value, "message": exc.msg, "lacking": wanted}}
     if isinstance(exc, ContractViolation):
         return {"violation": exc.exchange.to_dict()}
+    if isinstance(exc, TargetUnreachable):
+        return {"unreachable": str(exc)}
     return {"error": (str(exc).splitlines() or [type(exc).__name__])[0]}
 
 
@@ -85,6 +88,8 @@ def raise_recorded(key: str, record: dict[str, Any]) -> NoReturn:
         not_tested(Why(told["why"]), f"the run's shared {key} could not be made: {told['message']}")
     if "violation" in record:
         raise ContractViolation(Exchange.from_dict(record["violation"]))
+    if "unreachable" in record:
+        raise TargetUnreachable(record["unreachable"])
     raise SharedUnavailable(f"the run's shared {key} could not be made: {record['error']}")
 
 

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 import pytest
 
-from cbr_conformance.client import CBRClient, ContractViolation
+from cbr_conformance.client import CBRClient, ContractViolation, TargetUnreachable
 from cbr_conformance.inventory import SERVER, VOLUME, Inventory
 from cbr_conformance.lifecycle import Cleanups, Made
 from cbr_conformance.recording import Exchange, Violation
@@ -150,3 +150,15 @@ def test_without_a_shared_folder_a_missing_kind_is_not_tested_too() -> None:
         _worker(None).get("server-backup", lambda: {"lease": resources.lease(SERVER).id})
     assert isinstance(missing.value, NotTested) and missing.value.why is Why.INVENTORY, missing.value
     assert SERVER in str(missing.value)
+
+
+def test_a_maker_whose_target_did_not_answer_leaves_every_worker_with_an_unreachable_target(
+    tmp_path: Path,
+) -> None:
+    def unanswered() -> dict[str, Any]:
+        raise TargetUnreachable("POST http://target/v3/p1/checkpoints -> no response (timed out)")
+
+    with pytest.raises(TargetUnreachable):
+        _worker(tmp_path).get("backup", unanswered)
+    with pytest.raises(TargetUnreachable, match="no response"):  # the CLI's exit 3, not a failure
+        _worker(tmp_path).get("backup", lambda: {})
