@@ -53,7 +53,7 @@ def _needs(nodeid: str, declared: object) -> tuple[tuple[str, int], ...]:
     if declared is None:
         return ()
     if not isinstance(declared, dict) or not all(
-        kind in SECTIONS.values() and isinstance(count, int) and count > 0
+        kind in SECTIONS.values() and type(count) is int and count > 0
         for kind, count in declared.items()
     ):
         raise MarkerError(

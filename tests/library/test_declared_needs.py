@@ -87,7 +87,7 @@ def test_the_marker_reads_needs_by_kind_and_refuses_what_is_no_kind() -> None:
     info = _info(needs={VOLUME: 5, SERVER: 1}, restores=True)
     assert info is not None and info.needs == ((VOLUME, 5), (SERVER, 1)) and info.restores
     assert info.need_of(VOLUME) == 5 and info.need_of("OS::Sfs::Turbo") == 0
-    for wrong in ({"volumes": 1}, {VOLUME: 0}, [VOLUME]):
+    for wrong in ({"volumes": 1}, {VOLUME: 0}, {VOLUME: True}, [VOLUME]):
         with pytest.raises(MarkerError, match="needs= is a mapping"):
             _info(needs=wrong)
     with pytest.raises(MarkerError, match="restores=True"):
