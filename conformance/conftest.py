@@ -17,6 +17,7 @@ from cbr_conformance.plugin.keys import PENDING_LEFTOVERS
 from cbr_conformance.preconditions import Stage
 from cbr_conformance.recording import Redactor
 from cbr_conformance.resources import Resources
+from cbr_conformance.results.outcome import NotTested, Why
 from cbr_conformance.service_rules import RealIds
 from cbr_conformance.target import Target
 
@@ -89,7 +90,9 @@ def _spare(resources: Resources) -> dict[str, str] | None:
     when the inventory has none free (those cases then name none of the run's)."""
     try:
         return resources.lease(SERVER).as_vault_resource()
-    except pytest.skip.Exception:
+    except NotTested as exc:
+        if exc.why is not Why.INVENTORY:
+            raise
         return None
 
 
@@ -105,7 +108,9 @@ def _make_resources(
         # a server the run may restore onto, when restores are allowed: the fuzzer restores its backup
         try:
             vault, server = resources.vault_with_resource(SERVER, for_restore=for_restore)
-        except pytest.skip.Exception:  # no restore target in the inventory: restores name nothing
+        except NotTested as exc:  # no restore target in the inventory: restores name nothing
+            if exc.why is not Why.INVENTORY:
+                raise
             (vault, server), for_restore = resources.vault_with_resource(SERVER), False
         ids.resources = [server.as_vault_resource()]
         if resources.inventory.count(SERVER) > 1:

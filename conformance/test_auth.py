@@ -28,6 +28,7 @@ from cbr_conformance.codes import (
 from cbr_conformance.contract import Contract, Operation
 from cbr_conformance.expect import expect_error, expect_status
 from cbr_conformance.resources import Resources
+from cbr_conformance.results.outcome import Why, not_tested
 from cbr_conformance.target import Target
 
 BAD_CREDENTIALS = ("missing", "bad-token", "bad-signature")  # the keys of the cbr_bad_auths fixture
@@ -126,7 +127,10 @@ def _configured_token(target: Target, project_id: str) -> str | None:
 
 def _signing_credentials(cbr: CBRClient) -> AkSkAuth:
     if not isinstance(cbr.auth, AkSkAuth):
-        pytest.skip("the project's credentials are a token: configure an AK/SK pair to test signatures")
+        not_tested(
+            Why.CREDENTIALS,
+            "the project's credentials are a token: configure an AK/SK pair to test signatures",
+        )
     return cbr.auth
 
 
@@ -255,7 +259,7 @@ def test_a_project_token_is_accepted(cbr: CBRClient, cbr_target: Target) -> None
     """3.2: a token of the project, in X-Auth-Token, is accepted."""
     token = _configured_token(cbr_target, cbr.project_id)
     if token is None:
-        pytest.skip("no token configured for the project (CBR_AUTH_TOKEN)")
+        not_tested(Why.CREDENTIALS, "no token configured for the project (CBR_AUTH_TOKEN)")
     expect_status(cbr.with_auth(TokenAuth(token)).call("list_vaults", query={"limit": 1}), 200)
 
 
@@ -266,6 +270,6 @@ def test_another_projects_token_is_forbidden(
     """3.2 (E-AUTH-CODES): another project's token answers 403 APIGW.0302."""
     token = _configured_token(cbr_target, cbr_second.project_id)
     if token is None:
-        pytest.skip("no token configured for the second project (CBR_SECOND_AUTH_TOKEN)")
+        not_tested(Why.CREDENTIALS, "no token configured for the second project (CBR_SECOND_AUTH_TOKEN)")
     response = cbr.with_auth(TokenAuth(token)).call("list_vaults", query={"limit": 1})
     expect_error(response, 403, FORBIDDEN)

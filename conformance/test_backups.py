@@ -52,7 +52,13 @@ def _multi_volume_backups(cbr_resources: Resources, count: int) -> tuple[dict[st
 # --- show_backup --------------------------------------------------------------------------------
 
 
-@pytest.mark.cbr(operation="show_backup", kind="contract", mutates=True, id="backup-show-server-children")
+@pytest.mark.cbr(
+    operation="show_backup",
+    kind="contract",
+    mutates=True,
+    id="backup-show-server-children",
+    needs={SERVER: 1},
+)
 def test_show_server_backup_lists_its_disk_backups(
     cbr: CBRClient, cbr_shared_backups: SharedBackups
 ) -> None:
@@ -100,7 +106,13 @@ def test_show_server_backup_lists_its_disk_backups(
         )
 
 
-@pytest.mark.cbr(operation="show_backup", kind="contract", mutates=True, id="backup-show-disk-echoes-input")
+@pytest.mark.cbr(
+    operation="show_backup",
+    kind="contract",
+    mutates=True,
+    id="backup-show-disk-echoes-input",
+    needs={VOLUME: 1},
+)
 def test_show_disk_backup_echoes_the_backup_request(
     cbr: CBRClient, cbr_shared_backups: SharedBackups
 ) -> None:
@@ -138,6 +150,7 @@ def test_show_unknown_backup_is_not_found(cbr: CBRClient) -> None:
     kind="negative",
     mutates=True,
     id="backup-other-project-unknown",
+    needs={VOLUME: 1},
 )
 def test_backup_of_another_project_is_unknown_to_it(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
@@ -162,7 +175,8 @@ def test_backup_of_another_project_is_unknown_to_it(
 
 
 @pytest.mark.cbr(
-    operation="list_backups", kind="contract", mutates=True, id="backup-list-by-checkpoint-and-name"
+    operation="list_backups", kind="contract", mutates=True, id="backup-list-by-checkpoint-and-name",
+    needs={SERVER: 1, VOLUME: 1},
 )
 def test_list_backups_by_checkpoint_and_name(cbr: CBRClient, cbr_shared_backups: SharedBackups) -> None:
     """4.5.2 (Table 4-158): checkpoint_id= and name= list the one matching backup, as shown by id."""
@@ -203,7 +217,8 @@ def test_list_backups_by_checkpoint_and_name(cbr: CBRClient, cbr_shared_backups:
 
 
 @pytest.mark.cbr(
-    operation="list_backups", kind="contract", mutates=True, id="backup-list-by-vault-and-resource"
+    operation="list_backups", kind="contract", mutates=True, id="backup-list-by-vault-and-resource",
+    needs={VOLUME: 2},
 )
 def test_list_backups_by_vault_and_resource(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.2 (Table 4-158): vault_id, resource_id and resource_type list exactly the matching backups."""
@@ -241,7 +256,13 @@ def test_list_backups_by_vault_and_resource(cbr: CBRClient, cbr_resources: Resou
     )
 
 
-@pytest.mark.cbr(operation="list_backups", kind="contract", mutates=True, id="backup-list-by-parent")
+@pytest.mark.cbr(
+    operation="list_backups",
+    kind="contract",
+    mutates=True,
+    id="backup-list-by-parent",
+    needs={SERVER: 1},
+)
 def test_list_backups_by_parent_gives_the_disk_backups(
     cbr: CBRClient, cbr_shared_backups: SharedBackups
 ) -> None:
@@ -266,7 +287,8 @@ def test_list_backups_by_parent_gives_the_disk_backups(
 
 
 @pytest.mark.cbr(
-    operation="list_backups", kind="contract", mutates=True, id="backup-list-by-status-and-owner"
+    operation="list_backups", kind="contract", mutates=True, id="backup-list-by-status-and-owner",
+    needs={VOLUME: 1},
 )
 def test_list_backups_by_status_and_ownership(
     cbr: CBRClient, cbr_shared_backups: SharedBackups
@@ -307,7 +329,13 @@ def test_list_backups_by_status_and_ownership(
     )
 
 
-@pytest.mark.cbr(operation="list_backups", kind="contract", mutates=True, id="backup-list-by-time-and-usage")
+@pytest.mark.cbr(
+    operation="list_backups",
+    kind="contract",
+    mutates=True,
+    id="backup-list-by-time-and-usage",
+    needs={VOLUME: 1},
+)
 def test_list_backups_by_time_and_vault_usage(cbr: CBRClient, cbr_shared_backups: SharedBackups) -> None:
     """4.5.2 (Table 4-158): start_time and end_time bound the backups listed; used_percent filters."""
     shared = cbr_shared_backups.disk()  # read only: its vault holds this one backup
@@ -345,7 +373,13 @@ def test_list_backups_by_time_and_vault_usage(cbr: CBRClient, cbr_shared_backups
         )
 
 
-@pytest.mark.cbr(operation="list_backups", kind="contract", mutates=True, id="backup-list-sort-created-at")
+@pytest.mark.cbr(
+    operation="list_backups",
+    kind="contract",
+    mutates=True,
+    id="backup-list-sort-created-at",
+    needs={VOLUME: 1},
+)
 def test_list_backups_sorted_by_creation_time(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.2 (Table 4-158): sort=created_at orders ascending or descending, descending by default."""
     vault, _ = cbr_resources.vault_with_resource(VOLUME)
@@ -375,7 +409,13 @@ def test_list_backups_sorted_by_creation_time(cbr: CBRClient, cbr_resources: Res
         )
 
 
-@pytest.mark.cbr(operation="list_backups", kind="contract", mutates=True, id="backup-list-paging-offset")
+@pytest.mark.cbr(
+    operation="list_backups",
+    kind="contract",
+    mutates=True,
+    id="backup-list-paging-offset",
+    needs={VOLUME: 3},
+)
 def test_list_backups_pages_with_limit_and_offset(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.2 (Tables 4-158, 4-160), 5.3: limit=1 at offsets 0 to 2 lists each of 3 backups once."""
     vault, made = _multi_volume_backups(cbr_resources, 3)
@@ -406,7 +446,13 @@ def test_list_backups_pages_with_limit_and_offset(cbr: CBRClient, cbr_resources:
     )
 
 
-@pytest.mark.cbr(operation="list_backups", kind="contract", mutates=True, id="backup-list-paging-marker")
+@pytest.mark.cbr(
+    operation="list_backups",
+    kind="contract",
+    mutates=True,
+    id="backup-list-paging-marker",
+    needs={VOLUME: 3},
+)
 def test_list_backups_pages_with_a_marker(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.2 (Table 4-158): marker pages on from the previous page's last backup, without overlap."""
     vault, made = _multi_volume_backups(cbr_resources, 3)
@@ -464,7 +510,13 @@ def test_list_backups_with_invalid_query_is_refused(cbr: CBRClient, query: dict[
 # --- delete_backup ------------------------------------------------------------------------------
 
 
-@pytest.mark.cbr(operation="delete_backup", kind="contract", mutates=True, id="backup-delete-then-gone")
+@pytest.mark.cbr(
+    operation="delete_backup",
+    kind="contract",
+    mutates=True,
+    id="backup-delete-then-gone",
+    needs={SERVER: 1},
+)
 def test_delete_backup_makes_it_unknown(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.3: a deleted backup answers 204, then 404 BackupService.6200, and is listed nowhere."""
     vault, _ = cbr_resources.vault_with_resource(SERVER)
@@ -480,7 +532,13 @@ def test_delete_backup_makes_it_unknown(cbr: CBRClient, cbr_resources: Resources
     expect_error(cbr.call("delete_backup", path={"backup_id": made["id"]}), 404, BACKUP_NOT_FOUND)
 
 
-@pytest.mark.cbr(operation="delete_backup", kind="contract", mutates=True, id="backup-delete-keeps-others")
+@pytest.mark.cbr(
+    operation="delete_backup",
+    kind="contract",
+    mutates=True,
+    id="backup-delete-keeps-others",
+    needs={VOLUME: 2},
+)
 def test_delete_backup_keeps_the_other_backups(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.3: deleting a single backup leaves the vault's other backup available."""
     vault, made = _multi_volume_backups(cbr_resources, 2)
@@ -532,7 +590,14 @@ def _expect_refused(cbr: CBRClient, cbr_resources: Resources, backup_id: str, ca
         expect_error(response, 400)
 
 
-@pytest.mark.cbr(operation="restore_backup", kind="contract", mutates=True, id="backup-restore-server")
+@pytest.mark.cbr(
+    operation="restore_backup",
+    kind="contract",
+    mutates=True,
+    id="backup-restore-server",
+    needs={SERVER: 1},
+    restores=True,
+)
 def test_restore_server_backup_onto_its_server(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.4 (Tables 4-170, 4-171): a server backup restores onto its server: 202, then available."""
     vault, _ = cbr_resources.vault_with_resource(SERVER, for_restore=True)
@@ -546,7 +611,14 @@ def test_restore_server_backup_onto_its_server(cbr: CBRClient, cbr_resources: Re
     )
 
 
-@pytest.mark.cbr(operation="restore_backup", kind="contract", mutates=True, id="backup-restore-disk")
+@pytest.mark.cbr(
+    operation="restore_backup",
+    kind="contract",
+    mutates=True,
+    id="backup-restore-disk",
+    needs={VOLUME: 1},
+    restores=True,
+)
 def test_restore_disk_backup_onto_its_disk(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.4 (Table 4-170): a disk backup restores onto its disk by volume_id: 202, then available."""
     vault, volume = cbr_resources.vault_with_resource(VOLUME, for_restore=True)
@@ -558,7 +630,9 @@ def test_restore_disk_backup_onto_its_disk(cbr: CBRClient, cbr_resources: Resour
 
 
 @pytest.mark.cbr(
-    operation="restore_backup", kind="negative", mutates=True, id="backup-restore-server-without-targets"
+    operation="restore_backup", kind="negative", mutates=True, id="backup-restore-server-without-targets",
+    needs={SERVER: 1},
+    restores=True,
 )
 def test_restore_server_backup_without_its_targets_is_refused(
     cbr: CBRClient, cbr_resources: Resources
@@ -579,7 +653,14 @@ def test_restore_server_backup_without_its_targets_is_refused(
     _expect_refused(cbr, cbr_resources, backup["id"], cases)
 
 
-@pytest.mark.cbr(operation="restore_backup", kind="negative", mutates=True, id="backup-restore-invalid-body")
+@pytest.mark.cbr(
+    operation="restore_backup",
+    kind="negative",
+    mutates=True,
+    id="backup-restore-invalid-body",
+    needs={VOLUME: 1},
+    restores=True,
+)
 def test_restore_disk_backup_with_invalid_body_is_refused(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.4 (Tables 4-169, 4-170): a disk restore without volume_id, or malformed, is refused with 400."""
     vault, volume = cbr_resources.vault_with_resource(VOLUME, for_restore=True)

@@ -75,7 +75,7 @@ def test_fuzz(
             replay=cbr_config.fuzz_replay,
         )
     except NotApplicable as exc:
-        pytest.skip(str(exc))
+        not_tested(Why.NOT_APPLICABLE, str(exc))
     except AssertionError as failure:
         command = replay_command(
             request.node.nodeid, cbr_config.fuzz_seed, getattr(failure, "fuzz_replay", None)

@@ -26,7 +26,8 @@ def _create(cbr: CBRClient, vault_id: str, **parameters: Any) -> dict[str, Any]:
 
 
 @pytest.mark.cbr(
-    operation="create_checkpoint", kind="contract", mutates=True, id="checkpoint-create-echoes-input"
+    operation="create_checkpoint", kind="contract", mutates=True, id="checkpoint-create-echoes-input",
+    needs={SERVER: 1},
 )
 def test_create_checkpoint_echoes_its_input(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.3.2 (Tables 4-79 to 4-83): a new restore point names its vault, resources, name and description."""
@@ -66,6 +67,7 @@ def test_create_checkpoint_echoes_its_input(cbr: CBRClient, cbr_resources: Resou
     kind="contract",
     mutates=True,
     id="checkpoint-create-backs-up-every-resource",
+    needs={VOLUME: 2},
 )
 def test_create_checkpoint_without_parameters_backs_up_every_resource(
     cbr: CBRClient, cbr_resources: Resources
@@ -92,6 +94,7 @@ def test_create_checkpoint_without_parameters_backs_up_every_resource(
     kind="contract",
     mutates=True,
     id="checkpoint-create-selected-resources",
+    needs={VOLUME: 2},
 )
 def test_create_checkpoint_backs_up_only_the_resources_listed(
     cbr: CBRClient, cbr_resources: Resources
@@ -117,6 +120,7 @@ def test_create_checkpoint_backs_up_only_the_resources_listed(
     kind="contract",
     mutates=True,
     id="checkpoint-create-names-its-backups",
+    needs={VOLUME: 1},
 )
 def test_create_checkpoint_names_its_backups(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.3.2 (Table 4-76): the restore point's name and description become its backup's."""
@@ -170,7 +174,8 @@ def test_create_checkpoint_of_vault_without_resources_is_refused(
 
 
 @pytest.mark.cbr(
-    operation="create_checkpoint", kind="negative", mutates=True, id="checkpoint-create-invalid-parameters"
+    operation="create_checkpoint", kind="negative", mutates=True, id="checkpoint-create-invalid-parameters",
+    needs={VOLUME: 1},
 )
 @pytest.mark.parametrize(
     "parameters",
@@ -190,7 +195,8 @@ def test_create_checkpoint_with_invalid_parameters_is_refused(
 
 
 @pytest.mark.cbr(
-    operation="show_checkpoint", kind="contract", mutates=True, id="checkpoint-show-matches-create"
+    operation="show_checkpoint", kind="contract", mutates=True, id="checkpoint-show-matches-create",
+    needs={VOLUME: 1},
 )
 def test_show_checkpoint_returns_the_created_restore_point(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.3.1 (Tables 4-67, 4-68): show_checkpoint returns the restore point as created."""
@@ -223,7 +229,8 @@ def test_show_checkpoint_returns_the_created_restore_point(cbr: CBRClient, cbr_r
 
 
 @pytest.mark.cbr(
-    operation="show_checkpoint", kind="contract", mutates=True, id="checkpoint-show-becomes-available"
+    operation="show_checkpoint", kind="contract", mutates=True, id="checkpoint-show-becomes-available",
+    needs={SERVER: 1},
 )
 def test_show_checkpoint_sees_it_become_available(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.3.1 (Table 4-67): a new restore point becomes available, and so do all its backups."""
@@ -254,7 +261,8 @@ def test_show_unknown_checkpoint_is_not_found(cbr: CBRClient) -> None:
 
 
 @pytest.mark.cbr(
-    operation="show_checkpoint", kind="negative", mutates=True, id="checkpoint-show-other-project"
+    operation="show_checkpoint", kind="negative", mutates=True, id="checkpoint-show-other-project",
+    needs={VOLUME: 1},
 )
 def test_show_checkpoint_of_another_project_is_not_found(
     cbr_second: CBRClient, cbr_shared_backups: SharedBackups

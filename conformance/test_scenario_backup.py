@@ -58,6 +58,7 @@ def _backed_up(resources: Resources, cbr_settle: Settle, checkpoint_id: str) -> 
     kind="scenario",
     mutates=True,
     id="scenario-ecs-backup",
+    needs={SERVER: 1},
 )
 def test_ecs_backup_as_in_application_case_5_1(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle
@@ -194,6 +195,8 @@ def test_ecs_backup_as_in_application_case_5_1(
     kind="scenario",
     mutates=True,
     id="scenario-restore-backup",
+    needs={SERVER: 1},
+    restores=True,
 )
 def test_restore_a_server_backup_and_back_it_up_again(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle
@@ -252,6 +255,8 @@ def test_restore_a_server_backup_and_back_it_up_again(
     kind="scenario",
     mutates=True,
     id="scenario-delete-backup",
+    needs={SERVER: 1},
+    restores=True,
 )
 def test_delete_a_server_backup_with_its_disk_backups(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
@@ -303,6 +308,7 @@ def test_delete_a_server_backup_with_its_disk_backups(
     kind="scenario",
     mutates=True,
     id="scenario-vault-rename-expand",
+    needs={VOLUME: 1},
 )
 def test_rename_and_expand_a_vault_in_use(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle
@@ -366,6 +372,7 @@ def test_rename_and_expand_a_vault_in_use(
     kind="scenario",
     mutates=True,
     id="scenario-vault-remove-resources",
+    needs={VOLUME: 2},
 )
 def test_remove_resources_from_a_vault(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle
@@ -437,6 +444,7 @@ def test_remove_resources_from_a_vault(
     kind="scenario",
     mutates=True,
     id="scenario-vault-delete-with-backups",
+    needs={SERVER: 1},
 )
 def test_delete_a_vault_that_has_backups(cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps) -> None:
     """4.4.5: deleting a vault clears its backups, leaves a vault_delete task; its server can move on."""

@@ -123,6 +123,7 @@ def _wait_available(cbr: CBRClient, resources: Resources, vault_id: str, expecte
     kind="scenario",
     mutates=True,
     id="scenario-paging-backups",
+    needs={SERVER: 1, VOLUME: 5},
 )
 def test_page_through_backups_as_in_application_case_5_3(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle
@@ -296,6 +297,7 @@ def test_page_through_vaults(cbr: CBRClient, cbr_resources: Resources, cbr_steps
     kind="scenario",
     mutates=True,
     id="scenario-paging-operation-logs",
+    needs={VOLUME: 4},
 )
 def test_page_through_tasks(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle

@@ -261,6 +261,7 @@ def test_updating_an_applied_policy_keeps_its_vaults(
     kind="scenario",
     mutates=True,
     id="scenario-auto-backup-retention",
+    needs={SERVER: 1},
 )
 def test_policy_fires_and_keeps_the_newest_backups(
     cbr_clock: ScenarioClock, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
@@ -327,6 +328,7 @@ def test_policy_fires_and_keeps_the_newest_backups(
     kind="scenario",
     mutates=True,
     id="scenario-policy-enable-disable",
+    needs={SERVER: 1},
 )
 def test_only_an_enabled_policy_fires(
     cbr_clock: ScenarioClock, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
@@ -375,6 +377,7 @@ def test_only_an_enabled_policy_fires(
     kind="scenario",
     mutates=True,
     id="scenario-auto-backup-retention-days",
+    needs={SERVER: 1},
 )
 def test_automatic_backups_expire_after_the_retention_duration(
     cbr_clock: ScenarioClock, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps

@@ -13,7 +13,7 @@ import pytest
 from cbr_conformance.client import CBRClient
 from cbr_conformance.codes import BACKUP_NOT_FOUND, MEMBER_NOT_FOUND
 from cbr_conformance.expect import expect_error, expect_status
-from cbr_conformance.inventory import SERVER, NoResourceAvailable
+from cbr_conformance.inventory import SERVER
 from cbr_conformance.resources import Resources
 from cbr_conformance.scenario import Steps
 
@@ -36,6 +36,7 @@ def _visible(member: CBRClient, backup_id: str, **query: Any) -> bool:
     kind="scenario",
     mutates=True,
     id="scenario-share-backup",
+    needs={SERVER: 1},
 )
 def test_share_a_backup_from_offer_to_withdrawal(
     cbr_second: CBRClient,
@@ -45,10 +46,7 @@ def test_share_a_backup_from_offer_to_withdrawal(
     cbr_steps: Steps,
 ) -> None:
     """4.2, 4.5.2: a server backup is shared, accepted, listed as shared by the member, unshared."""
-    try:
-        server = cbr_resources.lease(SERVER)
-    except NoResourceAvailable as exc:
-        pytest.skip(str(exc))
+    server = cbr_resources.lease(SERVER)
     vault = cbr_resources.vault("server", [server])
     backup = cbr_resources.backup(vault["id"])
     member_vault = cbr_second_resources.vault("server")

@@ -72,7 +72,13 @@ def _shown(cbr: CBRClient, backup_id: str, member: CBRClient) -> dict[str, Any]:
 # --- add_share_members ----------------------------------------------------------------------
 
 
-@pytest.mark.cbr(operation="add_share_members", kind="contract", mutates=True, id="share-add-member-pending")
+@pytest.mark.cbr(
+    operation="add_share_members",
+    kind="contract",
+    mutates=True,
+    id="share-add-member-pending",
+    needs={SERVER: 1},
+)
 def test_add_share_member_makes_a_pending_member(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
 ) -> None:
@@ -99,7 +105,13 @@ def test_add_share_member_makes_a_pending_member(
         )
 
 
-@pytest.mark.cbr(operation="add_share_members", kind="negative", mutates=True, id="share-add-disk-backup")
+@pytest.mark.cbr(
+    operation="add_share_members",
+    kind="negative",
+    mutates=True,
+    id="share-add-disk-backup",
+    needs={VOLUME: 1},
+)
 def test_sharing_a_disk_backup_is_refused(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
 ) -> None:
@@ -109,7 +121,13 @@ def test_sharing_a_disk_backup_is_refused(
     expect_error(response, 400, SHARE_NOT_SERVER)
 
 
-@pytest.mark.cbr(operation="add_share_members", kind="negative", mutates=True, id="share-add-twice")
+@pytest.mark.cbr(
+    operation="add_share_members",
+    kind="negative",
+    mutates=True,
+    id="share-add-twice",
+    needs={SERVER: 1},
+)
 def test_sharing_twice_with_the_same_project_is_refused(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
 ) -> None:
@@ -120,7 +138,13 @@ def test_sharing_twice_with_the_same_project_is_refused(
     expect_error(response, 400, SHARED_TO_MEMBER, ALREADY_SHARED)
 
 
-@pytest.mark.cbr(operation="add_share_members", kind="negative", mutates=True, id="share-add-own-project")
+@pytest.mark.cbr(
+    operation="add_share_members",
+    kind="negative",
+    mutates=True,
+    id="share-add-own-project",
+    needs={SERVER: 1},
+)
 def test_sharing_with_the_owner_project_is_refused(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.2.1: backups are shared among tenants: sharing with the owner's own project is refused."""
     backup = _backup(cbr_resources)
@@ -140,7 +164,8 @@ def test_sharing_an_unknown_backup_is_not_found(
 
 
 @pytest.mark.cbr(
-    operation="update_share_member_status", kind="contract", mutates=True, id="share-accept-into-vault"
+    operation="update_share_member_status", kind="contract", mutates=True, id="share-accept-into-vault",
+    needs={SERVER: 1},
 )
 def test_member_accepts_the_share_into_its_vault(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources, cbr_second_resources: Resources
@@ -171,7 +196,13 @@ def test_member_accepts_the_share_into_its_vault(
     )
 
 
-@pytest.mark.cbr(operation="update_share_member_status", kind="contract", mutates=True, id="share-reject")
+@pytest.mark.cbr(
+    operation="update_share_member_status",
+    kind="contract",
+    mutates=True,
+    id="share-reject",
+    needs={SERVER: 1},
+)
 def test_member_rejects_the_share_without_a_vault(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
 ) -> None:
@@ -192,7 +223,8 @@ def test_member_rejects_the_share_without_a_vault(
 
 
 @pytest.mark.cbr(
-    operation="update_share_member_status", kind="negative", mutates=True, id="share-accept-without-vault"
+    operation="update_share_member_status", kind="negative", mutates=True, id="share-accept-without-vault",
+    needs={SERVER: 1},
 )
 def test_accepting_without_a_vault_is_refused(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
@@ -207,7 +239,8 @@ def test_accepting_without_a_vault_is_refused(
 
 
 @pytest.mark.cbr(
-    operation="update_share_member_status", kind="negative", mutates=True, id="share-accept-into-disk-vault"
+    operation="update_share_member_status", kind="negative", mutates=True, id="share-accept-into-disk-vault",
+    needs={SERVER: 1},
 )
 def test_accepting_into_a_disk_vault_is_refused(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources, cbr_second_resources: Resources
@@ -223,7 +256,8 @@ def test_accepting_into_a_disk_vault_is_refused(
 
 
 @pytest.mark.cbr(
-    operation="update_share_member_status", kind="negative", mutates=True, id="share-update-invalid-status"
+    operation="update_share_member_status", kind="negative", mutates=True, id="share-update-invalid-status",
+    needs={SERVER: 1},
 )
 def test_updating_to_an_unknown_status_is_refused(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
@@ -245,7 +279,8 @@ def test_accepting_an_unknown_backup_is_not_found(cbr_second: CBRClient) -> None
 
 
 @pytest.mark.cbr(
-    operation="list_backups", kind="contract", mutates=True, id="share-accepted-listed-as-shared"
+    operation="list_backups", kind="contract", mutates=True, id="share-accepted-listed-as-shared",
+    needs={SERVER: 1},
 )
 def test_an_accepted_backup_is_listed_as_shared_by_the_member(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources, cbr_second_resources: Resources
@@ -270,7 +305,13 @@ def test_an_accepted_backup_is_listed_as_shared_by_the_member(
 # --- show_share_member ----------------------------------------------------------------------
 
 
-@pytest.mark.cbr(operation="show_share_member", kind="contract", mutates=True, id="share-show-member")
+@pytest.mark.cbr(
+    operation="show_share_member",
+    kind="contract",
+    mutates=True,
+    id="share-show-member",
+    needs={SERVER: 1},
+)
 def test_show_share_member_by_project_id(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
 ) -> None:
@@ -292,7 +333,13 @@ def test_show_share_member_by_project_id(
     )
 
 
-@pytest.mark.cbr(operation="show_share_member", kind="negative", mutates=True, id="share-show-unknown-member")
+@pytest.mark.cbr(
+    operation="show_share_member",
+    kind="negative",
+    mutates=True,
+    id="share-show-unknown-member",
+    needs={SERVER: 1},
+)
 def test_show_a_project_the_backup_is_not_shared_with_is_not_found(
     cbr: CBRClient, cbr_resources: Resources
 ) -> None:
@@ -305,7 +352,13 @@ def test_show_a_project_the_backup_is_not_shared_with_is_not_found(
 # --- list_share_members ---------------------------------------------------------------------
 
 
-@pytest.mark.cbr(operation="list_share_members", kind="contract", mutates=True, id="share-list-members")
+@pytest.mark.cbr(
+    operation="list_share_members",
+    kind="contract",
+    mutates=True,
+    id="share-list-members",
+    needs={SERVER: 1},
+)
 def test_list_share_members_and_filters(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
 ) -> None:
@@ -336,7 +389,13 @@ def test_list_members_of_unknown_backup_is_not_found(cbr: CBRClient) -> None:
 # --- delete_share_member --------------------------------------------------------------------
 
 
-@pytest.mark.cbr(operation="delete_share_member", kind="contract", mutates=True, id="share-delete-member")
+@pytest.mark.cbr(
+    operation="delete_share_member",
+    kind="contract",
+    mutates=True,
+    id="share-delete-member",
+    needs={SERVER: 1},
+)
 def test_delete_share_member_stops_the_share(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
 ) -> None:
@@ -353,7 +412,8 @@ def test_delete_share_member_stops_the_share(
 
 
 @pytest.mark.cbr(
-    operation="delete_share_member", kind="negative", mutates=True, id="share-delete-unknown-member"
+    operation="delete_share_member", kind="negative", mutates=True, id="share-delete-unknown-member",
+    needs={SERVER: 1},
 )
 def test_delete_a_project_the_backup_is_not_shared_with_is_not_found(
     cbr: CBRClient, cbr_resources: Resources

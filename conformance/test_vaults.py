@@ -21,7 +21,13 @@ from cbr_conformance.paging import page_query
 from cbr_conformance.resources import Resources
 
 
-@pytest.mark.cbr(operation="create_vault", kind="contract", mutates=True, id="vault-create-echoes-input")
+@pytest.mark.cbr(
+    operation="create_vault",
+    kind="contract",
+    mutates=True,
+    id="vault-create-echoes-input",
+    needs={SERVER: 1},
+)
 def test_create_vault_echoes_its_input(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.1 (Table 4-92): a new vault echoes the name, description, billing, resources and tags sent."""
     resource = cbr_resources.lease(SERVER)
@@ -98,7 +104,8 @@ def test_create_vault_with_size_out_of_range_is_refused(
 
 
 @pytest.mark.cbr(
-    operation="create_vault", kind="negative", mutates=True, id="vault-create-wrong-resource-type"
+    operation="create_vault", kind="negative", mutates=True, id="vault-create-wrong-resource-type",
+    needs={SERVER: 1},
 )
 def test_create_disk_vault_with_a_server_is_refused(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.1, 7.2: a server in a disk vault is refused with 400 BackupService.6102."""
@@ -247,7 +254,13 @@ def test_delete_unknown_vault_is_not_found(cbr: CBRClient) -> None:
     expect_error(cbr.call("delete_vault", path={"vault_id": UNKNOWN_ID}), 404, VAULT_NOT_FOUND)
 
 
-@pytest.mark.cbr(operation="add_vault_resources", kind="contract", mutates=True, id="vault-addresources")
+@pytest.mark.cbr(
+    operation="add_vault_resources",
+    kind="contract",
+    mutates=True,
+    id="vault-addresources",
+    needs={VOLUME: 1},
+)
 def test_add_resources_puts_them_in_the_vault(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.7 (Table 4-138): an associated disk is reported added and is in the vault."""
     vault = cbr_resources.vault("disk")
@@ -267,7 +280,8 @@ def test_add_resources_puts_them_in_the_vault(cbr: CBRClient, cbr_resources: Res
 
 
 @pytest.mark.cbr(
-    operation="add_vault_resources", kind="negative", mutates=True, id="vault-addresources-twice"
+    operation="add_vault_resources", kind="negative", mutates=True, id="vault-addresources-twice",
+    needs={VOLUME: 1},
 )
 def test_a_resource_belongs_to_one_vault_at_a_time(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.7, 7.2: a disk in a vault is refused by another with 400 BackupService.6103 or 7006."""
@@ -292,7 +306,8 @@ def test_add_resources_to_unknown_vault_is_not_found(cbr: CBRClient) -> None:
 
 
 @pytest.mark.cbr(
-    operation="remove_vault_resources", kind="contract", mutates=True, id="vault-removeresources"
+    operation="remove_vault_resources", kind="contract", mutates=True, id="vault-removeresources",
+    needs={VOLUME: 1},
 )
 def test_remove_resources_takes_them_out(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.6 (Table 4-133): a dissociated disk is reported removed and leaves the vault."""

@@ -40,7 +40,7 @@ from cbr_conformance.config import (
     settings_for,
 )
 from cbr_conformance.contract import Contract
-from cbr_conformance.coverage import CollectionFailed
+from cbr_conformance.coverage import CollectedTest, CollectionFailed
 from cbr_conformance.diff import load_summary
 from cbr_conformance.errata import load_errata
 from cbr_conformance.exercised import coverage_line
@@ -214,6 +214,53 @@ def _refusal(status: int, body: dict[str, Any], access: ProjectAccess, second: b
     return f"the target refuses the credentials of {whose} {access.project_id} ({answer}): {why}; {fix}"
 
 
+def inventory_preflight(
+    config: SuiteConfig, tests: list[CollectedTest], *, names: bool = False
+) -> list[str]:
+    """For a target at a URL: which of the selected tests the inventory (or its absence) leaves
+    not tested, by the kind of resource they need; `names`: each test's node id too."""
+    from cbr_conformance.inventory import Inventory
+    from cbr_conformance.inventory_wants import not_tested_for_want, preflight_lines
+
+    if config.embedded or config.read_only:
+        return []
+    inventory = (
+        Inventory.load(config.inventory, config.project_id or "") if config.inventory else Inventory.empty()
+    )
+    lacking = not_tested_for_want(tests, inventory, allow_restore=config.allow_restore)
+    lines = preflight_lines(lacking, len(tests), config.inventory is not None)
+    if names:
+        lines += [f"    {kind}: {nodeid}" for kind, nodeids in sorted(lacking.items()) for nodeid in nodeids]
+    return lines
+
+
+def _selected_tests(args: argparse.Namespace, pytest_args: list[str]) -> list[CollectedTest]:
+    """The tests the run would run, collected without calling the target (none if the user's
+    arguments do not collect: the run itself then says why)."""
+    from cbr_conformance.coverage import collect_tests
+
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), only_named_plugins():
+            return collect_tests([], _collection_argv(args, pytest_args))
+    except CollectionFailed:
+        return []
+
+
+def _collection_argv(args: argparse.Namespace, pytest_args: list[str]) -> list[str]:
+    """pytest's arguments to collect what the run would run: the workers' options (and their
+    values: -n 0) mean nothing to a collection."""
+    kept: list[str] = []
+    skip_value = False
+    for arg in pytest_args:
+        if skip_value:
+            skip_value = False
+        elif arg in ("-n", "--numprocesses", "--dist"):
+            skip_value = True
+        elif not arg.startswith(("-n", "--dist", "--numprocesses")):
+            kept.append(arg)
+    return [*_isolated(), *_forwarded(args), *_suite_args(kept)]
+
+
 def _check_control(control_url: str, timeout: float) -> None:
     import requests
 
@@ -271,7 +318,7 @@ def print_matrix(summary: RunSummary, contract: Contract) -> None:
 def verdict_line(summary: RunSummary) -> str:
     """The verdict with the run's counts, by outcome: the same words on the console and in CI."""
     totals = ", ".join(f"{v} {k}" for k, v in summary.totals.items() if v)
-    return f"{verdict(summary)} ({totals or 'nothing ran'} in {summary.header.get('duration')} s)"
+    return f"{verdict(summary)} · {totals or 'nothing ran'} in {summary.header.get('duration')} s"
 
 
 def print_untested(summary: RunSummary) -> None:
@@ -497,10 +544,8 @@ def _plan(config: SuiteConfig, args: argparse.Namespace, pytest_args: list[str])
     """What the run would do, from the tests it would run, without calling the target."""
     from cbr_conformance.coverage import collect_tests
 
-    argv = [*_isolated(), *_forwarded(args)]
-    suite_args = _suite_args([a for a in pytest_args if not a.startswith(("-n", "--dist", "--numprocesses"))])
     with contextlib.redirect_stdout(io.StringIO()), only_named_plugins():  # the report is not the plan
-        tests = collect_tests([], argv + suite_args)
+        tests = collect_tests([], _collection_argv(args, pytest_args))
     contract = _contract(config.profile)
     methods = {op.operation_id: op.method for op in contract}
     writing = [t for t in tests if t.mutates]
@@ -531,6 +576,9 @@ def _plan(config: SuiteConfig, args: argparse.Namespace, pytest_args: list[str])
     for op in contract:
         if calls[op.operation_id]:
             print(f"  {methods[op.operation_id]:<6} {op.operation_id:<28} {calls[op.operation_id]}")
+    wanting = inventory_preflight(config, tests, names=True)
+    if wanting:
+        print("\n" + "\n".join(wanting))
     return EXIT_OK
 
 
@@ -543,6 +591,9 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     if args.plan:
         return _plan(config, args, pytest_args)
     preflight(config)
+    if not (config.embedded or config.read_only):  # what the inventory leaves untested, by kind
+        for line in inventory_preflight(config, _selected_tests(args, pytest_args)):
+            print(line)
     # Read before the run: a baseline given as reports/latest is the run it named then.
     baseline = load_summary(config.baseline) if config.baseline else None
     contract = _contract(config.profile)
@@ -687,13 +738,80 @@ def _list(args: argparse.Namespace) -> int:
 
     tests = collect_tests([str(paths.suite_dir())])
     for info in tests:
+        needs = " needs " + ",".join(f"{n}x{kind}" for kind, n in info.needs) if info.needs else ""
         print(
-            f"{info.nodeid}  [{','.join(info.operations)} {info.kind}{' mutates' if info.mutates else ''}] "
-            f"id={info.test_id}"
+            f"{info.nodeid}  [{','.join(info.operations)} {info.kind}{' mutates' if info.mutates else ''}"
+            f"{needs}{' restores' if info.restores else ''}] id={info.test_id}"
         )
     print()
     print(coverage_table(tests, _contract("errata")))
     return EXIT_OK
+
+
+def _inventory(args: argparse.Namespace) -> int:
+    """Print an inventory to start from: a template of what the suite's tests lease, or, for a
+    standalone cbr-emulator at --target-url, that emulator's own inventory of the project."""
+    from cbr_conformance.config import SETTINGS
+    from cbr_conformance.settings import InvalidValue
+
+    given = {
+        name: getattr(args, name) or next(filter(None, map(os.environ.get, SETTINGS[name].env)), None)
+        for name in ("target_url", "project_id")
+    }
+    try:
+        url = SETTINGS["target_url"].parse(given["target_url"]) if given["target_url"] else None
+    except InvalidValue as exc:
+        raise UsageProblem(f"target_url ({SETTINGS['target_url'].sources}) {exc}") from None
+    project_id = given["project_id"]
+    if url is not None:
+        document = _emulator_inventory(url, project_id)
+    else:
+        from cbr_conformance.coverage import collect_tests
+        from cbr_conformance.inventory_wants import template
+
+        with contextlib.redirect_stdout(io.StringIO()), only_named_plugins():
+            tests = collect_tests([str(paths.suite_dir())], _isolated())
+        document = template(tests, project_id or "<project id>")
+    print(json.dumps(document, indent=2))
+    return EXIT_OK
+
+
+def _emulator_inventory(url: str, project_id: str | None) -> dict[str, Any]:
+    """A standalone emulator's inventory (its control API), in the suite's shape: every item a
+    scratch resource the suite may restore onto; of one project when given."""
+    import requests
+
+    from cbr_conformance.inventory import SECTIONS
+
+    control = f"{url}/_emulator"
+    try:
+        health = requests.get(f"{control}/health", timeout=15)
+        answer = requests.get(f"{control}/inventory", timeout=15) if health.status_code == 200 else None
+        document = answer.json() if answer is not None and answer.status_code == 200 else None
+    except requests.RequestException as exc:
+        raise TargetProblem(f"the target does not answer: {type(exc).__name__}") from None
+    except ValueError:
+        document = None
+    if not isinstance(document, dict) or not isinstance(document.get("projects"), dict):
+        raise UsageProblem(
+            f"no cbr-emulator control API answers at {control}: the inventory of another target is "
+            "yours to write (cbr-conformance inventory without --target-url prints a template)"
+        )
+    projects: dict[str, Any] = document["projects"]
+    if project_id is not None and project_id not in projects:
+        raise UsageProblem(
+            f"the emulator has no project {project_id} (it has {', '.join(sorted(projects)) or 'none'})"
+        )
+    chosen = [project_id] if project_id is not None else sorted(projects)
+    return {
+        "projects": {
+            pid: {
+                section: [{**item, "restore_target": True} for item in projects[pid].get(section, [])]
+                for section in SECTIONS
+            }
+            for pid in chosen
+        }
+    }
 
 
 def _ledger_of(run: str, report_dir: Path) -> Path:
@@ -882,6 +1000,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_settings(proxy, PROXY)
     proxy.set_defaults(handler=_proxy)
+
+    inventory = commands.add_parser(
+        "inventory",
+        help="print an inventory to start from: what the suite leases, by kind, as a JSON template; "
+        "with --target-url of a standalone cbr-emulator, that emulator's own inventory",
+    )
+    inventory.add_argument("--target-url", help="a standalone cbr-emulator (env CBR_TARGET_URL)")
+    inventory.add_argument(
+        "--project-id",
+        help="the project the inventory is for (env CBR_PROJECT_ID, HUAWEICLOUD_SDK_PROJECT_ID)",
+    )
+    inventory.set_defaults(handler=_inventory)
 
     spec = commands.add_parser("spec", help="validate the contract and print a summary of it")
     add_settings(spec, SPEC)

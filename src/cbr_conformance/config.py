@@ -135,7 +135,9 @@ class SuiteConfig:
     )
     inventory: Path | None = s.setting(
         None,
-        help="JSON file of the target's resources the suite may put in vaults (none: the emulator's)",
+        help="JSON file of the target's resources the suite may put in vaults (none: the tests that "
+        "need one are not tested; the embedded emulator has its own; `cbr-conformance inventory` "
+        "prints a template)",
         parse=s.readable_json_file,
         kind="path",
         flag="--inventory",

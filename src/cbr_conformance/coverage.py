@@ -21,6 +21,8 @@ class CollectedTest:
     mutates: bool
     test_id: str
     cross_cutting: bool = False
+    needs: tuple[tuple[str, int], ...] = ()  # the inventory resources it holds at once (markers.py)
+    restores: bool = False
 
 
 class _Collector:
@@ -36,7 +38,14 @@ class _Collector:
             else:
                 self.tests.append(
                     CollectedTest(
-                        item.nodeid, info.operations, info.kind, info.mutates, info.id, info.cross_cutting
+                        item.nodeid,
+                        info.operations,
+                        info.kind,
+                        info.mutates,
+                        info.id,
+                        info.cross_cutting,
+                        info.needs,
+                        info.restores,
                     )
                 )
 

@@ -51,7 +51,23 @@ class InventoryResource:
 
 
 class NoResourceAvailable(LookupError):
-    """Every resource of the type is leased, or the inventory has none."""
+    """Every resource of the type is leased, or the inventory has none: the kind, and whether it
+    had to be a restore target, say what to add to the inventory; `total` is how many it lists."""
+
+    def __init__(self, resource_type: str, *, restore_target: bool = False, total: int = 0) -> None:
+        self.resource_type = resource_type
+        self.restore_target = restore_target
+        self.total = total
+        if restore_target:
+            message = (
+                f'no free {resource_type} of the inventory is marked "restore_target": true '
+                "(a scratch resource the suite may overwrite by restoring onto it)"
+            )
+        elif total:
+            message = f"no free {resource_type} in the inventory ({total} configured, all in use)"
+        else:
+            message = f"the inventory has no {resource_type}; list some in the inventory file (--inventory)"
+        super().__init__(message)
 
 
 class Inventory:
@@ -132,16 +148,8 @@ class Inventory:
                 time.sleep(0.2)  # every candidate is leased by another worker: one will come back
         finally:
             _waited[0] += time.monotonic() - began
-        if restore_target:
-            raise NoResourceAvailable(
-                f'no free {resource_type} of the inventory is marked "restore_target": true '
-                "(a scratch resource the suite may overwrite by restoring onto it)"
-            )
-        total = self.count(resource_type)
         raise NoResourceAvailable(
-            f"no free {resource_type} in the inventory ({total} configured, all in use)"
-            if total
-            else f"the inventory has no {resource_type}; list some in the inventory file (--inventory)"
+            resource_type, restore_target=restore_target, total=self.count(resource_type)
         )
 
     def release(self, resource: InventoryResource) -> None:

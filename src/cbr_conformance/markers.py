@@ -6,6 +6,11 @@
 places the test in the report's matrix. `id` is stable across renames and releases.
 `cross_cutting=True` marks a test that applies one rule to every operation (authentication): it
 is reported, but does not count as coverage of the operation's own behaviour.
+
+`needs={VOLUME: 2}` declares the resources of the inventory a test holds at once, by kind (the
+run's shared backups it reads count too); `restores=True`, that it restores onto them, so they
+must be marked "restore_target". The preflight and `cbr-conformance inventory` read these, and a
+test that leases what it did not declare fails as a defect of the test (resources.py).
 """
 
 from __future__ import annotations
@@ -14,12 +19,15 @@ from dataclasses import dataclass
 
 import pytest
 
+from cbr_conformance.inventory import SECTIONS
+
 KINDS = ("contract", "negative", "fuzz", "stateful", "scenario")
 MARKER = "cbr"
 MARKER_HELP = (
-    "cbr(operation, kind, mutates, id, cross_cutting): the operation(s) a conformance test covers, "
-    f"its kind ({', '.join(KINDS)}), whether it creates or changes data, its stable id, and whether "
-    "it checks a rule common to every operation"
+    "cbr(operation, kind, mutates, id, cross_cutting, needs, restores): the operation(s) a "
+    f"conformance test covers, its kind ({', '.join(KINDS)}), whether it creates or changes data, "
+    "its stable id, whether it checks a rule common to every operation, the inventory resources it "
+    "holds at once by kind, and whether it restores onto them"
 )
 
 
@@ -30,10 +38,29 @@ class TestInfo:
     mutates: bool
     id: str
     cross_cutting: bool = False
+    needs: tuple[tuple[str, int], ...] = ()  # (resource type, how many at once), by type
+    restores: bool = False  # it restores onto what it leases: restore targets, --allow-restore
 
     @property
     def operation(self) -> str:
         return self.operations[0]
+
+    def need_of(self, resource_type: str) -> int:
+        return dict(self.needs).get(resource_type, 0)
+
+
+def _needs(nodeid: str, declared: object) -> tuple[tuple[str, int], ...]:
+    if declared is None:
+        return ()
+    if not isinstance(declared, dict) or not all(
+        kind in SECTIONS.values() and type(count) is int and count > 0
+        for kind, count in declared.items()
+    ):
+        raise MarkerError(
+            f"{nodeid}: needs= is a mapping of resource types ({', '.join(SECTIONS.values())}) "
+            "to how many the test holds at once"
+        )
+    return tuple(sorted(declared.items()))
 
 
 class MarkerError(ValueError):
@@ -51,6 +78,16 @@ def info_of(item: pytest.Item) -> TestInfo | None:
     test_id = kwargs.get("id")
     if not all(isinstance(op, str) and op for op in operations) or kind not in KINDS or not test_id:
         raise MarkerError(f"{item.nodeid}: the cbr marker needs operation, kind (one of {KINDS}) and id")
+    needs = _needs(item.nodeid, kwargs.get("needs"))
+    restores = bool(kwargs.get("restores"))
+    if restores and not needs:
+        raise MarkerError(f"{item.nodeid}: restores=True needs needs= (what it restores onto)")
     return TestInfo(
-        operations, kind, bool(kwargs.get("mutates", False)), str(test_id), bool(kwargs.get("cross_cutting"))
+        operations,
+        kind,
+        bool(kwargs.get("mutates", False)),
+        str(test_id),
+        bool(kwargs.get("cross_cutting")),
+        needs,
+        restores,
     )

@@ -122,6 +122,24 @@ class Exchange:
             "curl": self.curl(),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Exchange:
+        """The exchange `to_dict` wrote (for one that crossed to another process)."""
+        return cls(
+            data["operation_id"],
+            data["method"],
+            data["url"],
+            dict(data["request_headers"]),
+            data["request_body"],
+            data["status"],
+            dict(data["response_headers"]),
+            data["response_body"],
+            data["elapsed"],
+            data["error"],
+            [Violation(**v) for v in data["violations"]],
+            list(data["request_errors"]),
+        )
+
 
 def clip(text: str) -> str:
     if len(text) <= MAX_RECORDED_BODY:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
-
-import pytest
 
 from cbr_conformance import bodies
 from cbr_conformance.client import CBRClient
@@ -19,6 +17,7 @@ from cbr_conformance.codes import IN_ANOTHER_VAULT
 from cbr_conformance.expect import expect_status
 from cbr_conformance.inventory import SERVER, Inventory, InventoryResource, NoResourceAvailable
 from cbr_conformance.lifecycle import DELETED_BY, Cleanups, Made
+from cbr_conformance.results.outcome import Why, not_tested
 from cbr_conformance.waiters import wait_for
 
 DAILY_PATTERN = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"
@@ -36,9 +35,31 @@ def new_run_prefix(run_id: str | None = None) -> str:
     return f"cbrc-{(run_id or uuid.uuid4().hex)[:8]}"
 
 
+class UndeclaredNeed(AssertionError):
+    """A test leased a resource its `cbr` marker does not declare (needs=, restores=): a defect of
+    the test, which would make the preflight and `cbr-conformance inventory` wrong."""
+
+
+def check_declared(
+    needs: Mapping[str, int] | None, restores: bool, resource_type: str, held: int, *, restore_target: bool
+) -> None:
+    """Raise `UndeclaredNeed` unless the declaration allows one more `resource_type` (with `held`
+    held already), onto which the test restores when `restore_target`. None declares nothing."""
+    if needs is None:
+        return
+    declared = dict(needs)
+    if held + 1 > declared.get(resource_type, 0) or (restore_target and not restores):
+        what = f"{held + 1} {resource_type}" + (" to restore onto" if restore_target else "")
+        raise UndeclaredNeed(
+            f"the test holds {what} at once, but its cbr marker declares needs={declared}"
+            f"{', restores=True' if restores else ''} (a defect of the test: declare what it leases)"
+        )
+
+
 class Resources:
     """Factory of vaults, policies and backups for one test. What they make is deleted by the
-    test's `Cleanups`, registered by the client the moment a response says it exists."""
+    test's `Cleanups`, registered by the client the moment a response says it exists. `needs`
+    and `restores`: what the test's marker declares it leases (None: a fixture's, unchecked)."""
 
     def __init__(
         self,
@@ -50,8 +71,13 @@ class Resources:
         max_wait: float,
         poll_interval: float,
         read_only: bool = False,
+        needs: Mapping[str, int] | None = None,
+        restores: bool = False,
     ) -> None:
         self.client = client
+        self.needs = needs
+        self.restores = restores
+        self._holding: dict[str, str] = {}  # the leased resources it still holds: id -> type
         self.read_only = read_only
         self.inventory = inventory
         self.prefix = prefix
@@ -85,18 +111,28 @@ class Resources:
     # --- inventory ----------------------------------------------------------------------------
 
     def lease(self, resource_type: str = SERVER, *, restore_target: bool = False) -> InventoryResource:
-        """A free resource of the inventory; a test skips, saying what to configure, when none is.
-        `restore_target`: one the test may restore a backup onto (which overwrites it)."""
+        """A free resource of the inventory; when none is, the test is not tested, naming the kind
+        to add. `restore_target`: one the test may restore a backup onto (which overwrites it).
+        Only what the test's marker declares (`check_declared`)."""
+        held = sum(1 for kind in self._holding.values() if kind == resource_type)
+        check_declared(self.needs, self.restores, resource_type, held, restore_target=restore_target)
         if restore_target and not self.client.allow_restore:
-            pytest.skip(
+            not_tested(
+                Why.OPT_IN,
                 "restoring overwrites the resource restored onto: needs --allow-restore "
-                "(CBR_ALLOW_RESTORE) and inventory resources marked \"restore_target\": true"
+                "(CBR_ALLOW_RESTORE) and inventory resources marked \"restore_target\": true",
             )
         try:
             resource = self.inventory.lease(resource_type, restore_target=restore_target)
-        except NoResourceAvailable as exc:
-            pytest.skip(str(exc))
-        self.add_cleanup(f"release {resource.id}", lambda: self.inventory.release(resource))
+        except NoResourceAvailable as exc:  # chained: run_shared.py reads the kind from it
+            not_tested(Why.INVENTORY, str(exc))
+        self._holding[resource.id] = resource.type
+
+        def release() -> None:
+            self._holding.pop(resource.id, None)
+            self.inventory.release(resource)
+
+        self.add_cleanup(f"release {resource.id}", release)
         return resource
 
     # --- vaults -------------------------------------------------------------------------------
@@ -135,6 +171,7 @@ class Resources:
         named = [r for r in resources if r.id in answer] or list(resources)
         for resource in named:
             self.inventory.set_aside(resource)
+            self._holding.pop(resource.id, None)
             replacement = self.lease(resource.type, restore_target=resource.restore_target)
             resources[resources.index(resource)] = replacement
 

@@ -8,6 +8,12 @@ from a file of the run's shared folder. A test that changes a backup keeps its o
 What a shared resource is made of is recorded in the run's ledger like anything else, and in its
 record; the run's controller deletes it when every worker is done (plugin/shared.py). With no
 shared folder (one process, or one embedded emulator per worker) the process keeps its own.
+
+When the maker could not make it, every test that needs it ends as the maker's did, in every
+worker: *not tested* when something the run was not given was missing (a kind of resource of the
+inventory, named), *blocked* by the violation when the target broke the contract on the way (the
+`ContractViolation`, its exchange and all), unreachable when the target did not answer, and
+failed on anything else.
 """
 
 from __future__ import annotations
@@ -19,9 +25,13 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+from cbr_conformance.client import ContractViolation, TargetUnreachable
+from cbr_conformance.inventory import NoResourceAvailable
 from cbr_conformance.lifecycle import Made
+from cbr_conformance.recording import Exchange
+from cbr_conformance.results.outcome import NotTested, Why, not_tested
 
 _RECORD = "shared-{key}.json"
 _CLAIM = "shared-{key}.making"
@@ -29,7 +39,58 @@ _POLL = 0.1
 
 
 class SharedUnavailable(AssertionError):
-    """The worker that made a shared resource failed to: each test that needs it fails alike."""
+    """The worker that made a shared resource failed to, for a reason neither missing from the run
+    nor a violation of the target (or it never finished): each test that needs it fails alike."""
+
+
+def _lacking(exc: BaseException) -> NoResourceAvailable | None:
+    """The inventory's want behind a test not tested, if that was its cause (a lease)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, NoResourceAvailable):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def failure_record(exc: BaseException) -> dict[str, Any]:
+    """How a maker's failure is kept in the record: by its type, for the workers that read it."""
+    if isinstance(exc, NotTested):
+        lacking = _lacking(exc)
+        wanted = None
+        if lacking is not None:
+            wanted = {
+                "type": lacking.resource_type,
+                "restore_target": lacking.restore_target,
+                "total": lacking.total,
+            }
+        return {"not_tested": {"why": exc.why.value, "message": exc.msg, "lacking": wanted}}
+    if isinstance(exc, ContractViolation):
+        return {"violation": exc.exchange.to_dict()}
+    if isinstance(exc, TargetUnreachable):
+        return {"unreachable": str(exc)}
+    return {"error": (str(exc).splitlines() or [type(exc).__name__])[0]}
+
+
+def raise_recorded(key: str, record: dict[str, Any]) -> NoReturn:
+    """End the test that needs `key` as the maker's own test ended (see `failure_record`)."""
+    __tracebackhide__ = True
+    if "not_tested" in record:
+        told = record["not_tested"]
+        wanted = told.get("lacking")
+        if wanted is not None:
+            try:
+                raise NoResourceAvailable(
+                    wanted["type"], restore_target=wanted["restore_target"], total=wanted["total"]
+                )
+            except NoResourceAvailable as lacking:
+                not_tested(Why.INVENTORY, f"the run's shared {key} needs a resource: {lacking}")
+        not_tested(Why(told["why"]), f"the run's shared {key} could not be made: {told['message']}")
+    if "violation" in record:
+        raise ContractViolation(Exchange.from_dict(record["violation"]))
+    if "unreachable" in record:
+        raise TargetUnreachable(record["unreachable"])
+    raise SharedUnavailable(f"the run's shared {key} could not be made: {record['error']}")
 
 
 class RunShared:
@@ -59,8 +120,8 @@ class RunShared:
         while True:
             if record.exists():
                 value: dict[str, Any] = json.loads(record.read_text(encoding="utf-8"))
-                if "error" in value:
-                    raise SharedUnavailable(f"the run's shared {key} could not be made: {value['error']}")
+                if "value" not in value:
+                    raise_recorded(key, value)
                 self._memo[key] = value["value"]
                 return self._memo[key]
             try:
@@ -79,8 +140,7 @@ class RunShared:
         try:
             value = make()
         except BaseException as exc:
-            first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
-            self._write(record, {"error": first_line, "made": self._made[made_before:]})
+            self._write(record, {**failure_record(exc), "made": self._made[made_before:]})
             raise
         self._write(record, {"value": value, "made": self._made[made_before:]})
         self._memo[key] = value

@@ -4,11 +4,12 @@ its own."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from cbr_conformance.inventory import SERVER, VOLUME
-from cbr_conformance.resources import Resources
+from cbr_conformance.resources import Resources, check_declared
 from cbr_conformance.run_shared import RunShared
 
 SHARED_DESCRIPTION = "made once for the run's read-only tests"
@@ -24,9 +25,18 @@ class SharedBackup:
 
 
 class SharedBackups:
-    def __init__(self, shared: RunShared, resources: Resources) -> None:
+    """`needs`: what the test reading them declares (its marker's needs=); None: unchecked."""
+
+    def __init__(
+        self, shared: RunShared, resources: Resources, needs: Mapping[str, int] | None = None
+    ) -> None:
         self.shared = shared
         self.resources = resources
+        self.needs = needs
+
+    def for_test(self, needs: Mapping[str, int] | None) -> SharedBackups:
+        """The same shared backups, read by a test that declares `needs`."""
+        return SharedBackups(self.shared, self.resources, needs)
 
     def server(self) -> SharedBackup:
         """A vault holding one server, backed up once (with its disks' backups as children)."""
@@ -37,6 +47,7 @@ class SharedBackups:
         return self._get(VOLUME)
 
     def _get(self, resource_type: str) -> SharedBackup:
+        check_declared(self.needs, False, resource_type, 0, restore_target=False)
         return SharedBackup(**self.shared.get(f"{resource_type}-backup", lambda: self._make(resource_type)))
 
     def _make(self, resource_type: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from cbr_conformance.client import ContractViolation, ReadOnlyRefusal, TargetUnr
 from cbr_conformance.plugin.guard import UnintendedInvalidRequest
 from cbr_conformance.plugin.reporting import origin_of
 from cbr_conformance.recording import Exchange
+from cbr_conformance.resources import UndeclaredNeed
 from cbr_conformance.results import (
     Origin,
     Outcome,
@@ -92,6 +93,7 @@ def _exchange() -> Exchange:
         (TargetUnreachable("connection refused"), Origin.UNREACHABLE),
         (UnintendedInvalidRequest("the test sent what the spec forbids"), Origin.SUITE),
         (ReadOnlyRefusal("POST in a read-only run"), Origin.SUITE),
+        (UndeclaredNeed("leased an OS::Cinder::Volume it did not declare"), Origin.SUITE),
         (KeyError("vault"), Origin.SUITE),
         (TypeError("bad operand"), Origin.SUITE),
         (ExceptionGroup("chain", [KeyError("x"), AssertionError("rule")]), Origin.VIOLATION),

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
-from cbr_conformance.lifecycle import Made
+from cbr_conformance.client import CBRClient, ContractViolation, TargetUnreachable
+from cbr_conformance.inventory import SERVER, VOLUME, Inventory
+from cbr_conformance.lifecycle import Cleanups, Made
+from cbr_conformance.recording import Exchange, Violation
+from cbr_conformance.resources import Resources
+from cbr_conformance.results.outcome import NotTested, Why
 from cbr_conformance.run_shared import RunShared, SharedUnavailable, recorded_made
 
 
@@ -69,3 +76,89 @@ def test_without_a_shared_folder_the_process_keeps_its_own(tmp_path: Path) -> No
     one.get("vault", lambda: _vault(one, calls))
     other.get("vault", lambda: _vault(other, calls))
     assert calls == ["made", "made"]
+
+
+def _leaser(inventory: Inventory, allow_restore: bool = False) -> Resources:
+    """The real leasing path of a shared resource's maker, with a client that sends nothing."""
+    client = cast(CBRClient, SimpleNamespace(allow_restore=allow_restore))
+    return Resources(client, inventory, "cbrc-t", Cleanups(1.0, 0.1), max_wait=1.0, poll_interval=0.1)
+
+
+def test_a_maker_without_the_inventory_it_needs_leaves_every_worker_not_tested_naming_the_kind(
+    tmp_path: Path,
+) -> None:
+    resources = _leaser(Inventory.empty())
+    with pytest.raises(pytest.skip.Exception) as maker:  # a bare skip, too: its reason has no kind
+        _worker(tmp_path).get("volume-backup", lambda: {"lease": resources.lease(VOLUME).id})
+    assert isinstance(maker.value, NotTested) and maker.value.why is Why.INVENTORY, maker.value
+    assert VOLUME in str(maker.value)
+    record = json.loads((tmp_path / "shared-volume-backup.json").read_text(encoding="utf-8"))
+    assert record["not_tested"]["why"] == "inventory"
+    assert record["not_tested"]["lacking"] == {"type": VOLUME, "restore_target": False, "total": 0}
+    for _ in range(2):  # another worker, reading the record; and asked again
+        with pytest.raises((AssertionError, pytest.skip.Exception)) as reader:
+            _worker(tmp_path).get("volume-backup", lambda: {"made": "again"})
+        assert isinstance(reader.value, NotTested), reader.value
+        assert reader.value.why is Why.INVENTORY, reader.value.msg
+        assert f"the inventory has no {VOLUME}" in str(reader.value)
+
+
+def test_a_maker_kept_by_an_opt_in_leaves_the_others_not_tested_for_that_opt_in(tmp_path: Path) -> None:
+    resources = _leaser(Inventory.empty())
+    with pytest.raises(pytest.skip.Exception):
+        _worker(tmp_path).get("restore", lambda: {"lease": resources.lease(VOLUME, restore_target=True).id})
+    with pytest.raises(pytest.skip.Exception) as reader:
+        _worker(tmp_path).get("restore", lambda: {})
+    assert isinstance(reader.value, NotTested)
+    assert reader.value.why is Why.OPT_IN and "--allow-restore" in str(reader.value)
+
+
+def _violating_exchange() -> Exchange:
+    violation = Violation("schema", "create_checkpoint", "$.checkpoint.status", "'made' is not one of [...]")
+    return Exchange(
+        "create_checkpoint",
+        "POST",
+        "http://target/v3/p1/checkpoint",
+        {"X-Auth-Token": "***"},
+        '{"checkpoint": {}}',
+        200,
+        {"Content-Type": "application/json"},
+        '{"checkpoint": {"status": "made"}}',
+        violations=[violation],
+    )
+
+
+def test_a_maker_stopped_by_a_violation_blocks_every_worker_with_that_violation(tmp_path: Path) -> None:
+    exchange = _violating_exchange()
+
+    def broken() -> dict[str, Any]:
+        raise ContractViolation(exchange)
+
+    with pytest.raises(ContractViolation) as maker:
+        _worker(tmp_path).get("backup", broken)
+    assert maker.value.exchange is exchange
+    with pytest.raises(ContractViolation) as reader:
+        _worker(tmp_path).get("backup", lambda: {"made": "again"})
+    # the report attributes the reader's failure by this exchange, as it does the maker's
+    assert reader.value.exchange.to_dict() == exchange.to_dict()
+    assert reader.value.exchange.violations == exchange.violations
+
+
+def test_without_a_shared_folder_a_missing_kind_is_not_tested_too() -> None:
+    resources = _leaser(Inventory.empty())
+    with pytest.raises(pytest.skip.Exception) as missing:
+        _worker(None).get("server-backup", lambda: {"lease": resources.lease(SERVER).id})
+    assert isinstance(missing.value, NotTested) and missing.value.why is Why.INVENTORY, missing.value
+    assert SERVER in str(missing.value)
+
+
+def test_a_maker_whose_target_did_not_answer_leaves_every_worker_with_an_unreachable_target(
+    tmp_path: Path,
+) -> None:
+    def unanswered() -> dict[str, Any]:
+        raise TargetUnreachable("POST http://target/v3/p1/checkpoints -> no response (timed out)")
+
+    with pytest.raises(TargetUnreachable):
+        _worker(tmp_path).get("backup", unanswered)
+    with pytest.raises(TargetUnreachable, match="no response"):  # the CLI's exit 3, not a failure
+        _worker(tmp_path).get("backup", lambda: {})

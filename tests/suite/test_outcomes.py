@@ -75,7 +75,7 @@ def test_a_suite_bug_is_a_suite_error_and_never_a_violation(
         "probe-typed-skip": ("not tested", "inventory"),
     }
     assert summary["violations"] == [] and not summary["conforms"]
-    assert summary["verdict"] == out.strip().splitlines()[-2].split(" (")[0]
+    assert summary["verdict"] == out.strip().splitlines()[-2].split(" · ")[0]
     assert "SUITE ERROR: 1 test failed in the suite's own code" in out
     assert "report them to its maintainers" in out and "DOES NOT CONFORM" not in out
 

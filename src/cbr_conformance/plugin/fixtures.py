@@ -24,6 +24,7 @@ from cbr_conformance.contract import Contract
 from cbr_conformance.exchange_facts import FactFinder
 from cbr_conformance.inventory import Inventory
 from cbr_conformance.lifecycle import Cleanups, Ledger, Made
+from cbr_conformance.markers import info_of
 from cbr_conformance.plugin.keys import (
     CLOCK_WAIT,
     EXCHANGES,
@@ -165,7 +166,7 @@ def make_client(
     configured. What its requests make is registered with `cleanups` the moment it exists."""
     access = target.config.secondary() if second else target.config.primary()
     if access is None:
-        pytest.skip(SECOND_PROJECT_MISSING)
+        not_tested(Why.SECOND_PROJECT, SECOND_PROJECT_MISSING)
     return CBRClient(
         target.url,
         access.project_id,
@@ -236,9 +237,21 @@ def cbr_second(
     return _client(request, cbr_target, cbr_check_context, cbr_redactor, cbr_http, cbr_cleanups, second=True)
 
 
+def _declared(request: pytest.FixtureRequest) -> tuple[dict[str, int] | None, bool]:
+    """What the test's cbr marker says it leases (None for a test without the marker)."""
+    info = info_of(request.node) if isinstance(request.node, pytest.Item) else None
+    return (dict(info.needs), info.restores) if info is not None else (None, False)
+
+
 def _resources(
-    client: CBRClient, inventory: Inventory, prefix: str, target: Target, cleanups: Cleanups
+    client: CBRClient,
+    inventory: Inventory,
+    prefix: str,
+    target: Target,
+    cleanups: Cleanups,
+    request: pytest.FixtureRequest | None = None,
 ) -> Resources:
+    needs, restores = _declared(request) if request is not None else (None, False)
     return Resources(
         client,
         inventory,
@@ -247,11 +260,13 @@ def _resources(
         max_wait=target.config.max_wait,
         poll_interval=target.config.poll_interval,
         read_only=target.config.read_only,
+        needs=needs,
+        restores=restores,
     )
 
 
 @pytest.fixture(scope="session")
-def cbr_shared_backups(
+def cbr_run_shared_backups(
     pytestconfig: pytest.Config,
     cbr_target: Target,
     cbr_check_context: CheckContext,
@@ -281,11 +296,25 @@ def cbr_shared_backups(
 
 
 @pytest.fixture
+def cbr_shared_backups(
+    request: pytest.FixtureRequest, cbr_run_shared_backups: SharedBackups
+) -> SharedBackups:
+    """The run's shared backups, for a test whose marker declares the kinds it reads (needs=)."""
+    return cbr_run_shared_backups.for_test(_declared(request)[0])
+
+
+@pytest.fixture
 def cbr_resources(
-    cbr: CBRClient, cbr_inventory: Inventory, cbr_prefix: str, cbr_target: Target, cbr_cleanups: Cleanups
+    request: pytest.FixtureRequest,
+    cbr: CBRClient,
+    cbr_inventory: Inventory,
+    cbr_prefix: str,
+    cbr_target: Target,
+    cbr_cleanups: Cleanups,
 ) -> Resources:
-    """Creates what a test needs in the project under test; `cbr_cleanups` deletes it at the end."""
-    return _resources(cbr, cbr_inventory, cbr_prefix, cbr_target, cbr_cleanups)
+    """Creates what a test needs in the project under test; `cbr_cleanups` deletes it at the end.
+    It leases only what the test's marker declares (needs=, restores=)."""
+    return _resources(cbr, cbr_inventory, cbr_prefix, cbr_target, cbr_cleanups, request)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from cbr_conformance.client import OptInRequired
 from cbr_conformance.markers import info_of
 from cbr_conformance.plugin.keys import EXCHANGES
+from cbr_conformance.results.outcome import Why, not_tested
 
 # Kinds whose requests are written by hand, so each must be one the spec allows unless the test
 # says otherwise; fuzz and stateful requests come from the spec itself.
@@ -26,7 +27,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     try:
         return (yield)
     except OptInRequired as exc:
-        pytest.skip(str(exc))
+        not_tested(Why.OPT_IN, str(exc))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -34,7 +35,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     try:
         result = yield
     except OptInRequired as exc:
-        pytest.skip(str(exc))
+        not_tested(Why.OPT_IN, str(exc))
     info = info_of(item)
     if info is None or info.kind not in _HAND_BUILT_KINDS:
         return result

@@ -18,14 +18,21 @@ from cbr_conformance.markers import MarkerError, info_of
 from cbr_conformance.plugin.guard import UnintendedInvalidRequest
 from cbr_conformance.plugin.keys import CLOCK_WAIT, EXCHANGES, PENDING_FACTS, PENDING_LEFTOVERS, RECORD, STEPS
 from cbr_conformance.recording import Exchange
-from cbr_conformance.results.outcome import Why
+from cbr_conformance.resources import UndeclaredNeed
+from cbr_conformance.results.outcome import NotTested, Skipped, Why
 from cbr_conformance.results.record import PROPERTY, Origin, PhaseFacts
 from cbr_conformance.stalls import AsyncStall
 
 LEASE_WAITS_BEFORE = pytest.StashKey[float]()
 # The suite's own defects that surface as assertions: a test sending what the spec forbids
-# unannounced, a write in a read-only run, a malformed marker. Not evidence about the target.
-_SUITE_DEFECTS: tuple[type[BaseException], ...] = (UnintendedInvalidRequest, ReadOnlyRefusal, MarkerError)
+# unannounced, a write in a read-only run, a malformed marker, a lease the test did not declare.
+# Not evidence about the target.
+_SUITE_DEFECTS: tuple[type[BaseException], ...] = (
+    UnintendedInvalidRequest,
+    ReadOnlyRefusal,
+    MarkerError,
+    UndeclaredNeed,
+)
 # hypothesis's own words for "could not generate what the rules ask" (by type, from its errors module)
 _GENERATION_FAILURES = ("Unsatisfiable", "FailedHealthCheck")
 
@@ -53,11 +60,10 @@ def _generation_failure(error: BaseException) -> bool:
 def _failure_facts(error: BaseException | None, exchanges: list[Exchange]) -> dict[str, Any]:
     if error is None:
         return {}
-    why = getattr(error, "why", None)
-    if isinstance(why, Why):  # results.outcome.NotTested: a skip that says why
-        return {"why": why}
-    if isinstance(error, pytest.skip.Exception):
-        return {}
+    if isinstance(error, NotTested):  # a skip that says why
+        return {"why": error.why, "reason": error.msg}
+    if isinstance(error, Skipped):  # pytest's own skip, which names no kind
+        return {"reason": error.msg}
     if _generation_failure(error):
         return {"why": Why.GENERATION}
     facts: dict[str, Any] = {"origin": origin_of(error)}

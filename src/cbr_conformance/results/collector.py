@@ -71,9 +71,10 @@ def fold(record: TestRecord, report: pytest.TestReport, facts: PhaseFacts) -> Te
     if (report.when == "call" or outcome is not Outcome.PASSED) and _RANK[outcome] >= _RANK[record.outcome]:
         changes.update(outcome=outcome, origin=facts.origin, failed_operation=facts.failed_operation)
         if outcome is Outcome.NOT_TESTED:
-            changes["why"] = _why(report, facts, _message(report))
+            changes["why"] = _why(report, facts, facts.reason or _message(report))
     if report.failed or report.skipped:
-        changes["message"] = (record.message + "\n" + _message(report)).strip()[-8000:]
+        said = facts.reason if facts.reason is not None else _message(report)
+        changes["message"] = (record.message + "\n" + said).strip()[-8000:]
     if facts.exchanges:
         changes["exchanges"] = facts.exchanges
     for name in ("steps", "breaks", "fuzz", "stall", "credited", "chain_2xx"):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NoReturn
 
-from _pytest.outcomes import Skipped  # pytest.skip.Exception, typed: pytest's public name is Any
+# pytest.skip.Exception, typed (mypy sees pytest's public name as Any): what NotTested extends
+from _pytest.outcomes import Skipped
 
 # A not-applicable skip's message starts so: a test that cannot exist for this contract (a negative
 # fuzz mode of an operation with nothing to break), not something this target left untested.
@@ -37,6 +38,9 @@ class Why(StrEnum):
     READ_ONLY = "read-only"  # the run may not create or change anything
     NOT_APPLICABLE = "not applicable"  # cannot exist for this contract (nothing to break)
     OTHER = "other"  # a skip that named no kind
+
+
+__all__ = ["NOT_APPLICABLE", "NotTested", "Outcome", "Skipped", "Why", "not_tested"]
 
 
 class NotTested(Skipped):

@@ -50,6 +50,7 @@ class PhaseFacts:
     test_id: str | None = None
     origin: Origin | None = None  # a failure's
     why: Why | None = None  # a skip's
+    reason: str | None = None  # a skip's message, as the test or fixture gave it
     failed_operation: str | None = None  # the operation whose answer a failure stopped on
     exchanges: tuple[dict[str, Any], ...] = ()
     steps: tuple[str, ...] = ()
