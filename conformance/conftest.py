@@ -13,7 +13,6 @@ from cbr_conformance.checks import CheckContext
 from cbr_conformance.client import CBRClient
 from cbr_conformance.inventory import SERVER, Inventory
 from cbr_conformance.plugin.fixtures import make_client, new_cleanups
-from cbr_conformance.plugin.keys import PENDING_LEFTOVERS
 from cbr_conformance.preconditions import Stage
 from cbr_conformance.recording import Redactor
 from cbr_conformance.resources import Resources
@@ -82,7 +81,7 @@ def cbr_stage(
             ids.values.update({k: v for k, v in _existing_ids(client).items() if k == "operation_log_id"})
         yield Stage(client, ids, resources, member)
     finally:
-        PENDING_LEFTOVERS.extend(cleanups.run())
+        cbr_target.pending.leftovers.extend(cleanups.run())
 
 
 def _spare(resources: Resources) -> dict[str, str] | None:

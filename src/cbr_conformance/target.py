@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from cbr_conformance.config import SuiteConfig
+from cbr_conformance.exchange_facts import FactSheet
 from cbr_conformance.paths import fixtures_dir
 
 # Fast enough for the suite, slow enough that `protecting` is observable before `available`.
@@ -17,12 +18,22 @@ EMBEDDED_MAX_VAULT_SIZE = 2**63 - 1  # no budget: the embedded emulator bills no
 
 
 @dataclass
+class Pending:
+    """What this process's clients and cleanups found since the last test report: the next report
+    carries it to the run's results (a module's fixtures end in the teardown of its last test)."""
+
+    leftovers: list[str] = field(default_factory=list)  # what cleanups could not undo
+    facts: FactSheet = field(default_factory=FactSheet)  # what the exchanges exercised of the contract
+
+
+@dataclass
 class Target:
     url: str
     config: SuiteConfig  # the effective one: with the embedded emulator's URL and credentials
     inventory_path: Path | None
     control_url: str | None = None  # the emulator's control API (time travel), when there is one
     server: Any = None
+    pending: Pending = field(default_factory=Pending)  # this process's, for its next test report
 
     @property
     def embedded(self) -> bool:

@@ -28,8 +28,7 @@ from cbr_conformance.markers import info_of
 from cbr_conformance.plugin.keys import (
     CLOCK_WAIT,
     EXCHANGES,
-    PENDING_FACTS,
-    PENDING_LEFTOVERS,
+    PENDING,
     RECORD,
     STEPS,
     TestNotes,
@@ -41,7 +40,7 @@ from cbr_conformance.results.outcome import Why, not_tested
 from cbr_conformance.run_shared import RunShared
 from cbr_conformance.scenario import SETTLE_SECONDS, Settle, Steps
 from cbr_conformance.shared_backups import SharedBackups
-from cbr_conformance.target import Target, start_target
+from cbr_conformance.target import Pending, Target, start_target
 from cbr_conformance.time_control import ScenarioClock, TimeControl
 
 # --- session fixtures -----------------------------------------------------------------------
@@ -63,8 +62,9 @@ def cbr_check_context(cbr_contract: Contract) -> CheckContext:
 
 
 @pytest.fixture(scope="session")
-def cbr_target(cbr_config: SuiteConfig) -> Iterator[Target]:
+def cbr_target(cbr_config: SuiteConfig, pytestconfig: pytest.Config) -> Iterator[Target]:
     target = start_target(cbr_config)
+    pytestconfig.stash[PENDING] = target.pending  # read by the reporting hook
     # Work that never ends is waited for once per run: the workers of a run that share one target
     # share its record of stalls; a worker with its own emulator keeps its own.
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
@@ -137,7 +137,9 @@ SECOND_PROJECT_MISSING = (
 _FINDERS: dict[int, tuple[Contract, FactFinder]] = {}
 
 
-def _recorder(contract: Contract, exchanges: list[Exchange] | None) -> Callable[[Exchange], None]:
+def _recorder(
+    contract: Contract, exchanges: list[Exchange] | None, pending: Pending
+) -> Callable[[Exchange], None]:
     """Keeps a client's exchanges for the test's report (when given a list), and the facts of
     every one for the run's contract coverage, whatever test or fixture sends it."""
     cached = _FINDERS.get(id(contract))
@@ -148,7 +150,7 @@ def _recorder(contract: Contract, exchanges: list[Exchange] | None) -> Callable[
     def record(exchange: Exchange) -> None:
         if exchanges is not None:
             exchanges.append(exchange)
-        PENDING_FACTS.add(finder.facts(exchange))
+        pending.facts.add(finder.facts(exchange))
 
     return record
 
@@ -174,7 +176,7 @@ def make_client(
         context,
         timeout=target.config.request_timeout,
         redactor=redactor,
-        on_exchange=_recorder(context.contract, exchanges),
+        on_exchange=_recorder(context.contract, exchanges, target.pending),
         session=session,
         read_only=target.config.read_only,
         on_made=cleanups.born if cleanups is not None else None,
@@ -195,7 +197,7 @@ def cbr_cleanups(cbr_target: Target) -> Iterator[Cleanups]:
     reported apart from the verdict (it is the project's state, not the target's conformance)."""
     cleanups = new_cleanups(cbr_target)
     yield cleanups
-    PENDING_LEFTOVERS.extend(cleanups.run())
+    cbr_target.pending.leftovers.extend(cleanups.run())
 
 
 def _client(
@@ -292,7 +294,7 @@ def cbr_run_shared_backups(
     resources = _resources(client, cbr_inventory, f"{cbr_prefix}-shared", cbr_target, cleanups)
     yield SharedBackups(shared, resources)
     if folder is None:  # this process's own: deleted as its session ends
-        PENDING_LEFTOVERS.extend(cleanups.run())
+        cbr_target.pending.leftovers.extend(cleanups.run())
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.exchange_facts import FactSheet
 from cbr_conformance.recording import Exchange
 from cbr_conformance.results.record import Untested
 from cbr_conformance.scenario import Steps
+from cbr_conformance.target import Pending
 
 
 @dataclass
@@ -34,9 +34,5 @@ EXCHANGES = pytest.StashKey[list[Exchange]]()  # every exchange of the test, red
 STEPS = pytest.StashKey[Steps]()  # a scenario's steps, for the report
 RECORD = pytest.StashKey[TestNotes]()  # what the test noted for its report
 CLOCK_WAIT = pytest.StashKey[float]()  # seconds the test waited for another to give the clock back
-# What cleanups could not undo, waiting for the next test report (a module's fixtures end in the
-# teardown of its last test): the reporting hook moves them into that report.
-PENDING_LEFTOVERS: list[str] = []
-# What every exchange of this process exercised of the contract (a module's fixtures' included),
-# waiting for the next test report, which carries it to the controller (see reporting.py).
-PENDING_FACTS = FactSheet()
+# This process's target's pending notes (target.Pending), for the reporting hook.
+PENDING = pytest.StashKey[Pending]()

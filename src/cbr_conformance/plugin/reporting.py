@@ -16,7 +16,7 @@ from cbr_conformance.client import ContractViolation, ReadOnlyRefusal, TargetUnr
 from cbr_conformance.inventory import lease_waits_so_far
 from cbr_conformance.markers import MarkerError, info_of
 from cbr_conformance.plugin.guard import UnintendedInvalidRequest
-from cbr_conformance.plugin.keys import CLOCK_WAIT, EXCHANGES, PENDING_FACTS, PENDING_LEFTOVERS, RECORD, STEPS
+from cbr_conformance.plugin.keys import CLOCK_WAIT, EXCHANGES, PENDING, RECORD, STEPS
 from cbr_conformance.recording import Exchange
 from cbr_conformance.resources import UndeclaredNeed
 from cbr_conformance.results.outcome import NotTested, Skipped, Why
@@ -119,12 +119,13 @@ def phase_facts(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.T
         # Whether the refused request breaks a rule the spec states, or one only the service knows
         # (an unknown id, a sharing rule...): read from the request measure of its exchanges.
         facts["breaks"] = "schema" if any(e.request_errors for e in exchanges) else "service"
-    if call.when == "teardown" and PENDING_LEFTOVERS:
-        facts["leftovers"] = tuple(PENDING_LEFTOVERS)
-        PENDING_LEFTOVERS.clear()
-    if PENDING_FACTS:
+    pending = item.config.stash.get(PENDING, None)
+    if pending is not None and call.when == "teardown" and pending.leftovers:
+        facts["leftovers"] = tuple(pending.leftovers)
+        pending.leftovers.clear()
+    if pending is not None and pending.facts:
         # Merged by operation: a fuzz test's hundred exchanges travel as a few lines.
-        facts["facts"] = tuple(PENDING_FACTS.drain())
+        facts["facts"] = tuple(pending.facts.drain())
     steps = item.stash.get(STEPS, None)
     if steps is not None and steps.lines and call.when == "call":
         facts["steps"] = tuple(steps.lines)
