@@ -45,6 +45,7 @@ from cbr_conformance.lifecycle import LEDGER_FILE
 from cbr_conformance.plugin_isolation import only_named_plugins, plugin_args
 from cbr_conformance.report import negative_split
 from cbr_conformance.results import NOT_APPLICABLE, untested, verdict
+from cbr_conformance.run_header import effective, header_lines, header_settings
 from cbr_conformance.rundirs import RunDirTaken, link_latest, new_run_dir
 from cbr_conformance.settings import CLEANUP, PROXY, PYTEST, RUN, SPEC
 
@@ -56,6 +57,20 @@ EXIT_LEFTOVERS = 4
 EXIT_INTERRUPTED = 130
 REMOTE_WORKERS_PER_CORE = 6
 REMOTE_WORKERS_MAX = 16
+# Settings of a run's header that a proxy session has none of: its clients bring their own.
+PROXY_UNUSED = (
+    "fuzz_examples",
+    "fuzz_seconds",
+    "read_only",
+    "require_complete",
+    "auth",
+    "second_auth",
+    "inventory",
+    "allow_restore",
+    "max_vault_size",
+    "time_control",
+    "workers",
+)
 
 
 class UsageProblem(Exception):
@@ -182,7 +197,11 @@ def _check_control(control_url: str, timeout: float) -> None:
         raise TargetProblem(f"no emulator time control answers at {control_url} (GET {control_url}/health)")
 
 
-def _header(config: SuiteConfig, contract: Contract, started: dt.datetime, prefix: str) -> dict[str, Any]:
+def _header(
+    config: SuiteConfig, contract: Contract, started: dt.datetime, prefix: str, workers: str = "-"
+) -> dict[str, Any]:
+    """summary.json's header: every setting that changes what the run tests (run_header.py), the
+    contract's identity, and the run's own (prefix, gate, start)."""
     errata = (
         []
         if config.profile == "strict"
@@ -191,11 +210,8 @@ def _header(config: SuiteConfig, contract: Contract, started: dt.datetime, prefi
         ]
     )
     return {
-        "target_url": config.target_url or "embedded emulator",
-        "project_id": config.project_id or "emulator default",
-        "second_project_id": config.second_project_id or ("emulator default" if config.embedded else None),
+        **header_settings(config, workers),
         "profile": config.profile,
-        "read_only": config.read_only,
         "require_complete": config.require_complete,
         "baseline": str(config.baseline) if config.baseline else None,
         "run_prefix": prefix,
@@ -277,29 +293,30 @@ def _suite_args(pytest_args: list[str]) -> list[str]:
     return resolved if narrowed else [str(suite), *resolved]
 
 
-def _run_fields(config: SuiteConfig, prefix: str) -> list[tuple[str, str]]:
-    """The run's header: what is tested, as whom, how."""
-    second = config.second_project_id or "none (sharing and isolation are not tested)"
-    budget = f"{config.fuzz_examples} cases per operation and mode"
-    if config.fuzz_seconds:
-        budget += f", at most {config.fuzz_seconds:g} s each"
-    return [
-        ("cbr-conformance", f"target {config.target_url or 'the embedded emulator'}"),
-        ("project", config.project_id or "-"),
-        ("second project", second),
-        ("profile", config.profile),
-        ("run prefix", prefix),
-        ("fuzzing", f"{budget}, seed {config.fuzz_seed}"),
-        ("workers", _workers_shown(config)),
-        ("waits", f"up to {config.max_wait:g} s each, polled every {config.poll_interval:g} s"),
-    ]
+def _run_fields(header: dict[str, Any], config: SuiteConfig) -> list[tuple[str, str]]:
+    """The run's header on the console: what is tested, as whom, how."""
+    (_, target), *rest = header_lines(header)
+    used = effective(config)
+    waits = f"up to {used.max_wait:g} s each, polled every {used.poll_interval:g} s"
+    return [("cbr-conformance", f"target {target}"), *rest, ("waits", waits)]
 
 
-def _workers_shown(config: SuiteConfig) -> str:
-    count = worker_count(config)
+def _workers_shown(config: SuiteConfig, pytest_args: list[str]) -> str:
+    count = _workers_given(pytest_args) or worker_count(config)
     if count == "auto":  # pytest-xdist's: one per core, each with its own embedded emulator
         return f"{os.cpu_count() or 1} (one per core, each with an emulator of its own)"
     return "one process" if count == "0" else count
+
+
+def _workers_given(pytest_args: list[str]) -> str | None:
+    """pytest-xdist's -n as the user's pytest arguments give it, if they do."""
+    for index, arg in enumerate(pytest_args):
+        for flag in ("-n", "--numprocesses"):
+            if arg == flag and index + 1 < len(pytest_args):
+                return pytest_args[index + 1]
+            if arg.startswith(flag) and arg != flag:
+                return arg.removeprefix(flag).removeprefix("=")
+    return None
 
 
 def _quiet(pytest_args: list[str]) -> bool:
@@ -458,10 +475,10 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     prefix = config.run_prefix or new_run_prefix()
     report_root = config.report_dir
     run_dir = new_run_dir(report_root, started)
-    header = _header(config, contract, started, prefix)
+    header = _header(config, contract, started, prefix, _workers_shown(config, pytest_args))
     collector = ResultCollector(run_dir / "summary.json", header, contract)
     out = console.console()
-    out.print(console.header_table(_run_fields(config, prefix)))
+    out.print(console.header_table(_run_fields(header, config)))
     from cbr_conformance.plugin.fixtures import lease_dir
 
     run_uid = uuid.uuid4().hex  # the workers' test run id: it names their shared inventory leases
@@ -673,7 +690,7 @@ def _proxy(args: argparse.Namespace) -> int:
         "seed": "none: the proxy generates nothing",
         "enforce": config.enforce,
     }
-    for unused in ("fuzz_examples", "fuzz_seconds", "read_only", "require_complete"):
+    for unused in PROXY_UNUSED:
         header.pop(unused, None)
     proxy = ProxyServer(
         contract,

@@ -17,6 +17,7 @@ from cbr_conformance.contract import Contract
 from cbr_conformance.exercised_html import STYLE as COVERAGE_STYLE
 from cbr_conformance.exercised_html import coverage_html
 from cbr_conformance.results import verdict as verdict_of
+from cbr_conformance.run_header import header_lines
 
 STYLE = (
     COVERAGE_STYLE
@@ -87,14 +88,9 @@ def header_html(summary: dict[str, Any]) -> str:
     totals = summary["totals"]
     css = "ok" if summary["conforms"] else "ko"
     verdict = f'<span class="verdict {css}">{escape(verdict_of(summary).lower())}</span>'
-    fields = [
-        ("target", header.get("target_url")),
-        ("project", header.get("project_id")),
-        ("second project", header.get("second_project_id") or "none (sharing and isolation not tested)"),
-        ("profile", header.get("profile")),
-        ("run prefix", header.get("run_prefix")),
-        ("spec", f"{header.get('spec_version')} (sha256 {str(header.get('spec_sha256'))[:16]})"),
-        ("seed", header.get("seed")),
+    fields: list[tuple[str, Any]] = [
+        *header_lines(header),
+        ("spec version", header.get("spec_version")),
         ("started", header.get("started")),
         ("duration", f"{header.get('duration')} s"),
         ("totals", ", ".join(f"{v} {k}" for k, v in totals.items() if v)),
@@ -336,10 +332,14 @@ def fuzz_html(summary: dict[str, Any]) -> str:
         if accepted_rows
         else ""
     )
-    return overall + chains_html(summary) + (
-        f"<details><summary>what the target answered to the cases of {len(fuzzed)} fuzz tests</summary>"
-        "<table><tr><th>operation</th><th>mode</th><th>cases</th><th>2xx</th><th>answers</th></tr>"
-        f"{''.join(rows)}</table></details>"
+    return (
+        overall
+        + chains_html(summary)
+        + (
+            f"<details><summary>what the target answered to the cases of {len(fuzzed)} fuzz tests</summary>"
+            "<table><tr><th>operation</th><th>mode</th><th>cases</th><th>2xx</th><th>answers</th></tr>"
+            f"{''.join(rows)}</table></details>"
+        )
     )
 
 
