@@ -517,10 +517,11 @@ def gate_on_baseline(exit_code: int, summary: dict[str, Any], baseline: dict[str
     from cbr_conformance.diff import compare_violations, questionable
 
     changes = compare_violations(baseline, summary)
-    for warning in questionable(baseline, summary):
-        print(f"\nWARNING: {warning}")
+    print()
+    for warning in questionable(baseline, summary):  # first: the comparison may not be the target's
+        print(f"WARNING: {warning}")
     print(
-        f"\nbaseline {name}: {len(changes.still)} of its violations remain, {len(changes.fixed)} fixed, "
+        f"baseline {name}: {len(changes.still)} of its violations remain, {len(changes.fixed)} fixed, "
         f"{len(changes.new)} new"
     )
     for entry in changes.new:

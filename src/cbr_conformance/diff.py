@@ -2,8 +2,9 @@
 the difference from the last release's run, not the whole list.
 
 Distinct violations compare by (operation, rule, JSON path), which names one bug whatever the
-run; tests by their stable id. A change of the spec (its sha256) or of the profile between the
-runs makes the comparison questionable, and is said first.
+run; tests by their stable id. A change between the runs of the spec (its sha256), the profile, or
+any other setting that changes what is tested (the target, the projects, the inventory, the seed...:
+run_header.py) makes the comparison questionable, and is said first, one line each.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Any
+
+from cbr_conformance.run_header import setting_changes
 
 SUMMARY_FILE = "summary.json"
 
@@ -63,10 +66,17 @@ def compare_violations(old: dict[str, Any], new: dict[str, Any]) -> ViolationCha
     )
 
 
+def header_of(summary: dict[str, Any]) -> dict[str, Any]:
+    """A run's header: its settings, contract and start."""
+    header = summary.get("header")
+    return header if isinstance(header, dict) else {}
+
+
 def questionable(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """What differs between the runs' contracts, which makes comparing them questionable."""
+    """What differs between the runs' contracts and settings of what is tested, one line each,
+    which makes comparing them questionable: the differences may be the suite's, not the target's."""
     found = []
-    before, after = old.get("header", {}), new.get("header", {})
+    before, after = header_of(old), header_of(new)
     if before.get("spec_sha256") != after.get("spec_sha256"):
         found.append(
             f"the spec changed between the runs (sha256 {str(before.get('spec_sha256'))[:16]} -> "
@@ -77,6 +87,8 @@ def questionable(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             f"the profile changed between the runs ({before.get('profile')} -> {after.get('profile')}): "
             "the comparison is questionable"
         )
+    said = ("spec_sha256", "profile")
+    found += [f"{change}: the comparison is questionable" for change in setting_changes(before, after, said)]
     return found
 
 

@@ -9,7 +9,7 @@ the target's own change.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from cbr_conformance import __version__
@@ -230,11 +230,16 @@ def _shown(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
-def setting_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """One line per setting that changes what is tested and differs between two runs' headers;
-    one more naming the settings the older header does not record (they cannot be compared)."""
+def setting_changes(
+    old: Mapping[str, Any], new: Mapping[str, Any], besides: Collection[str] = ()
+) -> list[str]:
+    """One line per setting that changes what is tested and differs between two runs' headers
+    (but those of `besides`); one more naming the settings only one header records (they cannot be
+    compared)."""
     changes, unknown = [], []
     for key, name in TESTED_KEYS.items():
+        if key in besides:
+            continue
         if key not in old or key not in new:
             if key in old or key in new:
                 unknown.append(name)

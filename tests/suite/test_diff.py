@@ -37,10 +37,11 @@ def _summary(
     facts: list[ExchangeFacts] | None = None,
     sha: str = SHA,
     profile: str = "errata",
+    **header: Any,
 ) -> Path:
     folder.mkdir(parents=True)
     summary = {
-        "header": {"spec_sha256": sha, "profile": profile},
+        "header": {"spec_sha256": sha, "profile": profile, **header},
         "violations": violations,
         "tests": tests,
         "coverage": contract_coverage(facts or [], Contract.load()),
@@ -131,6 +132,28 @@ def test_a_changed_contract_is_said_first(
     cli.main(["diff", str(old), str(changed)])
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].startswith("WARNING: " + said) and "questionable" in lines[1]
+
+
+def test_runs_of_other_targets_or_seeds_are_said_first_one_line_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    same: dict[str, Any] = {"target_url": "http://a", "seed": 7, "read_only": False, "run_prefix": "cbrc-1"}
+    old = _summary(tmp_path / "old", [KEPT_BUG], [], **same)
+    new = _summary(tmp_path / "new", [KEPT_BUG], [], **{**same, "target_url": "http://b", "seed": 8})
+    assert cli.main(["diff", str(old), str(new)]) == cli.EXIT_OK  # the exit code stays the gate's
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:3] == [
+        "WARNING: the target differs between the runs (http://a -> http://b): the comparison is questionable",
+        "WARNING: the seed differs between the runs (7 -> 8): the comparison is questionable",
+    ]
+    assert not lines[3].startswith("WARNING")
+    # The gate of a run against a baseline says the same, first.
+    baseline, run = (json.loads((f / "summary.json").read_text()) for f in (old, new))
+    code = cli.gate_on_baseline(cli.EXIT_NONCONFORMANT, {**run, "conforms": False}, baseline, "old")
+    assert code == cli.EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("WARNING: the target differs") and lines[2].startswith("WARNING: the seed")
+    assert lines[3].startswith("baseline old: 1 of its violations remain")
 
 
 @pytest.mark.parametrize(
