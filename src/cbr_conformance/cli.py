@@ -46,7 +46,15 @@ from cbr_conformance.plugin_isolation import only_named_plugins, plugin_args
 from cbr_conformance.report import negative_split
 from cbr_conformance.results import NOT_APPLICABLE, untested, verdict
 from cbr_conformance.run_header import effective, header_lines, header_settings
-from cbr_conformance.rundirs import RunDirTaken, link_latest, new_run_dir
+from cbr_conformance.rundirs import (
+    LAST,
+    LATEST,
+    Completion,
+    RunDirTaken,
+    latest_summary,
+    link_run,
+    new_run_dir,
+)
 from cbr_conformance.settings import CLEANUP, PROXY, PYTEST, RUN, SPEC
 
 EXIT_OK = 0
@@ -381,10 +389,11 @@ def _pytest_argv(
         str(run_dir / LEDGER_FILE),
     ]
     argv += _forwarded(args, leave_out=("run_prefix",))
-    last = config.report_dir / "latest" / "summary.json"
-    if config.durations_from is None and last.is_file():
-        # the last run's durations lay this one out (the plugin uses them if the target is the same)
-        argv += ["--durations-from", str(last.resolve())]
+    last = latest_summary(config.report_dir)
+    if config.durations_from is None and last is not None:
+        # The newest complete run's durations lay this one out (the plugin uses them if the target
+        # is the same); an interrupted run's would put the tests it never reached last.
+        argv += ["--durations-from", str(last)]
     if args.config:
         argv += [CONFIG_FLAG, str(args.config)]
     if _quiet(pytest_args):
@@ -483,7 +492,8 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
 
     run_uid = uuid.uuid4().hex  # the workers' test run id: it names their shared inventory leases
     argv = [*_pytest_argv(args, config, run_dir, prefix, pytest_args), "--testrunuid", run_uid]
-    plugins: list[object] = [collector]
+    completion = Completion()
+    plugins: list[object] = [collector, completion]
     if _quiet(pytest_args):  # live progress by area instead of pytest's dots
         plugins.append(console.LiveProgress(out, lease_dir(run_uid)))
     try:
@@ -498,7 +508,8 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     except UsageProblem:
         shutil.rmtree(run_dir, ignore_errors=True)  # reports/latest stays the last real run
         raise
-    link_latest(report_root, run_dir)
+    complete = completion.complete(summary)
+    link_run(report_root, run_dir, complete=complete)
     if summary is not None:
         from cbr_conformance.report import write_html
 
@@ -507,8 +518,22 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         print_leftovers(summary, run_dir)
         if baseline is not None:
             exit_code = gate_on_baseline(exit_code, summary, baseline, str(config.baseline))
+    if not complete:
+        print_incomplete(report_root, run_dir, completion)
     print(f"report: {run_dir / 'index.html'}")
     return exit_code
+
+
+def print_incomplete(report_root: Path, run_dir: Path, completion: Completion) -> None:
+    """A run that did not finish is not `latest`: say which run is, and how to clean up this one."""
+    never_ran = completion.never_ran()
+    why = f"{never_ran} selected tests never ran" if never_ran else "it was interrupted"
+    latest = report_root / LATEST
+    still = f"still names {os.readlink(latest)}" if latest.is_symlink() else "names no run yet"
+    print(
+        f"\nthe run did not finish ({why}): {latest} {still}; this run is {report_root / LAST}\n"
+        f"delete what it made with: cbr-conformance cleanup --run {run_dir} (and the run's settings)"
+    )
 
 
 def gate_on_baseline(exit_code: int, summary: dict[str, Any], baseline: dict[str, Any], name: str) -> int:
@@ -620,7 +645,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _ledger_of(run: str, report_dir: Path) -> Path:
-    folder = report_dir / run if run == "latest" or not Path(run).exists() else Path(run)
+    folder = report_dir / run if run in (LATEST, LAST) or not Path(run).exists() else Path(run)
     ledger = folder if folder.is_file() else folder / LEDGER_FILE
     if not ledger.is_file():
         raise UsageProblem(f"no record of what a run made at {ledger}")
@@ -790,8 +815,8 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup.add_argument(
         "--run",
         metavar="RUN",
-        help="a run's folder (or 'latest'): delete exactly what it made, in both projects "
-        "(its created.jsonl)",
+        help="a run's folder (or 'latest', or 'last': the newest run, finished or not): delete "
+        "exactly what it made, in both projects (its created.jsonl)",
     )
     cleanup.add_argument("--prefix", default="cbrc-", help="name prefix to sweep (default cbrc-)")
     cleanup.add_argument("--dry-run", action="store_true", help="only list what would be deleted")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cbr_conformance.run_header import setting_changes
+from cbr_conformance.rundirs import interrupted
 
 SUMMARY_FILE = "summary.json"
 
@@ -89,6 +90,9 @@ def questionable(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         )
     said = ("spec_sha256", "profile")
     found += [f"{change}: the comparison is questionable" for change in setting_changes(before, after, said)]
+    for which, summary in (("old", old), ("new", new)):
+        if interrupted(summary):
+            found.append(f"the {which} run was interrupted: tests it never ran show as changes")
     return found
 
 

@@ -156,6 +156,18 @@ def test_runs_of_other_targets_or_seeds_are_said_first_one_line_each(
     assert lines[3].startswith("baseline old: 1 of its violations remain")
 
 
+def test_an_interrupted_run_named_on_purpose_is_compared_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = _summary(tmp_path / "old", [KEPT_BUG], [])
+    new = _summary(tmp_path / "new", [], [])
+    summary = json.loads((new / "summary.json").read_text())
+    (new / "summary.json").write_text(json.dumps({**summary, "interrupted": True}))
+    assert cli.main(["diff", str(old), str(new)]) == cli.EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "WARNING: the new run was interrupted: tests it never ran show as changes"
+
+
 @pytest.mark.parametrize(
     ("content", "said"),
     [
