@@ -15,12 +15,14 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from cbr_conformance.exercised import timed_items
 from cbr_conformance.run_header import setting_changes
 from cbr_conformance.rundirs import interrupted
 
 SUMMARY_FILE = "summary.json"
 
 ViolationKey = tuple[str, str, str]
+TIMING_MARK = "(timing)"  # a coverage item one of the runs exercised only as the target's timing allowed
 
 
 class UnreadableSummary(ValueError):
@@ -126,6 +128,12 @@ def coverage_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list
     if not before or not after:
         return {}
     changes: dict[str, list[CategoryChange]] = {}
+    # Items either run exercised only by exchanges that follow the target's timing (exercised.py)
+    timed = {
+        (t.get("operation"), t.get("category"), t.get("item"))
+        for c in (before, after)
+        for t in timed_items(c)
+    }
     for operation, entry in after["operations"].items():
         previous = before["operations"].get(operation)
         if previous is None:
@@ -135,12 +143,16 @@ def coverage_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list
             if was is None:
                 continue
             missing_before, missing_now = set(was["missing"]), set(now["missing"])
-            gained = sorted(missing_before - missing_now)
-            lost = sorted(missing_now - missing_before)
+            gained = [_marked(timed, operation, category, i) for i in sorted(missing_before - missing_now)]
+            lost = [_marked(timed, operation, category, i) for i in sorted(missing_now - missing_before)]
             if gained or lost or was["percent"] != now["percent"]:
                 change = CategoryChange(category, was["percent"], now["percent"], gained, lost)
                 changes.setdefault(operation, []).append(change)
     return changes
+
+
+def _marked(timed: set[tuple[Any, Any, Any]], operation: str, category: str, item: str) -> str:
+    return f"{item} {TIMING_MARK}" if (operation, category, item) in timed else item
 
 
 @dataclass
@@ -221,6 +233,8 @@ def diff_text(diff: RunDiff) -> str:
         )
         for operation, changes in diff.coverage.items():
             lines.append(f"  {operation}: " + "; ".join(_change_line(change) for change in changes))
+        if any(TIMING_MARK in line for line in lines):
+            lines.append(f"  {TIMING_MARK}: exercised only by exchanges that follow the target's timing")
     lines.append(f"\n{gate_line(diff)}")
     return "\n".join(lines)
 

@@ -200,3 +200,16 @@ def test_a_baseline_that_cannot_be_read_stops_the_run_before_it_starts(
     )
     assert code == cli.EXIT_USAGE
     assert "baseline" in capsys.readouterr().err and not list(tmp_path.iterdir())
+
+
+def test_a_coverage_item_that_followed_the_targets_timing_is_marked_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    steady = ExchangeFacts("show_vault", statuses={200})
+    polled = ExchangeFacts("show_vault", statuses={404}, timed=True)
+    old = _summary(tmp_path / "old", [], [], facts=[steady, polled])
+    new = _summary(tmp_path / "new", [], [], facts=[steady])
+    cli.main(["diff", str(old), str(new)])
+    out = capsys.readouterr().out
+    assert "show_vault: responses 40% -> 20% (-404 (timing))" in out
+    assert "(timing): exercised only by exchanges that follow the target's timing" in out

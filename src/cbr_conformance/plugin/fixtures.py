@@ -136,7 +136,10 @@ def _recorder(contract: Contract, exchanges: list[Exchange] | None) -> Callable[
     def record(exchange: Exchange) -> None:
         if exchanges is not None:
             exchanges.append(exchange)
-        PENDING_FACTS.add(finder.facts(exchange))
+        facts = finder.facts(exchange)
+        if facts is not None and waiters.depends_on_timing():
+            facts.timed = True
+        PENDING_FACTS.add(facts)
 
     return record
 

@@ -45,6 +45,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(facts, "cbr-run-facts")
 
 
+def _course_was_timed(kind: str | None, report: pytest.TestReport) -> bool:
+    """Whether which exchanges a test made followed the target's timing: the state machine's path
+    follows the target's answers and a time budget; a fuzz test whose budget ran out sent as many
+    cases as the target's speed allowed."""
+    if kind == "stateful":
+        return True
+    for name, value in report.user_properties:
+        if name == "cbr_fuzz" and json.loads(str(value)).get("out_of_time"):
+            return True
+    return False
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     item.stash[LEASE_WAITS_BEFORE] = lease_waits_so_far()
@@ -95,7 +107,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         PENDING_LEFTOVERS.clear()
     if PENDING_FACTS:
         # Merged by operation: a fuzz test's hundred exchanges travel as a few lines.
-        report.user_properties.append((FACTS, json.dumps(PENDING_FACTS.drain())))
+        timed = _course_was_timed(info.kind if info else None, report)
+        report.user_properties.append((FACTS, json.dumps(PENDING_FACTS.drain(timed=timed))))
     steps = item.stash.get(STEPS, None)
     if steps is not None and steps.lines and call.when == "call":
         report.user_properties.append(("cbr_steps", json.dumps(steps.lines)))
