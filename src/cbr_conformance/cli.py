@@ -440,9 +440,8 @@ def _plan(config: SuiteConfig, args: argparse.Namespace, pytest_args: list[str])
     writing = [t for t in tests if t.mutates]
     calls = Counter(op for t in tests for op in t.operations)
     print(f"target: {config.target_url or 'the embedded emulator (its own, forgotten at the end)'}")
-    second = config.second_project_id or ("the emulator's second" if config.embedded else None)
-    first = config.project_id or "the emulator default"
-    print(f"projects: {first}; second: {second or 'none (its tests skip)'}")
+    used = effective(config)  # the embedded emulator's own projects, whatever a URL's settings name
+    print(f"projects: {used.project_id}; second: {used.second_project_id or 'none (its tests skip)'}")
     print(
         f"{len(tests)} tests, {len(writing)} of them create or change data (names start with the run prefix)"
     )

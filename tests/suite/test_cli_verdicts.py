@@ -11,6 +11,7 @@ import pytest
 from cbr_conformance import cli
 from cbr_conformance.results import TestResult, build_summary, verdict
 from cbr_conformance.settings import RUN
+from cbr_emulator.defaults import PROJECT_A, PROJECT_B
 from tests.library.fake_target import Canned, FakeTarget
 
 ONE_TEST = ["-k", "test_show_unknown_vault_is_not_found", "-q", "-n", "0"]
@@ -217,6 +218,14 @@ def test_the_plan_says_what_a_run_would_do_without_calling_the_target(
         _run(tmp_path, "--target-url", fake.url, "--plan", "--max-vault-size", "50", "--allow-restore") == 0
     )
     assert "at most 50 GB" in capsys.readouterr().out
+
+
+def test_the_plan_of_an_embedded_run_names_the_emulators_projects(
+    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(tmp_path, "--plan", "-k", "test_show_unknown_vault") == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert f"projects: {PROJECT_A}; second: {PROJECT_B}" in out and "p-1" not in out
 
 
 SKIPPING_PROBE = """
