@@ -78,6 +78,7 @@ PROXY_UNUSED = (
     "max_vault_size",
     "time_control",
     "workers",
+    "pytest_args",
 )
 
 
@@ -206,7 +207,12 @@ def _check_control(control_url: str, timeout: float) -> None:
 
 
 def _header(
-    config: SuiteConfig, contract: Contract, started: dt.datetime, prefix: str, workers: str = "-"
+    config: SuiteConfig,
+    contract: Contract,
+    started: dt.datetime,
+    prefix: str,
+    workers: str = "-",
+    pytest_args: Sequence[str] = (),
 ) -> dict[str, Any]:
     """summary.json's header: every setting that changes what the run tests (run_header.py), the
     contract's identity, and the run's own (prefix, gate, start)."""
@@ -218,7 +224,7 @@ def _header(
         ]
     )
     return {
-        **header_settings(config, workers),
+        **header_settings(config, workers, pytest_args),
         "profile": config.profile,
         "require_complete": config.require_complete,
         "baseline": str(config.baseline) if config.baseline else None,
@@ -483,7 +489,7 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     prefix = config.run_prefix or new_run_prefix()
     report_root = config.report_dir
     run_dir = new_run_dir(report_root, started)
-    header = _header(config, contract, started, prefix, _workers_shown(config, pytest_args))
+    header = _header(config, contract, started, prefix, _workers_shown(config, pytest_args), pytest_args)
     collector = ResultCollector(run_dir / "summary.json", header, contract)
     out = console.console()
     out.print(console.header_table(_run_fields(header, config)))

@@ -9,7 +9,7 @@ the target's own change.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from cbr_conformance import __version__
@@ -40,6 +40,7 @@ TESTED_KEYS = {
     "fuzz_examples": "fuzz cases per operation and mode",
     "fuzz_seconds": "fuzz seconds per operation and mode",
     "seed": "seed",
+    "pytest_args": "selection (pytest arguments)",
 }
 
 
@@ -93,7 +94,24 @@ def effective(config: SuiteConfig) -> SuiteConfig:
     return embedded_config(config, None) if config.embedded else config
 
 
-def header_settings(config: SuiteConfig, workers: str) -> dict[str, Any]:
+# pytest's options of output and of workers, which change how a run looks, not what it tests.
+_NOT_SELECTION = ("-v", "-q", "-l", "-r", "--tb", "--verbose", "--quiet", "-n", "--numprocesses", "--dist")
+_VALUE_FOLLOWS = ("-r", "--tb", "-n", "--numprocesses", "--dist")
+
+
+def selection(pytest_args: Sequence[str]) -> list[str]:
+    """The user's pytest arguments that choose what runs (-k, -m, paths, -x, --splits...)."""
+    chosen: list[str] = []
+    values = iter(pytest_args)
+    for arg in values:
+        if arg in _VALUE_FOLLOWS:
+            next(values, None)
+        elif not arg.startswith(_NOT_SELECTION):
+            chosen.append(arg)
+    return chosen
+
+
+def header_settings(config: SuiteConfig, workers: str, pytest_args: Sequence[str] = ()) -> dict[str, Any]:
     """The settings that decide what the run tests, as plain data (no secret: credentials by kind)."""
     used = effective(config)
     time_control = EMBEDDED_TIME_CONTROL if config.embedded else config.control_url
@@ -111,6 +129,7 @@ def header_settings(config: SuiteConfig, workers: str) -> dict[str, Any]:
         "time_control": time_control,
         "spec": str(config.spec) if config.spec else "packaged",
         "workers": workers,
+        "pytest_args": selection(pytest_args),
     }
 
 
@@ -206,6 +225,7 @@ _WORDED: tuple[tuple[str, str, Callable[[Mapping[str, Any]], str]], ...] = (
     ("fuzz_examples", "fuzzing", _fuzzing),
     ("workers", "workers", lambda header: str(header["workers"])),
     ("run_prefix", "run prefix", lambda header: str(header["run_prefix"])),
+    ("pytest_args", "selection", lambda header: " ".join(header["pytest_args"]) or "the whole suite"),
 )
 
 

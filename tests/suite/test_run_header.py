@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from cbr_conformance.config import load_config
-from cbr_conformance.run_header import header_lines, header_settings, setting_changes
+from cbr_conformance.run_header import header_lines, header_settings, selection, setting_changes
 
 TOKEN = "known-token-for-the-header-test-0123456789"
 
@@ -71,3 +71,14 @@ def test_settings_an_older_header_lacks_are_named_not_compared() -> None:
     assert setting_changes(old, new) == [
         "one run's header does not record: inventory, time control (not compared)"
     ]
+
+
+def test_the_selection_is_what_chooses_the_tests_not_how_they_are_shown() -> None:
+    given = ["-k", "vault", "-q", "-n", "0", "--tb=no", "-rA", "-x", "test_vaults.py", "--dist", "load", "-v"]
+    assert selection(given) == ["-k", "vault", "-x", "test_vaults.py"]
+    old, new = {"pytest_args": []}, {"pytest_args": ["-k", "vault"]}
+    assert setting_changes(old, new) == [
+        "the selection (pytest arguments) differs between the runs ([] -> ['-k', 'vault'])"
+    ]
+    assert dict(header_lines(new))["selection"] == "-k vault"
+    assert dict(header_lines(old))["selection"] == "the whole suite"
