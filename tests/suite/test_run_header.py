@@ -76,7 +76,8 @@ def test_settings_an_older_header_lacks_are_named_not_compared() -> None:
 def test_the_selection_is_what_chooses_the_tests_not_how_they_are_shown() -> None:
     given = ["-k", "vault", "-q", "-n", "0", "--tb=no", "-rA", "-x", "test_vaults.py", "--dist", "load", "-v"]
     assert selection(given) == ["-k", "vault", "-x", "test_vaults.py"]
-    old, new = {"pytest_args": []}, {"pytest_args": ["-k", "vault"]}
+    old: dict[str, list[str]] = {"pytest_args": []}
+    new = {"pytest_args": ["-k", "vault"]}
     assert setting_changes(old, new) == [
         "the selection (pytest arguments) differs between the runs ([] -> ['-k', 'vault'])"
     ]
