@@ -23,12 +23,13 @@ def test_every_poll_of_a_wait_depends_on_the_targets_timing() -> None:
 
 
 def test_a_state_machine_or_a_fuzz_test_out_of_time_is_timed_wholesale() -> None:
-    def report(*properties: tuple[str, str]) -> pytest.TestReport:
+    def report(*properties: tuple[str, str], when: str = "call") -> pytest.TestReport:
         return pytest.TestReport(
-            "t", ("t.py", 1, "t"), {}, "passed", None, "call", user_properties=list(properties)
+            "t", ("t.py", 1, "t"), {}, "passed", None, when, user_properties=list(properties)
         )
 
     assert _course_was_timed("stateful", report())
+    assert not _course_was_timed("stateful", report(when="setup"))  # its stage is the same every run
     assert _course_was_timed("fuzz", report(("cbr_fuzz", '{"mode": "negative", "out_of_time": true}')))
     assert not _course_was_timed("fuzz", report(("cbr_fuzz", '{"mode": "negative", "answers": {}}')))
     assert not _course_was_timed("contract", report())
