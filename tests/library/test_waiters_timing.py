@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 
 from cbr_conformance import waiters
@@ -23,7 +25,9 @@ def test_every_poll_of_a_wait_depends_on_the_targets_timing() -> None:
 
 
 def test_a_state_machine_or_a_fuzz_test_out_of_time_is_timed_wholesale() -> None:
-    def report(*properties: tuple[str, str], when: str = "call") -> pytest.TestReport:
+    def report(
+        *properties: tuple[str, str], when: Literal["setup", "call", "teardown"] = "call"
+    ) -> pytest.TestReport:
         return pytest.TestReport(
             "t", ("t.py", 1, "t"), {}, "passed", None, when, user_properties=list(properties)
         )
