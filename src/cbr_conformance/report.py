@@ -320,9 +320,11 @@ def fuzz_html(summary: dict[str, Any]) -> str:
         shown = " · ".join(f"{n} × {escape(answer)}" for answer, n in sorted(answers.items()))
         accepted = sum(n for answer, n in answers.items() if answer.startswith("2"))
         share = f"{accepted / sum(answers.values()):.0%}" if answers else "-"
+        # A budget spent before the last case: how many were sent was the target's speed.
+        cases = f"{sum(answers.values())}{' (time budget spent)' if test['fuzz'].get('out_of_time') else ''}"
         rows.append(
             f"<tr><td><code>{escape(', '.join(test['operations']))}</code></td>"
-            f"<td>{escape(test['fuzz']['mode'])}</td><td>{sum(answers.values())}</td>"
+            f"<td>{escape(test['fuzz']['mode'])}</td><td>{cases}</td>"
             f"<td>{share if test['fuzz']['mode'] == 'positive' else ''}</td><td>{shown}</td></tr>"
         )
     accepted_rows = [a for a in (summary.get("acceptance") or {}).values() if a["sent"]]
