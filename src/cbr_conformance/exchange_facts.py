@@ -7,8 +7,9 @@ from an `Exchange`, as recorded, so that anything that sees exchanges (the suite
 proxy in front of a target) can feed the same coverage (exercised.py). Facts of one operation
 merge into one `ExchangeFacts`: a test's facts travel to the controller deduplicated.
 
-Facts of exchanges whose course depends on the target's timing (a poll of an asynchronous state,
-a cleanup that waits for one, the state machine's path) are kept apart, `timed`: what only they
+Facts of exchanges whose course depends on the target's timing or the run's order (a poll of an
+asynchronous state, a cleanup that waits for one, a vault refused for a resource another test
+still holds, the state machine's path, a fuzz test out of time) are kept apart, `timed`: what only they
 showed may come and go between two runs of the same seed, and the coverage says which it is.
 """
 

@@ -182,7 +182,8 @@ def coverage_line(coverage: dict[str, Any]) -> str:
 TIMING_NOTE = (
     "Exercised only by exchanges whose course depends on the target's timing: polls of an "
     "asynchronous state (a backup seen protecting before available, or not), cleanups that wait "
-    "for one, and the state machine, whose path follows the target's answers and its time budget. "
+    "for one, a vault refused because another test still held a resource, the state machine, whose "
+    "path follows the target's answers and its time budget, and fuzz tests whose budget ran out. "
     "Another run of the same seed against the same target may miss these, or hit others."
 )
 

@@ -30,8 +30,28 @@ def timing_dependent() -> Iterator[None]:
         _TIMED.reset(token)
 
 
-def depends_on_timing() -> bool:
-    return _TIMED.get()
+# Set while an answer of a kind it accepts says the run's order got in the way (a resource another
+# test still holds), not what the target does: the answer is then timing-dependent too.
+_TIMED_ANSWER: ContextVar[Callable[[int | None, str], bool] | None] = ContextVar(
+    "cbr_timing_dependent_answer", default=None
+)
+
+
+@contextmanager
+def timing_dependent_answers(which: Callable[[int | None, str], bool]) -> Iterator[None]:
+    """Answers `which` accepts (by status and body) depend on the target's timing."""
+    token = _TIMED_ANSWER.set(which)
+    try:
+        yield
+    finally:
+        _TIMED_ANSWER.reset(token)
+
+
+def depends_on_timing(status: int | None = None, body: str = "") -> bool:
+    """Whether an exchange made now (answered `status` and `body`, when known) depends on the
+    target's timing."""
+    which = _TIMED_ANSWER.get()
+    return _TIMED.get() or (which is not None and which(status, body))
 
 
 class WaitTimeout(AssertionError):

@@ -137,7 +137,7 @@ def _recorder(contract: Contract, exchanges: list[Exchange] | None) -> Callable[
         if exchanges is not None:
             exchanges.append(exchange)
         facts = finder.facts(exchange)
-        if facts is not None and waiters.depends_on_timing():
+        if facts is not None and waiters.depends_on_timing(exchange.status, exchange.response_text):
             facts.timed = True
         PENDING_FACTS.add(facts)
 
