@@ -103,13 +103,21 @@ def _skip_reason(test: dict[str, Any]) -> str:
     return lines[0] if lines else "(no reason)"
 
 
+def key_of_test(test: dict[str, Any]) -> str:
+    """A test's name across runs: its stable id, with its parameters (the parametrized cases of a
+    test share the id), else its node id."""
+    nodeid = str(test["nodeid"])
+    parameters = nodeid[nodeid.index("[") :] if "[" in nodeid else ""
+    return f"{test['test_id']}{parameters}" if test.get("test_id") else nodeid
+
+
 def newly_skipped(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str]]:
     """(test, reason) of the tests skipped in the new run that were not skipped in the old one."""
-    before = {t.get("test_id") or t["nodeid"]: t["outcome"] for t in old.get("tests") or []}
+    before = {key_of_test(t): t["outcome"] for t in old.get("tests") or []}
     return [
-        (str(t.get("test_id") or t["nodeid"]), _skip_reason(t))
+        (key_of_test(t), _skip_reason(t))
         for t in new.get("tests") or []
-        if t["outcome"] == "skipped" and before.get(t.get("test_id") or t["nodeid"]) != "skipped"
+        if t["outcome"] == "skipped" and before.get(key_of_test(t)) != "skipped"
     ]
 
 

@@ -213,3 +213,21 @@ def test_a_coverage_item_that_followed_the_targets_timing_is_marked_so(
     out = capsys.readouterr().out
     assert "show_vault: responses 40% -> 20% (-404 (timing))" in out
     assert "(timing): exercised only by exchanges that follow the target's timing" in out
+
+
+def test_parametrized_cases_of_one_test_id_are_compared_case_by_case(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def cases(first: str) -> list[dict[str, Any]]:
+        return [
+            {**_test("auth-bad", first, "Skipped: needs a restore"), "nodeid": "t.py::test_auth[restore]"},
+            {**_test("auth-bad", "passed"), "nodeid": "t.py::test_auth[list]"},
+        ]
+
+    old = _summary(tmp_path / "old", [], cases("skipped"))
+    new = _summary(tmp_path / "new", [], cases("skipped"))
+    cli.main(["diff", str(old), str(new)])
+    assert "tests newly skipped (0)" in capsys.readouterr().out  # the same case skipped in both
+    newer = _summary(tmp_path / "newer", [], [{**t, "outcome": "skipped"} for t in cases("passed")])
+    cli.main(["diff", str(new), str(newer)])
+    assert "auth-bad[list]: " in capsys.readouterr().out
