@@ -49,8 +49,8 @@ def test_an_operation_whose_tests_are_deselected_is_not_covered(
 def test_what_only_the_state_machine_exercised_is_named_as_timing_dependent(
     tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, summary = _run(tmp_path, "-k", "test_state_machine_along_links", "--fuzz-seconds", "5")
-    assert code == cli.EXIT_OK, capsys.readouterr().out[-3000:]
+    # Whatever the machine's verdict (its path is the target's timing's), its facts are timed.
+    _, summary = _run(tmp_path, "-k", "test_state_machine_along_links", "--fuzz-seconds", "5")
     timed = summary["coverage"]["timed"]
     assert timed and all(set(item) == {"operation", "category", "item"} for item in timed)
     for item in timed:  # counted in the figures all the same
