@@ -19,6 +19,7 @@ from cbr_conformance.resources import Resources
 from cbr_conformance.results.outcome import NotTested, Why
 from cbr_conformance.service_rules import RealIds
 from cbr_conformance.target import Target
+from cbr_conformance.tasks import extra
 
 
 def _existing_ids(client: CBRClient) -> dict[str, str]:
@@ -38,6 +39,23 @@ def _existing_ids(client: CBRClient) -> dict[str, str]:
     if policies:
         found["policy_id"] = policies[0]["id"]
     return found
+
+
+def _stage_task(client: CBRClient, ids: RealIds) -> dict[str, str]:
+    """The operation log the cases name: the task of the stage's own backup, the same in every run
+    of a seed; without one, the project's newest, which is whatever the run's other tests did last."""
+    vault_id, backup_id = ids.values.get("vault_id"), ids.values.get("backup_id")
+    if vault_id and backup_id:
+        query = {"vault_id": vault_id, "operation_type": "backup", "limit": "1000"}
+        answer = client.call("list_operation_logs", query=query, check=False)
+        tasks = answer.json().get("operation_logs", []) if answer.status == 200 else []
+        for task in tasks if isinstance(tasks, list) else []:
+            if isinstance(task, dict) and (
+                task.get("checkpoint_id") == ids.values.get("checkpoint_id")
+                or extra(task, "backup").get("backup_id") == backup_id
+            ):
+                return {"operation_log_id": str(task["id"])}
+    return {k: v for k, v in _existing_ids(client).items() if k == "operation_log_id"}
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +96,7 @@ def cbr_stage(
             ids.values.update(_existing_ids(client))
         else:
             _make_resources(resources, ids, member, for_restore=client.allow_restore)
-            ids.values.update({k: v for k, v in _existing_ids(client).items() if k == "operation_log_id"})
+            ids.values.update(_stage_task(client, ids))
         yield Stage(client, ids, resources, member)
     finally:
         cbr_target.pending.leftovers.extend(cleanups.run())

@@ -84,6 +84,9 @@ def test_fuzz(
         raise
     # What the target answered, for the report's fuzzing table (a target refusing every valid case
     # with a documented error passes positive fuzzing; the table shows it).
-    cbr_notes.fuzz = {"mode": mode, "answers": dict(tally.answers)}
+    told: dict[str, object] = {"mode": mode, "answers": dict(tally.answers)}
+    if tally.out_of_time:  # its coverage was the target's speed's (plugin/reporting.py)
+        told["out_of_time"] = True
+    cbr_notes.fuzz = told
     if not tally.sent:
         not_tested(Why.GENERATION, f"no {mode} case of {operation_id} could be generated from the spec")

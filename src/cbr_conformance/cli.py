@@ -51,7 +51,16 @@ from cbr_conformance.results.outcome import Outcome
 from cbr_conformance.results.record import Origin
 from cbr_conformance.results.summary import RunSummary, UnreadableSummary, reason_of, verdict
 from cbr_conformance.results.violations import first_line
-from cbr_conformance.rundirs import RunDirTaken, link_latest, new_run_dir
+from cbr_conformance.run_header import effective, header_lines, header_settings
+from cbr_conformance.rundirs import (
+    LAST,
+    LATEST,
+    Completion,
+    RunDirTaken,
+    latest_summary,
+    link_run,
+    new_run_dir,
+)
 from cbr_conformance.settings import CLEANUP, PROXY, PYTEST, RUN, SPEC
 
 EXIT_OK = 0
@@ -63,6 +72,21 @@ EXIT_SUITE_ERROR = 5
 EXIT_INTERRUPTED = 130
 REMOTE_WORKERS_PER_CORE = 6
 REMOTE_WORKERS_MAX = 16
+# Settings of a run's header that a proxy session has none of: its clients bring their own.
+PROXY_UNUSED = (
+    "fuzz_examples",
+    "fuzz_seconds",
+    "read_only",
+    "require_complete",
+    "auth",
+    "second_auth",
+    "inventory",
+    "allow_restore",
+    "max_vault_size",
+    "time_control",
+    "workers",
+    "pytest_args",
+)
 
 
 class UsageProblem(Exception):
@@ -273,7 +297,16 @@ def _check_control(control_url: str, timeout: float) -> None:
         raise TargetProblem(f"no emulator time control answers at {control_url} (GET {control_url}/health)")
 
 
-def _header(config: SuiteConfig, contract: Contract, started: dt.datetime, prefix: str) -> dict[str, Any]:
+def _header(
+    config: SuiteConfig,
+    contract: Contract,
+    started: dt.datetime,
+    prefix: str,
+    workers: str = "-",
+    pytest_args: Sequence[str] = (),
+) -> dict[str, Any]:
+    """summary.json's header: every setting that changes what the run tests (run_header.py), the
+    contract's identity, and the run's own (prefix, gate, start)."""
     errata = (
         []
         if config.profile == "strict"
@@ -282,11 +315,8 @@ def _header(config: SuiteConfig, contract: Contract, started: dt.datetime, prefi
         ]
     )
     return {
-        "target_url": config.target_url or "embedded emulator",
-        "project_id": config.project_id or "emulator default",
-        "second_project_id": config.second_project_id or ("emulator default" if config.embedded else None),
+        **header_settings(config, workers, pytest_args),
         "profile": config.profile,
-        "read_only": config.read_only,
         "require_complete": config.require_complete,
         "baseline": str(config.baseline) if config.baseline else None,
         "run_prefix": prefix,
@@ -401,26 +431,16 @@ def _suite_args(pytest_args: list[str]) -> list[str]:
     return resolved if narrowed else [str(suite), *resolved]
 
 
-def _run_fields(config: SuiteConfig, prefix: str) -> list[tuple[str, str]]:
-    """The run's header: what is tested, as whom, how."""
-    second = config.second_project_id or "none (sharing and isolation are not tested)"
-    budget = f"{config.fuzz_examples} cases per operation and mode"
-    if config.fuzz_seconds:
-        budget += f", at most {config.fuzz_seconds:g} s each"
-    return [
-        ("cbr-conformance", f"target {config.target_url or 'the embedded emulator'}"),
-        ("project", config.project_id or "-"),
-        ("second project", second),
-        ("profile", config.profile),
-        ("run prefix", prefix),
-        ("fuzzing", f"{budget}, seed {config.fuzz_seed}"),
-        ("workers", _workers_shown(config)),
-        ("waits", f"up to {config.max_wait:g} s each, polled every {config.poll_interval:g} s"),
-    ]
+def _run_fields(header: dict[str, Any], config: SuiteConfig) -> list[tuple[str, str]]:
+    """The run's header on the console: what is tested, as whom, how."""
+    (_, target), *rest = header_lines(header)
+    used = effective(config)
+    waits = f"up to {used.max_wait:g} s each, polled every {used.poll_interval:g} s"
+    return [("cbr-conformance", f"target {target}"), *rest, ("waits", waits)]
 
 
-def _workers_shown(config: SuiteConfig) -> str:
-    count = worker_count(config)
+def _workers_shown(config: SuiteConfig, pytest_args: list[str]) -> str:
+    count = _workers_given(pytest_args) or worker_count(config)
     if count == "auto":  # pytest-xdist's: one per core, each with its own embedded emulator
         return f"{os.cpu_count() or 1} (one per core, each with an emulator of its own)"
     return "one process" if count == "0" else count
@@ -429,6 +449,17 @@ def _workers_shown(config: SuiteConfig) -> str:
 # pytest arguments that ask for pytest's own console: its verbose report, tracebacks or short
 # summary, a debugger's prompt, or what the tests themselves print (-s).
 PYTEST_CONSOLE_ARGS = ("-v", "--verbose", "--tb", "-r", "--pdb", "--trace", "-s", "--capture=no")
+
+
+def _workers_given(pytest_args: list[str]) -> str | None:
+    """pytest-xdist's -n as the user's pytest arguments give it, if they do."""
+    for index, arg in enumerate(pytest_args):
+        for flag in ("-n", "--numprocesses"):
+            if arg == flag and index + 1 < len(pytest_args):
+                return pytest_args[index + 1]
+            if arg.startswith(flag) and arg != flag:
+                return arg.removeprefix(flag).removeprefix("=")
+    return None
 
 
 def _quiet(pytest_args: list[str]) -> bool:
@@ -493,10 +524,11 @@ def _pytest_argv(
         str(run_dir / LEDGER_FILE),
     ]
     argv += _forwarded(args, leave_out=("run_prefix",))
-    last = config.report_dir / "latest" / "summary.json"
-    if config.durations_from is None and last.is_file():
-        # the last run's durations lay this one out (the plugin uses them if the target is the same)
-        argv += ["--durations-from", str(last.resolve())]
+    last = latest_summary(config.report_dir)
+    if config.durations_from is None and last is not None:
+        # The newest complete run's durations lay this one out (the plugin uses them if the target
+        # is the same); an interrupted run's would put the tests it never reached last.
+        argv += ["--durations-from", str(last)]
     if args.config:
         argv += [CONFIG_FLAG, str(args.config)]
     if _quiet(pytest_args):
@@ -551,9 +583,8 @@ def _plan(config: SuiteConfig, args: argparse.Namespace, pytest_args: list[str])
     writing = [t for t in tests if t.mutates]
     calls = Counter(op for t in tests for op in t.operations)
     print(f"target: {config.target_url or 'the embedded emulator (its own, forgotten at the end)'}")
-    second = config.second_project_id or ("the emulator's second" if config.embedded else None)
-    first = config.project_id or "the emulator default"
-    print(f"projects: {first}; second: {second or 'none (its tests skip)'}")
+    used = effective(config)  # the embedded emulator's own projects, whatever a URL's settings name
+    print(f"projects: {used.project_id}; second: {used.second_project_id or 'none (its tests skip)'}")
     print(
         f"{len(tests)} tests, {len(writing)} of them create or change data (names start with the run prefix)"
     )
@@ -601,15 +632,16 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     prefix = config.run_prefix or new_run_prefix()
     report_root = config.report_dir
     run_dir = new_run_dir(report_root, started)
-    header = _header(config, contract, started, prefix)
+    header = _header(config, contract, started, prefix, _workers_shown(config, pytest_args), pytest_args)
     collector = ResultCollector(run_dir / "summary.json", header, contract, read_only=config.read_only)
     out = console.console()
-    out.print(console.header_table(_run_fields(config, prefix)))
+    out.print(console.header_table(_run_fields(header, config)))
     from cbr_conformance.plugin.fixtures import lease_dir
 
     run_uid = uuid.uuid4().hex  # the workers' test run id: it names their shared inventory leases
     argv = [*_pytest_argv(args, config, run_dir, prefix, pytest_args), "--testrunuid", run_uid]
-    plugins: list[object] = [collector]
+    completion = Completion()
+    plugins: list[object] = [collector, completion]
     # Quiet: live progress by area, and no report of pytest's own (its counts are not the suite's).
     held = console.HeldPytestReport() if _quiet(pytest_args) else None
     if held is not None:
@@ -627,7 +659,8 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     except UsageProblem:
         shutil.rmtree(run_dir, ignore_errors=True)  # reports/latest stays the last real run
         raise
-    link_latest(report_root, run_dir)
+    complete = completion.complete(summary)
+    link_run(report_root, run_dir, complete=complete)
     if summary is not None:
         from cbr_conformance.report import write_html
 
@@ -636,8 +669,22 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         print_leftovers(summary, run_dir)
         if baseline is not None:
             exit_code = gate_on_baseline(exit_code, summary, baseline, str(config.baseline))
+    if not complete:
+        print_incomplete(report_root, run_dir, completion)
     print(f"report: {run_dir / 'index.html'}")
     return exit_code
+
+
+def print_incomplete(report_root: Path, run_dir: Path, completion: Completion) -> None:
+    """A run that did not finish is not `latest`: say which run is, and how to clean up this one."""
+    never_ran = completion.never_ran()
+    why = f"{never_ran} selected tests never ran" if never_ran else "it was interrupted"
+    latest = report_root / LATEST
+    still = f"still names {os.readlink(latest)}" if latest.is_symlink() else "names no run yet"
+    print(
+        f"\nthe run did not finish ({why}): {latest} {still}; this run is {report_root / LAST}\n"
+        f"delete what it made with: cbr-conformance cleanup --run {run_dir} (and the run's settings)"
+    )
 
 
 def gate_on_baseline(exit_code: int, summary: RunSummary, baseline: RunSummary, name: str) -> int:
@@ -646,10 +693,11 @@ def gate_on_baseline(exit_code: int, summary: RunSummary, baseline: RunSummary, 
     from cbr_conformance.diff import compare_violations, questionable
 
     changes = compare_violations(baseline, summary)
-    for warning in questionable(baseline, summary):
-        print(f"\nWARNING: {warning}")
+    print()
+    for warning in questionable(baseline, summary):  # first: the comparison may not be the target's
+        print(f"WARNING: {warning}")
     print(
-        f"\nbaseline {name}: {len(changes.still)} of its violations remain, {len(changes.fixed)} fixed, "
+        f"baseline {name}: {len(changes.still)} of its violations remain, {len(changes.fixed)} fixed, "
         f"{len(changes.new)} new"
     )
     for entry in changes.new:
@@ -815,7 +863,7 @@ def _emulator_inventory(url: str, project_id: str | None) -> dict[str, Any]:
 
 
 def _ledger_of(run: str, report_dir: Path) -> Path:
-    folder = report_dir / run if run == "latest" or not Path(run).exists() else Path(run)
+    folder = report_dir / run if run in (LATEST, LAST) or not Path(run).exists() else Path(run)
     ledger = folder if folder.is_file() else folder / LEDGER_FILE
     if not ledger.is_file():
         raise UsageProblem(f"no record of what a run made at {ledger}")
@@ -886,7 +934,7 @@ def _proxy(args: argparse.Namespace) -> int:
         "seed": "none: the proxy generates nothing",
         "enforce": config.enforce,
     }
-    for unused in ("fuzz_examples", "fuzz_seconds", "read_only", "require_complete"):
+    for unused in PROXY_UNUSED:
         header.pop(unused, None)
     proxy = ProxyServer(
         contract,
@@ -986,8 +1034,8 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup.add_argument(
         "--run",
         metavar="RUN",
-        help="a run's folder (or 'latest'): delete exactly what it made, in both projects "
-        "(its created.jsonl)",
+        help="a run's folder (or 'latest', or 'last': the newest run, finished or not): delete "
+        "exactly what it made, in both projects (its created.jsonl)",
     )
     cleanup.add_argument("--prefix", default="cbrc-", help="name prefix to sweep (default cbrc-)")
     cleanup.add_argument("--dry-run", action="store_true", help="only list what would be deleted")

@@ -2,8 +2,9 @@
 the difference from the last release's run, not the whole list.
 
 Distinct violations compare by (operation, rule, JSON path), which names one bug whatever the
-run; tests by their stable id. A change of the spec (its sha256) or of the profile between the
-runs makes the comparison questionable, and is said first.
+run; tests by their stable id. A change between the runs of the spec (its sha256), the profile, or
+any other setting that changes what is tested (the target, the projects, the inventory, the seed...:
+run_header.py) makes the comparison questionable, and is said first, one line each.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from cbr_conformance.exercised import timed_items
 from cbr_conformance.results.outcome import Outcome
+from cbr_conformance.results.record import TestRecord
 from cbr_conformance.results.summary import RunSummary, UnreadableSummary, reason_of
 from cbr_conformance.results.violations import Violation, ViolationKey
+from cbr_conformance.run_header import setting_changes
 
 SUMMARY_FILE = "summary.json"
 
+TIMING_MARK = "(timing)"  # a coverage item one of the runs exercised only as the target's timing allowed
 
 def load_summary(path: Path) -> RunSummary:
     """A run's summary, from its folder or its summary.json."""
@@ -58,7 +63,8 @@ def compare_violations(old: RunSummary, new: RunSummary) -> ViolationChanges:
 
 
 def questionable(old: RunSummary, new: RunSummary) -> list[str]:
-    """What differs between the runs' contracts, which makes comparing them questionable."""
+    """What differs between the runs' contracts and settings of what is tested, one line each,
+    which makes comparing them questionable: the differences may be the suite's, not the target's."""
     found = []
     before, after = old.header, new.header
     if before.get("spec_sha256") != after.get("spec_sha256"):
@@ -71,16 +77,29 @@ def questionable(old: RunSummary, new: RunSummary) -> list[str]:
             f"the profile changed between the runs ({before.get('profile')} -> {after.get('profile')}): "
             "the comparison is questionable"
         )
+    said = ("spec_sha256", "profile")
+    found += [f"{change}: the comparison is questionable" for change in setting_changes(before, after, said)]
+    for which, summary in (("old", old), ("new", new)):
+        if summary.interrupted:
+            found.append(f"the {which} run was interrupted: tests it never ran show as changes")
     return found
+
+
+def key_of_test(test: TestRecord) -> str:
+    """A test's name across runs: its stable id, with its parameters (the parametrized cases of a
+    test share the id), else its node id."""
+    nodeid = test.nodeid
+    parameters = nodeid[nodeid.index("[") :] if "[" in nodeid else ""
+    return f"{test.test_id}{parameters}" if test.test_id else nodeid
 
 
 def newly_skipped(old: RunSummary, new: RunSummary) -> list[tuple[str, str]]:
     """(test, reason) of the tests not tested in the new run that were tested in the old one."""
-    before = {t.key: t.outcome for t in old.tests}
+    before = {key_of_test(t): t.outcome for t in old.tests}
     return [
-        (t.key, reason_of(t))
+        (key_of_test(t), reason_of(t))
         for t in new.tests
-        if t.outcome is Outcome.NOT_TESTED and before.get(t.key) is not Outcome.NOT_TESTED
+        if t.outcome is Outcome.NOT_TESTED and before.get(key_of_test(t)) is not Outcome.NOT_TESTED
     ]
 
 
@@ -99,6 +118,12 @@ def coverage_changes(old: RunSummary, new: RunSummary) -> dict[str, list[Categor
     if not before or not after:
         return {}
     changes: dict[str, list[CategoryChange]] = {}
+    # Items either run exercised only by exchanges that follow the target's timing (exercised.py)
+    timed = {
+        (str(t.get("operation")), str(t.get("category")), str(t.get("item")))
+        for c in (before, after)
+        for t in timed_items(c)
+    }
     for operation, entry in after["operations"].items():
         previous = before["operations"].get(operation)
         if previous is None:
@@ -108,12 +133,16 @@ def coverage_changes(old: RunSummary, new: RunSummary) -> dict[str, list[Categor
             if was is None:
                 continue
             missing_before, missing_now = set(was["missing"]), set(now["missing"])
-            gained = sorted(missing_before - missing_now)
-            lost = sorted(missing_now - missing_before)
+            gained = [_marked(timed, operation, category, i) for i in sorted(missing_before - missing_now)]
+            lost = [_marked(timed, operation, category, i) for i in sorted(missing_now - missing_before)]
             if gained or lost or was["percent"] != now["percent"]:
                 change = CategoryChange(category, was["percent"], now["percent"], gained, lost)
                 changes.setdefault(operation, []).append(change)
     return changes
+
+
+def _marked(timed: set[tuple[str, str, str]], operation: str, category: str, item: str) -> str:
+    return f"{item} {TIMING_MARK}" if (operation, category, item) in timed else item
 
 
 @dataclass
@@ -194,6 +223,8 @@ def diff_text(diff: RunDiff) -> str:
         )
         for operation, changes in diff.coverage.items():
             lines.append(f"  {operation}: " + "; ".join(_change_line(change) for change in changes))
+        if any(TIMING_MARK in line for line in lines):
+            lines.append(f"  {TIMING_MARK}: exercised only by exchanges that follow the target's timing")
     lines.append(f"\n{gate_line(diff)}")
     return "\n".join(lines)
 

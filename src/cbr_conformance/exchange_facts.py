@@ -6,6 +6,11 @@ value, which enum values went out and came back, which link it followed). `FactF
 from an `Exchange`, as recorded, so that anything that sees exchanges (the suite's clients, a
 proxy in front of a target) can feed the same coverage (exercised.py). Facts of one operation
 merge into one `ExchangeFacts`: a test's facts travel to the controller deduplicated.
+
+Facts of exchanges whose course depends on the target's timing or the run's order (a poll of an
+asynchronous state, a cleanup that waits for one, a vault refused for a resource another test
+still holds, the state machine's path, a fuzz test out of time) are kept apart, `timed`: what only they
+showed may come and go between two runs of the same seed, and the coverage says which it is.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class ExchangeFacts:
     sent: set[str] = field(default_factory=set)  # "query.status=available": enum values sent
     seen: set[str] = field(default_factory=set)  # "vault.billing.status=available": answered
     links: set[str] = field(default_factory=set)  # ids of the links this operation was reached by
+    timed: bool = False  # shown by an exchange whose course depends on the target's timing
 
     def merge(self, other: ExchangeFacts) -> None:
         for name in _SETS:
@@ -47,6 +53,8 @@ class ExchangeFacts:
 
     def to_json(self) -> dict[str, Any]:
         shown: dict[str, Any] = {"operation": self.operation}
+        if self.timed:
+            shown["timed"] = True
         for name in _SETS:
             if getattr(self, name):
                 shown[name] = sorted(getattr(self, name))
@@ -54,24 +62,30 @@ class ExchangeFacts:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ExchangeFacts:
-        return cls(str(data["operation"]), **{name: set(data.get(name, ())) for name in _SETS})
+        facts = cls(str(data["operation"]), timed=data.get("timed") is True)
+        for name in _SETS:
+            getattr(facts, name).update(data.get(name, ()))
+        return facts
 
 
-_SETS = tuple(f.name for f in fields(ExchangeFacts) if f.name != "operation")
+_SETS = tuple(f.name for f in fields(ExchangeFacts) if f.name not in ("operation", "timed"))
 
 
 class FactSheet:
-    """Facts merged by operation: what a test (or a whole run) exercised."""
+    """Facts merged by operation: what a test (or a whole run) exercised; those of exchanges that
+    depend on the target's timing apart (`timed`)."""
 
     def __init__(self) -> None:
         self.by_operation: dict[str, ExchangeFacts] = {}
+        self.timed: dict[str, ExchangeFacts] = {}
 
     def add(self, facts: ExchangeFacts | None) -> None:
         if facts is None:
             return
-        mine = self.by_operation.get(facts.operation)
+        kept = self.timed if facts.timed else self.by_operation
+        mine = kept.get(facts.operation)
         if mine is None:
-            self.by_operation[facts.operation] = mine = ExchangeFacts(facts.operation)
+            kept[facts.operation] = mine = ExchangeFacts(facts.operation, timed=facts.timed)
         mine.merge(facts)
 
     def extend(self, many: Iterable[ExchangeFacts]) -> None:
@@ -79,16 +93,30 @@ class FactSheet:
             self.add(facts)
 
     def __bool__(self) -> bool:
-        return bool(self.by_operation)
+        return bool(self.by_operation or self.timed)
 
-    def drain(self) -> list[dict[str, Any]]:
-        """The facts as JSON, emptying the sheet."""
-        shown = [facts.to_json() for _, facts in sorted(self.by_operation.items())]
+    def drain(self, timed: bool = False) -> list[dict[str, Any]]:
+        """The facts as JSON, emptying the sheet; with `timed`, every one of them is (the whole
+        course of a test depended on the target's timing)."""
+        shown = [
+            {**facts.to_json(), **({"timed": True} if timed else {})}
+            for kept in (self.by_operation, self.timed)
+            for _, facts in sorted(kept.items())
+        ]
         self.by_operation.clear()
+        self.timed.clear()
         return shown
 
     def facts(self) -> list[ExchangeFacts]:
-        return list(self.by_operation.values())
+        return [*self.by_operation.values(), *self.timed.values()]
+
+    def merged(self) -> dict[str, ExchangeFacts]:
+        """Every operation's facts, timed or not, merged."""
+        merged = {operation: ExchangeFacts(operation) for operation in [*self.by_operation, *self.timed]}
+        for kept in (self.by_operation, self.timed):
+            for operation, facts in kept.items():
+                merged[operation].merge(facts)
+        return merged
 
 
 def _values_at(document: Any) -> dict[str, list[Any]]:

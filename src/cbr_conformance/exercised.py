@@ -92,7 +92,11 @@ def contract_coverage(
               "percent": 55.0                      # the mean of its categories' percents
             },
             ...                                    # every operation of the contract, in its order
-          }
+          },
+          "timed": [                               # items only timed exchanges exercised
+            {"operation": "list_backups", "category": "values", "item": "seen backups[].status=protecting"},
+            ...
+          ]
         }
 
     What each category counts (contract_surface.py says what the contract offers):
@@ -103,14 +107,23 @@ def contract_coverage(
     break, once with a value that breaks it ("invalid"); values, each enum value of a request sent,
     and each enum value of a 2xx answer seen; links, each link from the operation followed (a later
     request used a value the link names from one of its answers).
+
+    `timed`: the items exercised only by exchanges whose course depends on the target's timing
+    (exchange_facts.py): a run of the same seed against the same target may miss them, or hit
+    others in their place. They count in the figures; the console and the report name them.
     """
     sheet = FactSheet()
     sheet.extend(facts)
-    followed = {link for observed in sheet.by_operation.values() for link in observed.links}
+    exercised = sheet.merged()
+    followed = {link for observed in exercised.values() for link in observed.links}
+    steady_followed = {link for observed in sheet.by_operation.values() for link in observed.links}
     totals = {category: [0, 0] for category in CATEGORIES}
     operations: dict[str, Any] = {}
+    timed: list[dict[str, str]] = []
     for operation_id, surface in surfaces(contract, catalogue).items():
-        observed = sheet.by_operation.get(operation_id, ExchangeFacts(operation_id))
+        observed = exercised.get(operation_id, ExchangeFacts(operation_id))
+        steady = sheet.by_operation.get(operation_id, ExchangeFacts(operation_id))
+        steady_items = _items(surface, steady, steady_followed)
         entry: dict[str, Any] = {}
         for category, (wanted, done) in _items(surface, observed, followed).items():
             entry[category] = {
@@ -119,11 +132,17 @@ def contract_coverage(
             }
             totals[category][0] += len(done)
             totals[category][1] += len(wanted)
+            steadily = set(steady_items[category][1])
+            timed += [
+                {"operation": operation_id, "category": category, "item": item}
+                for item in done
+                if item not in steadily
+            ]
         entry["percent"] = _mean(entry[category]["percent"] for category in CATEGORIES)
         operations[operation_id] = entry
     overall: dict[str, Any] = {category: _figure(*totals[category]) for category in CATEGORIES}
     overall["percent"] = _mean(overall[category]["percent"] for category in CATEGORIES)
-    return {"categories": list(CATEGORIES), "overall": overall, "operations": operations}
+    return {"categories": list(CATEGORIES), "overall": overall, "operations": operations, "timed": timed}
 
 
 def coverage_of_exchanges(
@@ -142,13 +161,41 @@ def _shown(figure: dict[str, Any]) -> str:
 
 
 def coverage_line(coverage: dict[str, Any]) -> str:
-    """One console line with the overall figures."""
+    """One console line with the overall figures, and one more when some of them depend on the
+    target's timing."""
     overall = coverage["overall"]
     parts = [
         f"{category.replace('_', ' ')} {_shown(overall[category])}" for category in coverage["categories"]
     ]
     total = "n/a" if overall["percent"] is None else f"{overall['percent']:g}%"
-    return f"contract coverage {total}: " + ", ".join(parts)
+    line = f"contract coverage {total}: " + ", ".join(parts)
+    timed = timed_items(coverage)
+    if timed:
+        line += (
+            f"\n{len(timed)} of the items exercised depend on the target's timing (another run of the "
+            f"same seed may miss them): {', '.join(_item_name(t) for t in timed[:5])}"
+            + (f" and {len(timed) - 5} more (the report lists them)" if len(timed) > 5 else "")
+        )
+    return line
+
+
+TIMING_NOTE = (
+    "Exercised only by exchanges whose course depends on the target's timing: polls of an "
+    "asynchronous state (a backup seen protecting before available, or not), cleanups that wait "
+    "for one, a vault refused because another test still held a resource, the state machine, whose "
+    "path follows the target's answers and its time budget, and fuzz tests whose budget ran out. "
+    "Another run of the same seed against the same target may miss these, or hit others."
+)
+
+
+def timed_items(coverage: dict[str, Any]) -> list[dict[str, str]]:
+    """The coverage's items only timing-dependent exchanges exercised (none in an older summary)."""
+    timed = coverage.get("timed")
+    return [t for t in timed if isinstance(t, dict)] if isinstance(timed, list) else []
+
+
+def _item_name(timed: dict[str, str]) -> str:
+    return f"{timed.get('operation')} {timed.get('category')} {timed.get('item')}"
 
 
 def never_exercised(coverage: dict[str, Any]) -> list[tuple[str, str, list[str]]]:

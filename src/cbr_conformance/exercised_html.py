@@ -6,7 +6,7 @@ from html import escape
 from typing import Any
 
 from cbr_conformance.contract import Contract
-from cbr_conformance.exercised import CATEGORIES, never_exercised
+from cbr_conformance.exercised import CATEGORIES, TIMING_NOTE, never_exercised, timed_items
 
 STYLE = """
 td.c-high{background:#d6f2df} td.c-mid{background:#f3ecd0} td.c-low{background:#f8d0cc}
@@ -78,6 +78,21 @@ def _gaps(coverage: dict[str, Any]) -> str:
     )
 
 
+def _timed(coverage: dict[str, Any]) -> str:
+    timed = timed_items(coverage)
+    if not timed:
+        return ""
+    rows = "".join(
+        f"<tr><td><code>{escape(str(t.get('operation')))}</code></td><td>{escape(str(t.get('category')))}</td>"
+        f"<td><code>{escape(str(t.get('item')))}</code></td></tr>"
+        for t in timed
+    )
+    return (
+        f"<h3>Depending on the target's timing ({len(timed)})</h3><p>{escape(TIMING_NOTE)}</p>"
+        f"<table><tr><th>operation</th><th>what</th><th>item</th></tr>{rows}</table>"
+    )
+
+
 def coverage_html(coverage: dict[str, Any] | None, contract: Contract) -> str:
     """The section, from summary.json's `coverage` (None: not measured)."""
     if not coverage:
@@ -88,6 +103,7 @@ def coverage_html(coverage: dict[str, Any] | None, contract: Contract) -> str:
         "error is no behaviour to provoke.</p>"
         + _overall(coverage)
         + _per_operation(coverage, contract)
+        + _timed(coverage)
         + "<h3>Never exercised</h3>"
         + _gaps(coverage)
     )

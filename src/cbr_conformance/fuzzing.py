@@ -237,6 +237,8 @@ class FuzzTally:
     error code): e.g. {"200": 7, "400 BackupService.9900": 3}."""
 
     answers: Counter[str] = field(default_factory=Counter)
+    # The time budget ran out before the last example: how many were sent was the target's speed.
+    out_of_time: bool = False
 
     @property
     def sent(self) -> int:
@@ -326,6 +328,7 @@ def fuzz_operation(
         if failing.since is not None and key != failing.key and failing.shrinking_for() > shrink_seconds:
             hypothesis.reject()  # shrinking has had its time: the smallest case so far stands
         if budget_spent():
+            tally.out_of_time = True
             return  # the time budget is spent: the remaining examples are generated but not sent
         try:
             counted = failing.since is None  # a shrink step is no case of the tally
@@ -424,6 +427,7 @@ def _one_case(
         valid_for_service = shape(operation_id, case_body(case), stage.ids, name) and allowed is not None
         path = arrange(operation_id, stage)
         if budget_spent():
+            tally.out_of_time = True
             return
     response = send_case(sender, operation_id, case, stage.ids, mutated, path)
     stage.answered(operation_id, response)

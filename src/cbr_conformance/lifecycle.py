@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cbr_conformance import stalls
+from cbr_conformance.waiters import timing_dependent
 
 if TYPE_CHECKING:
     from cbr_conformance.client import CBRClient, Response
@@ -118,7 +119,14 @@ class Outcome:
 
 
 def delete(client: CBRClient, made: Made, *, max_wait: float, poll_interval: float) -> Outcome:
-    """Delete what `made` names and wait until the target no longer shows it."""
+    """Delete what `made` names and wait until the target no longer shows it. Whether the target
+    still works on it (and refuses) or is done is its timing: the exchanges say so
+    (exchange_facts.py)."""
+    with timing_dependent():
+        return _delete(client, made, max_wait=max_wait, poll_interval=poll_interval)
+
+
+def _delete(client: CBRClient, made: Made, *, max_wait: float, poll_interval: float) -> Outcome:
     if made.kind == "checkpoint":
         return _delete_checkpoint(client, made, max_wait=max_wait, poll_interval=poll_interval)
     answer = client.call(_DELETES[made.kind], path=dict(made.path), check=False)

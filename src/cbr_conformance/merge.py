@@ -4,7 +4,8 @@ A nightly run with a large fuzz budget can be split across CI jobs with pytest-s
 runs `cbr-conformance run -- --splits N --group I`); each job writes its own summary.json. The
 merge puts their tests together and builds the summary again, so the matrix, the distinct
 violations, the skips and the verdict are those of one run. Coverage is merged from what each
-shard left unexercised: an item is exercised when any shard exercised it.
+shard left unexercised: an item is exercised when any shard exercised it, and depends on the
+target's timing when every shard that exercised it did so only as the timing allowed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from cbr_conformance.exercised import timed_items
 from cbr_conformance.results.outcome import Outcome
 from cbr_conformance.results.summary import RunSummary, Scope, build_summary
 
@@ -55,7 +57,30 @@ def _merged_coverage(coverages: list[dict[str, Any]]) -> dict[str, Any] | None:
     shown = [figure["percent"] for figure in overall.values() if figure["percent"] is not None]
     overall["percent"] = round(sum(shown) / len(shown), 1) if shown else None
     merged["overall"] = overall
+    merged["timed"] = _merged_timed(coverages)
     return merged
+
+
+def _merged_timed(coverages: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The items every shard that exercised them exercised only as the target's timing allowed."""
+
+    def key(timed: dict[str, str]) -> tuple[Any, ...]:
+        return timed.get("operation"), timed.get("category"), timed.get("item")
+
+    def hit(coverage: dict[str, Any], item: tuple[Any, ...]) -> bool:
+        operation, category, name = item
+        return name not in coverage["operations"].get(operation, {}).get(category, {}).get("missing", [name])
+
+    timed_in = [{key(t): t for t in timed_items(coverage)} for coverage in coverages]
+    found = {item: timed for kept in timed_in for item, timed in kept.items()}
+    return [
+        timed
+        for item, timed in found.items()
+        if all(
+            item in kept or not hit(coverage, item)
+            for coverage, kept in zip(coverages, timed_in, strict=True)
+        )
+    ]
 
 
 def merge_summaries(summaries: list[RunSummary]) -> RunSummary:

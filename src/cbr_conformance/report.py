@@ -27,6 +27,7 @@ from cbr_conformance.results.summary import (
 )
 from cbr_conformance.results.summary import verdict as verdict_of
 from cbr_conformance.results.violations import Violation
+from cbr_conformance.run_header import header_lines
 
 STYLE = (
     COVERAGE_STYLE
@@ -105,14 +106,9 @@ def header_html(summary: RunSummary) -> str:
     totals = summary.totals
     css = verdict_css(summary)
     verdict = f'<span class="verdict {css}">{escape(verdict_of(summary).lower())}</span>'
-    fields = [
-        ("target", header.get("target_url")),
-        ("project", header.get("project_id")),
-        ("second project", header.get("second_project_id") or "none (sharing and isolation not tested)"),
-        ("profile", header.get("profile")),
-        ("run prefix", header.get("run_prefix")),
-        ("spec", f"{header.get('spec_version')} (sha256 {str(header.get('spec_sha256'))[:16]})"),
-        ("seed", header.get("seed")),
+    fields: list[tuple[str, Any]] = [
+        *header_lines(header),
+        ("spec version", header.get("spec_version")),
         ("started", header.get("started")),
         ("duration", f"{header.get('duration')} s"),
         ("totals", ", ".join(f"{v} {k}" for k, v in totals.items() if v)),
@@ -357,9 +353,11 @@ def fuzz_html(summary: RunSummary) -> str:
         shown = " · ".join(f"{n} × {escape(answer)}" for answer, n in sorted(answers.items()))
         accepted = sum(n for answer, n in answers.items() if answer.startswith("2"))
         share = f"{accepted / sum(answers.values()):.0%}" if answers else "-"
+        # A budget spent before the last case: how many were sent was the target's speed.
+        cases = f"{sum(answers.values())}{' (time budget spent)' if fuzz.get('out_of_time') else ''}"
         rows.append(
             f"<tr><td><code>{escape(', '.join(test.operations))}</code></td>"
-            f"<td>{escape(fuzz['mode'])}</td><td>{sum(answers.values())}</td>"
+            f"<td>{escape(fuzz['mode'])}</td><td>{cases}</td>"
             f"<td>{share if fuzz['mode'] == 'positive' else ''}</td><td>{shown}</td></tr>"
         )
     accepted_rows = [a for a in fuzz_acceptance(summary.tests).values() if a["sent"]]
@@ -369,10 +367,14 @@ def fuzz_html(summary: RunSummary) -> str:
         if accepted_rows
         else ""
     )
-    return overall + chains_html(summary) + (
-        f"<details><summary>what the target answered to the cases of {len(fuzzed)} fuzz tests</summary>"
-        "<table><tr><th>operation</th><th>mode</th><th>cases</th><th>2xx</th><th>answers</th></tr>"
-        f"{''.join(rows)}</table></details>"
+    return (
+        overall
+        + chains_html(summary)
+        + (
+            f"<details><summary>what the target answered to the cases of {len(fuzzed)} fuzz tests</summary>"
+            "<table><tr><th>operation</th><th>mode</th><th>cases</th><th>2xx</th><th>answers</th></tr>"
+            f"{''.join(rows)}</table></details>"
+        )
     )
 
 

@@ -18,7 +18,7 @@ from cbr_conformance.expect import expect_status
 from cbr_conformance.inventory import SERVER, Inventory, InventoryResource, NoResourceAvailable
 from cbr_conformance.lifecycle import DELETED_BY, Cleanups, Made
 from cbr_conformance.results.outcome import Why, not_tested
-from cbr_conformance.waiters import wait_for
+from cbr_conformance.waiters import timing_dependent_answers, wait_for
 
 DAILY_PATTERN = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"
 BACKUP_DONE = {"available"}
@@ -54,6 +54,11 @@ def check_declared(
             f"the test holds {what} at once, but its cbr marker declares needs={declared}"
             f"{', restores=True' if restores else ''} (a defect of the test: declare what it leases)"
         )
+
+
+def _held_elsewhere(status: int | None, body: str) -> bool:
+    """A vault refused because a leased resource is in another vault (6103)."""
+    return status == 400 and IN_ANOTHER_VAULT in body
 
 
 class Resources:
@@ -120,7 +125,7 @@ class Resources:
             not_tested(
                 Why.OPT_IN,
                 "restoring overwrites the resource restored onto: needs --allow-restore "
-                "(CBR_ALLOW_RESTORE) and inventory resources marked \"restore_target\": true",
+                '(CBR_ALLOW_RESTORE) and inventory resources marked "restore_target": true'
             )
         try:
             resource = self.inventory.lease(resource_type, restore_target=restore_target)
@@ -155,7 +160,8 @@ class Resources:
         self._may_create("a vault")
         for _ in range(_REPLACEMENTS):
             body = self.vault_body(object_type, resources, **fields.copy())
-            response = self.client.call("create_vault", json_body=body)
+            with timing_dependent_answers(_held_elsewhere):  # whether it is, is the run's order
+                response = self.client.call("create_vault", json_body=body)
             if response.status == 400 and response.error_code == IN_ANOTHER_VAULT and resources:
                 self._replace_held(resources, response.exchange.response_text)
                 continue

@@ -48,20 +48,29 @@ class Target:
 def start_target(config: SuiteConfig) -> Target:
     """Use the configured URL, or start the embedded emulator on a free loopback port."""
     if config.target_url is not None:
-        return Target(config.target_url, config, config.inventory, control_url=config.control_url)
+        return Target(config.target_url, config, inventory_path(config), control_url=config.control_url)
     from cbr_emulator.config import Settings
-    from cbr_emulator.defaults import DEFAULT_CREDENTIALS
     from cbr_emulator.server import EmulatorServer
 
     server = EmulatorServer(Settings(db_path=":memory:", async_delay=EMBEDDED_ASYNC_DELAY))
     server.start()
+    effective = embedded_config(config, server.url)
+    return Target(
+        server.url, effective, inventory_path(config), control_url=f"{server.url}/_emulator", server=server
+    )
+
+
+def embedded_config(config: SuiteConfig, url: str | None) -> SuiteConfig:
+    """The settings a run against the embedded emulator at `url` uses (None: before it starts)."""
+    from cbr_emulator.defaults import DEFAULT_CREDENTIALS
+
     # The emulator knows only its own credentials: any configured for a remote target are set
     # aside, and the emulator's documented ones (a token and an AK/SK pair per project) used.
     first, second = DEFAULT_CREDENTIALS[0], DEFAULT_CREDENTIALS[1]
-    effective = replace(
+    return replace(
         config,
-        target_url=server.url,
-        embedded_url=server.url,
+        target_url=url,
+        embedded_url=url,
         project_id=first.project_id,
         token=first.tokens[0],
         ak=first.access_keys[0].ak,
@@ -75,5 +84,11 @@ def start_target(config: SuiteConfig) -> Target:
         allow_restore=True,
         max_vault_size=EMBEDDED_MAX_VAULT_SIZE,
     )
-    inventory = config.inventory or fixtures_dir() / "inventory.json"
-    return Target(server.url, effective, inventory, control_url=f"{server.url}/_emulator", server=server)
+
+
+def inventory_path(config: SuiteConfig) -> Path | None:
+    """The inventory file the run leases from: the configured one; for the embedded emulator
+    without one, the emulator's built-in inventory (fixtures/inventory.json is that)."""
+    if config.inventory is not None or not config.embedded:
+        return config.inventory
+    return fixtures_dir() / "inventory.json"

@@ -3,13 +3,55 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 T = TypeVar("T")
 FIRST_PAUSE = 0.05  # seconds before the second poll; each later pause doubles, up to the interval
 # Told what a wait is for when it starts, and None when it ends (the console shows it live).
 on_wait: Callable[[str | None], None] | None = None
+
+
+# Set while the exchanges made depend on the target's timing (exchange_facts.py keeps their facts
+# apart): a context variable, so each thread and task has its own.
+_TIMED: ContextVar[bool] = ContextVar("cbr_timing_dependent", default=False)
+
+
+@contextmanager
+def timing_dependent() -> Iterator[None]:
+    """The exchanges made inside depend on the target's timing: what they answer, or whether
+    they are made at all (a poll of an asynchronous state, a cleanup that waits for one)."""
+    token = _TIMED.set(True)
+    try:
+        yield
+    finally:
+        _TIMED.reset(token)
+
+
+# Set while an answer of a kind it accepts says the run's order got in the way (a resource another
+# test still holds), not what the target does: the answer is then timing-dependent too.
+_TIMED_ANSWER: ContextVar[Callable[[int | None, str], bool] | None] = ContextVar(
+    "cbr_timing_dependent_answer", default=None
+)
+
+
+@contextmanager
+def timing_dependent_answers(which: Callable[[int | None, str], bool]) -> Iterator[None]:
+    """Answers `which` accepts (by status and body) depend on the target's timing."""
+    token = _TIMED_ANSWER.set(which)
+    try:
+        yield
+    finally:
+        _TIMED_ANSWER.reset(token)
+
+
+def depends_on_timing(status: int | None = None, body: str = "") -> bool:
+    """Whether an exchange made now (answered `status` and `body`, when known) depends on the
+    target's timing."""
+    which = _TIMED_ANSWER.get()
+    return _TIMED.get() or (which is not None and which(status, body))
 
 
 class WaitTimeout(AssertionError):
@@ -39,7 +81,8 @@ def wait_for(
 
     deadline = time.monotonic() + timeout
     pause = min(FIRST_PAUSE, interval)
-    value = fetch()
+    with timing_dependent():  # what a poll sees, and how many polls there are, is the target's timing
+        value = fetch()
     notify = on_wait if not done(value) else None  # said once, when a wait begins
     if notify is not None:
         notify(what)
@@ -59,7 +102,8 @@ def wait_for(
                 raise WaitTimeout(message)
             time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
             pause = min(pause * 2, interval)
-            value = fetch()
+            with timing_dependent():
+                value = fetch()
         return value
     finally:
         if notify is not None:

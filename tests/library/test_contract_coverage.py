@@ -152,3 +152,34 @@ def test_coverage_of_exchanges_follows_links_in_the_order_they_were_made(contrac
     backwards = coverage_of_exchanges([show, create], contract)["operations"]["create_vault"]["links"]
     assert "create_vault 200 -> show_vault" not in followed["missing"]
     assert "create_vault 200 -> show_vault" in backwards["missing"]
+
+
+def test_timed_facts_stay_apart_through_their_json_form() -> None:
+    sheet = FactSheet()
+    sheet.add(ExchangeFacts("show_vault", statuses={200}))
+    sheet.add(ExchangeFacts("show_vault", statuses={404}, timed=True))
+    carried = json.loads(json.dumps(sheet.drain()))
+    back = [ExchangeFacts.from_json(item) for item in carried]
+    assert [(f.statuses, f.timed) for f in back] == [({200}, False), ({404}, True)]
+    whole = FactSheet()
+    whole.add(ExchangeFacts("show_vault", statuses={200}))
+    assert [f["timed"] for f in whole.drain(timed=True)] == [True]  # a test whose whole course was
+
+
+def test_coverage_names_what_only_timed_exchanges_exercised(contract: Contract, finder: FactFinder) -> None:
+    steady = finder.facts(_exchange("show_vault", "GET", f"/vaults/{VAULT}", 200, _created()))
+    polled = finder.facts(_exchange("show_vault", "GET", f"/vaults/{VAULT}", 200, _created()))
+    refused = finder.facts(
+        _exchange("show_vault", "GET", f"/vaults/{VAULT}", 404, {"error_code": "BackupService.6105"})
+    )
+    assert steady is not None and polled is not None and refused is not None
+    polled.timed = refused.timed = True
+    coverage = contract_coverage([steady, polled, refused], contract)
+    show = coverage["operations"]["show_vault"]
+    assert show["responses"]["hit"] == 2  # the figures count every exchange
+    assert coverage["timed"] == [
+        {"operation": "show_vault", "category": "responses", "item": "404"},
+        {"operation": "show_vault", "category": "error_codes", "item": "BackupService.6105"},
+    ]  # 200 was answered to a steady exchange too
+    assert "2 of the items exercised depend on the target's timing" in coverage_line(coverage)
+    assert contract_coverage([steady], contract)["timed"] == []

@@ -101,8 +101,9 @@ def test_fuzz_settings_reach_the_run_and_the_report(tmp_path: Path, env: pytest.
         "99",
         "--fuzz-examples",
         "2",
+        # the examples bound the cases; a budget a loaded machine cannot spend keeps them both
         "--fuzz-seconds",
-        "5",
+        "120",
         "-k",
         "test_fuzz and list_vaults-positive",
         "-q",
@@ -117,6 +118,19 @@ def test_fuzz_settings_reach_the_run_and_the_report(tmp_path: Path, env: pytest.
     [test] = summary["tests"]
     assert test["fuzz"] == {"mode": "positive", "answers": {"200": 2}}
     assert "2 × 200" in (latest / "index.html").read_text()
+
+
+def test_a_fuzz_test_out_of_time_says_so_and_its_coverage_is_timing_dependent(
+    tmp_path: Path, env: pytest.MonkeyPatch
+) -> None:
+    selected = ["-k", "test_fuzz and list_vaults-positive", "-q", "-n", "0"]
+    code, latest = _run(tmp_path, "--fuzz-examples", "50", "--fuzz-seconds", "0.001", *selected)
+    assert code == cli.EXIT_OK
+    summary = json.loads((latest / "summary.json").read_text())
+    [test] = summary["tests"]
+    assert test["fuzz"]["out_of_time"] is True and sum(test["fuzz"]["answers"].values()) < 50
+    assert "(time budget spent)" in (latest / "index.html").read_text()
+    assert any(item["operation"] == "list_vaults" for item in summary["coverage"]["timed"])
 
 
 def _run_probe(tmp_path: Path, name: str, source: str) -> tuple[int, dict[str, Any]]:

@@ -10,6 +10,8 @@ import pytest
 
 from cbr_conformance import cli
 from cbr_conformance.results import Origin, Outcome, TestRecord, Why, build_summary, verdict
+from cbr_conformance.settings import RUN
+from cbr_emulator.defaults import PROJECT_A, PROJECT_B
 from tests.library.fake_target import Canned, FakeTarget
 
 ONE_TEST = ["-k", "test_show_unknown_vault_is_not_found", "-q", "-n", "0"]
@@ -34,7 +36,8 @@ def test_a_wrong_flag_leaves_the_latest_report_as_it_was(tmp_path: Path, env: py
     assert _run(tmp_path, "--max-wait=-1", *ONE_TEST) == cli.EXIT_USAGE
     assert _run(tmp_path, "--no-such-pytest-flag", *ONE_TEST) == cli.EXIT_USAGE
     assert os.readlink(tmp_path / "latest") == before
-    assert len([p for p in tmp_path.iterdir() if p.name != "latest"]) == 1
+    assert os.readlink(tmp_path / "last") == before
+    assert len([p for p in tmp_path.iterdir() if p.name not in ("latest", "last")]) == 1
 
 
 def test_a_suite_module_is_found_from_any_folder(
@@ -138,16 +141,74 @@ def test_then_the_user_presses_ctrl_c():
 """
 
 
-def test_a_run_cut_short_says_interrupted_everywhere(tmp_path: Path, env: pytest.MonkeyPatch) -> None:
+def test_a_run_cut_short_says_interrupted_everywhere(
+    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     probe = tmp_path / "probe" / "test_probe_interrupted.py"
     probe.parent.mkdir()
     probe.write_text(INTERRUPTED_PROBE)
-    assert _run(tmp_path / "reports", str(probe), "-q", "-n", "0") == cli.EXIT_INTERRUPTED
-    latest = tmp_path / "reports" / "latest"
-    summary = json.loads((latest / "summary.json").read_text())
+    reports = tmp_path / "reports"
+    assert _run(reports, f"{probe}::test_a_first_test_passes", "-q", "-n", "0") == cli.EXIT_OK
+    complete = os.readlink(reports / "latest")
+    assert _run(reports, str(probe), "-q", "-n", "0") == cli.EXIT_INTERRUPTED
+    # The interrupted run is `last`, never `latest`: diff, --baseline and the next run's layout
+    # read the complete run.
+    assert os.readlink(reports / "latest") == complete
+    last = reports / "last"
+    assert os.readlink(last) != complete
+    summary = json.loads((last / "summary.json").read_text())
     assert summary["interrupted"] and not summary["conforms"]
-    assert "interrupted" in (latest / "index.html").read_text().lower()
-    assert "conforms</span>" not in (latest / "index.html").read_text()
+    assert "interrupted" in (last / "index.html").read_text().lower()
+    assert "conforms</span>" not in (last / "index.html").read_text()
+    out = capsys.readouterr().out
+    assert f"the run did not finish (it was interrupted): {reports / 'latest'} still names {complete}" in out
+    assert f"cleanup --run {last.resolve()}" in out
+
+
+CUT_SHORT_PROBE = """
+import pytest
+
+@pytest.mark.cbr(operation="list_vaults", kind="contract", id="probe-fails")
+def test_a_first_test_fails():
+    assert False, "a violation"
+
+@pytest.mark.cbr(operation="list_vaults", kind="contract", id="probe-never-runs")
+def test_a_second_test_never_runs(cbr):
+    assert cbr.call("list_vaults", query={"limit": 1}).status == 200
+"""
+
+
+def test_a_run_stopped_at_its_first_failure_does_not_become_latest(
+    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    probe = tmp_path / "probe" / "test_probe_cut_short.py"
+    probe.parent.mkdir()
+    probe.write_text(CUT_SHORT_PROBE)
+    reports = tmp_path / "reports"
+    assert _run(reports, str(probe), "-x", "-q", "-n", "0") == cli.EXIT_NONCONFORMANT
+    assert not (reports / "latest").exists() and (reports / "last" / "summary.json").exists()
+    assert "the run did not finish (1 selected tests never ran)" in capsys.readouterr().out
+    assert _run(reports, str(probe), "-q", "-n", "0") == cli.EXIT_NONCONFORMANT  # every test ran
+    assert os.readlink(reports / "latest") == os.readlink(reports / "last")
+
+
+def test_durations_are_never_read_from_an_interrupted_run(tmp_path: Path, env: pytest.MonkeyPatch) -> None:
+    """Even when `latest` names one (a report folder of an older version of the suite)."""
+    reports = tmp_path / "reports"
+    for name, stopped in (("complete", False), ("interrupted", True)):
+        (reports / name).mkdir(parents=True)
+        (reports / name / "summary.json").write_text(json.dumps({"interrupted": stopped, "tests": []}))
+    args, _ = cli.build_parser().parse_known_args(["run", "--report-dir", str(reports)])
+    config = cli._config(args, RUN)
+
+    def durations_from(latest: str) -> str | None:
+        (reports / "latest").unlink(missing_ok=True)
+        (reports / "latest").symlink_to(latest)
+        argv = cli._pytest_argv(args, config, tmp_path / "run", "cbrc-x", [])
+        return argv[argv.index("--durations-from") + 1] if "--durations-from" in argv else None
+
+    assert durations_from("complete") == str((reports / "complete" / "summary.json").resolve())
+    assert durations_from("interrupted") is None
 
 
 def test_the_plan_says_what_a_run_would_do_without_calling_the_target(
@@ -162,6 +223,14 @@ def test_the_plan_says_what_a_run_would_do_without_calling_the_target(
         _run(tmp_path, "--target-url", fake.url, "--plan", "--max-vault-size", "50", "--allow-restore") == 0
     )
     assert "at most 50 GB" in capsys.readouterr().out
+
+
+def test_the_plan_of_an_embedded_run_names_the_emulators_projects(
+    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(tmp_path, "--plan", "-k", "test_show_unknown_vault") == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert f"projects: {PROJECT_A}; second: {PROJECT_B}" in out and "p-1" not in out
 
 
 SKIPPING_PROBE = """

@@ -17,7 +17,10 @@ from rich.console import Console
 
 from cbr_conformance import cli, console
 from cbr_conformance.waiters import wait_for
+from cbr_emulator.defaults import PROJECT_A, PROJECT_B
 from tests.library.fake_target import Canned, FakeTarget, Seen
+
+SK = "known-secret-key-for-the-header-test-0123456789"
 
 ONE_AREA = ["-k", "test_show_unknown_vault_is_not_found or test_show_unknown_policy", "-n", "0"]
 
@@ -28,12 +31,42 @@ def test_the_run_prints_its_header_and_no_dots(
     code = cli.main(["run", "--report-dir", str(tmp_path), "--fuzz-seed", "7", *ONE_AREA])
     assert code == cli.EXIT_OK
     out = capsys.readouterr().out
-    for shown in ("the embedded emulator", "p-1", "profile", "errata", "run prefix", "seed 7", "workers"):
+    for shown in ("the embedded emulator", "profile", "errata", "run prefix", "seed 7", "workers"):
         assert shown in out, shown
+    # The emulator's own projects are the ones tested, whatever a URL's settings name.
+    assert "p-1" not in out
+    assert re.search(rf"project\s+{PROJECT_A} \(AK/SK\)", out), out
+    assert re.search(rf"second project\s+{PROJECT_B} \(AK/SK\)", out), out
+    assert re.search(r"time control\s+embedded", out), out
+    assert re.search(r"inventory\s+the embedded emulator's built-in \(each project: 12 servers", out), out
+    header = json.loads((tmp_path / "latest" / "summary.json").read_text())["header"]
+    assert header["project_id"] == PROJECT_A and header["second_project_id"] == PROJECT_B
+    assert header["auth"] == header["second_auth"] == "AK/SK"
+    assert header["time_control"] == "embedded" and header["allow_restore"] is True
+    assert header["inventory"]["held"][PROJECT_B]["servers"] == 12
     # progress by area, not pytest's letters
     assert "vaults" in out and "policies" in out
     assert not any(line.strip() and set(line.strip()) <= set(".sFE") for line in out.splitlines()), out
     assert "show_vault" in out and "1 ok" in out  # the matrix
+
+
+def test_a_url_runs_header_says_read_only_ak_sk_and_no_inventory(
+    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fake: FakeTarget
+) -> None:
+    env.setenv("HUAWEICLOUD_SDK_AK", "AKFORTHEHEADERTEST01")
+    env.setenv("HUAWEICLOUD_SDK_SK", SK)
+    cli.main(["run", "--report-dir", str(tmp_path), "--target-url", fake.url, "--read-only", *ONE_AREA])
+    out = capsys.readouterr().out
+    assert re.search(r"project\s+p-1 \(AK/SK\)", out), out
+    assert re.search(r"second project\s+none \(sharing and isolation are not tested\)", out), out
+    assert re.search(r"mode\s+read-only", out), out
+    assert re.search(r"inventory\s+none", out), out
+    assert re.search(r"time control\s+none", out), out
+    assert re.search(r"restores\s+off \(read-only\)", out), out
+    header = json.loads((tmp_path / "latest" / "summary.json").read_text())["header"]
+    assert header["read_only"] is True and header["auth"] == "AK/SK" and header["second_auth"] is None
+    assert header["inventory"] == {"source": None, "held": {}} and header["time_control"] is None
+    assert SK not in json.dumps(header) and "AKFORTHEHEADERTEST01" not in json.dumps(header)
 
 
 def _render(progress: console.LiveProgress) -> str:

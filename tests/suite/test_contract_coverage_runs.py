@@ -46,6 +46,20 @@ def test_an_operation_whose_tests_are_deselected_is_not_covered(
     assert "Contract coverage" in page and "Never exercised" in page and "show_operation_log" in page
 
 
+def test_what_only_the_state_machine_exercised_is_named_as_timing_dependent(
+    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Whatever the machine's verdict (its path is the target's timing's), its facts are timed.
+    _, summary = _run(tmp_path, "-k", "test_state_machine_along_links", "--fuzz-seconds", "5")
+    timed = summary["coverage"]["timed"]
+    assert timed and all(set(item) == {"operation", "category", "item"} for item in timed)
+    for item in timed:  # counted in the figures all the same
+        entry = summary["coverage"]["operations"][item["operation"]][item["category"]]
+        assert item["item"] not in entry["missing"]
+    assert "of the items exercised depend on the target's timing" in capsys.readouterr().out
+    assert "Depending on the target's timing" in (tmp_path / "latest" / "index.html").read_text()
+
+
 MARKED_BUT_NOT_CALLING = """
 import pytest
 

@@ -4,12 +4,15 @@ exit code a CI gate reads, and input it cannot compare."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cbr_conformance import cli
 from cbr_conformance.contract import Contract
+from cbr_conformance.diff import load_summary
 from cbr_conformance.exchange_facts import ExchangeFacts
 from cbr_conformance.exercised import contract_coverage
 from cbr_conformance.results import Outcome, RunSummary, TestRecord, Violation
@@ -33,10 +36,11 @@ def _summary(
     facts: list[ExchangeFacts] | None = None,
     sha: str = SHA,
     profile: str = "errata",
+    **header: Any,
 ) -> Path:
     folder.mkdir(parents=True)
     summary = RunSummary(
-        header={"spec_sha256": sha, "profile": profile},
+        header={"spec_sha256": sha, "profile": profile, **header},
         tests=tuple(tests),
         violations=tuple(violations),
         coverage=contract_coverage(facts or [], Contract.load()),
@@ -134,6 +138,41 @@ def test_a_changed_contract_is_said_first(
     assert lines[1].startswith("WARNING: " + said) and "questionable" in lines[1]
 
 
+def test_runs_of_other_targets_or_seeds_are_said_first_one_line_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    same: dict[str, Any] = {"target_url": "http://a", "seed": 7, "read_only": False, "run_prefix": "cbrc-1"}
+    old = _summary(tmp_path / "old", [KEPT_BUG], [], **same)
+    new = _summary(tmp_path / "new", [KEPT_BUG], [], **{**same, "target_url": "http://b", "seed": 8})
+    assert cli.main(["diff", str(old), str(new)]) == cli.EXIT_OK  # the exit code stays the gate's
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:3] == [
+        "WARNING: the target differs between the runs (http://a -> http://b): the comparison is questionable",
+        "WARNING: the seed differs between the runs (7 -> 8): the comparison is questionable",
+    ]
+    assert not lines[3].startswith("WARNING")
+    # The gate of a run against a baseline says the same, first.
+    baseline, run = (load_summary(f) for f in (old, new))
+    assert not run.conforms  # it has a violation, the baseline's
+    code = cli.gate_on_baseline(cli.EXIT_NONCONFORMANT, run, baseline, "old")
+    assert code == cli.EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("WARNING: the target differs") and lines[2].startswith("WARNING: the seed")
+    assert lines[3].startswith("baseline old: 1 of its violations remain")
+
+
+def test_an_interrupted_run_named_on_purpose_is_compared_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = _summary(tmp_path / "old", [KEPT_BUG], [])
+    new = _summary(tmp_path / "new", [], [])
+    summary = json.loads((new / "summary.json").read_text())
+    (new / "summary.json").write_text(json.dumps({**summary, "interrupted": True}))
+    assert cli.main(["diff", str(old), str(new)]) == cli.EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "WARNING: the new run was interrupted: tests it never ran show as changes"
+
+
 @pytest.mark.parametrize(
     ("content", "said"),
     [
@@ -167,3 +206,35 @@ def test_a_baseline_that_cannot_be_read_stops_the_run_before_it_starts(
     )
     assert code == cli.EXIT_USAGE
     assert "baseline" in capsys.readouterr().err and not list(tmp_path.iterdir())
+
+
+def test_a_coverage_item_that_followed_the_targets_timing_is_marked_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    steady = ExchangeFacts("show_vault", statuses={200})
+    polled = ExchangeFacts("show_vault", statuses={404}, timed=True)
+    old = _summary(tmp_path / "old", [], [], facts=[steady, polled])
+    new = _summary(tmp_path / "new", [], [], facts=[steady])
+    cli.main(["diff", str(old), str(new)])
+    out = capsys.readouterr().out
+    assert "show_vault: responses 40% -> 20% (-404 (timing))" in out
+    assert "(timing): exercised only by exchanges that follow the target's timing" in out
+
+
+def test_parametrized_cases_of_one_test_id_are_compared_case_by_case(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def cases(first: str) -> list[TestRecord]:
+        return [
+            replace(_test("auth-bad", first, "Skipped: needs a restore"), nodeid="t.py::test_auth[restore]"),
+            replace(_test("auth-bad", "passed"), nodeid="t.py::test_auth[list]"),
+        ]
+
+    old = _summary(tmp_path / "old", [], cases("skipped"))
+    new = _summary(tmp_path / "new", [], cases("skipped"))
+    cli.main(["diff", str(old), str(new)])
+    assert "tests newly not tested (0)" in capsys.readouterr().out  # the same case skipped in both
+    untested = [replace(t, outcome=OUTCOMES["skipped"]) for t in cases("passed")]
+    newer = _summary(tmp_path / "newer", [], untested)
+    cli.main(["diff", str(new), str(newer)])
+    assert "auth-bad[list]: " in capsys.readouterr().out

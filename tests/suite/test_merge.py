@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 
 from cbr_conformance import cli
+from cbr_conformance.contract import Contract
+from cbr_conformance.exchange_facts import ExchangeFacts
+from cbr_conformance.exercised import contract_coverage
+from cbr_conformance.merge import _merged_coverage
 
 SUBSET = ["-k", "test_show_unknown or test_delete_unknown", "-n", "0"]
 
@@ -46,3 +50,14 @@ def test_shards_of_different_profiles_are_not_one_run(tmp_path: Path, env: pytes
     stray.write_text(json.dumps(other))
     code = cli.main(["report", "--merge", str(first), str(stray), "--into", str(tmp_path / "m")])
     assert code == cli.EXIT_USAGE
+
+
+def test_an_item_is_timed_in_the_merge_only_if_no_shard_exercised_it_steadily() -> None:
+    contract = Contract.load()
+    polled = ExchangeFacts("show_vault", statuses={404}, timed=True)
+    steady = ExchangeFacts("show_vault", statuses={404})
+    timed_404 = {"operation": "show_vault", "category": "responses", "item": "404"}
+    shards = [contract_coverage([polled], contract), contract_coverage([], contract)]
+    assert _merged_coverage(shards)["timed"] == [timed_404]  # type: ignore[index]
+    shards = [contract_coverage([polled], contract), contract_coverage([steady], contract)]
+    assert _merged_coverage(shards)["timed"] == []  # type: ignore[index]

@@ -150,7 +150,10 @@ def _recorder(
     def record(exchange: Exchange) -> None:
         if exchanges is not None:
             exchanges.append(exchange)
-        pending.facts.add(finder.facts(exchange))
+        facts = finder.facts(exchange)
+        if facts is not None and waiters.depends_on_timing(exchange.status, exchange.response_text):
+            facts.timed = True
+        pending.facts.add(facts)
 
     return record
 

@@ -16,7 +16,7 @@ from cbr_conformance.client import ContractViolation, ReadOnlyRefusal, TargetUnr
 from cbr_conformance.inventory import lease_waits_so_far
 from cbr_conformance.markers import MarkerError, info_of
 from cbr_conformance.plugin.guard import UnintendedInvalidRequest
-from cbr_conformance.plugin.keys import CLOCK_WAIT, EXCHANGES, PENDING, RECORD, STEPS
+from cbr_conformance.plugin.keys import CLOCK_WAIT, EXCHANGES, PENDING, RECORD, STEPS, TestNotes
 from cbr_conformance.recording import Exchange
 from cbr_conformance.resources import UndeclaredNeed
 from cbr_conformance.results.outcome import NotTested, Skipped, Why
@@ -76,6 +76,15 @@ def _failure_facts(error: BaseException | None, exchanges: list[Exchange]) -> di
     return facts
 
 
+def _course_was_timed(kind: str | None, report: pytest.TestReport, notes: TestNotes | None) -> bool:
+    """Whether which exchanges a test made followed the target's timing: the state machine's path
+    follows the target's answers and a time budget; a fuzz test whose budget ran out sent as many
+    cases as the target's speed allowed."""
+    if kind == "stateful":
+        return report.when == "call"  # its stage, set up before, is the same in every run
+    return bool(notes is not None and notes.fuzz and notes.fuzz.get("out_of_time"))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     item.stash[LEASE_WAITS_BEFORE] = lease_waits_so_far()
@@ -125,7 +134,8 @@ def phase_facts(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.T
         pending.leftovers.clear()
     if pending is not None and pending.facts:
         # Merged by operation: a fuzz test's hundred exchanges travel as a few lines.
-        facts["facts"] = tuple(pending.facts.drain())
+        timed = _course_was_timed(info.kind if info else None, report, item.stash.get(RECORD, None))
+        facts["facts"] = tuple(pending.facts.drain(timed=timed))
     steps = item.stash.get(STEPS, None)
     if steps is not None and steps.lines and call.when == "call":
         facts["steps"] = tuple(steps.lines)

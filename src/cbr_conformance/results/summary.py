@@ -78,6 +78,7 @@ class RunSummary:
         totals = self.totals
         return (
             bool(self.tests)
+            and not self.violations
             and not self.interrupted
             and not totals[Outcome.VIOLATED]
             and not totals[Outcome.BLOCKED]
