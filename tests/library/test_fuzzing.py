@@ -102,19 +102,29 @@ def open_example() -> str:
 
 
 def test_the_state_machine_catches_a_server_error_along_a_chain(client: CBRClient, fake: FakeTarget) -> None:
-    from cbr_conformance.stateful import ServerError, run_state_machine
+    from cbr_conformance.stateful.failure import ChainFailed, ServerError, StepFault
+    from cbr_conformance.stateful.machine import run_state_machine
 
     fake.answer = Canned.json(500, {"error_code": "BackupService.9910", "error_msg": "Unknown error."})
-    with pytest.raises(ServerError, match="server error 500"):
+    with pytest.raises(ChainFailed, match="server error 500") as failure:
         run_state_machine(client, max_examples=3, steps=3, name_prefix="cbrc-test")
+    assert isinstance(failure.value.error, ServerError)
+    step = failure.value.step
+    assert step.fault is StepFault.SERVER_ERROR and step.exchange is not None and step.exchange.status == 500
+    assert step.operation_id == step.exchange.operation_id == failure.value.chain[-1]
 
 
 def test_the_state_machine_catches_a_broken_response(client: CBRClient, fake: FakeTarget) -> None:
-    from cbr_conformance.stateful import run_state_machine
+    from cbr_conformance.stateful.failure import ChainFailed, StepFault
+    from cbr_conformance.stateful.machine import run_state_machine
 
     fake.answer = Canned.json(200, {"unexpected": True})  # no operation documents this body
-    with pytest.raises(ContractViolation):
+    with pytest.raises(ChainFailed) as failure:
         run_state_machine(client, max_examples=3, steps=3, name_prefix="cbrc-test")
+    assert isinstance(failure.value.error, ContractViolation)
+    step = failure.value.step
+    assert step.fault is StepFault.CONTRACT and step.exchange is failure.value.error.exchange
+    assert step.operation_id == step.exchange.violations[0].operation_id
 
 
 @pytest.mark.parametrize("mode", ["positive", "negative"])
@@ -225,7 +235,9 @@ def test_the_state_machine_catches_a_deleted_vault_still_served(
     """schemathesis's use_after_free runs on the machine's own steps: create, delete, then show."""
     import schemathesis.core.failures
 
-    from cbr_conformance.stateful import MachineRun, run_state_machine
+    from cbr_conformance.stateful.failure import ChainFailed, StepFault
+    from cbr_conformance.stateful.machine import run_state_machine
+    from cbr_conformance.stateful.record import MachineRun
 
     fake.responder = _vault_service(serves_deleted)
     vaults = ("create_vault", "show_vault", "delete_vault", "list_vaults")
@@ -234,11 +246,16 @@ def test_the_state_machine_catches_a_deleted_vault_still_served(
         assert run.succeeded["delete_vault"] and run.succeeded["show_vault"]  # the chain was walked
         return
     run = MachineRun()
-    with pytest.raises(schemathesis.core.failures.FailureGroup) as failure:
+    with pytest.raises(ChainFailed) as failure:
         run_state_machine(
             client, max_examples=30, steps=8, name_prefix="cbrc-test", operations=vaults, run=run
         )
-    assert "did not return a `HTTP 404 Not Found`" in str(failure.value.exceptions[0])
+    assert isinstance(failure.value.error, schemathesis.core.failures.FailureGroup)
+    assert "did not return a `HTTP 404 Not Found`" in str(failure.value.error.exceptions[0])
+    assert "did not return a `HTTP 404 Not Found`" in str(failure.value)  # the report's message
+    step = failure.value.step  # the show of the deleted vault, answered 200
+    assert (step.operation_id, step.fault) == ("show_vault", StepFault.CHECK)
+    assert step.exchange is not None and step.exchange.status == 200
     # the failure names the chain that showed it: a vault made, deleted, then shown
     made = run.chain.index("create_vault")
     assert "delete_vault" in run.chain[made:] and run.chain[-1] == "show_vault", run.chain
@@ -250,7 +267,8 @@ def test_a_chain_failure_stands_when_hypothesis_cannot_walk_it_again(
 ) -> None:
     """Shrinking replays chains; a target's state and schemathesis's feedback steer generation, so a
     replay may go elsewhere. The failure first seen is then reported, not lost, with its chain."""
-    from cbr_conformance.stateful import ServerError, run_state_machine
+    from cbr_conformance.stateful.failure import ChainFailed, StepFault
+    from cbr_conformance.stateful.machine import run_state_machine
 
     vaults = _vault_service(serves_deleted=False)
     updated: set[str] = set()
@@ -266,9 +284,10 @@ def test_a_chain_failure_stands_when_hypothesis_cannot_walk_it_again(
 
     fake.responder = answer
     operations = ("create_vault", "show_vault", "update_vault", "delete_vault", "list_vaults")
-    with pytest.raises(ServerError, match="show_vault: server error 500") as failure:
+    with pytest.raises(ChainFailed, match="show_vault: server error 500") as failure:
         run_state_machine(
             client, max_examples=30, steps=10, name_prefix="cbrc-x", operations=operations, shrink_seconds=2
         )
     chain = next(n for n in failure.value.__notes__ if n.startswith("the shortest failing chain found"))
     assert "create_vault" in chain and "update_vault" in chain and chain.endswith("show_vault")
+    assert (failure.value.step.operation_id, failure.value.step.fault) == ("show_vault", StepFault.SERVER_ERROR)

@@ -16,6 +16,7 @@ from cbr_conformance.markers import info_of
 from cbr_conformance.plugin.keys import EXCHANGES, PENDING_FACTS, PENDING_LEFTOVERS, RUN_FACTS, STEPS
 from cbr_conformance.recording import Exchange
 from cbr_conformance.stalls import AsyncStall
+from cbr_conformance.stateful.failure import ChainFailed
 
 FACTS = "cbr_facts"
 LEASE_WAITS_BEFORE = pytest.StashKey[float]()
@@ -82,6 +83,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     # fixture): the report groups failures by it.
     if report.failed and isinstance(stopped, ContractViolation) and stopped.exchange not in exchanges:
         exchanges.append(stopped.exchange)
+    if report.failed and isinstance(stopped, ChainFailed) and stopped.step.exchange is not None:
+        # The failing step's exchange is the evidence, last: shrinking and teardown sent more after it.
+        exchanges = [e for e in exchanges if e is not stopped.step.exchange] + [stopped.step.exchange]
     if report.failed and exchanges:
         # The last exchanges tell what went wrong; all of them are redacted already.
         report.user_properties.append(("cbr_exchanges", json.dumps([e.to_dict() for e in exchanges[-10:]])))
