@@ -19,6 +19,7 @@ from cbr_conformance.client import CBRClient
 from cbr_conformance.config import SuiteConfig
 from cbr_conformance.contract import Contract
 from cbr_conformance.preconditions import Stage
+from cbr_conformance.results.outcome import Why, not_tested
 
 # Destructive operations last, so that the shared resources serve the others first.
 _LAST = ("delete_share_member", "delete_backup", "delete_policy", "delete_vault")
@@ -85,4 +86,5 @@ def test_fuzz(
     # What the target answered, for the report's fuzzing table (a target refusing every valid case
     # with a documented error passes positive fuzzing; the table shows it).
     record_property("cbr_fuzz", json.dumps({"mode": mode, "answers": dict(tally.answers)}))
-    assert tally.sent > 0, f"setup: no {mode} case of {operation_id} could be generated from the spec"
+    if not tally.sent:  # the generator's problem, not the target's
+        not_tested(Why.GENERATION, f"no {mode} case of {operation_id} could be generated and sent")

@@ -291,3 +291,22 @@ def test_a_chain_failure_stands_when_hypothesis_cannot_walk_it_again(
     chain = next(n for n in failure.value.__notes__ if n.startswith("the shortest failing chain found"))
     assert "create_vault" in chain and "update_vault" in chain and chain.endswith("show_vault")
     assert (failure.value.step.operation_id, failure.value.step.fault) == ("show_vault", StepFault.SERVER_ERROR)
+
+
+def test_cases_that_cannot_be_generated_are_not_tested_not_a_failure(
+    client: CBRClient, fake: FakeTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """hypothesis's Unsatisfiable (every case filtered out) says nothing of the target."""
+    import hypothesis
+
+    from cbr_conformance import fuzzing
+    from cbr_conformance.results.outcome import NotTested, Why
+
+    def filtered_out(*args: Any, **kwargs: Any) -> None:
+        hypothesis.reject()
+
+    monkeypatch.setattr(fuzzing, "_one_case", filtered_out)
+    with pytest.raises(NotTested) as skipped:
+        _fuzz(client, "list_vaults", "positive", examples=5)
+    assert skipped.value.why is Why.GENERATION
+    assert "no positive case of list_vaults could be generated" in str(skipped.value.msg)
