@@ -12,6 +12,7 @@ import pytest
 
 from cbr_conformance.client import CBRClient, ContractViolation
 from cbr_conformance.fuzzing import FuzzFailure, FuzzTally, fuzz_operation
+from cbr_conformance.recording import Exchange
 from cbr_conformance.service_rules import RealIds
 
 from .fake_target import Canned, FakeTarget, Seen
@@ -290,7 +291,10 @@ def test_a_chain_failure_stands_when_hypothesis_cannot_walk_it_again(
         )
     chain = next(n for n in failure.value.__notes__ if n.startswith("the shortest failing chain found"))
     assert "create_vault" in chain and "update_vault" in chain and chain.endswith("show_vault")
-    assert (failure.value.step.operation_id, failure.value.step.fault) == ("show_vault", StepFault.SERVER_ERROR)
+    assert (failure.value.step.operation_id, failure.value.step.fault) == (
+        "show_vault",
+        StepFault.SERVER_ERROR,
+    )
 
 
 def test_cases_that_cannot_be_generated_are_not_tested_not_a_failure(
@@ -310,3 +314,34 @@ def test_cases_that_cannot_be_generated_are_not_tested_not_a_failure(
         _fuzz(client, "list_vaults", "positive", examples=5)
     assert skipped.value.why is Why.GENERATION
     assert "no positive case of list_vaults could be generated" in str(skipped.value.msg)
+
+
+def test_a_chain_failing_at_one_step_names_that_step_not_the_chain(
+    client: CBRClient, fake: FakeTarget, recorded: list[Exchange]
+) -> None:
+    """A target whose show_vault answer lacks billing.size: the chains that reach it fail there,
+    at show_vault, a contract violation; the steps before it (a create) answered as they should."""
+    from cbr_conformance.stateful.failure import ChainFailed, StepFault
+    from cbr_conformance.stateful.machine import run_state_machine
+
+    vaults = _vault_service(serves_deleted=False)
+
+    def answer(seen: Seen) -> Canned:
+        canned = vaults(seen)
+        if seen.method == "GET" and canned.status == 200:
+            body = json.loads(canned.body)
+            del body["vault"]["billing"]["size"]
+            return Canned.json(200, body)
+        return canned
+
+    fake.responder = answer
+    operations = ("create_vault", "show_vault", "delete_vault", "list_vaults")
+    with pytest.raises(ChainFailed) as failure:
+        run_state_machine(
+            client, max_examples=30, steps=8, name_prefix="cbrc-t", operations=operations, shrink_seconds=2
+        )
+    step = failure.value.step
+    assert (step.operation_id, step.fault) == ("show_vault", StepFault.CONTRACT)
+    assert step.exchange is not None and step.exchange in recorded
+    assert [v.path for v in step.exchange.violations] == ["$.vault.billing"], step.exchange.violations
+    assert failure.value.chain[-1] == "show_vault" and "create_vault" in failure.value.chain
