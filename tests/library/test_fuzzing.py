@@ -345,3 +345,33 @@ def test_a_chain_failing_at_one_step_names_that_step_not_the_chain(
     assert step.exchange is not None and step.exchange in recorded
     assert [v.path for v in step.exchange.violations] == ["$.vault.billing"], step.exchange.violations
     assert failure.value.chain[-1] == "show_vault" and "create_vault" in failure.value.chain
+
+
+def test_a_contract_violation_along_a_chain_is_shrunk_and_stands_like_a_server_error(
+    client: CBRClient, fake: FakeTarget
+) -> None:
+    """A violation only a chain reaches (a vault once updated is shown with a broken body) is kept
+    through shrinking, whether or not hypothesis can walk the chain again, with its chain."""
+    from cbr_conformance.stateful.failure import ChainFailed, StepFault
+    from cbr_conformance.stateful.machine import run_state_machine
+
+    vaults = _vault_service(serves_deleted=False)
+    updated: set[str] = set()
+
+    def answer(seen: Seen) -> Canned:
+        parts = urlsplit(seen.path).path.rstrip("/").split("/")
+        if len(parts) == 5 and parts[3] == "vaults" and seen.method == "PUT":
+            updated.add(parts[4])
+            return vaults(Seen("GET", seen.path, seen.headers, b""))
+        if len(parts) == 5 and parts[3] == "vaults" and seen.method == "GET" and parts[4] in updated:
+            return Canned.json(200, {"vault": {"id": parts[4]}})  # most required fields missing
+        return vaults(seen)
+
+    fake.responder = answer
+    operations = ("create_vault", "show_vault", "update_vault", "delete_vault", "list_vaults")
+    with pytest.raises(ChainFailed) as failure:
+        run_state_machine(
+            client, max_examples=30, steps=10, name_prefix="cbrc-x", operations=operations, shrink_seconds=2
+        )
+    assert (failure.value.step.operation_id, failure.value.step.fault) == ("show_vault", StepFault.CONTRACT)
+    assert "update_vault" in failure.value.chain and failure.value.chain[-1] == "show_vault"

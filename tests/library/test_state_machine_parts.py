@@ -168,6 +168,16 @@ def test_once_shrinking_had_its_time_only_the_shortest_failing_chain_is_walked_a
     assert not budget.step_may_be_walked(["x"])
 
 
+def test_no_example_starts_once_shrinking_has_had_twice_its_time() -> None:
+    clock = Clock()
+    budget = Budget.starting_now(None, shrink_seconds=2, clock=clock)
+    budget.failed(["a", "b"])
+    clock.now += 3
+    assert budget.example_may_start()  # a replay of the failing chain's beginning may still run
+    clock.now += 2
+    assert not budget.example_may_start()  # the failure stands as last caught
+
+
 def test_each_family_gets_its_share_of_what_the_budget_has_left() -> None:
     clock = Clock()
     assert share_of(clock.now + 12, 3, clock) == 4

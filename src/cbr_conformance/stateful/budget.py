@@ -34,7 +34,12 @@ class Budget:
         return self.failing_since is not None
 
     def example_may_start(self) -> bool:
-        return self.deadline is None or self.shrinking or self.clock() <= self.deadline
+        """No example starts once the budget is spent, unless a failure is being shrunk; and none
+        once shrinking has had twice its time: replays of the failing chain's beginnings could
+        go on for minutes (the failure then stands as last caught)."""
+        if self.failing_since is not None:
+            return self.clock() - self.failing_since <= 2 * self.shrink_seconds
+        return self.deadline is None or self.clock() <= self.deadline
 
     def failed(self, walked: Sequence[str]) -> None:
         """An example failed after the steps `walked`: shrinking starts (or goes on) from it."""

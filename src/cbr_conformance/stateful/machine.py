@@ -250,6 +250,8 @@ def run_state_machine(
             _machine_class(base, walker), settings=_settings(max_examples, steps)
         )
     except hypothesis.errors.Unsatisfiable:
+        if walker.caught:  # shrinking ran out of time before hypothesis replayed the failure
+            raise walker.chain_failed(walker.caught[0], "(not shrunk to the end: out of time)") from None
         not_tested(Why.GENERATION, _none_generated(walker, operations, max_examples))
     except hypothesis.errors.FlakyStrategyDefinition:
         # A live target's state (ids, counts) and schemathesis's feedback from earlier answers steer
