@@ -88,5 +88,5 @@ def test_fuzz(
     if tally.out_of_time:  # its coverage was the target's speed's (plugin/reporting.py)
         told["out_of_time"] = True
     cbr_notes.fuzz = told
-    if not tally.sent:
-        not_tested(Why.GENERATION, f"no {mode} case of {operation_id} could be generated from the spec")
+    if not tally.sent:  # the generator's problem, not the target's
+        not_tested(Why.GENERATION, f"no {mode} case of {operation_id} could be generated and sent")

@@ -10,6 +10,17 @@ the other kind ran before it in the same worker.
 from __future__ import annotations
 
 from cbr_conformance.fuzzing import NotApplicable, fuzz_operation, replay_command
-from cbr_conformance.stateful import MachineRun, run_state_machine
+from cbr_conformance.stateful.failure import ChainFailed
+from cbr_conformance.stateful.families import walk_links
+from cbr_conformance.stateful.machine import run_state_machine
+from cbr_conformance.stateful.record import MachineRun
 
-__all__ = ["MachineRun", "NotApplicable", "fuzz_operation", "replay_command", "run_state_machine"]
+__all__ = [
+    "ChainFailed",
+    "MachineRun",
+    "NotApplicable",
+    "fuzz_operation",
+    "replay_command",
+    "run_state_machine",
+    "walk_links",
+]

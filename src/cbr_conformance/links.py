@@ -44,7 +44,7 @@ def link_families(contract: Contract) -> list[tuple[str, ...]]:
     return [tuple(sorted(family)) for family in sorted(kept, key=lambda f: (-len(f), sorted(f)))]
 
 
-def families_to_reach(contract: Contract, reached: Counter[str]) -> list[tuple[str, ...]]:
+def families_to_reach(contract: Contract, reached: Counter[str]) -> dict[str, tuple[str, ...]]:
     """For each linked operation not yet answered 2xx, a small family around it: the operation and
     those a link joins it to (a machine's choices are random: in a budget a large family can miss
     one of its operations, a small one rarely)."""
@@ -53,4 +53,4 @@ def families_to_reach(contract: Contract, reached: Counter[str]) -> list[tuple[s
         neighbours.setdefault(target, set()).add(source)
         neighbours.setdefault(source, set()).add(target)
     missing = [op for op in linked_operations(contract) if not reached[op]]
-    return [tuple(sorted({op} | neighbours.get(op, set()))) for op in missing]
+    return {op: tuple(sorted({op} | neighbours.get(op, set()))) for op in missing}

@@ -12,6 +12,7 @@ import pytest
 
 from cbr_conformance.client import CBRClient, ContractViolation
 from cbr_conformance.fuzzing import FuzzFailure, FuzzTally, fuzz_operation
+from cbr_conformance.recording import Exchange
 from cbr_conformance.service_rules import RealIds
 
 from .fake_target import Canned, FakeTarget, Seen
@@ -102,19 +103,29 @@ def open_example() -> str:
 
 
 def test_the_state_machine_catches_a_server_error_along_a_chain(client: CBRClient, fake: FakeTarget) -> None:
-    from cbr_conformance.stateful import ServerError, run_state_machine
+    from cbr_conformance.stateful.failure import ChainFailed, ServerError, StepFault
+    from cbr_conformance.stateful.machine import run_state_machine
 
     fake.answer = Canned.json(500, {"error_code": "BackupService.9910", "error_msg": "Unknown error."})
-    with pytest.raises(ServerError, match="server error 500"):
+    with pytest.raises(ChainFailed, match="server error 500") as failure:
         run_state_machine(client, max_examples=3, steps=3, name_prefix="cbrc-test")
+    assert isinstance(failure.value.error, ServerError)
+    step = failure.value.step
+    assert step.fault is StepFault.SERVER_ERROR and step.exchange is not None and step.exchange.status == 500
+    assert step.operation_id == step.exchange.operation_id == failure.value.chain[-1]
 
 
 def test_the_state_machine_catches_a_broken_response(client: CBRClient, fake: FakeTarget) -> None:
-    from cbr_conformance.stateful import run_state_machine
+    from cbr_conformance.stateful.failure import ChainFailed, StepFault
+    from cbr_conformance.stateful.machine import run_state_machine
 
     fake.answer = Canned.json(200, {"unexpected": True})  # no operation documents this body
-    with pytest.raises(ContractViolation):
+    with pytest.raises(ChainFailed) as failure:
         run_state_machine(client, max_examples=3, steps=3, name_prefix="cbrc-test")
+    assert isinstance(failure.value.error, ContractViolation)
+    step = failure.value.step
+    assert step.fault is StepFault.CONTRACT and step.exchange is failure.value.error.exchange
+    assert step.operation_id == step.exchange.violations[0].operation_id
 
 
 @pytest.mark.parametrize("mode", ["positive", "negative"])
@@ -225,7 +236,9 @@ def test_the_state_machine_catches_a_deleted_vault_still_served(
     """schemathesis's use_after_free runs on the machine's own steps: create, delete, then show."""
     import schemathesis.core.failures
 
-    from cbr_conformance.stateful import MachineRun, run_state_machine
+    from cbr_conformance.stateful.failure import ChainFailed, StepFault
+    from cbr_conformance.stateful.machine import run_state_machine
+    from cbr_conformance.stateful.record import MachineRun
 
     fake.responder = _vault_service(serves_deleted)
     vaults = ("create_vault", "show_vault", "delete_vault", "list_vaults")
@@ -234,11 +247,16 @@ def test_the_state_machine_catches_a_deleted_vault_still_served(
         assert run.succeeded["delete_vault"] and run.succeeded["show_vault"]  # the chain was walked
         return
     run = MachineRun()
-    with pytest.raises(schemathesis.core.failures.FailureGroup) as failure:
+    with pytest.raises(ChainFailed) as failure:
         run_state_machine(
             client, max_examples=30, steps=8, name_prefix="cbrc-test", operations=vaults, run=run
         )
-    assert "did not return a `HTTP 404 Not Found`" in str(failure.value.exceptions[0])
+    assert isinstance(failure.value.error, schemathesis.core.failures.FailureGroup)
+    assert "did not return a `HTTP 404 Not Found`" in str(failure.value.error.exceptions[0])
+    assert "did not return a `HTTP 404 Not Found`" in str(failure.value)  # the report's message
+    step = failure.value.step  # the show of the deleted vault, answered 200
+    assert (step.operation_id, step.fault) == ("show_vault", StepFault.CHECK)
+    assert step.exchange is not None and step.exchange.status == 200
     # the failure names the chain that showed it: a vault made, deleted, then shown
     made = run.chain.index("create_vault")
     assert "delete_vault" in run.chain[made:] and run.chain[-1] == "show_vault", run.chain
@@ -250,7 +268,8 @@ def test_a_chain_failure_stands_when_hypothesis_cannot_walk_it_again(
 ) -> None:
     """Shrinking replays chains; a target's state and schemathesis's feedback steer generation, so a
     replay may go elsewhere. The failure first seen is then reported, not lost, with its chain."""
-    from cbr_conformance.stateful import ServerError, run_state_machine
+    from cbr_conformance.stateful.failure import ChainFailed, StepFault
+    from cbr_conformance.stateful.machine import run_state_machine
 
     vaults = _vault_service(serves_deleted=False)
     updated: set[str] = set()
@@ -266,9 +285,93 @@ def test_a_chain_failure_stands_when_hypothesis_cannot_walk_it_again(
 
     fake.responder = answer
     operations = ("create_vault", "show_vault", "update_vault", "delete_vault", "list_vaults")
-    with pytest.raises(ServerError, match="show_vault: server error 500") as failure:
+    with pytest.raises(ChainFailed, match="show_vault: server error 500") as failure:
         run_state_machine(
             client, max_examples=30, steps=10, name_prefix="cbrc-x", operations=operations, shrink_seconds=2
         )
     chain = next(n for n in failure.value.__notes__ if n.startswith("the shortest failing chain found"))
     assert "create_vault" in chain and "update_vault" in chain and chain.endswith("show_vault")
+    assert (failure.value.step.operation_id, failure.value.step.fault) == (
+        "show_vault",
+        StepFault.SERVER_ERROR,
+    )
+
+
+def test_cases_that_cannot_be_generated_are_not_tested_not_a_failure(
+    client: CBRClient, fake: FakeTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """hypothesis's Unsatisfiable (every case filtered out) says nothing of the target."""
+    import hypothesis
+
+    from cbr_conformance import fuzzing
+    from cbr_conformance.results.outcome import NotTested, Why
+
+    def filtered_out(*args: Any, **kwargs: Any) -> None:
+        hypothesis.reject()
+
+    monkeypatch.setattr(fuzzing, "_one_case", filtered_out)
+    with pytest.raises(NotTested) as skipped:
+        _fuzz(client, "list_vaults", "positive", examples=5)
+    assert skipped.value.why is Why.GENERATION
+    assert "no positive case of list_vaults could be generated" in str(skipped.value.msg)
+
+
+def test_a_chain_failing_at_one_step_names_that_step_not_the_chain(
+    client: CBRClient, fake: FakeTarget, recorded: list[Exchange]
+) -> None:
+    """A target whose show_vault answer lacks billing.size: the chains that reach it fail there,
+    at show_vault, a contract violation; the steps before it (a create) answered as they should."""
+    from cbr_conformance.stateful.failure import ChainFailed, StepFault
+    from cbr_conformance.stateful.machine import run_state_machine
+
+    vaults = _vault_service(serves_deleted=False)
+
+    def answer(seen: Seen) -> Canned:
+        canned = vaults(seen)
+        if seen.method == "GET" and canned.status == 200:
+            body = json.loads(canned.body)
+            del body["vault"]["billing"]["size"]
+            return Canned.json(200, body)
+        return canned
+
+    fake.responder = answer
+    operations = ("create_vault", "show_vault", "delete_vault", "list_vaults")
+    with pytest.raises(ChainFailed) as failure:
+        run_state_machine(
+            client, max_examples=30, steps=8, name_prefix="cbrc-t", operations=operations, shrink_seconds=2
+        )
+    step = failure.value.step
+    assert (step.operation_id, step.fault) == ("show_vault", StepFault.CONTRACT)
+    assert step.exchange is not None and step.exchange in recorded
+    assert [v.path for v in step.exchange.violations] == ["$.vault.billing"], step.exchange.violations
+    assert failure.value.chain[-1] == "show_vault" and "create_vault" in failure.value.chain
+
+
+def test_a_contract_violation_along_a_chain_is_shrunk_and_stands_like_a_server_error(
+    client: CBRClient, fake: FakeTarget
+) -> None:
+    """A violation only a chain reaches (a vault once updated is shown with a broken body) is kept
+    through shrinking, whether or not hypothesis can walk the chain again, with its chain."""
+    from cbr_conformance.stateful.failure import ChainFailed, StepFault
+    from cbr_conformance.stateful.machine import run_state_machine
+
+    vaults = _vault_service(serves_deleted=False)
+    updated: set[str] = set()
+
+    def answer(seen: Seen) -> Canned:
+        parts = urlsplit(seen.path).path.rstrip("/").split("/")
+        if len(parts) == 5 and parts[3] == "vaults" and seen.method == "PUT":
+            updated.add(parts[4])
+            return vaults(Seen("GET", seen.path, seen.headers, b""))
+        if len(parts) == 5 and parts[3] == "vaults" and seen.method == "GET" and parts[4] in updated:
+            return Canned.json(200, {"vault": {"id": parts[4]}})  # most required fields missing
+        return vaults(seen)
+
+    fake.responder = answer
+    operations = ("create_vault", "show_vault", "update_vault", "delete_vault", "list_vaults")
+    with pytest.raises(ChainFailed) as failure:
+        run_state_machine(
+            client, max_examples=30, steps=10, name_prefix="cbrc-x", operations=operations, shrink_seconds=2
+        )
+    assert (failure.value.step.operation_id, failure.value.step.fault) == ("show_vault", StepFault.CONTRACT)
+    assert "update_vault" in failure.value.chain and failure.value.chain[-1] == "show_vault"

@@ -36,7 +36,7 @@ from cbr_conformance.fuzzing import (
     st_internal,
 )
 from cbr_conformance.recording import Exchange
-from cbr_conformance.stateful import _to_schemathesis, operation_ids
+from cbr_conformance.stateful.machine import _to_schemathesis, operation_ids
 
 # A GET with declared, constrained query parameters (so that negative cases break them) and no body.
 NO_BODY = "list_vaults"

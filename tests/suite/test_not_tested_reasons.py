@@ -10,8 +10,6 @@ from pathlib import Path
 from cbr_conformance.paths import suite_dir
 
 LIBRARY = Path(__file__).resolve().parents[2] / "src" / "cbr_conformance"
-# The state machine's module is rewritten on its own branch, its skip with it.
-LEFT_TO_THE_STATE_MACHINE = {"conformance/test_stateful.py"}
 
 
 def bare_skips(path: Path) -> list[str]:
@@ -31,12 +29,7 @@ def bare_skips(path: Path) -> list[str]:
 def test_no_module_of_the_suite_or_library_skips_without_a_kind_of_reason() -> None:
     modules = sorted(suite_dir().glob("*.py")) + sorted(LIBRARY.rglob("*.py"))
     assert len(modules) > 50, f"the suite's modules are not where expected: {suite_dir()}, {LIBRARY}"
-    found = [
-        place
-        for module in modules
-        for place in bare_skips(module)
-        if place.split(":")[0] not in LEFT_TO_THE_STATE_MACHINE
-    ]
+    found = [place for module in modules for place in bare_skips(module)]
     assert found == [], "\n".join(["skips without a kind of reason: use not_tested(Why.X, ...)", *found])
 
 

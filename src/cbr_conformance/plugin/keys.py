@@ -22,6 +22,7 @@ class TestNotes:
     credited: list[str] | None = None  # a chain's operations it really exercised
     chain_2xx: dict[str, int] | None = None  # a state machine's 2xx answers, by operation
     untested: dict[str, Untested] = field(default_factory=dict)  # a chain's operations not reached
+    failed_step: str | None = None  # the operation a failing chain stopped on, when the test knows
 
     def facts(self) -> dict[str, Any]:
         found: dict[str, Any] = {"fuzz": self.fuzz, "chain_2xx": self.chain_2xx, "untested": self.untested}

@@ -22,6 +22,7 @@ from cbr_conformance.resources import UndeclaredNeed
 from cbr_conformance.results.outcome import NotTested, Skipped, Why
 from cbr_conformance.results.record import PROPERTY, Origin, PhaseFacts
 from cbr_conformance.stalls import AsyncStall
+from cbr_conformance.stateful.failure import ChainFailed
 
 LEASE_WAITS_BEFORE = pytest.StashKey[float]()
 # The suite's own defects that surface as assertions: a test sending what the spec forbids
@@ -67,8 +68,10 @@ def _failure_facts(error: BaseException | None, exchanges: list[Exchange]) -> di
     if _generation_failure(error):
         return {"why": Why.GENERATION}
     facts: dict[str, Any] = {"origin": origin_of(error)}
-    stopped_on = getattr(error, "failed_operation", None)  # a chain's failing step
-    if isinstance(error, ContractViolation):
+    stopped_on = None
+    if isinstance(error, ChainFailed):  # only the failing step's operation is violated, the rest blocked
+        stopped_on = error.step.operation_id
+    elif isinstance(error, ContractViolation):
         stopped_on = error.exchange.operation_id
     elif stopped_on is None and exchanges:
         stopped_on = exchanges[-1].operation_id  # the last answer the test or its set-up read
@@ -116,6 +119,9 @@ def phase_facts(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.T
     # fixture): the results group failures by it.
     if report.failed and isinstance(error, ContractViolation) and error.exchange not in exchanges:
         exchanges.append(error.exchange)
+    if report.failed and isinstance(error, ChainFailed) and error.step.exchange is not None:
+        # The failing step's exchange is the evidence, last: shrinking and teardown sent more after it.
+        exchanges = [e for e in exchanges if e is not error.step.exchange] + [error.step.exchange]
     if report.failed or report.skipped:
         facts.update(_failure_facts(error, exchanges))
     if isinstance(error, AsyncStall) and report.failed:
@@ -142,4 +148,6 @@ def phase_facts(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.T
     notes = item.stash.get(RECORD, None)
     if notes is not None and call.when == "call":
         facts.update(notes.facts())
+        if report.failed and notes.failed_step:  # the test named the step its failure stopped on
+            facts["failed_operation"] = notes.failed_step
     return PhaseFacts(**facts)
