@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,12 +32,28 @@ _IN_USE: dict[int, Any] = {}  # helper thread id -> the urllib3 connection it ho
 _LOCK = threading.Lock()
 
 
+# A connection idle for longer is not reused but opened again. Servers and load balancers close
+# idle keep-alive connections (uvicorn after 5 s, many balancers after 60 s); a request sent on one
+# just as the server closes it is lost with no answer ("Remote end closed connection"), and sending
+# it again is unsafe for a create. A new connection after a wait costs one handshake.
+IDLE_REUSE_SECONDS = 2.0
+_IDLE_SINCE = "_cbr_idle_since"
+
+
 class _Tracking:
     def _get_conn(self, timeout: float | None = None) -> Any:
         connection = super()._get_conn(timeout)  # type: ignore[misc]
+        idle_since = getattr(connection, _IDLE_SINCE, None)
+        if idle_since is not None and time.monotonic() - idle_since > IDLE_REUSE_SECONDS:
+            connection.close()  # urllib3 connects it again when the request is sent
         with _LOCK:
             _IN_USE[threading.get_ident()] = connection
         return connection
+
+    def _put_conn(self, conn: Any) -> None:
+        if conn is not None:
+            setattr(conn, _IDLE_SINCE, time.monotonic())
+        super()._put_conn(conn)  # type: ignore[misc]
 
 
 class _TrackingHTTPPool(_Tracking, HTTPConnectionPool):
