@@ -436,7 +436,16 @@ def _run_fields(header: dict[str, Any], config: SuiteConfig) -> list[tuple[str, 
     (_, target), *rest = header_lines(header)
     used = effective(config)
     waits = f"up to {used.max_wait:g} s each, polled every {used.poll_interval:g} s"
-    return [("cbr-conformance", f"target {target}"), *rest, ("waits", waits)]
+    scope = [("scope", partial_scope)] if (partial_scope := _partial_scope(header)) else []
+    return [("cbr-conformance", f"target {target}"), *scope, *rest, ("waits", waits)]
+
+
+def _partial_scope(header: dict[str, Any]) -> str:
+    """Said first when the run is partial by design (read-only, a selection): its verdict will be."""
+    parts = ["read-only"] if header.get("read_only") else []
+    if header.get("pytest_args"):
+        parts.append("selection " + " ".join(header["pytest_args"]))
+    return f"partial ({'; '.join(parts)}): the verdict covers what runs" if parts else ""
 
 
 def _workers_shown(config: SuiteConfig, pytest_args: list[str]) -> str:

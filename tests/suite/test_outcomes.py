@@ -99,6 +99,9 @@ def test_a_selection_is_a_partial_verdict_that_names_what_it_left_out(
     out = capsys.readouterr().out
     verdict = "CONFORMS (partial, selection: 26 of 27 operations not exercised)"
     assert verdict in out and out.count(verdict) == 1
+    # said before the run too, in the header's first lines
+    first = out.split("project", 1)[0]
+    assert "partial (selection -k test_show_unknown_vault_is_not_found)" in first
     summary = _summary(tmp_path / "r")
     assert summary["verdict"] == verdict and summary["partial"]
     assert summary["scope"] == {"read_only": False, "selection": "-k test_show_unknown_vault_is_not_found"}
