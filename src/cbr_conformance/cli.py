@@ -41,7 +41,6 @@ from cbr_conformance.config import (
 )
 from cbr_conformance.contract import Contract
 from cbr_conformance.coverage import CollectedTest, CollectionFailed
-from cbr_conformance.diff import load_summary
 from cbr_conformance.errata import load_errata
 from cbr_conformance.exercised import coverage_line
 from cbr_conformance.lifecycle import LEDGER_FILE
@@ -49,7 +48,7 @@ from cbr_conformance.plugin_isolation import only_named_plugins, plugin_args
 from cbr_conformance.report import negative_split
 from cbr_conformance.results.outcome import Outcome
 from cbr_conformance.results.record import Origin
-from cbr_conformance.results.summary import RunSummary, UnreadableSummary, reason_of, verdict
+from cbr_conformance.results.summary import RunSummary, UnreadableSummary, read_summary, reason_of, verdict
 from cbr_conformance.results.violations import first_line
 from cbr_conformance.run_header import effective, header_lines, header_settings
 from cbr_conformance.rundirs import (
@@ -635,7 +634,7 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         for line in inventory_preflight(config, _selected_tests(args, pytest_args)):
             print(line)
     # Read before the run: a baseline given as reports/latest is the run it named then.
-    baseline = load_summary(config.baseline) if config.baseline else None
+    baseline = read_summary(config.baseline) if config.baseline else None
     contract = _contract(config.profile)
     started = dt.datetime.now(dt.UTC)
     prefix = config.run_prefix or new_run_prefix()
@@ -728,7 +727,7 @@ def _diff(args: argparse.Namespace) -> int:
     from cbr_conformance.diff import diff_html, diff_runs, diff_text
 
     old, new = Path(args.old), Path(args.new)
-    diff = diff_runs(load_summary(old), load_summary(new), str(old), str(new))
+    diff = diff_runs(read_summary(old), read_summary(new), str(old), str(new))
     print(diff_text(diff))
     page = Path(args.html) if args.html else (new if new.is_dir() else new.parent) / "diff.html"
     try:
@@ -762,7 +761,7 @@ def _report(args: argparse.Namespace) -> int:
         summary_path = summary_path / "summary.json"
     if not summary_path.exists():
         raise UsageProblem(f"no summary at {summary_path}")
-    summary = load_summary(summary_path)
+    summary = read_summary(summary_path)
     out = Path(args.output) if args.output else summary_path.parent / "index.html"
     write_html(summary, out, _contract(summary.header.get("profile", "errata")))
     print(f"report: {out}")
@@ -777,7 +776,7 @@ def _merge(args: argparse.Namespace) -> int:
     if len(args.merge) < 2 or not args.into:
         raise UsageProblem("report --merge takes two or more shard summaries and --into DIR")
     try:
-        merged = merge_summaries([load_summary(Path(shard)) for shard in args.merge])
+        merged = merge_summaries([read_summary(Path(shard)) for shard in args.merge])
     except ShardsDisagree as exc:
         raise UsageProblem(str(exc)) from None
     folder = Path(args.into)

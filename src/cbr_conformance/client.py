@@ -20,14 +20,19 @@ from cbr_conformance.contract import Contract
 from cbr_conformance.lifecycle import Made, births
 from cbr_conformance.recording import REDACTED, SECRET_HEADERS, Exchange, Redactor, clip
 from cbr_conformance.request_check import request_errors
-from cbr_conformance.transfer import MAX_RESPONSE_BYTES, Transfer, decode, track
+from cbr_conformance.transfer import MAX_RESPONSE_BYTES, TargetUnreachable, Transfer, decode, track
+
+__all__ = [
+    "CBRClient",
+    "ContractViolation",
+    "OptInRequired",
+    "ReadOnlyRefusal",
+    "Response",
+    "TargetUnreachable",
+]
 
 _UNSET: Any = object()
 QueryValue = str | int | float | bool | Sequence[str]
-
-
-class TargetUnreachable(RuntimeError):
-    """The target did not answer (connection refused, timeout, TLS failure...)."""
 
 
 class ReadOnlyRefusal(AssertionError):

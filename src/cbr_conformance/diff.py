@@ -9,38 +9,17 @@ run_header.py) makes the comparison questionable, and is said first, one line ea
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from html import escape
-from pathlib import Path
 
 from cbr_conformance.exercised import timed_items
 from cbr_conformance.results.outcome import Outcome
 from cbr_conformance.results.record import TestRecord
-from cbr_conformance.results.summary import RunSummary, UnreadableSummary, reason_of
+from cbr_conformance.results.summary import RunSummary, reason_of
 from cbr_conformance.results.violations import Violation, ViolationKey
 from cbr_conformance.run_header import setting_changes
 
-SUMMARY_FILE = "summary.json"
-
 TIMING_MARK = "(timing)"  # a coverage item one of the runs exercised only as the target's timing allowed
-
-def load_summary(path: Path) -> RunSummary:
-    """A run's summary, from its folder or its summary.json."""
-    file = path / SUMMARY_FILE if path.is_dir() else path
-    try:
-        summary = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UnreadableSummary(f"no run summary at {file}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UnreadableSummary(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise UnreadableSummary(f"{file} is not JSON: {exc}") from None
-    try:
-        return RunSummary.from_dict(summary)
-    except UnreadableSummary as exc:
-        raise UnreadableSummary(f"{file}: {exc}") from None
-
 
 def _violations(summary: RunSummary) -> dict[ViolationKey, Violation]:
     return {entry.key: entry for entry in summary.violations}

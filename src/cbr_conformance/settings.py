@@ -249,12 +249,11 @@ def readable_file(value: Any) -> Path:
 def run_summary(value: Any) -> Path:
     """A run's folder (or its summary.json), readable as a run summary; resolved, so that a
     `reports/latest` given stays the run it named when the new run takes that name."""
-    from cbr_conformance.diff import SUMMARY_FILE, load_summary
-    from cbr_conformance.results.summary import UnreadableSummary
+    from cbr_conformance.results.summary import SUMMARY_FILE, UnreadableSummary, read_summary
 
     path = Path(text(str(value))).expanduser()
     try:
-        load_summary(path)
+        read_summary(path)
     except UnreadableSummary as exc:
         raise InvalidValue(str(exc)) from None
     return (path / SUMMARY_FILE if path.is_dir() else path).resolve()

@@ -15,7 +15,10 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cbr_conformance.waiters import WaitTimeout
+
+class WaitTimeout(AssertionError):
+    """The awaited state did not come in time; the message says what was seen last."""
+
 
 # The operation whose asynchronous work a resource is left in, by the status it stays in.
 OPERATION_OF_STATE = {

@@ -23,6 +23,11 @@ from requests.utils import get_encoding_from_headers
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import ProxyManager
 
+
+class TargetUnreachable(RuntimeError):
+    """The target did not answer (connection refused, timeout, TLS failure...)."""
+
+
 # A response body is read up to this size (no CBR answer comes near it: a page of 1000 backups is
 # about 2 MB); a hostile target sending more is cut off there instead of filling the memory.
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024

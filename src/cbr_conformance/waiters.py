@@ -8,6 +8,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
+from cbr_conformance import stalls
+from cbr_conformance.stalls import WaitTimeout
+
+__all__ = ["WaitTimeout", "timing_dependent", "wait_for"]
+
 T = TypeVar("T")
 FIRST_PAUSE = 0.05  # seconds before the second poll; each later pause doubles, up to the interval
 # Told what a wait is for when it starts, and None when it ends (the console shows it live).
@@ -54,10 +59,6 @@ def depends_on_timing(status: int | None = None, body: str = "") -> bool:
     return _TIMED.get() or (which is not None and which(status, body))
 
 
-class WaitTimeout(AssertionError):
-    """The awaited state did not come in time; the message says what was seen last."""
-
-
 def wait_for(
     fetch: Callable[[], T],
     done: Callable[[T], bool],
@@ -77,8 +78,6 @@ def wait_for(
     With `state` (the asynchronous status a value is in, e.g. "protecting"), a time-out is recorded
     as a stall of the run, and a later wait that finds the same state fails at once, blocked by it
     (see stalls.py)."""
-    from cbr_conformance import stalls  # stalls builds on WaitTimeout, defined here
-
     deadline = time.monotonic() + timeout
     pause = min(FIRST_PAUSE, interval)
     with timing_dependent():  # what a poll sees, and how many polls there are, is the target's timing

@@ -12,10 +12,10 @@ import pytest
 
 from cbr_conformance import cli
 from cbr_conformance.contract import Contract
-from cbr_conformance.diff import load_summary
 from cbr_conformance.exchange_facts import ExchangeFacts
 from cbr_conformance.exercised import contract_coverage
 from cbr_conformance.results import Outcome, RunSummary, TestRecord, Violation
+from cbr_conformance.results.summary import read_summary
 
 SHA = "a" * 64
 OUTCOMES = {"passed": Outcome.PASSED, "skipped": Outcome.NOT_TESTED}
@@ -152,7 +152,7 @@ def test_runs_of_other_targets_or_seeds_are_said_first_one_line_each(
     ]
     assert not lines[3].startswith("WARNING")
     # The gate of a run against a baseline says the same, first.
-    baseline, run = (load_summary(f) for f in (old, new))
+    baseline, run = (read_summary(f) for f in (old, new))
     assert not run.conforms  # it has a violation, the baseline's
     code = cli.gate_on_baseline(cli.EXIT_NONCONFORMANT, run, baseline, "old")
     assert code == cli.EXIT_OK

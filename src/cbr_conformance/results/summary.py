@@ -6,6 +6,7 @@ module); the report, diff, merge, the next run's layout and the CLI read it as t
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -158,6 +159,26 @@ class RunSummary:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise UnreadableSummary(f"a run summary with a malformed entry ({exc!r})") from None
+
+
+SUMMARY_FILE = "summary.json"
+
+
+def read_summary(path: Path) -> RunSummary:
+    """A run's summary, from its folder or its summary.json; `UnreadableSummary` says why not."""
+    file = path / SUMMARY_FILE if path.is_dir() else path
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UnreadableSummary(f"no run summary at {file}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UnreadableSummary(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise UnreadableSummary(f"{file} is not JSON: {exc}") from None
+    try:
+        return RunSummary.from_dict(data)
+    except UnreadableSummary as exc:
+        raise UnreadableSummary(f"{file}: {exc}") from None
 
 
 def reason_of(test: TestRecord) -> str:
