@@ -33,12 +33,35 @@ def parse_operation_definition(definition: Obj) -> dict[str, Any]:
         count = definition.integer(key, minimum=0, maximum=100)
         if count is not None:
             result[key] = count
+    result.update(_replication_and_retention(definition))
     timezone = definition.text("timezone", pattern=_TIMEZONE)
     if timezone is not None:
         result["timezone"] = timezone
     elif any(key in result for key in LONG_TERM_FIELDS):
         raise errors.invalid_parameter("timezone is required with day/week/month/year_backups")
     return result
+
+
+def _replication_and_retention(definition: Obj) -> dict[str, Any]:
+    """Today's fields of operation_definition (the SDK's PolicyoODCreate), echoed back as given:
+    the destination of a replication policy, acceleration, full backups, long-term retention."""
+    found: dict[str, Any] = {
+        "destination_region": definition.text("destination_region", max_len=255),
+        "destination_project_id": definition.text("destination_project_id", max_len=64),
+        "cross_account_urn": definition.text("cross_account_urn"),
+        "enable_acceleration": definition.boolean("enable_acceleration"),
+        "full_backup_interval": definition.integer("full_backup_interval", minimum=-1, maximum=100),
+    }
+    rules = definition.child("advanced_retention_rules")
+    if rules is not None:
+        found["advanced_retention_rules"] = rules.value
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def start_window(trigger: Obj | None) -> int | None:
+    """The trigger's start_window_minutes (the SDK's PolicyTriggerPropertiesReq)."""
+    properties = None if trigger is None else trigger.child("properties")
+    return None if properties is None else properties.integer("start_window_minutes", minimum=0)
 
 
 def _patterns(trigger: Obj) -> tuple[str, ...]:
@@ -67,6 +90,7 @@ def parse_policy_create(body: Any) -> PolicyCreate:
         patterns=_patterns(trigger),
         operation_definition=parse_operation_definition(definition),
         enabled=True if enabled is None else enabled,
+        start_window_minutes=start_window(trigger),
     )
 
 
@@ -80,6 +104,7 @@ def parse_policy_update(body: Any) -> PolicyUpdate:
         enabled=policy.boolean("enabled"),
         operation_definition=None if definition is None else parse_operation_definition(definition),
         patterns=None if trigger is None else _patterns(trigger),
+        start_window_minutes=start_window(trigger),
     )
 
 
