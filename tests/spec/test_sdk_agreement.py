@@ -41,6 +41,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "create_vault.vault.bind_rules.tags[].key": ("BindRulesTags.key",),
     "create_vault.vault.bind_rules.tags[].value": ("BindRulesTags.value",),
     "update_vault.vault.billing.size": ("BillingUpdate.size",),
+    "update_vault.vault.billing.consistent_level": ("BillingCreate.consistent_level",),
     "update_vault.vault.name": ("VaultUpdate.name",),
     "update_vault.vault.bind_rules.tags[].key": ("BindRulesTags.key",),
     "update_vault.vault.bind_rules.tags[].value": ("BindRulesTags.value",),

@@ -27,7 +27,7 @@ def parse_checkpoint_create(body: Any) -> CheckpointCreate:
     incremental = parameters.boolean("incremental")
     # Today's parameters (the SDK's CheckpointParam), accepted when well-typed: the policy of a
     # scheduled backup, and how long a manual backup is kept (-1: for ever).
-    parameters.text("policy_id", max_len=64)
+    parameters.text("policy_id")
     parameters.integer("retention_duration_days", minimum=-1, maximum=36500)
     return CheckpointCreate(
         vault_id=vault_id,

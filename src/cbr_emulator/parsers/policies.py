@@ -47,7 +47,7 @@ def _replication_and_retention(definition: Obj) -> dict[str, Any]:
     the destination of a replication policy, acceleration, full backups, long-term retention."""
     found: dict[str, Any] = {
         "destination_region": definition.text("destination_region", max_len=255),
-        "destination_project_id": definition.text("destination_project_id", max_len=64),
+        "destination_project_id": definition.text("destination_project_id"),
         "cross_account_urn": definition.text("cross_account_urn"),
         "enable_acceleration": definition.boolean("enable_acceleration"),
         "full_backup_interval": definition.integer("full_backup_interval", minimum=-1, maximum=100),
@@ -61,7 +61,7 @@ def _replication_and_retention(definition: Obj) -> dict[str, Any]:
 def start_window(trigger: Obj | None) -> int | None:
     """The trigger's start_window_minutes (the SDK's PolicyTriggerPropertiesReq)."""
     properties = None if trigger is None else trigger.child("properties")
-    return None if properties is None else properties.integer("start_window_minutes", minimum=0)
+    return None if properties is None else properties.integer("start_window_minutes")
 
 
 def _patterns(trigger: Obj) -> tuple[str, ...]:

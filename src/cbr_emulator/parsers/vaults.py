@@ -202,4 +202,4 @@ def parse_policy_reference(body: Any) -> str:
 def parse_destination_vault(body: Any) -> str | None:
     """associatepolicy's destination_vault_id (the SDK's VaultAssociate): the remote vault of a
     replication policy, answered back as given."""
-    return Obj(body, "body").text("destination_vault_id", min_len=1, max_len=64)
+    return Obj(body, "body").text("destination_vault_id")
