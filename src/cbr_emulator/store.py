@@ -17,7 +17,8 @@ SCHEMA_VERSION = "1"
 
 # Columns for the fields today's service has beyond the reference, added to a state file that an
 # older emulator wrote (CREATE TABLE IF NOT EXISTS leaves its tables as they were).
-ADDED_COLUMNS = (("vaults", "added_fields", "TEXT"), ("policies", "start_window_minutes", "INTEGER"))
+# start_window_minutes is JSON text: the SDK bounds it nowhere, and SQLite's integers stop at 2**63.
+ADDED_COLUMNS = (("vaults", "added_fields", "TEXT"), ("policies", "start_window_minutes", "TEXT"))
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -35,7 +36,7 @@ CREATE TABLE IF NOT EXISTS policies (
     created_at TEXT NOT NULL,
     updated_at TEXT,
     next_run_at TEXT,
-    start_window_minutes INTEGER
+    start_window_minutes TEXT
 );
 CREATE INDEX IF NOT EXISTS policies_by_project ON policies(project_id, created_at);
 CREATE INDEX IF NOT EXISTS policies_by_next_run ON policies(next_run_at) WHERE next_run_at IS NOT NULL;

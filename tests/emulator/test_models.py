@@ -124,7 +124,7 @@ def test_a_state_file_of_an_older_emulator_gains_the_new_columns(tmp_path: Path)
 
     path = tmp_path / "state.db"
     older = store.SCHEMA.replace("    added_fields TEXT,\n", "").replace(
-        "    next_run_at TEXT,\n    start_window_minutes INTEGER\n", "    next_run_at TEXT\n"
+        "    next_run_at TEXT,\n    start_window_minutes TEXT\n", "    next_run_at TEXT\n"
     )
     assert older != store.SCHEMA
     connection = sqlite3.connect(path)

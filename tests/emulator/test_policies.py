@@ -285,3 +285,12 @@ def test_replication_policy_with_todays_fields_is_echoed(api_a: Api) -> None:
 )
 def test_ill_typed_todays_policy_fields_are_refused(api_a: Api, definition: dict[str, Any]) -> None:
     assert_error(api_a.post("/policies", json=policy_body(**definition)), 400, "BackupService.9900")
+
+
+def test_any_integer_start_window_is_kept(api_a: Api) -> None:
+    """The SDK bounds start_window_minutes nowhere; one beyond SQLite's integers is kept too."""
+    body = policy_body()
+    body["policy"]["trigger"]["properties"]["start_window_minutes"] = 2**70
+    answer = api_a.post("/policies", json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["policy"]["trigger"]["properties"]["start_window_minutes"] == 2**70

@@ -59,7 +59,7 @@ def create_policy(s: Session, project_id: str, req: PolicyCreate) -> dict[str, A
             "enabled": req.enabled,
             "operation_type": req.operation_type,
             "operation_definition": dumps(req.operation_definition),
-            "start_window_minutes": req.start_window_minutes,
+            "start_window_minutes": dumps(req.start_window_minutes),
             "patterns": dumps(list(req.patterns)),
             "trigger_id": new_id(),
             "start_time": format_start_time(s.now),
@@ -106,7 +106,7 @@ def update_policy(s: Session, project_id: str, policy_id: str, req: PolicyUpdate
     if req.patterns is not None:
         changes["patterns"] = dumps(list(req.patterns))
         changes["start_time"] = format_start_time(s.now)
-        changes["start_window_minutes"] = req.start_window_minutes
+        changes["start_window_minutes"] = dumps(req.start_window_minutes)
     s.tx.update("policies", policy_id, changes)
     reschedule(s, policy_id)
     return show_policy(s, project_id, policy_id)
@@ -132,8 +132,9 @@ def reschedule(s: Session, policy_id: str) -> None:
 
 def _trigger_properties(row: sqlite3.Row) -> dict[str, Any]:
     properties = {"pattern": loads(row["patterns"]), "start_time": row["start_time"]}
-    if row["start_window_minutes"] is not None:
-        properties["start_window_minutes"] = row["start_window_minutes"]
+    start_window = loads(row["start_window_minutes"])
+    if start_window is not None:
+        properties["start_window_minutes"] = start_window
     return properties
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from cbr_emulator import errors
 from cbr_emulator.models import triggers
 from cbr_emulator.models.policies import PolicyCreate, PolicyUpdate
-from cbr_emulator.validation import Obj, Query
+from cbr_emulator.validation import Obj, Query, check_str
 
 # Chinese characters too, as the official SDK documents (PolicyCreate.name)
 _NAME = re.compile(r"^[\u4e00-\u9fa5A-Za-z0-9_-]{1,64}$")
@@ -54,8 +54,46 @@ def _replication_and_retention(definition: Obj) -> dict[str, Any]:
     }
     rules = definition.child("advanced_retention_rules")
     if rules is not None:
-        found["advanced_retention_rules"] = rules.value
+        found["advanced_retention_rules"] = _advanced_retention(rules)
     return {key: value for key, value in found.items() if value is not None}
+
+
+# The SDK's Policy{Weekly,Monthly,Yearly}RetentionRules: their list fields, and the longest
+# retention_duration_periods each documents (in weeks, months, years; -1 turns the rule off).
+_RULE_LISTS = {
+    "weekly": ("days_of_week",),
+    "monthly": ("retention_weeks", "days_of_week", "days_of_month"),
+    "yearly": ("retention_months", "retention_weeks", "days_of_week", "days_of_month"),
+}
+_RULE_PERIODS = {"weekly": 5200, "monthly": 1200, "yearly": 100}
+
+
+def _advanced_retention(rules: Obj) -> dict[str, Any]:
+    """advanced_retention_rules, kept to be echoed: only the members given, each well-typed."""
+    result: dict[str, Any] = {}
+    for period, lists in _RULE_LISTS.items():
+        rule = rules.child(f"{period}_retention_rules")
+        if rule is None:
+            continue
+        kept: dict[str, Any] = {}
+        if period != "weekly":
+            kept["retention_type"] = rule.text("retention_type")
+        for key in lists:
+            items = rule.array(key)
+            if items is not None:
+                where = f"{rule.path}.{key}"
+                if key == "days_of_month":
+                    kept[key] = [
+                        Obj({key: item}, where).integer(key, required=True, minimum=-1, maximum=28)
+                        for item in items
+                    ]
+                else:
+                    kept[key] = [check_str(item, f"{where}[{i}]") for i, item in enumerate(items)]
+        kept["retention_duration_periods"] = rule.integer(
+            "retention_duration_periods", minimum=-1, maximum=_RULE_PERIODS[period]
+        )
+        result[f"{period}_retention_rules"] = {k: v for k, v in kept.items() if v is not None}
+    return result
 
 
 def start_window(trigger: Obj | None) -> int | None:
