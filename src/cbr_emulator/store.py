@@ -15,6 +15,11 @@ from typing import Any
 
 SCHEMA_VERSION = "1"
 
+# Columns for the fields today's service has beyond the reference, added to a state file that an
+# older emulator wrote (CREATE TABLE IF NOT EXISTS leaves its tables as they were).
+# start_window_minutes is JSON text: the SDK bounds it nowhere, and SQLite's integers stop at 2**63.
+ADDED_COLUMNS = (("vaults", "added_fields", "TEXT"), ("policies", "start_window_minutes", "TEXT"))
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
@@ -30,7 +35,8 @@ CREATE TABLE IF NOT EXISTS policies (
     start_time TEXT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT,
-    next_run_at TEXT
+    next_run_at TEXT,
+    start_window_minutes TEXT
 );
 CREATE INDEX IF NOT EXISTS policies_by_project ON policies(project_id, created_at);
 CREATE INDEX IF NOT EXISTS policies_by_next_run ON policies(next_run_at) WHERE next_run_at IS NOT NULL;
@@ -57,6 +63,7 @@ CREATE TABLE IF NOT EXISTS vaults (
     auto_expand INTEGER NOT NULL,
     smn_notify INTEGER NOT NULL,
     threshold INTEGER NOT NULL,
+    added_fields TEXT,
     policy_id TEXT REFERENCES policies(id) ON DELETE SET NULL,
     user_id TEXT NOT NULL,
     provider_id TEXT NOT NULL,
@@ -255,6 +262,10 @@ class Store:
             self._connection.execute("PRAGMA foreign_keys=ON")
             self._connection.execute("PRAGMA busy_timeout=30000")
             self._connection.executescript(SCHEMA)
+            for table, column, kind in ADDED_COLUMNS:
+                present = {row["name"] for row in self._connection.execute(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    self._connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
             with self.transaction() as tx:
                 if tx.get_meta("schema_version") is None:
                     tx.set_meta("schema_version", SCHEMA_VERSION)

@@ -53,10 +53,13 @@ def drive_all_operations(
     first, second = servers[0], servers[1]
 
     # policies
-    definition = cbr.PolicyoODCreate(max_backups=5, day_backups=1, timezone="UTC+08:00")
+    # SDK-only fields (beyond the 2022 reference) are set where the SDK offers them, and answered.
+    definition = cbr.PolicyoODCreate(
+        max_backups=5, day_backups=1, timezone="UTC+08:00", full_backup_interval=-1, enable_acceleration=False
+    )
     trigger = cbr.PolicyTriggerReq(
         properties=cbr.PolicyTriggerPropertiesReq(
-            pattern=["FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"]
+            pattern=["FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"], start_window_minutes=60
         )
     )
     created = call(
@@ -75,6 +78,8 @@ def drive_all_operations(
     )
     policy_id = created.policy.id
     assert created.status_code == 200 and created.policy.trigger.name == "default"
+    assert created.policy.operation_definition.full_backup_interval == -1
+    assert created.policy.trigger.properties.start_window_minutes == 60
     assert call(client_a, "list_policies", cbr.ListPoliciesRequest()).count == 1
     assert (
         call(client_a, "show_policy", cbr.ShowPolicyRequest(policy_id=policy_id)).policy.name == "sdk-policy"
@@ -99,14 +104,28 @@ def drive_all_operations(
         cbr.CreateVaultRequest(
             body=cbr.VaultCreateReq(
                 vault=cbr.VaultCreate(
-                    billing=billing,
+                    billing=cbr.BillingCreate(
+                        consistent_level="crash_consistent",
+                        object_type="server",
+                        protect_type="backup",
+                        size=100,
+                        is_multi_az=False,
+                    ),
                     name="sdk-vault",
                     resources=[cbr.ResourceCreate(id=first["id"], type=SERVER)],
+                    smn_notify=False,
+                    threshold=70,
+                    locked=False,
+                    backup_name_prefix="sdk",
+                    sys_lock_source_service="",
                 )
             )
         ),
     ).vault
     assert vault.billing.spec_code == "vault.backup.server.normal" and vault.resources[0].id == first["id"]
+    assert (vault.smn_notify, vault.threshold, vault.locked) == (False, 70, False)
+    assert vault.billing.is_multi_az is False
+    assert vault.backup_name_prefix == "sdk" and vault.resources[0].auto_protect is False
     assert call(client_a, "show_vault", cbr.ShowVaultRequest(vault_id=vault.id)).vault.name == "sdk-vault"
     listed = call(client_a, "list_vault", cbr.ListVaultRequest(limit=10, offset=0))
     assert listed.count == 1 and listed.vaults[0].id == vault.id
@@ -116,11 +135,14 @@ def drive_all_operations(
         cbr.UpdateVaultRequest(
             vault_id=vault.id,
             body=cbr.VaultUpdateReq(
-                vault=cbr.VaultUpdate(name="sdk-vault-2", billing=cbr.BillingUpdate(size=200))
+                vault=cbr.VaultUpdate(
+                    name="sdk-vault-2", billing=cbr.BillingUpdate(size=200), smn_notify=True, threshold=90
+                )
             ),
         ),
     )
     assert renamed.vault.billing.size == 200
+    assert (renamed.vault.smn_notify, renamed.vault.threshold) == (True, 90)
     added = call(
         client_a,
         "add_vault_resource",
@@ -158,7 +180,10 @@ def drive_all_operations(
         cbr.CreateCheckpointRequest(
             body=cbr.VaultBackupReq(
                 checkpoint=cbr.VaultBackup(
-                    vault_id=vault.id, parameters=cbr.CheckpointParam(name="sdk-backup", description="d")
+                    vault_id=vault.id,
+                    parameters=cbr.CheckpointParam(
+                        name="sdk-backup", description="d", retention_duration_days=-1
+                    ),
                 )
             )
         ),
@@ -174,6 +199,7 @@ def drive_all_operations(
     backup_id = backups.backups[0].id
     detail = call(client_a, "show_backup", cbr.ShowBackupRequest(backup_id=backup_id)).backup
     assert detail.name == "sdk-backup" and len(detail.children) == 2
+    assert detail.incremental is False and detail.provider_id == vault.provider_id
 
     # sharing
     added_members = call(

@@ -45,6 +45,10 @@ RESP_KEYS = {
     "updated_at",
     "vault_id",
     "enterprise_project_id",
+    # today's fields (the official SDK's BackupResp)
+    "incremental",
+    "provider_id",
+    "replication_records",
 }
 
 

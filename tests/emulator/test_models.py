@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -114,3 +116,25 @@ def test_long_term_retention_keeps_the_newest_of_each_period() -> None:
     # in UTC+02:00 the 23:00 backups belong to the next day
     assert retention.long_term(rows, {"day_backups": 2, "timezone": "UTC+02:00"}) == {"0", "1"}  # type: ignore[arg-type]
     assert retention.long_term(rows, {"month_backups": 1, "timezone": "UTC+00:00"}) == {"0"}  # type: ignore[arg-type]
+
+
+def test_a_state_file_of_an_older_emulator_gains_the_new_columns(tmp_path: Path) -> None:
+    """A state file written before vaults and policies had today's fields opens, and takes them."""
+    from cbr_emulator import store
+
+    path = tmp_path / "state.db"
+    older = store.SCHEMA.replace("    added_fields TEXT,\n", "").replace(
+        "    next_run_at TEXT,\n    start_window_minutes TEXT\n", "    next_run_at TEXT\n"
+    )
+    assert older != store.SCHEMA
+    connection = sqlite3.connect(path)
+    connection.executescript(older)
+    connection.close()
+    opened = store.Store(str(path))
+    try:
+        with opened.transaction() as tx:
+            vault_columns = {row["name"] for row in tx.all("PRAGMA table_info(vaults)")}
+            policy_columns = {row["name"] for row in tx.all("PRAGMA table_info(policies)")}
+    finally:
+        opened.close()
+    assert "added_fields" in vault_columns and "start_window_minutes" in policy_columns

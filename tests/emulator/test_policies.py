@@ -252,3 +252,45 @@ def test_delete_policy_removes_it_from_its_vaults(api_a: Api) -> None:
     assert_error(api_a.get(f"/policies/{policy['id']}"), 404, "BackupService.6000")
     assert api_a.get("/vaults", params={"policy_id": policy["id"]}).json()["count"] == 0
     assert api_a.get(f"/vaults/{vault['id']}").status_code == 200
+
+
+def test_replication_policy_with_todays_fields_is_echoed(api_a: Api) -> None:
+    """A replication policy (the SDK's operation_type) names its destination; the trigger's start
+    window and the long-term retention rules are answered as given."""
+    body = policy_body(
+        max_backups=3,
+        destination_region="emu-region-2",
+        destination_project_id="0605767b5c00d4762ff3c00b0f6e2f3b",
+        enable_acceleration=True,
+        full_backup_interval=10,
+        advanced_retention_rules={
+            "weekly_retention_rules": {"days_of_week": ["MO"], "retention_duration_periods": 4}
+        },
+    )
+    body["policy"]["operation_type"] = "replication"
+    body["policy"]["trigger"]["properties"]["start_window_minutes"] = 120
+    answer = api_a.post("/policies", json=body)
+    assert answer.status_code == 200, answer.text
+    policy = answer.json()["policy"]
+    assert policy["operation_type"] == "replication"
+    assert policy["operation_definition"] == body["policy"]["operation_definition"]
+    assert policy["trigger"]["properties"]["start_window_minutes"] == 120
+    shown = api_a.get(f"/policies/{policy['id']}").json()["policy"]
+    assert shown["trigger"]["properties"]["start_window_minutes"] == 120
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [{"full_backup_interval": 101}, {"enable_acceleration": "yes"}, {"destination_region": 7}],
+)
+def test_ill_typed_todays_policy_fields_are_refused(api_a: Api, definition: dict[str, Any]) -> None:
+    assert_error(api_a.post("/policies", json=policy_body(**definition)), 400, "BackupService.9900")
+
+
+def test_any_integer_start_window_is_kept(api_a: Api) -> None:
+    """The SDK bounds start_window_minutes nowhere; one beyond SQLite's integers is kept too."""
+    body = policy_body()
+    body["policy"]["trigger"]["properties"]["start_window_minutes"] = 2**70
+    answer = api_a.post("/policies", json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["policy"]["trigger"]["properties"]["start_window_minutes"] == 2**70

@@ -33,7 +33,18 @@ def test_create_vault_answers_200_with_the_documented_shape(api_a: Api) -> None:
         "user_id",
         "created_at",
         "auto_expand",
+        # today's fields (the official SDK's Vault), beyond the reference
+        "smn_notify",
+        "threshold",
+        "locked",
+        "sys_lock_source_service",
+        "availability_zone",
+        "backup_name_prefix",
+        "demand_billing",
+        "frozen",
     }
+    assert (vault["smn_notify"], vault["threshold"]) == (True, 80)
+    assert vault["locked"] is False and vault["frozen"] is False
     billing = vault["billing"]
     assert billing == {
         "allocated": 40 + 10,
@@ -50,6 +61,7 @@ def test_create_vault_answers_200_with_the_documented_shape(api_a: Api) -> None:
         "storage_unit": None,
         "used": 0,
         "frozen_scene": None,
+        "is_multi_az": False,
     }
     assert vault["resources"] == [
         {
@@ -60,6 +72,7 @@ def test_create_vault_answers_200_with_the_documented_shape(api_a: Api) -> None:
             "type": SERVER,
             "backup_size": 0,
             "backup_count": 0,
+            "auto_protect": False,
         }
     ]
     assert vault["enterprise_project_id"] == "0"
@@ -452,3 +465,48 @@ def test_a_null_backup_policy_id_means_no_policy(api_a: Api) -> None:
     answer = api_a.post("/vaults", json=vault_body(backup_policy_id=None))
     assert answer.status_code == 200, answer.text
     assert api_a.get("/policies", params={"vault_id": answer.json()["vault"]["id"]}).json()["count"] == 0
+
+
+def test_todays_vault_fields_follow_the_requests(api_a: Api) -> None:
+    """The fields the official SDK sends beyond the reference are accepted and answered as set."""
+    answer = api_a.post(
+        "/vaults",
+        json=vault_body(
+            "server",
+            smn_notify=False,
+            threshold=60,
+            locked=True,
+            sys_lock_source_service="SMB",
+            availability_zone="emu-az1",
+            backup_name_prefix="nightly",
+            demand_billing=False,
+            auto_expand=True,
+        ),
+    )
+    assert answer.status_code == 200, answer.text
+    vault = answer.json()["vault"]
+    assert (vault["smn_notify"], vault["threshold"]) == (False, 60)
+    assert vault["locked"] is True and vault["auto_expand"] is True
+    assert (vault["sys_lock_source_service"], vault["availability_zone"]) == ("SMB", "emu-az1")
+    assert vault["backup_name_prefix"] == "nightly" and vault["demand_billing"] is False
+    updated = api_a.put(
+        f"/vaults/{vault['id']}", json={"vault": {"smn_notify": True, "threshold": 95, "locked": False}}
+    )
+    assert updated.status_code == 200, updated.text
+    shown = api_a.get(f"/vaults/{vault['id']}").json()["vault"]
+    assert (shown["smn_notify"], shown["threshold"], shown["locked"]) == (True, 95, False)
+    assert shown["backup_name_prefix"] == "nightly"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"threshold": 0},
+        {"threshold": "80"},
+        {"locked": "yes"},
+        {"smn_notify": 1},
+        {"availability_zone": "a" * 33},
+    ],
+)
+def test_ill_typed_todays_vault_fields_are_refused(api_a: Api, fields: dict[str, Any]) -> None:
+    assert_error(api_a.post("/vaults", json=vault_body("server", **fields)), 400, "BackupService.9900")

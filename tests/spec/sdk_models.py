@@ -91,3 +91,88 @@ def documented(text: str) -> Documented:
         characters=frozenset(characters),
         max_length=int(longest.group(1)) if longest else None,
     )
+
+
+# The 27 operations of the spec (operation id) and the SDK's method for each.
+OPERATIONS = {
+    "show_operation_log": "show_op_log",
+    "list_operation_logs": "list_op_logs",
+    "add_share_members": "add_member",
+    "list_share_members": "show_members_detail",
+    "show_share_member": "show_member_detail",
+    "update_share_member_status": "update_member_status",
+    "delete_share_member": "delete_member",
+    "show_checkpoint": "show_checkpoint",
+    "create_checkpoint": "create_checkpoint",
+    "list_backups": "list_backups",
+    "show_backup": "show_backup",
+    "delete_backup": "delete_backup",
+    "restore_backup": "restore_backup",
+    "create_vault": "create_vault",
+    "show_vault": "show_vault",
+    "list_vaults": "list_vault",
+    "update_vault": "update_vault",
+    "delete_vault": "delete_vault",
+    "add_vault_resources": "add_vault_resource",
+    "remove_vault_resources": "remove_vault_resource",
+    "associate_vault_policy": "associate_vault_policy",
+    "dissociate_vault_policy": "disassociate_vault_policy",
+    "create_policy": "create_policy",
+    "list_policies": "list_policies",
+    "show_policy": "show_policy",
+    "update_policy": "update_policy",
+    "delete_policy": "delete_policy",
+}
+_CONTAINER = re.compile(r"^(?:list\[(.*)\]|dict\(str, (.*)\))$")
+
+
+@dataclass(frozen=True)
+class BodyField:
+    """One named field of an operation's request or response body, as the SDK models it."""
+
+    operation: str  # the spec's operation id
+    side: str  # request or response
+    path: tuple[str, ...]  # JSON names from the body's root; "[]" ends a name whose value is a list
+    chain: tuple[str, ...]  # the SDK's Model.field of each step, e.g. ("VaultCreateReq.vault", ...)
+    type: str  # the SDK's type of the field, e.g. "list[ResourceResp]"
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.side}: {'.'.join(self.path)} ({self.chain[-1]}: {self.type})"
+
+
+def _model_of(type_name: str) -> type[Any] | None:
+    found = _CONTAINER.match(type_name.strip())
+    if found:
+        return _model_of(found.group(1) or found.group(2))
+    candidate = getattr(importlib.import_module(_PACKAGE), type_name.strip(), None)
+    return candidate if hasattr(candidate, "openapi_types") else None
+
+
+def _walk(
+    cls: type[Any], operation: str, side: str, path: tuple[str, ...], chain: tuple[str, ...],
+    models: tuple[type[Any], ...],
+) -> Any:
+    for attribute, type_name in cls.openapi_types.items():
+        name = cls.attribute_map[attribute]
+        step = f"{cls.__name__}.{attribute}"
+        field = BodyField(operation, side, (*path, name), (*chain, step), type_name)
+        yield field
+        sub = _model_of(type_name)
+        # A model within itself (a backup's children) is followed one level down, as far as a
+        # response nests it.
+        if sub is not None and models.count(sub) < 2:
+            name += "[]" if type_name.strip().startswith("list[") else ""
+            yield from _walk(sub, operation, side, (*path, name), field.chain, (*models, sub))
+
+
+def body_fields() -> list[BodyField]:
+    """Every named field of the 27 operations' request and response bodies, nested."""
+    found: list[BodyField] = []
+    for operation, method in OPERATIONS.items():
+        base = "".join(word.capitalize() for word in method.split("_"))
+        request, response = model(base + "Request"), model(base + "Response")
+        body = _model_of(request.openapi_types.get("body", ""))
+        if body is not None:
+            found.extend(_walk(body, operation, "request", (), (), (body,)))
+        found.extend(_walk(response, operation, "response", (), (), (response,)))
+    return found

@@ -41,10 +41,17 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "create_vault.vault.bind_rules.tags[].key": ("BindRulesTags.key",),
     "create_vault.vault.bind_rules.tags[].value": ("BindRulesTags.value",),
     "update_vault.vault.billing.size": ("BillingUpdate.size",),
+    "update_vault.vault.billing.consistent_level": ("BillingCreate.consistent_level",),
     "update_vault.vault.name": ("VaultUpdate.name",),
     "update_vault.vault.bind_rules.tags[].key": ("BindRulesTags.key",),
     "update_vault.vault.bind_rules.tags[].value": ("BindRulesTags.value",),
     "update_vault.vault.threshold": ("VaultCreate.threshold", "PrePaidVaultOrder.threshold"),
+    "create_vault.vault.threshold": ("VaultCreate.threshold", "PrePaidVaultOrder.threshold"),
+    "create_vault.vault.availability_zone": ("VaultCreate.availability_zone",),
+    "create_vault.vault.sys_lock_source_service": ("VaultCreate.sys_lock_source_service",),
+    "create_checkpoint.checkpoint.parameters.retention_duration_days": (
+        "CheckpointParam.retention_duration_days",
+    ),
     "add_vault_resources.resources[].type": ("ResourceCreate.type",),
     "add_vault_resources.resources[].name": ("Resource.name",),
     "list_vaults?cloud_type": ("ListExternalVaultRequest.cloud_type",),
@@ -97,6 +104,14 @@ for _op in ("create_policy", "update_policy"):
         "timezone",
     ):
         SOURCES[f"{_op}.policy.operation_definition.{_field}"] = (f"PolicyoODCreate.{_field}",)
+    for _field in ("destination_region", "full_backup_interval"):
+        SOURCES[f"{_op}.policy.operation_definition.{_field}"] = (f"PolicyoODCreate.{_field}",)
+    for _period in ("weekly", "monthly", "yearly"):
+        _rules = f"{_op}.policy.operation_definition.advanced_retention_rules.{_period}_retention_rules"
+        _model = f"Policy{_period.capitalize()}RetentionRules"
+        SOURCES[f"{_rules}.retention_duration_periods"] = (f"{_model}.retention_duration_periods",)
+        if _period != "weekly":
+            SOURCES[f"{_rules}.days_of_month[]"] = (f"{_model}.days_of_month",)
 
 
 def _constrained(contract: Contract) -> Iterator[tuple[str, Mapping[str, Any]]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from cbr_emulator import errors
 from cbr_emulator.models import operation_logs
-from cbr_emulator.models.common import Session, loads
+from cbr_emulator.models.common import PROVIDER_BY_RESOURCE_TYPE, Session, loads
 from cbr_emulator.models.inventory import BMS, SERVER, TURBO, VOLUME, Resource
 
 
@@ -65,6 +65,10 @@ def render(
         "status": row["status"],
         "updated_at": row["updated_at"],
         "vault_id": row["vault_id"],
+        # today's fields (the SDK's BackupResp): the reference has incremental in extend_info only
+        "incremental": bool(loads(row["extend_info"]).get("incremental")),
+        "provider_id": PROVIDER_BY_RESOURCE_TYPE.get(row["resource_type"]),
+        "replication_records": [],
     }
     if detail:
         rendered["children"] = children or []

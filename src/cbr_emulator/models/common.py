@@ -33,6 +33,11 @@ OBJECT_TYPE_RESOURCES = {
     "turbo": (TURBO,),
     "workspace": (DESKTOP,),
 }
+PROVIDER_BY_RESOURCE_TYPE = {
+    resource_type: PROVIDER_BY_OBJECT_TYPE[object_type]
+    for object_type, resource_types in OBJECT_TYPE_RESOURCES.items()
+    for resource_type in resource_types
+}
 SPEC_CODES = {
     "server": "vault.backup.server.normal",
     "disk": "vault.backup.volume.normal",

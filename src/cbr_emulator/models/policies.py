@@ -20,6 +20,7 @@ class PolicyCreate:
     # echoed back as given (only the fields the caller set), as the reference's examples do
     operation_definition: dict[str, Any] = field(default_factory=dict, compare=False)
     enabled: bool = True
+    start_window_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class PolicyUpdate:
     enabled: bool | None = None
     operation_definition: dict[str, Any] | None = field(default=None, compare=False)
     patterns: tuple[str, ...] | None = None
+    start_window_minutes: int | None = None
 
 
 def get_policy(s: Session, project_id: str, policy_id: str) -> sqlite3.Row:
@@ -57,6 +59,7 @@ def create_policy(s: Session, project_id: str, req: PolicyCreate) -> dict[str, A
             "enabled": req.enabled,
             "operation_type": req.operation_type,
             "operation_definition": dumps(req.operation_definition),
+            "start_window_minutes": dumps(req.start_window_minutes),
             "patterns": dumps(list(req.patterns)),
             "trigger_id": new_id(),
             "start_time": format_start_time(s.now),
@@ -103,6 +106,7 @@ def update_policy(s: Session, project_id: str, policy_id: str, req: PolicyUpdate
     if req.patterns is not None:
         changes["patterns"] = dumps(list(req.patterns))
         changes["start_time"] = format_start_time(s.now)
+        changes["start_window_minutes"] = dumps(req.start_window_minutes)
     s.tx.update("policies", policy_id, changes)
     reschedule(s, policy_id)
     return show_policy(s, project_id, policy_id)
@@ -126,6 +130,14 @@ def reschedule(s: Session, policy_id: str) -> None:
     s.tx.execute("UPDATE policies SET next_run_at = ? WHERE id = ?", [next_at, policy_id])
 
 
+def _trigger_properties(row: sqlite3.Row) -> dict[str, Any]:
+    properties = {"pattern": loads(row["patterns"]), "start_time": row["start_time"]}
+    start_window = loads(row["start_window_minutes"])
+    if start_window is not None:
+        properties["start_window_minutes"] = start_window
+    return properties
+
+
 def render(s: Session, row: sqlite3.Row) -> dict[str, Any]:
     """Policy, tables 4-180..4-184."""
     vaults = s.tx.all("SELECT id FROM vaults WHERE policy_id = ? ORDER BY created_at, id", [row["id"]])
@@ -138,7 +150,7 @@ def render(s: Session, row: sqlite3.Row) -> dict[str, Any]:
         "trigger": {
             "id": row["trigger_id"],
             "name": "default",
-            "properties": {"pattern": loads(row["patterns"]), "start_time": row["start_time"]},
+            "properties": _trigger_properties(row),
             "type": "time",
         },
         "associated_vaults": [{"vault_id": v["id"], "destination_vault_id": None} for v in vaults],

@@ -48,6 +48,12 @@ class VaultCreate:
     auto_bind: bool = False
     bind_rules: dict[str, Any] | None = field(default=None, compare=False)
     backup_policy_id: str | None = None
+    auto_expand: bool = False
+    smn_notify: bool = True
+    threshold: int = 80
+    # Today's fields beyond the reference (the SDK's VaultCreate), answered as given: locked,
+    # sys_lock_source_service, availability_zone, backup_name_prefix, demand_billing, is_multi_az.
+    added: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,8 @@ class VaultUpdate:
     auto_expand: bool | None = None
     smn_notify: bool | None = None
     threshold: int | None = None
+    locked: bool | None = None
+    consistent_level: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,9 +117,10 @@ def create_vault(s: Session, project_id: str, req: VaultCreate) -> dict[str, Any
             "auto_bind": req.auto_bind,
             "bind_rules": None if req.bind_rules is None else dumps(req.bind_rules),
             "tags": dumps([{"key": t.key, "value": t.value} for t in req.tags]),
-            "auto_expand": False,
-            "smn_notify": True,
-            "threshold": 80,
+            "auto_expand": req.auto_expand,
+            "smn_notify": req.smn_notify,
+            "threshold": req.threshold,
+            "added_fields": dumps(req.added),
             "policy_id": req.backup_policy_id,
             "user_id": s.user_id(project_id),
             "provider_id": PROVIDER_BY_OBJECT_TYPE[req.object_type],
@@ -161,10 +170,12 @@ def update_vault(s: Session, project_id: str, vault_id: str, req: VaultUpdate) -
         if req.size * 1024 < used_mb:
             raise errors.invalid_vault_capacity("smaller than the used capacity")
         changes["size"] = req.size
-    for column in ("name", "auto_bind", "auto_expand", "smn_notify", "threshold"):
+    for column in ("name", "auto_bind", "auto_expand", "smn_notify", "threshold", "consistent_level"):
         value = getattr(req, column)
         if value is not None:
             changes[column] = value
+    if req.locked is not None:
+        changes["added_fields"] = dumps({**_added(vault), "locked": req.locked})
     if req.bind_rules is not None:
         changes["bind_rules"] = dumps(req.bind_rules)
     changes["updated_at"] = s.ts
@@ -196,7 +207,9 @@ def delete_vault(s: Session, project_id: str, vault_id: str) -> None:
     s.tx.execute("DELETE FROM vaults WHERE id = ?", [vault_id])
 
 
-def associate_policy(s: Session, project_id: str, vault_id: str, policy_id: str) -> dict[str, Any]:
+def associate_policy(
+    s: Session, project_id: str, vault_id: str, policy_id: str, destination_vault_id: str | None = None
+) -> dict[str, Any]:
     """A vault has one backup policy: applying another replaces it."""
     vault = get_vault(s, project_id, vault_id)
     policies.get_backup_policy(s, project_id, policy_id)
@@ -205,7 +218,10 @@ def associate_policy(s: Session, project_id: str, vault_id: str, policy_id: str)
     if previous is not None and previous != policy_id:
         policies.reschedule(s, previous)
     policies.reschedule(s, policy_id)
-    return {"associate_policy": {"vault_id": vault_id, "policy_id": policy_id}}
+    answer = {"vault_id": vault_id, "policy_id": policy_id}
+    if destination_vault_id is not None:
+        answer["destination_vault_id"] = destination_vault_id
+    return {"associate_policy": answer}
 
 
 def dissociate_policy(s: Session, project_id: str, vault_id: str, policy_id: str) -> dict[str, Any]:
@@ -218,6 +234,11 @@ def dissociate_policy(s: Session, project_id: str, vault_id: str, policy_id: str
     return {"dissociate_policy": {"vault_id": vault_id, "policy_id": policy_id}}
 
 
+def _added(row: sqlite3.Row) -> dict[str, Any]:
+    added: dict[str, Any] = loads(row["added_fields"]) or {}
+    return added
+
+
 def render_vaults(s: Session, rows: Sequence[sqlite3.Row]) -> list[dict[str, Any]]:
     ids = [r["id"] for r in rows]
     usage = vault_resources.usage_by_vault(s, ids)
@@ -228,7 +249,9 @@ def render_vaults(s: Session, rows: Sequence[sqlite3.Row]) -> list[dict[str, Any
 def _render(
     s: Session, row: sqlite3.Row, resources: list[sqlite3.Row], usage: dict[str, vault_resources.Usage]
 ) -> dict[str, Any]:
-    """Vault, tables 4-92..4-95 (allocated: GB of the resources; used: MB of the backups)."""
+    """Vault, tables 4-92..4-95 (allocated: GB of the resources; used: MB of the backups), with the
+    fields today's service adds (the SDK's Vault): locked and the rest as the caller set them."""
+    added = _added(row)
     return {
         "billing": {
             "allocated": sum(int(r["size"]) for r in resources),
@@ -245,6 +268,7 @@ def _render(
             "storage_unit": None,
             "used": sum(u.size_mb for u in usage.values()),
             "frozen_scene": None,
+            "is_multi_az": bool(added.get("is_multi_az", False)),
         },
         "description": row["description"],
         "id": row["id"],
@@ -252,9 +276,15 @@ def _render(
         "project_id": row["project_id"],
         "provider_id": row["provider_id"],
         "resources": [
-            vault_resources.render_resource(
-                r, usage.get(r["resource_id"]), s.inventory.find(row["project_id"], r["resource_id"]) is None
-            )
+            {
+                **vault_resources.render_resource(
+                    r,
+                    usage.get(r["resource_id"]),
+                    s.inventory.find(row["project_id"], r["resource_id"]) is None,
+                ),
+                # backed up by the vault's policy, when it has one
+                "auto_protect": row["policy_id"] is not None,
+            }
             for r in resources
         ],
         "tags": loads(row["tags"]),
@@ -264,4 +294,12 @@ def _render(
         "user_id": row["user_id"],
         "created_at": row["created_at"],
         "auto_expand": bool(row["auto_expand"]),
+        "smn_notify": bool(row["smn_notify"]),
+        "threshold": row["threshold"],
+        "locked": bool(added.get("locked", False)),
+        "sys_lock_source_service": added.get("sys_lock_source_service", ""),
+        "availability_zone": added.get("availability_zone", ""),
+        "backup_name_prefix": added.get("backup_name_prefix", ""),
+        "demand_billing": bool(added.get("demand_billing", False)),
+        "frozen": row["status"] == "frozen",
     }

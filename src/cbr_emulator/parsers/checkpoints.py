@@ -25,6 +25,10 @@ def parse_checkpoint_create(body: Any) -> CheckpointCreate:
         detail.text("name", max_len=255)
         resource_ids.append(str(resource_id))
     incremental = parameters.boolean("incremental")
+    # Today's parameters (the SDK's CheckpointParam), accepted when well-typed: the policy of a
+    # scheduled backup, and how long a manual backup is kept (-1: for ever).
+    parameters.text("policy_id")
+    parameters.integer("retention_duration_days", minimum=-1, maximum=36500)
     return CheckpointCreate(
         vault_id=vault_id,
         name=parameters.text("name", min_len=1, max_len=64),

@@ -85,6 +85,24 @@ def _size(billing: Obj) -> int | None:
     )
 
 
+def _added_fields(vault: Obj, billing: Obj) -> dict[str, Any]:
+    """The fields today's service takes beyond the reference (the SDK's VaultCreate), kept to be
+    answered: only those the caller set."""
+    found = {
+        "locked": vault.boolean("locked"),
+        "demand_billing": vault.boolean("demand_billing"),
+        "sys_lock_source_service": vault.text("sys_lock_source_service", choices=("SMB", "")),
+        "availability_zone": vault.text("availability_zone", max_len=32),
+        "backup_name_prefix": vault.text("backup_name_prefix"),
+        "is_multi_az": billing.boolean("is_multi_az"),
+    }
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def _threshold(vault: Obj) -> int | None:
+    return vault.integer("threshold", minimum=1, maximum=100)
+
+
 def parse_vault_create(body: Any) -> VaultCreate:
     vault = Obj(body, "body").child("vault", required=True)
     assert vault is not None
@@ -117,6 +135,10 @@ def parse_vault_create(body: Any) -> VaultCreate:
         bind_rules=_bind_rules(vault),
         # 4-87: "If the value of this parameter is null, automatic backup is not performed."
         backup_policy_id=vault.text("backup_policy_id", min_len=1, max_len=64, nullable=True),
+        auto_expand=bool(vault.boolean("auto_expand")),
+        smn_notify=vault.boolean("smn_notify") is not False,
+        threshold=_threshold(vault) or 80,
+        added=_added_fields(vault, billing),
     )
 
 
@@ -131,7 +153,11 @@ def parse_vault_update(body: Any) -> VaultUpdate:
         bind_rules=_bind_rules(vault),
         auto_expand=vault.boolean("auto_expand"),
         smn_notify=vault.boolean("smn_notify"),
-        threshold=vault.integer("threshold", minimum=1, maximum=100),
+        threshold=_threshold(vault),
+        locked=vault.boolean("locked"),
+        consistent_level=(
+            None if billing is None else billing.text("consistent_level", choices=CONSISTENT_LEVELS)
+        ),
     )
 
 
@@ -171,3 +197,9 @@ def parse_policy_reference(body: Any) -> str:
     policy_id = Obj(body, "body").text("policy_id", required=True, min_len=1, max_len=64)
     assert policy_id is not None
     return policy_id
+
+
+def parse_destination_vault(body: Any) -> str | None:
+    """associatepolicy's destination_vault_id (the SDK's VaultAssociate): the remote vault of a
+    replication policy, answered back as given."""
+    return Obj(body, "body").text("destination_vault_id")

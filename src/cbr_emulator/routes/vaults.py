@@ -73,9 +73,11 @@ async def remove_resources(ctx: ApiContext) -> Response:
 @api
 async def associate_policy(ctx: ApiContext) -> Response:
     vault_id = ctx.path("vault_id")
-    policy_id = parse.parse_policy_reference(ctx.json())
+    body = ctx.json()
+    policy_id = parse.parse_policy_reference(body)
+    destination = parse.parse_destination_vault(body)
     return json_response(
-        await ctx.run(lambda s: vaults.associate_policy(s, ctx.project_id, vault_id, policy_id))
+        await ctx.run(lambda s: vaults.associate_policy(s, ctx.project_id, vault_id, policy_id, destination))
     )
 
 
