@@ -9,11 +9,11 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import unquote
 
 import jsonpatch
@@ -22,6 +22,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from cbr_conformance.paths import read_yaml, spec_dir
+
+T = TypeVar("T")
 
 SPEC_FILE = "cbr-v3.yaml"
 _COMPONENT = "#/components/schemas/"
@@ -62,6 +64,14 @@ class Contract:
         )
         self._registry = registry
         self._validators: dict[int, tuple[JSON, OAS30Validator]] = {}
+        self._derived: dict[str, object] = {}
+
+    def derived(self, key: str, make: Callable[[Contract], T]) -> T:
+        """What `make` derives from this contract, made once: caches live and die with the
+        contract they were made from, rather than in module globals keyed by its id()."""
+        if key not in self._derived:
+            self._derived[key] = make(self)
+        return cast(T, self._derived[key])
 
     @classmethod
     def load(cls, path: Path | None = None, letter_patches: list[dict[str, JSON]] | None = None) -> Contract:

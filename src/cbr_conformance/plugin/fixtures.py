@@ -134,18 +134,12 @@ SECOND_PROJECT_MISSING = (
 )
 
 
-_FINDERS: dict[int, tuple[Contract, FactFinder]] = {}
-
-
 def _recorder(
     contract: Contract, exchanges: list[Exchange] | None, pending: Pending
 ) -> Callable[[Exchange], None]:
     """Keeps a client's exchanges for the test's report (when given a list), and the facts of
     every one for the run's contract coverage, whatever test or fixture sends it."""
-    cached = _FINDERS.get(id(contract))
-    if cached is None or cached[0] is not contract:
-        cached = _FINDERS[id(contract)] = (contract, FactFinder(contract))
-    finder = cached[1]
+    finder = contract.derived("coverage: fact finder", FactFinder)
 
     def record(exchange: Exchange) -> None:
         if exchanges is not None:

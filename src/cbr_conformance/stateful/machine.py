@@ -58,17 +58,16 @@ def operation_ids(contract: Contract) -> dict[tuple[str, str], str]:
     return {(op.method, op.path): op.operation_id for op in contract}
 
 
-_POSITIVE_SCHEMAS: dict[int, Any] = {}
-
-
 def _positive_schema(contract: Contract) -> Any:
     """The contract as schemathesis sees it, generating valid data only: a step the spec forbids
     would walk nowhere along the links, and prove nothing about the target."""
-    if id(contract) not in _POSITIVE_SCHEMAS:
+
+    def make(contract: Contract) -> Any:
         config = schemathesis.Config.from_dict({"generation": {"mode": "positive"}})
         document = closed_objects(copy.deepcopy(contract.document))
-        _POSITIVE_SCHEMAS[id(contract)] = schemathesis.openapi.from_dict(document, config=config)
-    return _POSITIVE_SCHEMAS[id(contract)]
+        return schemathesis.openapi.from_dict(document, config=config)
+
+    return contract.derived("state machine: positive schema", make)
 
 
 def _being_deleted(response: StResponse) -> bool:
