@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, for tests.shared_target
 
-from tests.shared_target.stranger import QUICK, SETTINGS, run_stranger, stranger_target, verdict
+from tests.shared_target.stranger import QUICK, SETTINGS, run_seeds, verdict
 
 
 def main() -> int:
@@ -44,14 +44,12 @@ def main() -> int:
         for setting in chosen:
             print(f"{setting.name}: {setting.what}", flush=True)
             wrong[setting.name] = 0
-            for seed in range(1, args.seeds + 1):
-                run_folder = Path(folder) / f"{setting.name}-{seed}"
-                with stranger_target(setting, run_folder) as (url, extra):
-                    run = run_stranger(setting, url, run_folder / "reports", seed, *extra, budget=budget)
+            seeds = range(1, args.seeds + 1)
+            for run in run_seeds(setting, Path(folder) / setting.name, seeds, budget=budget):
                 found = run.wrong(setting)
                 said = verdict(run.summary) if run.summary else f"no summary (exit {run.code})"
                 mark = "WRONG" if found else "ok"
-                print(f"  seed {seed:>3}: {mark:<5} {run.seconds:6.1f} s  {said}", flush=True)
+                print(f"  seed {run.seed:>3}: {mark:<5} {run.seconds:6.1f} s  {said}", flush=True)
                 if found:
                     wrong[setting.name] += 1
                     for line in run.catalogue():

@@ -18,7 +18,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,9 +178,10 @@ def environment(setting: Setting) -> dict[str, str]:
     return env
 
 
-# A budget below the suite's default (10 cases per operation and mode, 20 s each): every kind of
-# test still runs and is judged, with fewer generated cases each.
-QUICK = ("--fuzz-examples", "3", "--fuzz-seconds", "5")
+# A budget below the suite's default (10 cases per operation and mode, 20 s each, and 6 worker
+# processes per core for a target at a URL): every kind of test still runs and is judged, with
+# fewer generated cases each, by 4 workers (the start-up of 12 is most of a run on 2 cores).
+QUICK = ("--fuzz-examples", "3", "--fuzz-seconds", "5", "--workers", "4")
 
 
 @dataclass
@@ -297,3 +298,20 @@ def drop_billing_size(exchange: Exchange) -> None:
         body = json.loads(exchange.answer)
         body["vault"]["billing"].pop("size", None)
         exchange.answer = json.dumps(body).encode()
+
+
+def run_seeds(
+    setting: Setting,
+    folder: Path,
+    seeds: Sequence[int],
+    *,
+    on_answer: Callable[[Exchange], None] | None = None,
+    budget: tuple[str, ...] = QUICK,
+) -> Iterator[StrangerRun]:
+    """One run of `setting` per seed, each as it ends, one after the other, each against a target
+    of its own (`stranger_target`): two at once gain little on 2 cores, where a run is CPU-bound."""
+    for seed in seeds:
+        run_folder = folder / f"seed-{seed}"
+        with stranger_target(setting, run_folder, on_answer=on_answer) as (url, extra):
+            run = run_stranger(setting, url, run_folder / "reports", seed, *extra, budget=budget)
+        yield run

@@ -25,16 +25,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import requests
 
+from cbr_emulator.defaults import DEFAULT_CREDENTIALS
+from tests.shared_target.harness import PROJECTS, emulator_process
 from tests.shared_target.mutating_proxy import Exchange
 from tests.shared_target.stranger import (
+    GATEWAY_PREFIX,
     SETTINGS,
     Setting,
-    StrangerRun,
     drop_billing_size,
+    path_prefix_gateway,
     red_cells,
-    run_stranger,
-    stranger_target,
+    run_seeds,
     violation_keys,
 )
 
@@ -56,13 +59,23 @@ CLOCK = (
     "(b) a scenario that sets the emulator's clock through --control-url finds it moved past the time "
     "it wants by another test (AssertionError: the clock cannot go back in time)"
 )
-PARTIAL_SELECTION = "a -k run that leaves operations unexercised says CONFORMS, not a partial CONFORMS"
+PARTIAL_SELECTION = (
+    "the verdict's partial forms (results/): a -k run that leaves operations unexercised says "
+    "CONFORMS, not a partial CONFORMS"
+)
+MATRIX_ROWS = (
+    "the matrix (results/): a scenario that meets show_vault's violation itself is red in the row of "
+    "every operation it credits (add_vault_resources, create_checkpoint, list_vaults, "
+    "remove_vault_resources, update_vault), and so is the state machine (delete_vault, list_backups), "
+    "which fails with (e) Unsatisfiable after one of its exchanges met the violation"
+)
 KNOWN: dict[str, str] = {
     "token-only": f"{INVENTORY}; {UNSATISFIABLE}",
     "aksk": UNSATISFIABLE,
     "control-url": f"{UNSATISFIABLE}; {CLOCK} (on seed 2)",
     "gateway": UNSATISFIABLE,
     "one-operation": PARTIAL_SELECTION,
+    "one-bug": MATRIX_ROWS,
 }
 
 
@@ -70,20 +83,12 @@ def _marks(name: str) -> list[pytest.MarkDecorator]:
     return [pytest.mark.xfail(strict=True, reason=KNOWN[name])] if name in KNOWN else []
 
 
-def _run(
-    setting: Setting, folder: Path, seed: int, on_answer: Callable[[Exchange], None] | None = None
-) -> StrangerRun:
-    with stranger_target(setting, folder, on_answer=on_answer) as (url, extra):
-        return run_stranger(setting, url, folder / "reports", seed, *extra)
-
-
 @pytest.mark.parametrize("setting", [pytest.param(s, id=s.name, marks=_marks(s.name)) for s in SETTINGS])
 def test_a_strangers_setting_gets_conforms_from_a_correct_target(setting: Setting, tmp_path: Path) -> None:
     wrong: list[str] = []
-    for seed in SEEDS:
-        run = _run(setting, tmp_path / f"seed-{seed}", seed)
+    for run in run_seeds(setting, tmp_path, SEEDS):
         if found := run.wrong(setting):
-            wrong.append(f"seed {seed}: {'; '.join(found)}")
+            wrong.append(f"seed {run.seed}: {'; '.join(found)}")
             wrong += [f"    {line}" for line in run.catalogue()]
     assert not wrong, f"{setting.what}:\n" + "\n".join(wrong)
 
@@ -100,13 +105,23 @@ def test_one_bug_is_one_violation_and_the_same_on_every_seed(
     bug: Callable[[Exchange], None], operation: str, tmp_path: Path
 ) -> None:
     seen: dict[int, tuple[list[tuple[str, str, str]], set[tuple[str, str]]]] = {}
-    for seed in BUG_SEEDS:
-        run = _run(FULL, tmp_path / f"seed-{seed}", seed, on_answer=bug)
-        said = f"seed {seed}: exit {run.code}\n" + "\n".join(run.catalogue())
+    for run in run_seeds(FULL, tmp_path, BUG_SEEDS, on_answer=bug):
+        said = f"seed {run.seed}: exit {run.code}\n" + "\n".join(run.catalogue())
         assert run.code == 1, said
         keys, cells = violation_keys(run.summary), red_cells(run.summary)
         assert [found for found, _, _ in keys] == [operation], said
         assert {found for found, _ in cells} == {operation}, f"red cells {sorted(cells)}\n{said}"
-        seen[seed] = keys, cells
+        seen[run.seed] = keys, cells
     first = seen[BUG_SEEDS[0]]
     assert all(found == first for found in seen.values()), seen
+
+
+def test_the_gateway_serves_the_target_under_its_prefix_only(tmp_path: Path) -> None:
+    """The gateway setting's stand-in: the API under /cbr, nothing outside it."""
+    project, token = PROJECTS[0], DEFAULT_CREDENTIALS[0].tokens[0]
+    with emulator_process(tmp_path / "cbr.sqlite3", async_delay=1.0) as url, path_prefix_gateway(url) as base:
+        assert base.endswith(GATEWAY_PREFIX)
+        outside = base.removesuffix(GATEWAY_PREFIX)
+        headers = {"X-Auth-Token": token}
+        assert requests.get(f"{base}/v3/{project}/vaults", headers=headers, timeout=10).status_code == 200
+        assert requests.get(f"{outside}/v3/{project}/vaults", headers=headers, timeout=10).status_code == 404
