@@ -35,6 +35,8 @@ def main() -> int:
     names = ",".join(s.name for s in SETTINGS)
     parser.add_argument("--settings", default=names, help=f"comma-separated, among {names} (default: all)")
     args = parser.parse_args()
+    if args.seeds < 1:
+        parser.error("--seeds: at least 1")
     chosen = [s for s in SETTINGS if s.name in args.settings.split(",")]
     if not chosen:
         parser.error(f"--settings: none of {args.settings!r} is a setting ({names})")
@@ -52,6 +54,7 @@ def main() -> int:
                 print(f"  seed {run.seed:>3}: {mark:<5} {run.seconds:6.1f} s  {said}", flush=True)
                 if found:
                     wrong[setting.name] += 1
+                    print(f"      wrong: {'; '.join(found)}", flush=True)
                     for line in run.catalogue():
                         print(f"      {line[:220]}", flush=True)
     print()
