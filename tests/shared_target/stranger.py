@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -85,11 +85,6 @@ def red_cells(summary: dict[str, Any]) -> set[tuple[str, str]]:
         for kind, outcomes in kinds.items()
         if any(count and outcome not in QUIET for outcome, count in outcomes.items())
     }
-
-
-def not_tested_reasons(summary: dict[str, Any]) -> dict[str, int]:
-    """Why tests were not tested here, with how many each."""
-    return dict(summary.get("skips", {}))
 
 
 # ---- helpers of those readers ------------------------------------------------------------------
@@ -180,7 +175,7 @@ def environment(setting: Setting) -> dict[str, str]:
 
 # A budget below the suite's default (10 cases per operation and mode, 20 s each, and 6 worker
 # processes per core for a target at a URL): every kind of test still runs and is judged, with
-# fewer generated cases each, by 4 workers (the start-up of 12 is most of a run on 2 cores).
+# fewer generated cases each, by 4 workers (the start-up of 12 is much of a run on 2 cores).
 QUICK = ("--fuzz-examples", "3", "--fuzz-seconds", "5", "--workers", "4")
 
 
@@ -192,7 +187,6 @@ class StrangerRun:
     summary: dict[str, Any]
     output: str
     seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
 
     def wrong(self, setting: Setting) -> list[str]:
         """What is wrong with this run's verdict for a correct target: empty when it is right."""
