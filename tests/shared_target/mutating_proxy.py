@@ -16,6 +16,8 @@ from typing import Any
 
 import requests
 
+from cbr_conformance.transfer import track
+
 
 @dataclass
 class Exchange:
@@ -48,6 +50,9 @@ class MutatingProxy:
         self.seen = 0
         proxy = self
         session = requests.Session()
+        # as the suite's client does: a pooled connection idle past the emulator's keep-alive is
+        # opened again, not reused (a request sent as the emulator closes it would be lost)
+        track(session)
         lock = threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):

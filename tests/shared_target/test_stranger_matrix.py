@@ -18,7 +18,7 @@ cores, is not paid 15 times. The default workers against a shared target are
 `test_shared_target.py`'s; `bench/stranger_matrix.py` runs this matrix on more seeds, with the
 default budget unless `--quick`.
 
-A setting that fails on today's code is marked xfail naming the cause (`KNOWN`): remove the mark
+A setting known to fail is marked xfail naming the cause (`KNOWN`, empty today): remove the mark
 when the cause is fixed.
 """
 
@@ -48,46 +48,9 @@ SEEDS = (1, 2)
 BUG_SEEDS = (1, 2, 3)
 FULL = next(s for s in SETTINGS if s.name == "control-url")  # everything a user can configure
 
-# The causes of today's wrong verdicts, by setting. Strict where every run shows the cause: once
-# it is fixed, the pass fails until its mark is removed here. The state machine's Unsatisfiable
-# comes on some seeds and worker layouts only, so a setting it alone makes wrong is not strict:
-# remove its mark with the fix of (e).
-INVENTORY = (
-    "(a) without an inventory, the run's shared backups cannot be made, and the tests that read them "
-    "fail with SharedUnavailable (a violation of list_backups or show_backup) instead of being not "
-    "tested"
-)
-UNSATISFIABLE = (
-    "(e) on some seeds the state machine raises hypothesis's Unsatisfiable, a violation of "
-    "add_share_members (stateful-links)"
-)
-CLOCK = (
-    "(b) a policy scenario that sets the emulator's clock through --control-url finds it moved past "
-    "the time it wants by another test (AssertionError: the clock cannot go back in time)"
-)
-GATEWAY_RESET = (
-    "under load, the stand-in gateway (mutating_proxy.py, one requests session for all its threads, "
-    "no retry) drops a request whose pooled connection the emulator had closed: TargetUnreachable, "
-    "an 'unreachable' violation"
-)
-PARTIAL_SELECTION = (
-    "the verdict's partial forms (results/): a -k run that leaves operations unexercised says "
-    "CONFORMS, not a partial CONFORMS"
-)
-MATRIX_ROWS = (
-    "the matrix (results/): a scenario that meets show_vault's violation itself is red in the row of "
-    "every operation it credits (add_vault_resources, create_checkpoint, list_vaults, "
-    "remove_vault_resources, update_vault), and so is the state machine (delete_vault, list_backups) "
-    "when one of its exchanges met the violation"
-)
-KNOWN: dict[str, tuple[str, bool]] = {
-    "token-only": (f"{INVENTORY}; {UNSATISFIABLE}", True),
-    "aksk": (UNSATISFIABLE, False),
-    "control-url": (f"{UNSATISFIABLE}; {CLOCK}", False),
-    "gateway": (f"{UNSATISFIABLE}; {GATEWAY_RESET}", False),
-    "one-operation": (PARTIAL_SELECTION, True),
-    "one-bug": (f"{MATRIX_ROWS}; {UNSATISFIABLE}", True),
-}
+# A setting whose verdict is known wrong, with the cause, until its fix lands (strict: the fix
+# then shows as an unexpected pass). None is known wrong today.
+KNOWN: dict[str, tuple[str, bool]] = {}
 
 
 def _marks(name: str) -> list[pytest.MarkDecorator]:
