@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from cbr_conformance import cli
+from cbr_conformance.cli.common import config_of
+from cbr_conformance.cli.run import pytest_argv
 from cbr_conformance.results import Origin, Outcome, TestRecord, Why, build_summary, verdict
 from cbr_conformance.settings import RUN
 from cbr_emulator.defaults import PROJECT_A, PROJECT_B
@@ -199,12 +201,12 @@ def test_durations_are_never_read_from_an_interrupted_run(tmp_path: Path, env: p
         (reports / name).mkdir(parents=True)
         (reports / name / "summary.json").write_text(json.dumps({"interrupted": stopped, "tests": []}))
     args, _ = cli.build_parser().parse_known_args(["run", "--report-dir", str(reports)])
-    config = cli._config(args, RUN)
+    config = config_of(args, RUN)
 
     def durations_from(latest: str) -> str | None:
         (reports / "latest").unlink(missing_ok=True)
         (reports / "latest").symlink_to(latest)
-        argv = cli._pytest_argv(args, config, tmp_path / "run", "cbrc-x", [])
+        argv = pytest_argv(args, config, tmp_path / "run", "cbrc-x", [])
         return argv[argv.index("--durations-from") + 1] if "--durations-from" in argv else None
 
     assert durations_from("complete") == str((reports / "complete" / "summary.json").resolve())

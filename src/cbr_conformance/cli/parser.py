@@ -1,0 +1,135 @@
+"""`cbr-conformance`: run the suite, compare two runs, rebuild reports, list tests, sweep
+leftovers, inspect the spec, and check real clients' traffic through a validating proxy.
+
+Exit codes: 0 the target conforms; 1 it does not (with --baseline: a violation the baseline did
+not have; for diff: the new run has a new violation); 2 usage or configuration error (no test
+selected included); 3 the target is unreachable, refuses the credentials or is not CBR;
+4 it conforms, but the run could not delete all it made (the project needs a cleanup);
+5 the suite's own code failed, and no violation was found; 130 the run was interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cbr_conformance.cli.cleanup_command import handle_cleanup
+from cbr_conformance.cli.diff_command import handle_diff
+from cbr_conformance.cli.exits import EXIT_USAGE, exit_code_for
+from cbr_conformance.cli.inventory_command import handle_inventory
+from cbr_conformance.cli.list_command import handle_list
+from cbr_conformance.cli.proxy_command import handle_proxy
+from cbr_conformance.cli.report_command import handle_report
+from cbr_conformance.cli.run import handle_run
+from cbr_conformance.cli.spec_command import handle_spec
+from cbr_conformance.config import (
+    CONFIG_ENV,
+    CONFIG_FLAG,
+    settings_for,
+)
+from cbr_conformance.settings import CLEANUP, PROXY, RUN, SPEC
+
+
+def add_settings(parser: argparse.ArgumentParser, command: str) -> None:
+    """The command's flags, from the settings registry; values are checked by the loader."""
+    parser.add_argument(CONFIG_FLAG, type=Path, help=f"TOML file of settings (env {CONFIG_ENV})")
+    for declared in settings_for(command):
+        if declared.flag is not None:
+            parser.add_argument(declared.flag, dest=declared.name, **declared.option())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cbr-conformance", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser(
+        "run", help="run the suite and write reports/<timestamp>/ (extra args go to pytest)"
+    )
+    add_settings(run, RUN)
+    run.add_argument(
+        "--plan",
+        action="store_true",
+        help="print what the run would create and call, without calling the target",
+    )
+    run.set_defaults(handler=handle_run)
+
+    diff = commands.add_parser(
+        "diff",
+        help="what changed from run OLD to run NEW: violations, skips, coverage (exit 1 on a new violation)",
+    )
+    diff.add_argument("old", help="the earlier run: its folder or summary.json")
+    diff.add_argument("new", help="the later run: its folder or summary.json")
+    diff.add_argument("--html", metavar="FILE", help="HTML page to write (default: diff.html beside NEW)")
+    diff.set_defaults(handler=handle_diff)
+
+    report = commands.add_parser("report", help="rebuild index.html from a run's summary.json")
+    report.add_argument("summary", nargs="?", default="reports/latest", help="summary.json or its folder")
+    report.add_argument("--output", help="HTML file to write (default: beside the summary)")
+    report.add_argument(
+        "--merge", nargs="+", metavar="SHARD", help="merge shards' run folders or summary.json into one run"
+    )
+    report.add_argument("--into", help="with --merge: the folder of the merged run")
+    report.set_defaults(handler=handle_report)
+
+    listing = commands.add_parser("list", help="list the tests with their markers, and the coverage table")
+    listing.set_defaults(handler=handle_list)
+
+    cleanup = commands.add_parser(
+        "cleanup", help="delete what a run made (--run), or what earlier runs left, by name prefix"
+    )
+    add_settings(cleanup, CLEANUP)
+    cleanup.add_argument(
+        "--run",
+        metavar="RUN",
+        help="a run's folder (or 'latest', or 'last': the newest run, finished or not): delete "
+        "exactly what it made, in both projects (its created.jsonl)",
+    )
+    cleanup.add_argument("--prefix", default="cbrc-", help="name prefix to sweep (default cbrc-)")
+    cleanup.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    cleanup.set_defaults(handler=handle_cleanup)
+
+    proxy = commands.add_parser(
+        "proxy",
+        help="a validating reverse proxy on loopback: forward real clients' requests to the target "
+        "(none: an embedded emulator) and check both sides against the contract",
+    )
+    add_settings(proxy, PROXY)
+    proxy.set_defaults(handler=handle_proxy)
+
+    inventory = commands.add_parser(
+        "inventory",
+        help="print an inventory to start from: what the suite leases, by kind, as a JSON template; "
+        "with --target-url of a standalone cbr-emulator, that emulator's own inventory",
+    )
+    inventory.add_argument("--target-url", help="a standalone cbr-emulator (env CBR_TARGET_URL)")
+    inventory.add_argument(
+        "--project-id",
+        help="the project the inventory is for (env CBR_PROJECT_ID, HUAWEICLOUD_SDK_PROJECT_ID)",
+    )
+    inventory.set_defaults(handler=handle_inventory)
+
+    spec = commands.add_parser("spec", help="validate the contract and print a summary of it")
+    add_settings(spec, SPEC)
+    spec.set_defaults(handler=handle_spec)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, rest = build_parser().parse_known_args(argv)
+    if rest and args.command != "run":
+        print(f"cbr-conformance: unexpected arguments: {' '.join(rest)}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.command == "run":
+            return handle_run(args, rest)
+        return int(args.handler(args))
+    except (Exception, KeyboardInterrupt) as exc:
+        code = exit_code_for(exc)
+        if code is None:
+            raise
+        print(f"cbr-conformance: {exc or type(exc).__name__}", file=sys.stderr)
+        return code

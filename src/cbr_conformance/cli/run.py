@@ -1,0 +1,241 @@
+"""`cbr-conformance run`: the suite under pytest, its header, its workers, its exit code."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+import shutil
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cbr_conformance import console
+from cbr_conformance.cli.common import config_of, contract_of, forwarded_args, isolated_args, suite_args
+from cbr_conformance.cli.exits import EXIT_INTERRUPTED, NoTestsSelected, UsageProblem, exit_code_of
+from cbr_conformance.cli.plan import plan_run
+from cbr_conformance.cli.preflight import inventory_preflight, preflight, selected_tests
+from cbr_conformance.cli.results_out import gate_on_baseline, print_incomplete, print_leftovers, print_matrix
+from cbr_conformance.config import (
+    CONFIG_FLAG,
+    SuiteConfig,
+)
+from cbr_conformance.contract import Contract
+from cbr_conformance.errata import load_errata
+from cbr_conformance.lifecycle import LEDGER_FILE
+from cbr_conformance.plugin_isolation import only_named_plugins
+from cbr_conformance.results.summary import RunSummary, read_summary
+from cbr_conformance.run_header import effective, header_lines, header_settings
+from cbr_conformance.rundirs import (
+    Completion,
+    latest_summary,
+    link_run,
+    new_run_dir,
+)
+from cbr_conformance.settings import RUN
+
+REMOTE_WORKERS_PER_CORE = 6
+
+
+REMOTE_WORKERS_MAX = 16
+
+
+def header_of(
+    config: SuiteConfig,
+    contract: Contract,
+    started: dt.datetime,
+    prefix: str,
+    workers: str = "-",
+    pytest_args: Sequence[str] = (),
+) -> dict[str, Any]:
+    """summary.json's header: every setting that changes what the run tests (run_header.py), the
+    contract's identity, and the run's own (prefix, gate, start)."""
+    errata = (
+        []
+        if config.profile == "strict"
+        else [
+            {"id": e.id, "section": e.section, "spec": e.spec} for e in load_errata() if e.kind == "departure"
+        ]
+    )
+    return {
+        **header_settings(config, workers, pytest_args),
+        "profile": config.profile,
+        "require_complete": config.require_complete,
+        "baseline": str(config.baseline) if config.baseline else None,
+        "run_prefix": prefix,
+        "spec_version": contract.version,
+        "spec_sha256": contract.sha256,
+        "seed": config.fuzz_seed,
+        "fuzz_examples": config.fuzz_examples,
+        "fuzz_seconds": config.fuzz_seconds,
+        "started": started.isoformat(timespec="seconds"),
+        "errata": errata,
+    }
+
+
+def _run_fields(header: dict[str, Any], config: SuiteConfig) -> list[tuple[str, str]]:
+    """The run's header on the console: what is tested, as whom, how."""
+    (_, target), *rest = header_lines(header)
+    used = effective(config)
+    waits = f"up to {used.max_wait:g} s each, polled every {used.poll_interval:g} s"
+    scope = [("scope", partial_scope)] if (partial_scope := _partial_scope(header)) else []
+    return [("cbr-conformance", f"target {target}"), *scope, *rest, ("waits", waits)]
+
+
+def _partial_scope(header: dict[str, Any]) -> str:
+    """Said first when the run is partial by design (read-only, a selection): its verdict will be."""
+    parts = ["read-only"] if header.get("read_only") else []
+    if header.get("pytest_args"):
+        parts.append("selection " + " ".join(header["pytest_args"]))
+    return f"partial ({'; '.join(parts)}): the verdict covers what runs" if parts else ""
+
+
+def workers_shown(config: SuiteConfig, pytest_args: list[str]) -> str:
+    count = _workers_given(pytest_args) or worker_count(config)
+    if count == "auto":  # pytest-xdist's: one per core, each with its own embedded emulator
+        return f"{os.cpu_count() or 1} (one per core, each with an emulator of its own)"
+    return "one process" if count == "0" else count
+
+
+# pytest arguments that ask for pytest's own console: its verbose report, tracebacks or short
+# summary, a debugger's prompt, or what the tests themselves print (-s).
+PYTEST_CONSOLE_ARGS = ("-v", "--verbose", "--tb", "-r", "--pdb", "--trace", "-s", "--capture=no")
+
+
+def _workers_given(pytest_args: list[str]) -> str | None:
+    """pytest-xdist's -n as the user's pytest arguments give it, if they do."""
+    for index, arg in enumerate(pytest_args):
+        for flag in ("-n", "--numprocesses"):
+            if arg == flag and index + 1 < len(pytest_args):
+                return pytest_args[index + 1]
+            if arg.startswith(flag) and arg != flag:
+                return arg.removeprefix(flag).removeprefix("=")
+    return None
+
+
+def quiet(pytest_args: list[str]) -> bool:
+    return not any(arg.startswith(PYTEST_CONSOLE_ARGS) for arg in pytest_args)
+
+
+def worker_count(config: SuiteConfig) -> str:
+    """pytest-xdist's -n for the run: a remote target's run is bounded by its waits, so more
+    workers than cores overlap them (see bench/README.md)."""
+    if config.workers != "auto" or config.embedded:
+        return config.workers
+    return str(min(REMOTE_WORKERS_MAX, REMOTE_WORKERS_PER_CORE * (os.cpu_count() or 1)))
+
+
+def pytest_argv(
+    args: argparse.Namespace, config: SuiteConfig, run_dir: Path, prefix: str, pytest_args: list[str]
+) -> list[str]:
+    argv = [
+        *isolated_args(),
+        "-p",
+        "no:cacheprovider",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+        f"--junitxml={run_dir / 'junit.xml'}",
+        f"--html={run_dir / 'tests.html'}",
+        "--self-contained-html",
+        "-o",
+        "junit_logging=no",
+        "--run-prefix",
+        prefix,
+        "--ledger",
+        str(run_dir / LEDGER_FILE),
+    ]
+    argv += forwarded_args(args, leave_out=("run_prefix",))
+    last = latest_summary(config.report_dir)
+    if config.durations_from is None and last is not None:
+        # The newest complete run's durations lay this one out (the plugin uses them if the target
+        # is the same); an interrupted run's would put the tests it never reached last.
+        argv += ["--durations-from", str(last)]
+    if args.config:
+        argv += [CONFIG_FLAG, str(args.config)]
+    if quiet(pytest_args):
+        # Quiet by default: the distinct violations follow the run, tracebacks are in the report.
+        argv += ["-q", "--tb=no"]
+    if not any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in pytest_args):
+        argv += ["-n", worker_count(config)]  # tests run in parallel (pytest-xdist); 0: one process
+    if not any(arg.startswith("--dist") for arg in pytest_args):
+        # An idle worker takes tests queued for a busy one: the long fuzz tests run first
+        # (see the plugin), and a static split of them leaves one worker seconds behind the other.
+        argv += ["--dist", "worksteal"]
+    return argv + suite_args(pytest_args)
+
+
+def _exit_code(code: int, summary: RunSummary | None) -> int:
+    """The run's exit code, from pytest's and the summary's typed outcomes."""
+    if code == pytest.ExitCode.INTERRUPTED or (summary and summary.interrupted):
+        return EXIT_INTERRUPTED
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED or (summary is not None and not summary.tests):
+        raise NoTestsSelected("no tests selected: the arguments match no test of the suite")
+    if code == pytest.ExitCode.USAGE_ERROR or summary is None:
+        raise UsageProblem(f"pytest stopped with exit code {int(code)} before running the suite")
+    return exit_code_of(summary)
+
+
+def handle_run(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    from cbr_conformance.bytecode import shared_bytecode
+    from cbr_conformance.resources import new_run_prefix
+    from cbr_conformance.results.collector import ResultCollector
+
+    config = config_of(args, RUN)
+    if args.plan:
+        return plan_run(config, args, pytest_args)
+    preflight(config)
+    if not (config.embedded or config.read_only):  # what the inventory leaves untested, by kind
+        for line in inventory_preflight(config, selected_tests(args, pytest_args)):
+            print(line)
+    # Read before the run: a baseline given as reports/latest is the run it named then.
+    baseline = read_summary(config.baseline) if config.baseline else None
+    contract = contract_of(config.profile)
+    started = dt.datetime.now(dt.UTC)
+    prefix = config.run_prefix or new_run_prefix()
+    report_root = config.report_dir
+    run_dir = new_run_dir(report_root, started)
+    header = header_of(config, contract, started, prefix, workers_shown(config, pytest_args), pytest_args)
+    collector = ResultCollector(run_dir / "summary.json", header, contract, read_only=config.read_only)
+    out = console.console()
+    out.print(console.header_table(_run_fields(header, config)))
+    from cbr_conformance.plugin.fixtures import lease_dir
+
+    run_uid = uuid.uuid4().hex  # the workers' test run id: it names their shared inventory leases
+    argv = [*pytest_argv(args, config, run_dir, prefix, pytest_args), "--testrunuid", run_uid]
+    completion = Completion()
+    plugins: list[object] = [collector, completion]
+    # Quiet: live progress by area, and no report of pytest's own (its counts are not the suite's).
+    held = console.HeldPytestReport() if quiet(pytest_args) else None
+    if held is not None:
+        plugins += [console.LiveProgress(out, lease_dir(run_uid)), held]
+    try:
+        with shared_bytecode(), only_named_plugins(), held.held() if held else contextlib.nullcontext():
+            code = pytest.main(argv, plugins=plugins)
+    finally:
+        shutil.rmtree(lease_dir(run_uid), ignore_errors=True)
+    if held is not None:
+        held.show_problems()
+    summary = collector.summary  # None: pytest stopped before the session ended
+    try:
+        exit_code = _exit_code(code, summary)
+    except UsageProblem:
+        shutil.rmtree(run_dir, ignore_errors=True)  # reports/latest stays the last real run
+        raise
+    complete = completion.complete(summary)
+    link_run(report_root, run_dir, complete=complete)
+    if summary is not None:
+        from cbr_conformance.report import write_html
+
+        write_html(summary, run_dir / "index.html", contract)  # the page `report` rebuilds
+        print_matrix(summary, contract)
+        print_leftovers(summary, run_dir)
+        if baseline is not None:
+            exit_code = gate_on_baseline(exit_code, summary, baseline, str(config.baseline))
+    if not complete:
+        print_incomplete(report_root, run_dir, completion)
+    print(f"report: {run_dir / 'index.html'}")
+    return exit_code
