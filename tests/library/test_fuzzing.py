@@ -272,3 +272,22 @@ def test_a_chain_failure_stands_when_hypothesis_cannot_walk_it_again(
         )
     chain = next(n for n in failure.value.__notes__ if n.startswith("the shortest failing chain found"))
     assert "create_vault" in chain and "update_vault" in chain and chain.endswith("show_vault")
+
+
+def _duplicate_tag_keys(seen: Seen) -> bool:
+    try:
+        tags = json.loads(seen.body)["vault"]["tags"]
+        keys = [tag["key"] for tag in tags]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return len(set(keys)) != len(keys)
+
+
+def test_a_refusal_of_a_case_breaking_a_rule_of_the_spec_is_no_failure(
+    client: CBRClient, fake: FakeTarget
+) -> None:
+    """A vault's tag keys are unique (create_vault's x-cbr-rules): a target refusing a case with a
+    key twice as invalid input is right, and the fuzzer does not judge it."""
+    fake.responder = lambda seen: Canned.json(400, ERROR if _duplicate_tag_keys(seen) else QUOTA)
+    tally = _fuzz(client, "create_vault", "positive", examples=150)
+    assert tally.answers["400 BackupService.9900"] > 0  # such cases were sent, and not judged
