@@ -93,6 +93,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "add_vault_resources.resources": ("VaultAddResourceReq.resources",),
     "add_vault_resources.resources[].id": ("ResourceCreate.id",),
     "create_vault.vault.resources[].id": ("ResourceCreate.id",),
+    "create_vault.vault.backup_policy_id": ("VaultCreate.backup_policy_id",),
     "associate_vault_policy.policy_id": ("VaultAssociate.policy_id",),
     "associate_vault_policy.add_policy_ids": ("VaultAssociate.add_policy_ids",),
     "associate_vault_policy.add_policy_ids[]": ("VaultAssociate.add_policy_ids",),
