@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator.helpers import Api, Control, assert_error, vault_body
+from cbr_emulator.defaults import PROJECT_A
+from tests.emulator.helpers import Api, Control, assert_error, resource, vault_body
 from tests.emulator.test_sharing import server_backup
 
 
@@ -103,3 +104,11 @@ def test_sharing_by_account_adds_no_project(api_a: Api, control: Control) -> Non
     assert_error(
         api_a.post(f"/backups/{backup['id']}/members", json={"domains": []}), 400, "BackupService.9900"
     )
+
+
+def test_a_resource_named_twice_is_removed_once(api_a: Api) -> None:
+    volume = resource(PROJECT_A, "volumes", 0)
+    vault = api_a.create_vault("disk", [volume])
+    answer = api_a.post(f"/vaults/{vault['id']}/removeresources", json={"resource_ids": [volume["id"]] * 2})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"remove_resource_ids": [volume["id"]]}
