@@ -1,15 +1,15 @@
 """Other tools pointed at the contract and the emulator agree with both: the schemathesis CLI, at
 10 examples per operation and seed 1, reports no failure that the contract does not explain.
 
-A failure is explained when the contract says why (each names its erratum):
+A failure is explained when the contract says why (the test names the rule, erratum or code):
 - a valid request refused for breaking a rule OpenAPI cannot state, which the spec lists under the
   operation's `x-cbr-rules` (spec_rules.py);
 - a valid request refused in the state it met, with a documented code that does not claim the
   input is invalid (a resource already in a vault, a policy not applied...);
 - a request schemathesis calls invalid, accepted because an explicit null in an optional field
   is the field left out (E-NULL-AS-ABSENT), so the suite's own reading of the spec allows it.
-Anything else, a "Parameter verification failed." (BackupService.9900) to a request the spec and
-its rules allow above all, fails the test.
+Anything else fails the test: above all a "Parameter verification failed." (BackupService.9900)
+answering a request that the spec and its rules allow.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from cbr_emulator.server import EmulatorServer
 
 SPEC = Path(__file__).resolve().parents[2] / "spec" / "cbr-v3.bundled.yaml"
 PROJECT = DEFAULT_CREDENTIALS[0]
-# What the README tells a user to run, with a report to read the failures from.
+# The README's command, on two workers, with the values sent kept unmasked in the report.
 ST_OPTIONS = ("--max-examples", "10", "--seed", "1", "--workers", "2", "--output-sanitize", "false")
 
 
