@@ -33,6 +33,7 @@ from cbr_conformance.preconditions import Stage, arrange
 from cbr_conformance.request_check import request_errors
 from cbr_conformance.results.outcome import NOT_APPLICABLE, Why, not_tested
 from cbr_conformance.service_rules import RealIds, claims_invalid_input, letter_of, shape
+from cbr_conformance.spec_rules import broken_rules
 
 # The schemathesis releases whose undocumented internals (read through `st_internal` below) the fuzzer
 # is tested against; tests/library/test_schemathesis_api.py fails, naming the attribute, if they move.
@@ -427,7 +428,13 @@ def _one_case(
         name_created(operation_id, case, name)
         allowed = stage.sender(operation_id)  # None: no client here may send it (no second project)
         sender = allowed or client
-        valid_for_service = shape(operation_id, case_body(case), stage.ids, name) and allowed is not None
+        valid_for_service = (
+            shape(operation_id, case_body(case), stage.ids, name)
+            and allowed is not None
+            and not broken_rules(
+                client.context.contract.document, operation_id, query_pairs(case.query or {}), case_body(case)
+            )
+        )
         path = arrange(operation_id, stage)
         if budget_spent():
             tally.out_of_time = True

@@ -7,6 +7,10 @@ day, a timezone with calendar retention. `shape` rewrites a positive case's body
 small function per operation in `_SHAPERS`; the spec stays the one source of the schemas (nothing
 here copies a schema fact out of it). The fuzzer and the state machine share these rules.
 
+The rules that no schema can state and no shaper repairs (a vault's tag keys unique, a paging
+marker that names an item) are the spec's own `x-cbr-rules` (spec_rules.py): a case that breaks
+one is not judged, the same rules by which other tools' findings against the emulator are read.
+
 The same table says which refusals of such a case are judged (`claims_invalid_input`): a case that
 satisfies every known rule and is refused as invalid input is a fault of the target; a refusal
 the reference documents for valid input in some state (not found, in use, a quota) is not.

@@ -189,9 +189,10 @@ class Query:
         text = self.text(key)
         if text is None:
             return default
-        if not re.fullmatch(r"[+-]?\d{1,12}", text.strip()):
+        if not re.fullmatch(r"[+-]?\d{1,40}", text.strip()):
             raise invalid_parameter(f"query {key} must be an integer")
-        value = int(text)
+        # any size the spec allows; SQLite holds 64 bits, and a page that far is empty all the same
+        value = max(min(int(text), 2**62), -(2**62))
         if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
             raise invalid_parameter(f"query {key} must be within [{minimum}, {maximum}]")
         return value

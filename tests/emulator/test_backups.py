@@ -161,7 +161,6 @@ def test_used_percent_selects_backups_of_vaults_that_full(api_a: Api, control: C
         {"marker": MISSING},
         {"sort": "size"},
         {"sort": "name:up"},
-        {"sort": "name,name"},
         {"sort": "created_at," * 40},
         {"status": "gone"},
         {"start_time": "2020-01-01"},

@@ -48,6 +48,15 @@ def test_operation_definition_echoes_only_what_was_given(api_a: Api) -> None:
     assert api_a.create_policy()["operation_definition"] == {}
 
 
+def test_a_policy_without_a_rule_is_created_and_never_due(api_a: Api) -> None:
+    """E-PATTERN-RULES: the reference and the SDK bound the rules from above only."""
+    body = policy_body()
+    body["policy"]["trigger"]["properties"]["pattern"] = []
+    answer = api_a.post("/policies", json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["policy"]["trigger"]["properties"]["pattern"] == []
+
+
 def test_disabled_policy(api_a: Api) -> None:
     body = policy_body()
     body["policy"]["enabled"] = False
@@ -66,7 +75,6 @@ def test_disabled_policy(api_a: Api) -> None:
         lambda p: p.pop("trigger"),
         lambda p: p.update(trigger={}),
         lambda p: p.update(trigger={"properties": {}}),
-        lambda p: p.update(trigger={"properties": {"pattern": []}}),
         lambda p: p.update(trigger={"properties": {"pattern": "FREQ=DAILY;BYHOUR=1;BYMINUTE=0"}}),
         lambda p: p.update(enabled="true"),
     ],

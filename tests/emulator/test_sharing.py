@@ -169,13 +169,14 @@ def test_list_members_with_filters(api_a: Api, api_b: Api, control: Control) -> 
     assert listed(vault_id=MISSING)["count"] == 0
     assert listed(image_id="x")["count"] == 0
     assert api_b.get(path).json()["count"] == 1
+    # 4.2.4 lists no statuses to filter by and names no sort keys: another matches or orders nothing
+    assert listed(status="x")["count"] == 0
+    assert listed(sort="nope")["count"] == 1
     for params in [
-        {"status": "x"},
         {"vault_id": "x"},
         {"marker": MISSING},
         {"marker": "x"},
         {"limit": 0},
-        {"sort": "nope"},
     ]:
         assert_error(api_a.get(path, params=params), 400, "BackupService.9900")
 

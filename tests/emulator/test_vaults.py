@@ -103,7 +103,7 @@ def test_create_vault_echoes_resource_extra_info(api_a: Api) -> None:
         lambda b: b["vault"].pop("name"),
         lambda b: b["vault"].update(name=""),
         lambda b: b["vault"].update(name="x" * 65),
-        lambda b: b["vault"].update(description="x" * 65),
+        lambda b: b["vault"].update(description="x" * 256),  # 255 (E-VAULT-DESCRIPTION-LENGTH)
         lambda b: b["vault"].pop("billing"),
         lambda b: b["vault"].pop("resources"),
         lambda b: b["vault"].update(resources={}),
@@ -112,8 +112,6 @@ def test_create_vault_echoes_resource_extra_info(api_a: Api) -> None:
         lambda b: b["vault"]["billing"].update(size="100"),
         lambda b: b["vault"]["billing"].update(size=True),
         lambda b: b["vault"]["billing"].pop("size"),
-        lambda b: b["vault"]["billing"].update(charging_mode="pre_paid"),
-        lambda b: b["vault"]["billing"].update(cloud_type="hybrid"),
         lambda b: b["vault"].update(auto_bind="yes"),
         lambda b: b["vault"].update(tags=[]),
         lambda b: b["vault"].update(tags=[{"key": "a"}, {"key": "a"}]),
@@ -144,9 +142,9 @@ def test_boundary_capacities_are_accepted(api_a: Api) -> None:
     assert api_a.create_vault(size=10485760)["billing"]["size"] == 10485760
 
 
-def test_protect_type_other_than_backup_answers_6116(api_a: Api) -> None:
+def test_protect_type_other_than_backup_or_replication_answers_6116(api_a: Api) -> None:
     body = vault_body()
-    body["vault"]["billing"]["protect_type"] = "replication"
+    body["vault"]["billing"]["protect_type"] = "archive"
     assert_error(api_a.post("/vaults", json=body), 400, "BackupService.6116")
 
 

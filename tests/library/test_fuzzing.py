@@ -375,3 +375,22 @@ def test_a_contract_violation_along_a_chain_is_shrunk_and_stands_like_a_server_e
         )
     assert (failure.value.step.operation_id, failure.value.step.fault) == ("show_vault", StepFault.CONTRACT)
     assert "update_vault" in failure.value.chain and failure.value.chain[-1] == "show_vault"
+
+
+def _duplicate_tag_keys(seen: Seen) -> bool:
+    try:
+        tags = json.loads(seen.body)["vault"]["tags"]
+        keys = [tag["key"] for tag in tags]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return len(set(keys)) != len(keys)
+
+
+def test_a_refusal_of_a_case_breaking_a_rule_of_the_spec_is_no_failure(
+    client: CBRClient, fake: FakeTarget
+) -> None:
+    """A vault's tag keys are unique (create_vault's x-cbr-rules): a target refusing a case with a
+    key twice as invalid input is right, and the fuzzer does not judge it."""
+    fake.responder = lambda seen: Canned.json(400, ERROR if _duplicate_tag_keys(seen) else QUOTA)
+    tally = _fuzz(client, "create_vault", "positive", examples=150)
+    assert tally.answers["400 BackupService.9900"] > 0  # such cases were sent, and not judged

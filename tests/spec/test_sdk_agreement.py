@@ -92,6 +92,28 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "list_share_members?offset": ("ShowMembersDetailRequest.offset",),
     "list_share_members?sort": ("ShowMembersDetailRequest.sort",),
     "update_share_member_status.status": ("UpdateMember.status",),
+    # E-NONEMPTY-IDS: ids not empty, lists that name something not empty
+    "add_share_members.members": ("AddMembersReq.members",),
+    "add_share_members.members[]": ("AddMembersReq.members",),
+    "add_share_members.domains": ("AddMembersReq.domains",),
+    "add_share_members.domains[]": ("AddMembersReq.domains",),
+    "add_vault_resources.resources": ("VaultAddResourceReq.resources",),
+    "add_vault_resources.resources[].id": ("ResourceCreate.id",),
+    "create_vault.vault.resources[].id": ("ResourceCreate.id",),
+    "create_vault.vault.backup_policy_id": ("VaultCreate.backup_policy_id",),
+    "associate_vault_policy.policy_id": ("VaultAssociate.policy_id",),
+    "associate_vault_policy.add_policy_ids": ("VaultAssociate.add_policy_ids",),
+    "associate_vault_policy.add_policy_ids[]": ("VaultAssociate.add_policy_ids",),
+    "dissociate_vault_policy.policy_id": ("VaultDissociate.policy_id",),
+    "remove_vault_resources.resource_ids": ("VaultRemoveResourceReq.resource_ids",),
+    "remove_vault_resources.resource_ids[]": ("VaultRemoveResourceReq.resource_ids",),
+    "create_checkpoint.checkpoint.vault_id": ("VaultBackup.vault_id",),
+    "create_checkpoint.checkpoint.parameters.resources[]": ("CheckpointParam.resources",),
+    "create_checkpoint.checkpoint.parameters.resource_details[].id": ("Resource.id",),
+    "restore_backup.restore.server_id": ("BackupRestore.server_id",),
+    "restore_backup.restore.volume_id": ("BackupRestore.volume_id",),
+    "restore_backup.restore.mappings[].backup_id": ("BackupRestoreServerMapping.backup_id",),
+    "restore_backup.restore.mappings[].volume_id": ("BackupRestoreServerMapping.volume_id",),
 }
 for _op in ("create_policy", "update_policy"):
     for _field in (

@@ -21,17 +21,28 @@ SERVER_PROVIDER = "0daac4c5-6707-4851-97ba-169e36266b66"
 DISK_PROVIDER = "d1603440-187d-4516-af25-121250c7cc97"
 TURBO_PROVIDER = "7d1c4e2a-5c80-4d7b-9a0e-2f3e1c0ffee7"
 DESKTOP_PROVIDER = "3b5b9e0e-6d1f-4f5e-8c1a-9e2d7c0ffee8"
+# The SDK's other kinds of vault (BillingCreate.object_type): created and listed like the others,
+# with provider ids of the emulator's own; the inventory has no resource they take (6102).
+VMWARE_PROVIDER = "5e0c7a41-2b8d-4c5e-9a3f-1d6b7c0ffee9"
+RDS_PROVIDER = "8a2f6d13-4c7e-4b1a-b5d9-3e0f7c0ffeea"
+FILE_PROVIDER = "c4d8e2b6-7f1a-4e3c-8d5b-9a6e1c0ffeeb"
 PROVIDER_BY_OBJECT_TYPE = {
     "server": SERVER_PROVIDER,
     "disk": DISK_PROVIDER,
     "turbo": TURBO_PROVIDER,
     "workspace": DESKTOP_PROVIDER,
+    "vmware": VMWARE_PROVIDER,
+    "rds": RDS_PROVIDER,
+    "file": FILE_PROVIDER,
 }
-OBJECT_TYPE_RESOURCES = {
+OBJECT_TYPE_RESOURCES: dict[str, tuple[str, ...]] = {
     "server": (SERVER, BMS),
     "disk": (VOLUME,),
     "turbo": (TURBO,),
     "workspace": (DESKTOP,),
+    "vmware": (),
+    "rds": (),
+    "file": (),
 }
 PROVIDER_BY_RESOURCE_TYPE = {
     resource_type: PROVIDER_BY_OBJECT_TYPE[object_type]
@@ -43,6 +54,9 @@ SPEC_CODES = {
     "disk": "vault.backup.volume.normal",
     "turbo": "vault.backup.turbo.normal",
     "workspace": "vault.backup.workspace.normal",
+    "vmware": "vault.backup.vmware.normal",
+    "rds": "vault.backup.database.normal",
+    "file": "vault.backup.file.normal",
 }
 
 

@@ -74,12 +74,11 @@ def _rule(pattern: str, dtstart: datetime) -> rrule:
 
 
 def validate_patterns(patterns: Sequence[str]) -> None:
-    if not patterns:
-        raise invalid_parameter("pattern must contain at least one rule")
+    # No minimum (E-PATTERN-RULES): a policy without a rule is never due.
     if len(patterns) > MAX_PATTERNS:
         raise invalid_parameter(f"at most {MAX_PATTERNS} patterns")
     rules = [_rule(p, _ANCHOR) for p in patterns]
-    longest = max(_interval(normalize(p)) for p in patterns)
+    longest = max((_interval(normalize(p)) for p in patterns), default=1)
     window_end = _ANCHOR + timedelta(days=14 * longest)
     runs: set[datetime] = set()
     for rule in rules:

@@ -25,8 +25,11 @@ MEMBER_STATUSES = ("pending", "accepted", "rejected")
 OWN_TYPES = ("private", "shared", "all_granted")
 
 
-def parse_sort(text: str | None, keys: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """``key[:asc|desc],...``; the default direction is desc; at most 255 characters."""
+def parse_sort(
+    text: str | None, keys: tuple[str, ...], *, unknown_keys_ignored: bool = False
+) -> tuple[tuple[str, str], ...]:
+    """``key[:asc|desc],...``; the default direction is desc; at most 255 characters. Where the
+    reference names no keys (`unknown_keys_ignored`), a key of another name orders nothing."""
     if text is None:
         return (("created_at", "desc"),)
     if len(text) > 255 or not text.strip():
@@ -35,12 +38,15 @@ def parse_sort(text: str | None, keys: tuple[str, ...]) -> tuple[tuple[str, str]
     for item in text.split(","):
         key, _, direction = item.strip().partition(":")
         direction = direction or "desc"
-        if key not in keys or direction not in ("asc", "desc"):
+        if direction not in ("asc", "desc") or (key not in keys and not unknown_keys_ignored):
             raise errors.invalid_parameter(f"sort keys are {', '.join(keys)}; directions asc or desc")
-        result.append((key, direction))
-    if len({k for k, _ in result}) != len(result):
-        raise errors.invalid_parameter("a sort key appears twice")
-    return tuple(result)
+        if key in keys:
+            result.append((key, direction))
+    # a key given twice orders by its first direction (the spec's format does not forbid it)
+    first: dict[str, str] = {}
+    for key, direction in result:
+        first.setdefault(key, direction)
+    return tuple(first.items()) or (("created_at", "desc"),)
 
 
 def query_time(query: Query, key: str, end_of_second: bool = False) -> str | None:
@@ -59,7 +65,7 @@ def parse_backup_filter(query: Query) -> BackupFilter:
     return BackupFilter(
         limit=query.integer("limit", minimum=1, maximum=1000, default=1000) or 1000,
         offset=query.integer("offset", minimum=0, default=0) or 0,
-        marker=query.text("marker", max_len=64),
+        marker=query.text("marker", max_len=64) or None,  # an empty marker: the first page
         sort=parse_sort(query.text("sort"), SORT_KEYS),
         own_type=query.text("own_type", choices=OWN_TYPES) or "private",
         member_status=query.text("member_status", choices=MEMBER_STATUSES),
@@ -70,7 +76,8 @@ def parse_backup_filter(query: Query) -> BackupFilter:
         enterprise_project_id=query.text("enterprise_project_id"),
         parent_id=query.text("parent_id"),
         checkpoint_id=query.text("checkpoint_id"),
-        image_type=query.text("image_type", choices=("backup",)),  # 4-158: "which is backup"
+        # 4-158 "which is backup", and the SDK's replication (E-REQUEST-ENUMS)
+        image_type=query.text("image_type", choices=("backup", "replication")),
         name=query.text("name"),
         resource_az=query.text("resource_az"),
         resource_id=query.text("resource_id"),
@@ -88,14 +95,14 @@ def parse_restore(body: Any) -> RestoreRequest:
         mapping = Obj(item, f"restore.mappings[{index}]")
         mappings.append(
             (
-                str(mapping.text("backup_id", required=True, min_len=1, max_len=64)),
-                str(mapping.text("volume_id", required=True, min_len=1, max_len=64)),
+                str(mapping.text("backup_id", required=True, min_len=1)),
+                str(mapping.text("volume_id", required=True, min_len=1)),
             )
         )
     power_on = restore.boolean("power_on")
     return RestoreRequest(
         mappings=tuple(mappings),
         power_on=True if power_on is None else power_on,
-        server_id=restore.text("server_id", min_len=1, max_len=64),
-        volume_id=restore.text("volume_id", min_len=1, max_len=64),
+        server_id=restore.text("server_id", min_len=1),
+        volume_id=restore.text("volume_id", min_len=1),
     )

@@ -12,15 +12,16 @@ from cbr_emulator.validation import Obj
 def parse_checkpoint_create(body: Any) -> CheckpointCreate:
     checkpoint = Obj(body, "body").child("checkpoint", required=True)
     assert checkpoint is not None
-    vault_id = checkpoint.text("vault_id", required=True, min_len=1, max_len=64)
+    # any id names a vault or none (6105), as a path's vault id does
+    vault_id = checkpoint.text("vault_id", required=True, min_len=1)
     assert vault_id is not None
     parameters = checkpoint.child("parameters")
     if parameters is None:
         return CheckpointCreate(vault_id=vault_id)
-    resource_ids = list(parameters.texts("resources", max_len=64) or [])
+    resource_ids = list(parameters.texts("resources") or [])
     for index, item in enumerate(parameters.array("resource_details") or []):
         detail = Obj(item, f"checkpoint.parameters.resource_details[{index}]")
-        resource_id = detail.text("id", required=True, min_len=1, max_len=64)
+        resource_id = detail.text("id", required=True, min_len=1)
         detail.text("type", required=True, choices=RESOURCE_TYPES)
         detail.text("name", max_len=255)
         resource_ids.append(str(resource_id))

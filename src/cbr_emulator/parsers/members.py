@@ -11,7 +11,14 @@ from cbr_emulator.validation import Obj, Query, is_uuid
 
 
 def parse_add_members(body: Any) -> list[str]:
-    members = Obj(body, "body").texts("members", required=True, max_len=64)
+    """The projects to share with: `members`, or the SDK's `domains` (accounts; E-ADD-MEMBERS-DOMAINS).
+    The emulator holds projects, not accounts: sharing by account alone adds no member."""
+    fields = Obj(body, "body")
+    if not fields.has("members") and fields.has("domains"):
+        if not fields.texts("domains", required=True):
+            raise errors.invalid_parameter("domains cannot be empty")
+        return []
+    members = fields.texts("members", required=True)  # an unknown project is 6704
     if not members:
         raise errors.invalid_parameter("members cannot be empty")
     return members
@@ -30,7 +37,9 @@ def parse_member_update(body: Any) -> tuple[str, str | None]:
 
 
 def parse_member_filter(query: Query) -> MemberFilter:
-    sort = parse_sort(query.text("sort"), SORT_KEYS)
+    # 4.2.4 names no sort keys and lists no statuses to filter by: any is taken, an unknown one
+    # orders nothing or matches nothing
+    sort = parse_sort(query.text("sort"), SORT_KEYS, unknown_keys_ignored=True)
     return MemberFilter(
         limit=query.integer("limit", minimum=1, maximum=1000, default=1000) or 1000,
         offset=query.integer("offset", minimum=0, default=0) or 0,
@@ -38,6 +47,6 @@ def parse_member_filter(query: Query) -> MemberFilter:
         sort=sort,
         dest_project_id=query.text("dest_project_id"),
         image_id=query.text("image_id"),
-        status=query.text("status", choices=STATUSES),
+        status=query.text("status"),
         vault_id=query.text("vault_id", uuid_only=True),
     )

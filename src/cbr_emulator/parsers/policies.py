@@ -138,7 +138,8 @@ def parse_policy_update(body: Any) -> PolicyUpdate:
     definition = policy.child("operation_definition")
     trigger = policy.child("trigger")
     return PolicyUpdate(
-        name=policy.text("name", pattern=_NAME),
+        # 4-205 (E-POLICY-UPDATE-NAME): 1 to 64 characters, without creation's character classes
+        name=policy.text("name", min_len=1, max_len=64),
         enabled=policy.boolean("enabled"),
         operation_definition=None if definition is None else parse_operation_definition(definition),
         patterns=None if trigger is None else _patterns(trigger),

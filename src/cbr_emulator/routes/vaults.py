@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -74,11 +76,17 @@ async def remove_resources(ctx: ApiContext) -> Response:
 async def associate_policy(ctx: ApiContext) -> Response:
     vault_id = ctx.path("vault_id")
     body = ctx.json()
-    policy_id = parse.parse_policy_reference(body)
+    policy_ids = parse.parse_policies_to_apply(body)
     destination = parse.parse_destination_vault(body)
-    return json_response(
-        await ctx.run(lambda s: vaults.associate_policy(s, ctx.project_id, vault_id, policy_id, destination))
-    )
+
+    def act(s: Session) -> dict[str, Any]:
+        # a vault has one backup policy: of several, each replaces the one before and the last stays
+        applied: dict[str, Any] = {}
+        for policy_id in policy_ids:
+            applied = vaults.associate_policy(s, ctx.project_id, vault_id, policy_id, destination)
+        return applied
+
+    return json_response(await ctx.run(act))
 
 
 @api
