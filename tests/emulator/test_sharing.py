@@ -173,6 +173,7 @@ def test_list_members_with_filters(api_a: Api, api_b: Api, control: Control) -> 
     assert listed(status="x")["count"] == 0
     assert listed(sort="nope")["count"] == 1
     for params in [
+        {"sort": "Not-A-Key"},  # whatever its name, a key is lower case and underscores
         {"vault_id": "x"},
         {"marker": MISSING},
         {"marker": "x"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cbr_emulator import errors
@@ -25,6 +26,9 @@ MEMBER_STATUSES = ("pending", "accepted", "rejected")
 OWN_TYPES = ("private", "shared", "all_granted")
 
 
+_SORT_KEY = re.compile(r"[a-z_]+")
+
+
 def parse_sort(
     text: str | None, keys: tuple[str, ...], *, unknown_keys_ignored: bool = False
 ) -> tuple[tuple[str, str], ...]:
@@ -38,7 +42,10 @@ def parse_sort(
     for item in text.split(","):
         key, _, direction = item.strip().partition(":")
         direction = direction or "desc"
-        if direction not in ("asc", "desc") or (key not in keys and not unknown_keys_ignored):
+        # a key is a name in lower case and underscores, whether or not the reference names it
+        well_formed = bool(_SORT_KEY.fullmatch(key))
+        known = key in keys or unknown_keys_ignored
+        if direction not in ("asc", "desc") or not well_formed or not known:
             raise errors.invalid_parameter(f"sort keys are {', '.join(keys)}; directions asc or desc")
         if key in keys:
             result.append((key, direction))
