@@ -790,8 +790,22 @@ def _merge(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from cbr_conformance.certification.testlist import (
+        BadTestList,
+        listing_lines,
+        load_test_list,
+        since_lines,
+        suite_tests,
+    )
     from cbr_conformance.coverage import collect_tests, coverage_table
 
+    try:
+        test_list = load_test_list()
+        if args.since is not None:
+            print("\n".join(since_lines(test_list, args.since)))
+            return EXIT_OK
+    except BadTestList as exc:
+        raise UsageProblem(str(exc)) from None
     tests = collect_tests([str(paths.suite_dir())])
     for info in tests:
         needs = " needs " + ",".join(f"{n}x{kind}" for kind, n in info.needs) if info.needs else ""
@@ -801,6 +815,8 @@ def _list(args: argparse.Namespace) -> int:
         )
     print()
     print(coverage_table(tests, _contract("errata")))
+    print()
+    print("\n".join(listing_lines(test_list, suite_tests())))
     return EXIT_OK
 
 
@@ -1032,7 +1048,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--into", help="with --merge: the folder of the merged run")
     report.set_defaults(handler=_report)
 
-    listing = commands.add_parser("list", help="list the tests with their markers, and the coverage table")
+    listing = commands.add_parser(
+        "list",
+        help="list the tests with their markers, the coverage table, and the versioned test list "
+        "(each test's status and reference section)",
+    )
+    listing.add_argument(
+        "--since", metavar="VERSION", help="only what the test list changed after its version VERSION"
+    )
     listing.set_defaults(handler=_list)
 
     cleanup = commands.add_parser(
