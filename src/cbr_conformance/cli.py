@@ -1,5 +1,6 @@
 """`cbr-conformance`: run the suite, compare two runs, rebuild reports, list tests, sweep
-leftovers, inspect the spec, and check real clients' traffic through a validating proxy.
+leftovers, inspect the spec, check real clients' traffic through a validating proxy, and certify a
+service and verify its certification report.
 
 Exit codes: 0 the target conforms; 1 it does not (with --baseline: a violation the baseline did
 not have; for diff: the new run has a new violation); 2 usage or configuration error (no test
@@ -941,6 +942,72 @@ def _cleanup(args: argparse.Namespace) -> int:
     return EXIT_NONCONFORMANT if result.failed else EXIT_OK
 
 
+# --- certify, verify ----------------------------------------------------------------------------
+
+
+def _certify(args: argparse.Namespace) -> int:
+    """Run the suite with a certification's fixed seed and fuzz budget, and write its report."""
+    from cbr_conformance.certification.certificate import build_report, certification_settings, write_report
+    from cbr_conformance.certification.html import write_certification_html
+    from cbr_conformance.certification.product import BadProduct, load_product
+    from cbr_conformance.certification.testlist import BadTestList, load_test_list
+
+    try:
+        product = load_product(Path(args.product))
+        test_list = load_test_list()
+    except (BadProduct, BadTestList) as exc:
+        raise UsageProblem(str(exc)) from None
+    fixed = certification_settings()
+    chosen = [
+        f"--{name.replace('_', '-')}" for name in (*fixed, "fuzz_replay", "spec") if getattr(args, name)
+    ]
+    if chosen:
+        raise UsageProblem(
+            f"a certification runs the suite's own contract with fixed fuzzing ({', '.join(chosen)} given): "
+            + ", ".join(f"{name} {value}" for name, value in fixed.items())
+        )
+    for name, value in fixed.items():
+        setattr(args, name, str(value))
+    args.plan = False
+    code = _run(args, [])
+    if code == EXIT_INTERRUPTED:
+        return code
+    run_dir = (_config(args, RUN).report_dir / LAST).resolve()
+    report = build_report(read_summary(run_dir / "summary.json"), test_list, product)
+    out = Path(args.output) if args.output else run_dir / "certification.json"
+    write_report(report, out)
+    write_certification_html(report, out.with_suffix(".html"))
+    failed = report["result"]["failures"]
+    name = f"{product['name']} {product['version']}"
+    print(f"\n{'certified' if not failed else 'NOT CERTIFIED'}: {name}, test list {test_list.version}")
+    for line in failed[:10]:
+        print(f"  {line}")
+    if len(failed) > 10:
+        print(f"  and {len(failed) - 10} more (see the report)")
+    print(f"certification report: {out} ({out.with_suffix('.html').name} beside it)")
+    if code == EXIT_UNREACHABLE:
+        return code
+    return EXIT_NONCONFORMANT if failed else EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    """Check a certification's report without rerunning: digest, test list, suite, required tests."""
+    from cbr_conformance.certification.testlist import BadTestList, load_test_list
+    from cbr_conformance.certification.verify import UnreadableReport, read_report, verify
+
+    try:
+        report = read_report(Path(args.report))
+        test_list = load_test_list()
+    except (UnreadableReport, BadTestList) as exc:
+        raise UsageProblem(str(exc)) from None
+    checks = verify(report, test_list)
+    for check in checks:
+        print(f"{'ok' if check.ok else 'FAILED':<7}{check.name}: {check.detail}")
+    failed = [check.name for check in checks if not check.ok]
+    print(f"the report does not hold: {', '.join(failed)}" if failed else "the report holds")
+    return EXIT_NONCONFORMANT if failed else EXIT_OK
+
+
 # --- proxy --------------------------------------------------------------------------------------
 
 
@@ -1091,6 +1158,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="the project the inventory is for (env CBR_PROJECT_ID, HUAWEICLOUD_SDK_PROJECT_ID)",
     )
     inventory.set_defaults(handler=_inventory)
+
+    certify = commands.add_parser(
+        "certify",
+        help="run every test of the test list with the certification's fixed seed and fuzz budget, "
+        "and write a conformance report (JSON and HTML) for the product",
+    )
+    add_settings(certify, RUN)
+    certify.add_argument(
+        "--product",
+        required=True,
+        metavar="FILE",
+        help="TOML or YAML: the product's name, version, vendor, contact, and region or url",
+    )
+    certify.add_argument(
+        "--output", metavar="FILE", help="the report to write (default: certification.json in the run)"
+    )
+    certify.set_defaults(handler=_certify)
+
+    verify = commands.add_parser(
+        "verify",
+        help="check a certification report without rerunning: its digest, test list version, suite "
+        "and contract, and that every required test passed (exit 1 if not)",
+    )
+    verify.add_argument("report", help="the certification report (JSON)")
+    verify.set_defaults(handler=_verify)
 
     spec = commands.add_parser("spec", help="validate the contract and print a summary of it")
     add_settings(spec, SPEC)
