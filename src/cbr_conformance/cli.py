@@ -950,12 +950,15 @@ def _certify(args: argparse.Namespace) -> int:
     from cbr_conformance.certification.certificate import build_report, certification_settings, write_report
     from cbr_conformance.certification.html import write_certification_html
     from cbr_conformance.certification.product import BadProduct, load_product
+    from cbr_conformance.certification.signing import BadKey, sign
     from cbr_conformance.certification.testlist import BadTestList, load_test_list
 
     try:
         product = load_product(Path(args.product))
         test_list = load_test_list()
-    except (BadProduct, BadTestList) as exc:
+        if args.sign_key:
+            sign({}, Path(args.sign_key))  # a key that cannot sign is refused before the run
+    except (BadProduct, BadTestList, BadKey) as exc:
         raise UsageProblem(str(exc)) from None
     fixed = certification_settings()
     chosen = [
@@ -974,6 +977,8 @@ def _certify(args: argparse.Namespace) -> int:
         return code
     run_dir = (_config(args, RUN).report_dir / LAST).resolve()
     report = build_report(read_summary(run_dir / "summary.json"), test_list, product)
+    if args.sign_key:
+        report["signature"] = sign(report, Path(args.sign_key))
     out = Path(args.output) if args.output else run_dir / "certification.json"
     write_report(report, out)
     write_certification_html(report, out.with_suffix(".html"))
@@ -992,18 +997,21 @@ def _certify(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     """Check a certification's report without rerunning: digest, test list, suite, required tests."""
+    from cbr_conformance.certification.signing import BadKey
     from cbr_conformance.certification.testlist import BadTestList, load_test_list
     from cbr_conformance.certification.verify import UnreadableReport, read_report, verify
 
     try:
         report = read_report(Path(args.report))
         test_list = load_test_list()
-    except (UnreadableReport, BadTestList) as exc:
+        checks = verify(report, test_list, Path(args.public_key) if args.public_key else None)
+    except (UnreadableReport, BadTestList, BadKey) as exc:
         raise UsageProblem(str(exc)) from None
-    checks = verify(report, test_list)
     for check in checks:
         print(f"{'ok' if check.ok else 'FAILED':<7}{check.name}: {check.detail}")
     failed = [check.name for check in checks if not check.ok]
+    if not args.public_key and "signature" in report:
+        print("-      signature: not checked (give the vendor's --public-key)")
     print(f"the report does not hold: {', '.join(failed)}" if failed else "the report holds")
     return EXIT_NONCONFORMANT if failed else EXIT_OK
 
@@ -1174,6 +1182,11 @@ def build_parser() -> argparse.ArgumentParser:
     certify.add_argument(
         "--output", metavar="FILE", help="the report to write (default: certification.json in the run)"
     )
+    certify.add_argument(
+        "--sign-key",
+        metavar="PEM",
+        help="sign the report with this Ed25519 private key (needs the 'sign' extra: cryptography)",
+    )
     certify.set_defaults(handler=_certify)
 
     verify = commands.add_parser(
@@ -1182,6 +1195,9 @@ def build_parser() -> argparse.ArgumentParser:
         "and contract, and that every required test passed (exit 1 if not)",
     )
     verify.add_argument("report", help="the certification report (JSON)")
+    verify.add_argument(
+        "--public-key", metavar="PEM", help="the vendor's Ed25519 public key: check the report's signature"
+    )
     verify.set_defaults(handler=_verify)
 
     spec = commands.add_parser("spec", help="validate the contract and print a summary of it")

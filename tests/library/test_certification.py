@@ -295,3 +295,85 @@ def test_certify_runs_with_the_fixed_settings_and_writes_a_report_verify_accepts
         assert f"NOT CERTIFIED: Example Backup 2.3.1, test list {test_list.version}" in out
         assert f"  {_required(test_list)}: violated" in out and "not certified" in html
     assert cli.main(["verify", str(written)]) == (cli.EXIT_OK if certified else cli.EXIT_NONCONFORMANT)
+
+
+def _key_pair(folder: Path, name: str) -> tuple[Path, Path]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    private, public = folder / f"{name}.pem", folder / f"{name}.pub.pem"
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return private, public
+
+
+def test_a_signature_holds_an_outcome_against_a_forger_who_recomputes_the_digest(
+    test_list: TestList, tmp_path: Path
+) -> None:
+    from cbr_conformance.certification.signing import sign
+
+    private, public = _key_pair(tmp_path, "vendor")
+    _, stranger = _key_pair(tmp_path, "stranger")
+    violated = TestRecord("t.py::a", Outcome.VIOLATED, test_id=_required(test_list), message="AssertionError")
+    report = build_report(_summary(test_list, violated), test_list, PRODUCT)
+    report["signature"] = sign(report, private)
+    checks = {check.name: check.ok for check in verify(report, test_list, public)}
+    assert checks == {
+        "digest": True,
+        "test list": True,
+        "suite and contract": True,
+        "required tests": False,
+        "signature": True,
+    }
+    assert _failed(report, test_list) == {"required tests"}  # no key given: the signature is not checked
+    assert {c.name for c in verify(report, test_list, stranger) if not c.ok} == {
+        "required tests",
+        "signature",
+    }
+    _pass_the_failed_test(report)
+    report["digest"]["value"] = digest_of(report)
+    assert {c.name for c in verify(report, test_list, public) if not c.ok} == {"signature"}
+    del report["signature"]
+    signature = next(c for c in verify(report, test_list, public) if c.name == "signature")
+    assert (signature.ok, signature.detail) == (False, "the report is not signed (with Ed25519)")
+
+
+def test_certify_signs_and_verify_checks_with_the_public_key(
+    test_list: TestList,
+    product_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    private, public = _key_pair(tmp_path, "vendor")
+
+    def run(args: Any, pytest_args: list[str]) -> int:
+        run_dir = tmp_path / "reports" / "run-1"
+        run_dir.mkdir(parents=True)
+        (run_dir / "summary.json").write_text(json.dumps(_summary(test_list).to_dict()), encoding="utf-8")
+        link_run(tmp_path / "reports", run_dir, complete=True)
+        return cli.EXIT_OK
+
+    monkeypatch.setattr(cli, "_run", run)
+    out = tmp_path / "claim.json"
+    argv = ["certify", "--product", str(product_file), "--report-dir", str(tmp_path / "reports")]
+    assert cli.main([*argv, "--output", str(out), "--sign-key", str(public)]) == cli.EXIT_USAGE
+    assert "is not an unencrypted PEM private key" in capsys.readouterr().err
+    assert cli.main([*argv, "--output", str(out), "--sign-key", str(private)]) == cli.EXIT_OK
+    assert "<dt>signature</dt><dd>ed25519, key " in out.with_suffix(".html").read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["verify", str(out), "--public-key", str(public)]) == cli.EXIT_OK
+    assert "ok     signature: signed by key" in capsys.readouterr().out
+    assert cli.main(["verify", str(out)]) == cli.EXIT_OK
+    assert "signature: not checked" in capsys.readouterr().out
+    assert cli.main(["verify", str(out), "--public-key", str(tmp_path / "none.pem")]) == cli.EXIT_USAGE
+    assert capsys.readouterr().err.count("\n") == 1

@@ -5,7 +5,8 @@ suite (version, and the sha256 of its tests and test list), the test list's vers
 contract's and errata's sha256, the certification's fixed settings, the run's header (the
 settings that change what is tested; never a credential), the product, and each listed test's
 outcome. `digest` is the sha256 of the canonical JSON (sorted keys, no spaces, UTF-8) of all the
-rest, so a changed byte of the claim no longer matches it.
+rest, so a changed byte of the claim no longer matches it; an optional signature covers the same
+(signing.py).
 
 A parametrized test's cases share its id: its outcome is the worst of them. A case that cannot
 exist for this contract (not tested, "not applicable") says nothing of the target and is left
@@ -77,9 +78,13 @@ def canonical(data: Any) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def signed_content(report: Mapping[str, Any]) -> dict[str, Any]:
+    """What the digest and the signature cover: everything in the report but themselves."""
+    return {k: v for k, v in report.items() if k not in ("digest", "signature")}
+
+
 def digest_of(report: Mapping[str, Any]) -> str:
-    """The sha256 over everything in the report but the digest itself."""
-    return hashlib.sha256(canonical({k: v for k, v in report.items() if k != "digest"})).hexdigest()
+    return hashlib.sha256(canonical(signed_content(report))).hexdigest()
 
 
 def _outcome(cases: list[TestRecord]) -> tuple[str, str]:

@@ -49,6 +49,11 @@ def render_certification(report: Mapping[str, Any]) -> str:
         *report.get("certification", {}).items(),
         ("digest", f"{report['digest']['algorithm']} {report['digest']['value']}"),
     ]
+    signature = report.get("signature")
+    if isinstance(signature, Mapping):
+        identity.append(
+            ("signature", f"{signature.get('algorithm')}, key {signature.get('key_fingerprint')}")
+        )
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>CBR conformance certification: {escape(str(report['product'].get('name')))}</title>"

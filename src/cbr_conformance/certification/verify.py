@@ -5,10 +5,12 @@ Each check passes or says what it found:
 - test list: its version is one this suite knows (its changelog names it), and for the suite's
   current version, the list's file is the one shipped;
 - suite and contract: made with this suite's version, its tests, its contract and errata;
-- required tests: every test the list requires is in the report, and passed.
+- required tests: every test the list requires is in the report, and passed;
+- signature, given the vendor's public key: the holder of its private key signed it as it is.
 
-The digest alone stops an accidental or careless edit; the other checks hold against anyone who
-recomputes it, because they compare the report with this installation, not with itself.
+The digest alone stops an accidental or careless edit; the suite and list checks hold against
+anyone who recomputes it, because they compare the report with this installation, not with
+itself; only the signature holds an outcome against such a forger.
 """
 
 from __future__ import annotations
@@ -125,10 +127,16 @@ def check_required(report: Mapping[str, Any], test_list: TestList) -> Check:
     )
 
 
-def verify(report: Mapping[str, Any], test_list: TestList) -> list[Check]:
-    return [
+def verify(report: Mapping[str, Any], test_list: TestList, public_key: Path | None = None) -> list[Check]:
+    """The checks of a report; with the vendor's public key, its signature too."""
+    checks = [
         check_digest(report),
         check_test_list(report, test_list),
         check_suite(report, test_list),
         check_required(report, test_list),
     ]
+    if public_key is not None:
+        from cbr_conformance.certification.signing import check_signature
+
+        checks.append(Check("signature", *check_signature(report, public_key)))
+    return checks
