@@ -7,7 +7,7 @@
   the checks of a URL target before a run;
 - results_out: a run's results on the console, and the gate against a baseline;
 - diff_command, report_command, list_command, inventory_command, cleanup_command, proxy_command,
-  spec_command: the other subcommands.
+  spec_command, certify_command (certify and verify): the other subcommands.
 
 `run` gets the run's typed summary back from the run itself (the results collector it plugs into
 pytest), not from a file.

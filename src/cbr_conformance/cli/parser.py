@@ -1,5 +1,6 @@
 """`cbr-conformance`: run the suite, compare two runs, rebuild reports, list tests, sweep
-leftovers, inspect the spec, and check real clients' traffic through a validating proxy.
+leftovers, inspect the spec, check real clients' traffic through a validating proxy, and certify a
+service and verify its certification report.
 
 Exit codes: 0 the target conforms; 1 it does not (with --baseline: a violation the baseline did
 not have; for diff: the new run has a new violation); 2 usage or configuration error (no test
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cbr_conformance.cli.certify_command import handle_certify, handle_verify
 from cbr_conformance.cli.cleanup_command import handle_cleanup
 from cbr_conformance.cli.diff_command import handle_diff
 from cbr_conformance.cli.exits import EXIT_USAGE, exit_code_for
@@ -75,7 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--into", help="with --merge: the folder of the merged run")
     report.set_defaults(handler=handle_report)
 
-    listing = commands.add_parser("list", help="list the tests with their markers, and the coverage table")
+    listing = commands.add_parser(
+        "list",
+        help="list the tests with their markers, the coverage table, and the versioned test list "
+        "(each test's status and reference section)",
+    )
+    listing.add_argument(
+        "--since", metavar="VERSION", help="only what the test list changed after its version VERSION"
+    )
     listing.set_defaults(handler=handle_list)
 
     cleanup = commands.add_parser(
@@ -111,6 +120,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="the project the inventory is for (env CBR_PROJECT_ID, HUAWEICLOUD_SDK_PROJECT_ID)",
     )
     inventory.set_defaults(handler=handle_inventory)
+
+    certify = commands.add_parser(
+        "certify",
+        help="run every test of the test list with the certification's fixed seed and fuzz budget, "
+        "and write a conformance report (JSON and HTML) for the product",
+    )
+    add_settings(certify, RUN)
+    certify.add_argument(
+        "--product",
+        required=True,
+        metavar="FILE",
+        help="TOML or YAML: the product's name, version, vendor, contact, and region or url",
+    )
+    certify.add_argument(
+        "--output", metavar="FILE", help="the report to write (default: certification.json in the run)"
+    )
+    certify.add_argument(
+        "--sign-key",
+        metavar="PEM",
+        help="sign the report with this Ed25519 private key (needs the 'sign' extra: cryptography)",
+    )
+    certify.set_defaults(handler=handle_certify)
+
+    verify = commands.add_parser(
+        "verify",
+        help="check a certification report without rerunning: its digest, test list version, suite "
+        "and contract, and that every required test passed (exit 1 if not)",
+    )
+    verify.add_argument("report", help="the certification report (JSON)")
+    verify.add_argument(
+        "--public-key", metavar="PEM", help="the vendor's Ed25519 public key: check the report's signature"
+    )
+    verify.set_defaults(handler=handle_verify)
 
     spec = commands.add_parser("spec", help="validate the contract and print a summary of it")
     add_settings(spec, SPEC)
