@@ -99,7 +99,7 @@ class SuiteConfig:
     )
     second_project_id: str | None = s.setting(
         None,
-        help="a second project, for sharing and isolation tests (skipped without it)",
+        help="a second project, for sharing and isolation tests (not tested without it)",
         parse=s.text,
         kind="text",
         flag="--second-project-id",
