@@ -83,6 +83,7 @@ class Resources:
         self.needs = needs
         self.restores = restores
         self._holding: dict[str, str] = {}  # the leased resources it still holds: id -> type
+        self._restoring: set[str] = set()  # of those, the ones leased to be restored onto
         self.read_only = read_only
         self.inventory = inventory
         self.prefix = prefix
@@ -132,9 +133,12 @@ class Resources:
         except NoResourceAvailable as exc:  # chained: run_shared.py reads the kind from it
             not_tested(Why.INVENTORY, str(exc))
         self._holding[resource.id] = resource.type
+        if restore_target:
+            self._restoring.add(resource.id)
 
         def release() -> None:
             self._holding.pop(resource.id, None)
+            self._restoring.discard(resource.id)
             self.inventory.release(resource)
 
         self.add_cleanup(f"release {resource.id}", release)
@@ -178,7 +182,11 @@ class Resources:
         for resource in named:
             self.inventory.set_aside(resource)
             self._holding.pop(resource.id, None)
-            replacement = self.lease(resource.type, restore_target=resource.restore_target)
+            # as the test asked for it: a resource the inventory lets be restored onto may have
+            # been leased for a test that restores nothing
+            asked = resource.id in self._restoring
+            self._restoring.discard(resource.id)
+            replacement = self.lease(resource.type, restore_target=asked)
             resources[resources.index(resource)] = replacement
 
     def vault_with_resource(

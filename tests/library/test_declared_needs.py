@@ -92,3 +92,13 @@ def test_the_marker_reads_needs_by_kind_and_refuses_what_is_no_kind() -> None:
             _info(needs=wrong)
     with pytest.raises(MarkerError, match="restores=True"):
         _info(restores=True)
+
+
+def test_a_resource_set_aside_is_replaced_as_the_test_asked_for_it() -> None:
+    """A server held in another vault (6103) is set aside and another leased: as a plain lease when
+    the test restores nothing, though the inventory lets the server be restored onto."""
+    resources = _resources({SERVER: 1})
+    held = [resources.lease(SERVER)]
+    assert held[0].restore_target  # the inventory's mark, not what the test asked for
+    resources._replace_held(held, "")
+    assert held[0].id != "OS::Nova::Server-0" and held[0].type == SERVER
