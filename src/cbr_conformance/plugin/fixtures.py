@@ -201,6 +201,7 @@ def cbr_cleanups(cbr_target: Target) -> Iterator[Cleanups]:
     cleanups = new_cleanups(cbr_target)
     yield cleanups
     cbr_target.pending.leftovers.extend(cleanups.run())
+    cleanups.raise_failure()
 
 
 def _client(

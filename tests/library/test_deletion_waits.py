@@ -1,0 +1,133 @@
+"""Waits back off to a bounded number of reads; a deletion that never takes effect is one stall of
+its delete operation, and a read that misreports a deletion fails at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import accumulate, islice, takewhile
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from cbr_conformance import lifecycle, stalls, waiters
+from cbr_conformance.lifecycle import DELETED, REFUSED, Cleanups, DeletionMisreported, Made
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    """A clock that sleeping moves: a wait of minutes takes no time."""
+    now = [1000.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    for module in (waiters, lifecycle):
+        monkeypatch.setattr(module.time, "monotonic", lambda: now[0])
+        monkeypatch.setattr(module.time, "sleep", sleep)
+    yield now
+
+
+@pytest.fixture(autouse=True)
+def own_stalls(tmp_path: Path) -> Iterator[stalls.Stalls]:
+    registry = stalls.Stalls(tmp_path / "stalls.jsonl")
+    stalls.use(registry)
+    yield registry
+    stalls.use(stalls.Stalls())
+
+
+def test_pauses_start_short_and_double_up_to_a_tenth_of_the_wait() -> None:
+    assert list(islice(waiters.pauses(0.2, 120), 10)) == [0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12, 12]
+    assert list(islice(waiters.pauses(0.2, 1), 5)) == [0.05, 0.1, 0.2, 0.2, 0.2]  # never below the interval
+    assert list(islice(waiters.pauses(0.01, 0.05), 3)) == [0.01, 0.01, 0.01]
+
+
+@pytest.mark.parametrize("interval", [0.05, 0.2, 2.0])
+def test_a_wait_of_two_minutes_reads_a_bounded_number_of_times(interval: float) -> None:
+    waited = takewhile(lambda total: total < 120, accumulate(waiters.pauses(interval, 120)))
+    assert len(list(waited)) <= waiters.CAPPED_READS + 10
+
+
+def test_a_state_never_reached_is_read_a_few_times_in_its_whole_wait(clock: list[float]) -> None:
+    reads: list[float] = []
+
+    def fetch() -> str:
+        reads.append(clock[0])
+        return "protecting"
+
+    with pytest.raises(waiters.WaitTimeout):
+        waiters.wait_for(fetch, lambda s: s == "available", what="a backup", timeout=120, interval=0.05)
+    assert reads[-1] - reads[0] >= 120
+    assert len(reads) <= 20, len(reads)
+
+
+class Target:
+    """A client of a target whose deletions answer `deleted` and whose reads then answer `shown`."""
+
+    def __init__(self, deleted: int = 204, shown: int = 200) -> None:
+        self.deleted, self.shown = deleted, shown
+        self.calls: list[str] = []
+
+    def call(self, operation: str, **_: Any) -> Any:
+        self.calls.append(operation)
+        status = self.deleted if operation.startswith("delete_") else self.shown
+        code = "BackupService.6105" if status >= 400 else None
+        exchange = SimpleNamespace(violations=[], response_text="{}")
+        return SimpleNamespace(status=status, error_code=code, exchange=exchange)
+
+
+def _vault(n: int) -> Made:
+    return Made("p-1", "vault", f"v-{n}", f"vault {n}", "create_vault", {"vault_id": f"v-{n}"})
+
+
+def test_the_first_deletion_never_taking_effect_is_the_stall_later_ones_are_blocked(
+    clock: list[float], own_stalls: stalls.Stalls
+) -> None:
+    target = Target()
+    started = clock[0]
+    first = lifecycle.delete(target, _vault(1), max_wait=5, poll_interval=0.05)  # type: ignore[arg-type]
+    assert first.result == REFUSED and "still shown (200) 5 s after its deletion" in first.detail
+    assert isinstance(first.failure, stalls.AsyncStall) and first.failure.first
+    assert first.failure.stall.operation == "delete_vault"
+    assert "vault v-1" in str(first.failure) and "never took effect" in str(first.failure)
+    assert clock[0] - started == pytest.approx(5, abs=0.5)
+    assert own_stalls.find("delete_vault", stalls.STILL_SHOWN) is not None
+
+    target.calls.clear()
+    started = clock[0]
+    later = lifecycle.delete(target, _vault(2), max_wait=5, poll_interval=0.05)  # type: ignore[arg-type]
+    assert later.result == REFUSED and "not waited for" in later.detail
+    assert isinstance(later.failure, stalls.AsyncStall) and not later.failure.first
+    assert target.calls == ["delete_vault", "show_vault"]  # one look, no waiting
+    assert clock[0] == started
+
+
+def test_a_later_deletion_that_takes_effect_is_not_blocked(clock: list[float]) -> None:
+    lifecycle.delete(Target(), _vault(1), max_wait=5, poll_interval=0.05)  # type: ignore[arg-type]
+    gone = lifecycle.delete(Target(shown=404), _vault(2), max_wait=5, poll_interval=0.05)  # type: ignore[arg-type]
+    assert gone.result == DELETED and gone.failure is None
+
+
+def test_a_read_that_misreports_a_deletion_fails_at_once(clock: list[float]) -> None:
+    target = Target(shown=400)
+    started = clock[0]
+    outcome = lifecycle.delete(target, _vault(1), max_wait=120, poll_interval=0.05)  # type: ignore[arg-type]
+    assert target.calls == ["delete_vault", "show_vault"] and clock[0] == started
+    assert outcome.result == REFUSED and isinstance(outcome.failure, DeletionMisreported)
+    assert "show_vault answered 400" in str(outcome.failure) and "404 BackupService.6105" in str(
+        outcome.failure
+    )
+
+
+def test_cleanups_list_what_stays_and_fail_on_the_first_stall_not_a_blocked_one(clock: list[float]) -> None:
+    target = Target()
+    cleanups = Cleanups(max_wait=5, poll_interval=0.05)
+    for n in (1, 2, 3):
+        cleanups.born(_vault(n), target)  # type: ignore[arg-type]
+    leftovers = cleanups.run()
+    assert [line.split(":")[0] for line in leftovers] == ["refused"] * 3
+    assert all(f"v-{n}" in " ".join(leftovers) for n in (1, 2, 3))
+    with pytest.raises(stalls.AsyncStall) as failed:
+        cleanups.raise_failure()
+    assert failed.value.first
