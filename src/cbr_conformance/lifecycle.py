@@ -181,8 +181,16 @@ def _wait_gone(
             return Outcome(made, DELETED)
         if not 200 <= answer.status < 300:
             return _misreported(made, deletion, what, show, answer)
+        # a backup's statuses are the asynchronous states of stalls.py (a vault's "deleting" is not)
+        state = _status_of(answer, "backup") if show == "show_backup" else None
+        stalled = stalls.stall_of(state)
+        if stalled is not None:  # asynchronous work the run already saw never end
+            detail = (
+                f"still {state} after its deletion, not waited for: {stalled.operation} never ended before"
+            )
+            return Outcome(made, REFUSED, detail, stalls.AsyncStall(stalled, first=False))
         if time.monotonic() >= deadline:
-            return _still_shown(made, deletion, what, show, answer.status, max_wait)
+            return _still_shown(made, deletion, what, show, answer.status, max_wait, state)
         time.sleep(min(next(backoff), max(0.0, deadline - time.monotonic())))
 
 
@@ -203,7 +211,30 @@ def _misreported(made: Made, deletion: str, what: str, show: str, answer: Respon
     )
 
 
-def _still_shown(made: Made, deletion: str, what: str, show: str, status: int, max_wait: float) -> Outcome:
+def _status_of(answer: Response, kind: str) -> str | None:
+    """The asynchronous status a shown resource is in, read defensively (the body may be broken)."""
+    try:
+        body = answer.json()
+    except ValueError:
+        return None
+    item = body.get(kind) if isinstance(body, dict) else None
+    status = item.get("status") if isinstance(item, dict) else None
+    return status if isinstance(status, str) else None
+
+
+def _still_shown(
+    made: Made, deletion: str, what: str, show: str, status: int, max_wait: float, state: str | None
+) -> Outcome:
+    if state in stalls.OPERATION_OF_STATE:
+        # Shown in an asynchronous state that never ended: a stall of that state's operation, which
+        # every later wait for the state (a test's or a cleanup's) then meets at once.
+        message = f"{what} still {state} {max_wait:g} s after {deletion} accepted its deletion"
+        stall = stalls.Stall(stalls.OPERATION_OF_STATE[state], state, message)
+        earlier = stalls.stall_of(state)
+        if earlier is None:
+            stalls.current().record(stall)
+        failure = stalls.AsyncStall(earlier or stall, first=earlier is None)
+        return Outcome(made, REFUSED, f"still {state} {max_wait:g} s after its deletion", failure)
     earlier = stalls.current().find(deletion, stalls.STILL_SHOWN)
     if earlier is not None:
         detail = (

@@ -65,8 +65,8 @@ def test_a_state_never_reached_is_read_a_few_times_in_its_whole_wait(clock: list
 class Target:
     """A client of a target whose deletions answer `deleted` and whose reads then answer `shown`."""
 
-    def __init__(self, deleted: int = 204, shown: int = 200) -> None:
-        self.deleted, self.shown = deleted, shown
+    def __init__(self, deleted: int = 204, shown: int = 200, backups: str = "available") -> None:
+        self.deleted, self.shown, self.backups = deleted, shown, backups
         self.calls: list[str] = []
 
     def call(self, operation: str, **_: Any) -> Any:
@@ -74,7 +74,10 @@ class Target:
         status = self.deleted if operation.startswith("delete_") else self.shown
         code = "BackupService.6105" if status >= 400 else None
         exchange = SimpleNamespace(violations=[], response_text="{}")
-        return SimpleNamespace(status=status, error_code=code, exchange=exchange)
+        body: dict[str, Any] = {"backup": {"id": "b-1", "status": self.backups}, "vault": {"id": "v-1"}}
+        if operation == "list_backups":
+            status, body = 200, {"backups": [body["backup"]]}
+        return SimpleNamespace(status=status, error_code=code, exchange=exchange, json=lambda: body)
 
 
 def _vault(n: int) -> Made:
@@ -131,3 +134,17 @@ def test_cleanups_list_what_stays_and_fail_on_the_first_stall_not_a_blocked_one(
     with pytest.raises(stalls.AsyncStall) as failed:
         cleanups.raise_failure()
     assert failed.value.first
+
+
+def test_a_backup_left_in_work_that_never_ended_is_not_waited_for_again(clock: list[float]) -> None:
+    """Deleting a restore point whose backups stay `protecting`, once the run saw that never end:
+    no second --max-wait, for its backups' deletion or their reads."""
+    stalls.current().record(stalls.Stall("create_checkpoint", "protecting", "not reached within 5 s"))
+    target = Target(backups="protecting")
+    made = Made("p-1", "checkpoint", "c-1", "", "create_checkpoint", {"checkpoint_id": "c-1"})
+    started = clock[0]
+    outcome = lifecycle.delete(target, made, max_wait=5, poll_interval=0.05)  # type: ignore[arg-type]
+    assert clock[0] == started
+    assert target.calls == ["list_backups", "delete_backup", "show_backup"]
+    assert outcome.result == REFUSED and "still protecting" in outcome.detail
+    assert isinstance(outcome.failure, stalls.AsyncStall) and not outcome.failure.first
