@@ -174,7 +174,7 @@ def _wait_gone(
     not waited for (stalls.py)."""
     earlier = stalls.current().find(deletion, stalls.STILL_SHOWN)
     deadline = time.monotonic() + (0.0 if earlier else max_wait)
-    backoff = pauses(poll_interval, max_wait)
+    backoff = pauses(poll_interval)
     while True:
         answer = client.call(show, path=path, check=False)
         if answer.status == 404:
@@ -258,7 +258,7 @@ def _still_shown(
 def _delete_checkpoint(client: CBRClient, made: Made, *, max_wait: float, poll_interval: float) -> Outcome:
     """A restore point goes with its backups: delete each once it is no longer being made."""
     deadline = time.monotonic() + max_wait
-    backoff = pauses(poll_interval, max_wait)
+    backoff = pauses(poll_interval)
     while True:
         listed = client.call("list_backups", query={"checkpoint_id": made.id, "limit": 1000}, check=False)
         if listed.status == 404:

@@ -14,10 +14,10 @@ from cbr_conformance.stalls import WaitTimeout
 __all__ = ["WaitTimeout", "pauses", "timing_dependent", "wait_for"]
 
 T = TypeVar("T")
-FIRST_PAUSE = 0.05  # seconds before the second poll; each later pause doubles, up to a cap
-# A wait reads at most about this many times more once its pauses reach their cap, however long
-# it is: a target that never gets there costs a bounded number of reads, not one per interval.
-CAPPED_READS = 10
+FIRST_PAUSE = 0.05  # seconds before the second poll; each later pause doubles, up to the interval
+# Past the interval, a pause is this share of the time waited so far: a state is seen at most about
+# a tenth late, and a wait that never ends reads a few dozen times, whatever its length.
+LATE_SHARE = 0.1
 # Told what a wait is for when it starts, and None when it ends (the console shows it live).
 on_wait: Callable[[str | None], None] | None = None
 
@@ -62,16 +62,17 @@ def depends_on_timing(status: int | None = None, body: str = "") -> bool:
     return _TIMED.get() or (which is not None and which(status, body))
 
 
-def pauses(interval: float, timeout: float) -> Iterator[float]:
+def pauses(interval: float) -> Iterator[float]:
     """The pauses between a wait's polls: FIRST_PAUSE (or `interval`, if shorter), doubling up to
-    `interval` or a tenth of `timeout`, whichever is longer. A state reached in a fraction of a
-    second is seen then; one never reached costs about a dozen reads per wait, not one per
-    `interval` for the whole `timeout`."""
-    cap = max(interval, timeout / CAPPED_READS)
+    `interval`, then LATE_SHARE of the time waited so far. A state reached in a fraction of a
+    second is seen then; one never reached costs about 60 reads in two minutes at a 0.05 s
+    interval, not 2,400."""
     pause = min(FIRST_PAUSE, interval)
+    waited = 0.0
     while True:
         yield pause
-        pause = min(pause * 2, cap)
+        waited += pause
+        pause = max(min(pause * 2, interval), waited * LATE_SHARE)
 
 
 def wait_for(
@@ -94,7 +95,7 @@ def wait_for(
     as a stall of the run, and a later wait that finds the same state fails at once, blocked by it
     (see stalls.py)."""
     deadline = time.monotonic() + timeout
-    backoff = pauses(interval, timeout)
+    backoff = pauses(interval)
     with timing_dependent():  # what a poll sees, and how many polls there are, is the target's timing
         value = fetch()
     notify = on_wait if not done(value) else None  # said once, when a wait begins

@@ -24,6 +24,8 @@ SUBSET = (
     "2",
     "--max-wait",
     str(MAX_WAIT),
+    "--poll-interval",
+    "0.05",  # as fast as users set it: a fixed interval would read a kept vault 80 times
 )
 A_VAULT = re.compile(r"/v3/[^/]+/vaults/([0-9a-f-]{36})$")
 # The vault's own not-found code, with the wrong status
@@ -92,7 +94,7 @@ def test_a_deletion_that_never_takes_effect_is_one_violation_found_in_one_max_wa
     assert all(vault in leftovers for vault in target.kept), (target.kept, leftovers)
     # Two workers wait MAX_WAIT once each, at the same time; nothing else waits
     assert took < 40, took
-    assert max(target.reads.values()) <= 15, target.reads
+    assert max(target.reads.values()) <= 40, target.reads
     print(f"{len(target.kept)} vaults kept, read at most {max(target.reads.values())} times; {took:.1f} s")
 
 
