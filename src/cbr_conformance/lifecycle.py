@@ -277,7 +277,7 @@ def _delete_checkpoint(client: CBRClient, made: Made, *, max_wait: float, poll_i
             time.sleep(min(next(backoff), max(0.0, deadline - time.monotonic())))
             continue
         refused = []
-        failure: AssertionError | None = None
+        failure = _stalled_work(made, busy, max_wait) if busy else None
         for backup in backups:
             answer = client.call("delete_backup", path={"backup_id": backup["id"]}, check=False)
             if answer.status not in (200, 202, 204, 404):
@@ -290,15 +290,32 @@ def _delete_checkpoint(client: CBRClient, made: Made, *, max_wait: float, poll_i
                     f"backup {backup['id']} of restore point {made.id}",
                     "show_backup",
                     {"backup_id": backup["id"]},
-                    max(0.0, deadline - time.monotonic()),
+                    max_wait,  # the work before it ended (or is a stall now): the deletion's own wait
                     poll_interval,
                 )
                 if outcome.result == REFUSED:
                     refused.append(f"backup {backup['id']}: {outcome.detail}")
-                    failure = failure or outcome.failure
+                    if failure is None or (isinstance(failure, stalls.AsyncStall) and not failure.first):
+                        failure = outcome.failure or failure
         if refused:
             return Outcome(made, REFUSED, "; ".join(refused), failure)
         return Outcome(made, DELETED)
+
+
+def _stalled_work(made: Made, busy: list[str], max_wait: float) -> AssertionError | None:
+    """Backups still busy after `max_wait`: the first time-out of their state is a stall (so their
+    deletion, and every later wait for the state, meets it at once), or blocked by an earlier one."""
+    for state in busy:
+        earlier = stalls.stall_of(state)
+        if earlier is not None:
+            return stalls.AsyncStall(earlier, first=False)
+    stuck = next((state for state in busy if state in stalls.OPERATION_OF_STATE), None)
+    if stuck is None:
+        return None
+    message = f"the backups of restore point {made.id} still {stuck} {max_wait:g} s later"
+    stall = stalls.Stall(stalls.OPERATION_OF_STATE[stuck], stuck, message)
+    stalls.current().record(stall)
+    return stalls.AsyncStall(stall, first=True)
 
 
 # --- a test's cleanups, and the run's ledger --------------------------------------------------

@@ -152,3 +152,19 @@ def test_a_backup_left_in_work_that_never_ended_is_not_waited_for_again(clock: l
     assert target.calls == ["list_backups", "delete_backup", "show_backup"]
     assert outcome.result == REFUSED and "still protecting" in outcome.detail
     assert isinstance(outcome.failure, stalls.AsyncStall) and not outcome.failure.first
+
+
+def test_a_restore_point_whose_backups_stay_busy_is_one_wait_then_a_stall(clock: list[float]) -> None:
+    """The first restore point whose backups never leave `protecting` waits one --max-wait; its
+    backups' deletion, and every later wait for the state, meet the stall at once."""
+    target = Target(backups="protecting")
+    made = Made("p-1", "checkpoint", "c-1", "", "create_checkpoint", {"checkpoint_id": "c-1"})
+    started = clock[0]
+    outcome = lifecycle.delete(target, made, max_wait=5, poll_interval=0.05)  # type: ignore[arg-type]
+    assert clock[0] - started == pytest.approx(5, abs=1)
+    assert target.calls[-2:] == ["delete_backup", "show_backup"]  # its deletion is not waited for
+    assert isinstance(outcome.failure, stalls.AsyncStall) and outcome.failure.first
+    assert outcome.failure.stall.operation == "create_checkpoint" and "still protecting" in str(
+        outcome.failure
+    )
+    assert stalls.stall_of("protecting") is not None
