@@ -158,6 +158,19 @@ def _delete(client: CBRClient, made: Made, *, max_wait: float, poll_interval: fl
     )
 
 
+def wait_deleted(client: CBRClient, made: Made, *, max_wait: float, poll_interval: float) -> None:
+    """After its delete operation accepted the deletion of `made`: wait, backing off, until its
+    show answers 404. A deletion that never takes effect raises the stall of the delete operation
+    (blocked by an earlier one of its kind), a read that misreports it a violation of the read."""
+    with timing_dependent():
+        outcome = _wait_gone(
+            client, made, _DELETES[made.kind], f"{made.kind} {made.id}", _SHOWS[made.kind],
+            dict(made.path), max_wait, poll_interval,
+        )  # fmt: skip
+    if outcome.failure is not None:
+        raise outcome.failure
+
+
 def _wait_gone(
     client: CBRClient,
     made: Made,
