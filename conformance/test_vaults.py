@@ -17,6 +17,7 @@ from cbr_conformance.codes import (
 )
 from cbr_conformance.expect import expect_error, expect_status, expect_subset
 from cbr_conformance.inventory import SERVER, VOLUME
+from cbr_conformance.lifecycle import Made, wait_deleted
 from cbr_conformance.paging import page_query
 from cbr_conformance.resources import Resources
 
@@ -242,9 +243,12 @@ def test_update_unknown_vault_is_not_found(cbr: CBRClient) -> None:
 
 @pytest.mark.cbr(operation="delete_vault", kind="contract", mutates=True, id="vault-delete-then-gone")
 def test_delete_vault_makes_it_unknown(cbr: CBRClient, cbr_resources: Resources) -> None:
-    """4.4.5: deleting a vault answers 204; show_vault then answers 404 BackupService.6105."""
+    """4.4.5: deleting a vault answers 204; show_vault then answers 404 BackupService.6105 (once the
+    deletion took effect, within --max-wait)."""
     vault = cbr_resources.vault("disk")
     expect_status(cbr.call("delete_vault", path={"vault_id": vault["id"]}), 204)
+    made = Made(cbr.project_id, "vault", vault["id"], "", "create_vault", {"vault_id": vault["id"]})
+    wait_deleted(cbr, made, max_wait=cbr_resources.max_wait, poll_interval=cbr_resources.poll_interval)
     expect_error(cbr.call("show_vault", path={"vault_id": vault["id"]}), 404, VAULT_NOT_FOUND)
 
 

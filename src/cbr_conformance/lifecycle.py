@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cbr_conformance import stalls
+from cbr_conformance.codes import BACKUP_NOT_FOUND, MEMBER_NOT_FOUND, POLICY_NOT_FOUND, VAULT_NOT_FOUND
+from cbr_conformance.recording import Violation
 from cbr_conformance.transfer import TargetUnreachable
-from cbr_conformance.waiters import timing_dependent
+from cbr_conformance.waiters import pauses, timing_dependent
 
 if TYPE_CHECKING:
     from cbr_conformance.client import CBRClient, Response
@@ -105,8 +107,18 @@ _SHOWS = {
     "member": "show_share_member",
     "backup": "show_backup",
 }
+_NOT_FOUND = {
+    "show_vault": VAULT_NOT_FOUND,
+    "show_policy": POLICY_NOT_FOUND,
+    "show_share_member": MEMBER_NOT_FOUND,
+    "show_backup": BACKUP_NOT_FOUND,
+}
 DELETED_BY = {operation: kind for kind, operation in _DELETES.items()}
 _BUSY = {"protecting", "restoring", "waiting_restore", "deleting", "waiting_delete"}
+
+
+class DeletionMisreported(AssertionError):
+    """A read after a deletion answered neither the resource nor its documented not-found."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +126,9 @@ class Outcome:
     made: Made
     result: str  # GONE, DELETED or REFUSED
     detail: str = ""
+    # What the target did wrong, for the test whose cleanup met it: a deletion that never took
+    # effect (a stall of the delete operation, stalls.py) or a read that misreports it.
+    failure: AssertionError | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.result}: {self.made.describe()}" + (f" ({self.detail})" if self.detail else "")
@@ -137,27 +152,126 @@ def _delete(client: CBRClient, made: Made, *, max_wait: float, poll_interval: fl
         return Outcome(
             made, REFUSED, f"{answer.status} {answer.error_code or answer.exchange.response_text[:120]}"
         )
-    return _wait_gone(client, made, _SHOWS[made.kind], dict(made.path), max_wait, poll_interval)
+    what = f"{made.kind} {made.id}"
+    return _wait_gone(
+        client, made, _DELETES[made.kind], what, _SHOWS[made.kind], dict(made.path), max_wait, poll_interval
+    )
+
+
+def wait_deleted(client: CBRClient, made: Made, *, max_wait: float, poll_interval: float) -> None:
+    """After its delete operation accepted the deletion of `made`: wait, backing off, until its
+    show answers 404. A deletion that never takes effect raises the stall of the delete operation
+    (blocked by an earlier one of its kind), a read that misreports it a violation of the read."""
+    with timing_dependent():
+        outcome = _wait_gone(
+            client, made, _DELETES[made.kind], f"{made.kind} {made.id}", _SHOWS[made.kind],
+            dict(made.path), max_wait, poll_interval,
+        )  # fmt: skip
+    if outcome.failure is not None:
+        raise outcome.failure
 
 
 def _wait_gone(
-    client: CBRClient, made: Made, show: str, path: dict[str, str], max_wait: float, poll_interval: float
+    client: CBRClient,
+    made: Made,
+    deletion: str,
+    what: str,
+    show: str,
+    path: dict[str, str],
+    max_wait: float,
+    poll_interval: float,
 ) -> Outcome:
-    deadline = time.monotonic() + max_wait
-    interval = min(poll_interval, 0.05)
+    """Read `what` by `show` until it answers 404, backing off. A read that answers anything but
+    the resource or 404 misreports the deletion at once; the first deletion of its kind still
+    shown after `max_wait` is a stall of `deletion`, and later ones of the kind are read once and
+    not waited for (stalls.py)."""
+    earlier = stalls.current().find(deletion, stalls.STILL_SHOWN)
+    deadline = time.monotonic() + (0.0 if earlier else max_wait)
+    backoff = pauses(poll_interval)
     while True:
-        status = client.call(show, path=path, check=False).status
-        if status == 404:
+        answer = client.call(show, path=path, check=False)
+        if answer.status == 404:
             return Outcome(made, DELETED)
+        if not 200 <= answer.status < 300:
+            return _misreported(made, deletion, what, show, answer)
+        # a backup's statuses are the asynchronous states of stalls.py (a vault's "deleting" is not)
+        state = _status_of(answer, "backup") if show == "show_backup" else None
+        stalled = stalls.stall_of(state)
+        if stalled is not None:  # asynchronous work the run already saw never end
+            detail = (
+                f"still {state} after its deletion, not waited for: {stalled.operation} never ended before"
+            )
+            return Outcome(made, REFUSED, detail, stalls.AsyncStall(stalled, first=False))
         if time.monotonic() >= deadline:
-            return Outcome(made, REFUSED, f"still shown ({status}) {max_wait:g} s after its deletion")
-        time.sleep(interval)
-        interval = min(interval * 2, poll_interval)
+            return _still_shown(made, deletion, what, show, answer.status, max_wait, state)
+        time.sleep(min(next(backoff), max(0.0, deadline - time.monotonic())))
+
+
+def _misreported(made: Made, deletion: str, what: str, show: str, answer: Response) -> Outcome:
+    code = answer.error_code or answer.exchange.response_text[:80]
+    message = (
+        f"{show} answered {answer.status} {code} for {what} after {deletion} accepted its deletion: "
+        f"the reference answers the resource while it is being deleted, then 404 {_NOT_FOUND[show]}"
+    )
+    # A violation of the read, on its exchange: the results group every test that met it as one.
+    # The contract's checks may have judged the answer already (a not-found code with another
+    # status): their words then name the rule.
+    if not answer.exchange.violations:
+        answer.exchange.violations.append(Violation("not found once deleted", show, "$", message))
+    message += "".join(f"\n  - {violation}" for violation in answer.exchange.violations)
+    return Outcome(
+        made, REFUSED, f"{answer.status} {code} from {show} after its deletion", DeletionMisreported(message)
+    )
+
+
+def _status_of(answer: Response, kind: str) -> str | None:
+    """The asynchronous status a shown resource is in, read defensively (the body may be broken)."""
+    try:
+        body = answer.json()
+    except ValueError:
+        return None
+    item = body.get(kind) if isinstance(body, dict) else None
+    status = item.get("status") if isinstance(item, dict) else None
+    return status if isinstance(status, str) else None
+
+
+def _still_shown(
+    made: Made, deletion: str, what: str, show: str, status: int, max_wait: float, state: str | None
+) -> Outcome:
+    if state in stalls.OPERATION_OF_STATE:
+        # Shown in an asynchronous state that never ended: a stall of that state's operation, which
+        # every later wait for the state (a test's or a cleanup's) then meets at once.
+        message = f"{what} still {state} {max_wait:g} s after {deletion} accepted its deletion"
+        stall = stalls.Stall(stalls.OPERATION_OF_STATE[state], state, message)
+        earlier = stalls.stall_of(state)
+        if earlier is None:
+            stalls.current().record(stall)
+        failure = stalls.AsyncStall(earlier or stall, first=earlier is None)
+        return Outcome(made, REFUSED, f"still {state} {max_wait:g} s after its deletion", failure)
+    earlier = stalls.current().find(deletion, stalls.STILL_SHOWN)
+    if earlier is not None:
+        detail = (
+            f"still shown ({status}) after its deletion, not waited for: {deletion} never took effect before"
+        )
+        return Outcome(made, REFUSED, detail, stalls.AsyncStall(earlier, first=False))
+    message = (
+        f"{deletion} accepted the deletion of {what}, but {show} still answered {status} "
+        f"{max_wait:g} s later: the deletion never took effect"
+    )
+    stall = stalls.Stall(deletion, stalls.STILL_SHOWN, message)
+    stalls.current().record(stall)
+    return Outcome(
+        made,
+        REFUSED,
+        f"still shown ({status}) {max_wait:g} s after its deletion",
+        stalls.AsyncStall(stall, first=True),
+    )
 
 
 def _delete_checkpoint(client: CBRClient, made: Made, *, max_wait: float, poll_interval: float) -> Outcome:
     """A restore point goes with its backups: delete each once it is no longer being made."""
     deadline = time.monotonic() + max_wait
+    backoff = pauses(poll_interval)
     while True:
         listed = client.call("list_backups", query={"checkpoint_id": made.id, "limit": 1000}, check=False)
         if listed.status == 404:
@@ -173,9 +287,10 @@ def _delete_checkpoint(client: CBRClient, made: Made, *, max_wait: float, poll_i
         busy = [str(b.get("status")) for b in backups if b.get("status") in _BUSY]
         # Work the run already saw never end (stalls.py) is not waited for again
         if busy and time.monotonic() < deadline and not any(stalls.stall_of(state) for state in busy):
-            time.sleep(poll_interval)
+            time.sleep(min(next(backoff), max(0.0, deadline - time.monotonic())))
             continue
         refused = []
+        failure = _stalled_work(made, busy, max_wait) if busy else None
         for backup in backups:
             answer = client.call("delete_backup", path={"backup_id": backup["id"]}, check=False)
             if answer.status not in (200, 202, 204, 404):
@@ -184,14 +299,36 @@ def _delete_checkpoint(client: CBRClient, made: Made, *, max_wait: float, poll_i
                 outcome = _wait_gone(
                     client,
                     made,
+                    "delete_backup",
+                    f"backup {backup['id']} of restore point {made.id}",
                     "show_backup",
                     {"backup_id": backup["id"]},
-                    max(0.0, deadline - time.monotonic()),
+                    max_wait,  # the work before it ended (or is a stall now): the deletion's own wait
                     poll_interval,
                 )
                 if outcome.result == REFUSED:
                     refused.append(f"backup {backup['id']}: {outcome.detail}")
-        return Outcome(made, REFUSED, "; ".join(refused)) if refused else Outcome(made, DELETED)
+                    if failure is None or (isinstance(failure, stalls.AsyncStall) and not failure.first):
+                        failure = outcome.failure or failure
+        if refused:
+            return Outcome(made, REFUSED, "; ".join(refused), failure)
+        return Outcome(made, DELETED)
+
+
+def _stalled_work(made: Made, busy: list[str], max_wait: float) -> AssertionError | None:
+    """Backups still busy after `max_wait`: the first time-out of their state is a stall (so their
+    deletion, and every later wait for the state, meets it at once), or blocked by an earlier one."""
+    for state in busy:
+        earlier = stalls.stall_of(state)
+        if earlier is not None:
+            return stalls.AsyncStall(earlier, first=False)
+    stuck = next((state for state in busy if state in stalls.OPERATION_OF_STATE), None)
+    if stuck is None:
+        return None
+    message = f"the backups of restore point {made.id} still {stuck} {max_wait:g} s later"
+    stall = stalls.Stall(stalls.OPERATION_OF_STATE[stuck], stuck, message)
+    stalls.current().record(stall)
+    return stalls.AsyncStall(stall, first=True)
 
 
 # --- a test's cleanups, and the run's ledger --------------------------------------------------
@@ -211,6 +348,9 @@ class Cleanups:
     ledger: Ledger | None = None
     _stack: list[tuple[str, Action]] = field(default_factory=list)
     _seen: set[tuple[str, str, str]] = field(default_factory=set)
+    # What the target did wrong while undoing (Outcome.failure): the first time-out or misreport
+    # before any failure blocked by an earlier one.
+    failure: AssertionError | None = None
 
     def born(self, made: Made, client: CBRClient) -> None:
         """Register the deletion of a resource the moment a response says it exists."""
@@ -247,7 +387,19 @@ class Cleanups:
                 continue
             if outcome is not None and outcome.result == REFUSED:
                 leftovers.append(str(outcome))
+                self._note(outcome.failure)
         return leftovers
+
+    def _note(self, failure: AssertionError | None) -> None:
+        blocked = isinstance(self.failure, stalls.AsyncStall) and not self.failure.first
+        if failure is not None and (self.failure is None or blocked):
+            self.failure = failure
+
+    def raise_failure(self) -> None:
+        """Fail the test whose cleanup met what the target did wrong (after its leftovers are
+        reported): a deletion that never took effect, or a read that misreported one."""
+        if self.failure is not None:
+            raise self.failure
 
 
 class Ledger:

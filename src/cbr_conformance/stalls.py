@@ -31,6 +31,11 @@ OPERATION_OF_STATE = {
 }
 
 
+# The state of a resource whose deletion was accepted but never took effect: its stall is
+# recorded under the delete operation (lifecycle.py), so later deletions of the kind do not wait.
+STILL_SHOWN = "still shown after its deletion"
+
+
 @dataclass(frozen=True)
 class Stall:
     operation: str

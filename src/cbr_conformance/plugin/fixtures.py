@@ -26,6 +26,7 @@ from cbr_conformance.inventory import Inventory
 from cbr_conformance.lifecycle import Cleanups, Ledger, Made
 from cbr_conformance.markers import info_of
 from cbr_conformance.plugin.keys import (
+    CALL_FAILED,
     CLOCK_WAIT,
     EXCHANGES,
     PENDING,
@@ -188,13 +189,17 @@ def new_cleanups(target: Target) -> Cleanups:
 
 
 @pytest.fixture
-def cbr_cleanups(cbr_target: Target) -> Iterator[Cleanups]:
+def cbr_cleanups(request: pytest.FixtureRequest, cbr_target: Target) -> Iterator[Cleanups]:
     """Everything the test's requests make, in both projects, and the test's own undo steps: run
     newest first when the test ends, whatever its outcome. What cannot be undone is a leftover,
     reported apart from the verdict (it is the project's state, not the target's conformance)."""
     cleanups = new_cleanups(cbr_target)
     yield cleanups
     cbr_target.pending.leftovers.extend(cleanups.run())
+    # A deletion that never took effect, or a read that misreported one, fails the test that made
+    # the resource (hit or blocked, stalls.py), unless the test failed already on its own account.
+    if not request.node.stash.get(CALL_FAILED, False):
+        cleanups.raise_failure()
 
 
 def _client(

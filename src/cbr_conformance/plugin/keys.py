@@ -35,5 +35,6 @@ EXCHANGES = pytest.StashKey[list[Exchange]]()  # every exchange of the test, red
 STEPS = pytest.StashKey[Steps]()  # a scenario's steps, for the report
 RECORD = pytest.StashKey[TestNotes]()  # what the test noted for its report
 CLOCK_WAIT = pytest.StashKey[float]()  # seconds the test waited for another to give the clock back
+CALL_FAILED = pytest.StashKey[bool]()  # the test's own call failed (its cleanups' failure is then not its)
 # This process's target's pending notes (target.Pending), for the reporting hook.
 PENDING = pytest.StashKey[Pending]()

@@ -16,7 +16,7 @@ from cbr_conformance.client import ContractViolation, ReadOnlyRefusal, TargetUnr
 from cbr_conformance.inventory import lease_waits_so_far
 from cbr_conformance.markers import MarkerError, info_of
 from cbr_conformance.plugin.guard import UnintendedInvalidRequest
-from cbr_conformance.plugin.keys import CLOCK_WAIT, EXCHANGES, PENDING, RECORD, STEPS, TestNotes
+from cbr_conformance.plugin.keys import CALL_FAILED, CLOCK_WAIT, EXCHANGES, PENDING, RECORD, STEPS, TestNotes
 from cbr_conformance.recording import Exchange
 from cbr_conformance.resources import UndeclaredNeed
 from cbr_conformance.results.outcome import NotTested, Skipped, Why
@@ -97,6 +97,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
+    if call.when == "call":
+        item.stash[CALL_FAILED] = report.failed
     report.user_properties.append((PROPERTY, phase_facts(item, call, report).to_json()))
 
 
