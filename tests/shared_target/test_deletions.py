@@ -83,8 +83,8 @@ def test_a_deletion_that_never_takes_effect_is_one_violation_found_in_one_max_wa
     took = time.monotonic() - started
     assert result.code == 1, result.output[-3000:]
     violations = result.summary["violations"]
-    assert [(v["operation"], v["path"]) for v in violations] == [
-        ("delete_vault", "status still shown after its deletion")
+    assert [(v["operation"], v["rule"], v["path"]) for v in violations] == [
+        ("delete_vault", "deletion never took effect", "still shown after its deletion")
     ], [(v["operation"], v["rule"], v["path"], v["message"]) for v in violations]
     assert "never took effect" in violations[0]["message"]
     tests = result.summary["tests"]

@@ -16,8 +16,10 @@ from typing import Any
 
 from cbr_conformance.results.outcome import Outcome
 from cbr_conformance.results.record import Origin, TestRecord
+from cbr_conformance.stalls import STILL_SHOWN
 
 _INDEX = re.compile(r"\[\d+\]")
+
 ViolationKey = tuple[str, str, str]  # operation, rule, JSON path (array indices as [*])
 
 
@@ -141,7 +143,11 @@ def _place(test: TestRecord, found: dict[ViolationKey, _Entry]) -> tuple[Violati
         # Asynchronous work that never ended: the first time-out is the violation; a later wait
         # that met the same state did not wait again and is blocked by it.
         stall = test.stall
-        key = (str(stall["operation"]), "async work never ended", f"status {stall['state']}")
+        state = str(stall["state"])
+        if state == STILL_SHOWN:  # the resource a deletion was accepted for stayed
+            key = (str(stall["operation"]), "deletion never took effect", state)
+        else:
+            key = (str(stall["operation"]), "async work never ended", f"status {state}")
         entry = found.setdefault(key, _Entry(key, str(stall["message"])))
         own = bool(stall.get("first")) and key[0] in test.operations
     else:
