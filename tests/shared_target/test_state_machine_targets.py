@@ -36,7 +36,8 @@ def test_a_chain_failing_at_show_vault_is_one_violation_of_show_vault(
             exchange.answer = json.dumps(body).encode()
 
     with MutatingProxy(url, on_answer=drop_size) as proxy:
-        result = run_suite(proxy.url, inventory, tmp_path, 1, "-k", "stateful")
+        # one test: one worker, not a dozen started for it
+        result = run_suite(proxy.url, inventory, tmp_path, 1, "-k", "stateful", "--workers", "1")
     assert result.code == 1, result.output[-3000:]
     assert _machine(result.summary)["failed_operation"] == "show_vault"
     violations = result.summary["violations"]
@@ -60,7 +61,7 @@ def test_without_inventory_or_second_project_the_machine_is_not_failed_and_says_
             command = [sys.executable, "-m", "cbr_conformance.cli", "run", "--target-url", url]
             command += ["--project-id", first.project_id, "--report-dir", str(reports), "--fuzz-seed", seed]
             result = subprocess.run(
-                [*command, "-k", "stateful"],
+                [*command, "-k", "stateful", "--workers", "1"],
                 env=env,
                 capture_output=True,
                 text=True,
