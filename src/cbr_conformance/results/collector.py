@@ -43,7 +43,7 @@ def phase_outcome(report: pytest.TestReport, facts: PhaseFacts) -> Outcome:
     return Outcome.SUITE_ERROR  # the suite's own code, or a report that says nothing (a crashed worker)
 
 
-def _why(report: pytest.TestReport, facts: PhaseFacts, message: str) -> Why:
+def _why(facts: PhaseFacts, message: str) -> Why:
     if facts.why is not None:
         return facts.why
     return Why.NOT_APPLICABLE if message.startswith(NOT_APPLICABLE) else Why.OTHER
@@ -71,7 +71,7 @@ def fold(record: TestRecord, report: pytest.TestReport, facts: PhaseFacts) -> Te
     if (report.when == "call" or outcome is not Outcome.PASSED) and _RANK[outcome] >= _RANK[record.outcome]:
         changes.update(outcome=outcome, origin=facts.origin, failed_operation=facts.failed_operation)
         if outcome is Outcome.NOT_TESTED:
-            changes["why"] = _why(report, facts, facts.reason or _message(report))
+            changes["why"] = _why(facts, facts.reason or _message(report))
     if report.failed or report.skipped:
         said = facts.reason if facts.reason is not None else _message(report)
         changes["message"] = (record.message + "\n" + said).strip()[-8000:]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cbr_conformance.results.outcome import Outcome, Why
-from cbr_conformance.results.record import TestRecord, Untested
+from cbr_conformance.results.record import TestRecord
 from cbr_conformance.results.violations import Violation, first_line, judge
 
 SCHEMA_VERSION = 2  # summaries before the typed outcomes (pytest's passed/failed/skipped) had none
@@ -248,11 +248,6 @@ def matrix_of(tests: Iterable[TestRecord]) -> dict[str, dict[str, dict[str, int]
         for operation, outcome in cell_outcomes(test).items():
             matrix[operation][test.kind][outcome.value] += 1
     return {op: {kind: dict(counts) for kind, counts in kinds.items()} for op, kinds in matrix.items()}
-
-
-def untested_operations(tests: Iterable[TestRecord]) -> dict[str, Untested]:
-    """Per operation, why a chain could not reach it (the state machine's families)."""
-    return {op: reason for t in tests for op, reason in t.untested.items()}
 
 
 def verdict(summary: RunSummary) -> str:
