@@ -11,29 +11,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.browser import BROWSER, NO_BROWSER, browser
 from tests.shared_target.harness import run_suite
 from tests.shared_target.mutating_proxy import Exchange, MutatingProxy
 
-BROWSER = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-# A headless browser on a machine without network: no background requests, no sandbox (root in CI).
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = pytest.mark.skipif(BROWSER is None, reason="no Chromium: .ci/run installs Debian's chromium")
+pytestmark = pytest.mark.skipif(BROWSER is None, reason=NO_BROWSER)
 
 
 def _drop_billing_size(exchange: Exchange) -> None:
@@ -43,12 +31,6 @@ def _drop_billing_size(exchange: Exchange) -> None:
         body = json.loads(exchange.answer)
         body["vault"]["billing"].pop("size", None)
         exchange.answer = json.dumps(body).encode()
-
-
-def _browser(*args: str, user_data: Path) -> subprocess.CompletedProcess[str]:
-    assert BROWSER is not None
-    command = [BROWSER, *FLAGS, f"--user-data-dir={user_data}", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_the_report_of_a_broken_target_reads_in_a_browser(emulator: tuple[str, Path], tmp_path: Path) -> None:
@@ -65,7 +47,7 @@ def test_the_report_of_a_broken_target_reads_in_a_browser(emulator: tuple[str, P
     subprocess.run(rebuild, capture_output=True, text=True, timeout=120, check=True)
     assert (run / "index.html").read_bytes() == written
 
-    dom = _browser("--dump-dom", (run / "index.html").as_uri(), user_data=tmp_path / "profile")
+    dom = browser("--dump-dom", (run / "index.html").as_uri(), user_data=tmp_path / "profile")
     assert dom.returncode == 0, dom.stderr[-2000:]
     page = dom.stdout
     # verdict and matrix first, then the violation, citing the reference's table of the object
@@ -80,7 +62,7 @@ def test_the_report_of_a_broken_target_reads_in_a_browser(emulator: tuple[str, P
     assert "violation-1" in targets
 
     shot = Path(os.environ.get("CBR_REPORT_SCREENSHOT") or tmp_path / "report.png")
-    taken = _browser(
+    taken = browser(
         f"--screenshot={shot.resolve()}", "--window-size=1280,2200", (run / "index.html").as_uri(),
         user_data=tmp_path / "profile2",
     )  # fmt: skip
