@@ -398,18 +398,25 @@ def conformance_section(summary: RunSummary, contract: Contract) -> str:
     )
 
 
-def render_html(summary: RunSummary, contract: Contract) -> str:
-    """The whole page, from summary.json alone: the run writes it, and `report` rebuilds the same."""
-    return (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>CBR conformance report</title>"
-        f"<style>{STYLE}</style></head><body><h1>CBR v3 conformance report</h1>"
-        f"{conformance_section(summary, contract)}<h2>All tests</h2>{tests_html(summary)}"
-        + (
+def render_html(summary: RunSummary, contract: Contract, *, home: str | None = None) -> str:
+    """The whole page, from summary.json alone: the run writes it, and `report` rebuilds the same.
+    `home`: the index of the history site the page is part of (history.py), which it links back
+    to; there the page links to its summary.json, not to the pytest log left in the run's folder."""
+    if home is not None:
+        top = f"<p><a href='{escape(home)}'>← the history of runs</a></p>"
+        bottom = "<p><small>This run's data: <a href='summary.json'>summary.json</a>.</small></p>"
+    else:
+        top = ""
+        bottom = (
             ""
             if summary.header.get("mode") == "proxy"  # a proxy's traffic has no pytest log
             else "<p><small>Each test's log: <a href='tests.html'>tests.html</a> (pytest-html).</small></p>"
         )
-        + "</body></html>"
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>CBR conformance report</title>"
+        f"<style>{STYLE}</style></head><body>{top}<h1>CBR v3 conformance report</h1>"
+        f"{conformance_section(summary, contract)}<h2>All tests</h2>{tests_html(summary)}"
+        f"{bottom}</body></html>"
     )
 
 

@@ -68,9 +68,22 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--html", metavar="FILE", help="HTML page to write (default: diff.html beside NEW)")
     diff.set_defaults(handler=handle_diff)
 
-    report = commands.add_parser("report", help="rebuild index.html from a run's summary.json")
-    report.add_argument("summary", nargs="?", default="reports/latest", help="summary.json or its folder")
-    report.add_argument("--output", help="HTML file to write (default: beside the summary)")
+    report = commands.add_parser(
+        "report", help="rebuild index.html from a run's summary.json, or a site of many runs (--history)"
+    )
+    report.add_argument("summary", nargs="?", help="summary.json or its folder (default: reports/latest)")
+    report.add_argument(
+        "--output",
+        "-o",
+        help="HTML file to write (default: beside the summary); with --history, the site's folder "
+        "(default: DIR/history)",
+    )
+    report.add_argument(
+        "--history",
+        metavar="DIR",
+        help="one static site of the run folders in DIR (reports/): a page per run and an index of "
+        "verdicts, violations, coverage and duration over time",
+    )
     report.add_argument(
         "--merge", nargs="+", metavar="SHARD", help="merge shards' run folders or summary.json into one run"
     )

@@ -1,4 +1,5 @@
-"""`cbr-conformance report`: rebuild a run's page, or merge shards into one run."""
+"""`cbr-conformance report`: rebuild a run's page, merge shards into one run, or build the site of
+many runs' history."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from cbr_conformance.results.summary import read_summary
 def handle_report(args: argparse.Namespace) -> int:
     from cbr_conformance.report import write_html
 
+    if args.history:
+        return handle_history(args)
     if args.merge:
         return handle_merge(args)
-    summary_path = Path(args.summary)
+    summary_path = Path(args.summary or "reports/latest")
     if summary_path.is_dir():
         summary_path = summary_path / "summary.json"
     if not summary_path.exists():
@@ -48,3 +51,28 @@ def handle_merge(args: argparse.Namespace) -> int:
     print_matrix(merged, contract)
     print(f"report: {folder / 'index.html'}")
     return exit_code_of(merged)
+
+
+def handle_history(args: argparse.Namespace) -> int:
+    """The run folders of DIR as one static site (history.py)."""
+    from cbr_conformance.history import NoRuns, build_site
+
+    if args.summary or args.merge or args.into:
+        raise UsageProblem("report --history DIR takes no run summary, --merge or --into")
+    root = Path(args.history)
+    if not root.is_dir():
+        raise UsageProblem(f"report --history: {root} is not a folder of runs")
+    out = Path(args.output) if args.output else root / "history"
+    if out.exists() and not out.is_dir():
+        raise UsageProblem(f"report --history: the site's folder {out} is a file")
+    try:
+        site = build_site(root, out)
+    except NoRuns as exc:
+        raise UsageProblem(f"report --history: {exc}") from None
+    except OSError as exc:
+        raise UsageProblem(f"report --history: cannot write {out}: {exc.strerror or exc}") from None
+    for line in site.problems:
+        print(f"no page for {line}")
+    shown = sum(run.summary is not None for run in site.runs)
+    print(f"history: {len(site.runs)} runs, {shown} with a page: {site.index}")
+    return EXIT_OK
