@@ -74,7 +74,8 @@ def _started(name: str, summary: RunSummary | None) -> dt.datetime | None:
     stamp = summary.header.get("started") if summary is not None else None
     try:
         if isinstance(stamp, str):
-            return dt.datetime.fromisoformat(stamp)
+            started = dt.datetime.fromisoformat(stamp)
+            return started if started.tzinfo else started.replace(tzinfo=dt.UTC)  # ordered with the others
     except ValueError:
         pass
     named = _STAMP.match(name)

@@ -20,6 +20,7 @@ from cbr_conformance import cli
 from cbr_conformance.contract import Contract
 from cbr_conformance.exchange_facts import ExchangeFacts
 from cbr_conformance.exercised import contract_coverage, never_exercised
+from cbr_conformance.history import Seen, read_runs, tracks
 from cbr_conformance.results import Outcome, RunSummary, TestRecord, Violation
 from tests.browser import BROWSER, NO_BROWSER, browser
 
@@ -168,6 +169,9 @@ def test_ten_nights_show_a_violation_appear_and_get_fixed(
             assert not re.match(r"[a-z]+:", link), (page, link)  # relative: no http(s), no file:
             if not link.startswith("#"):
                 assert (page.parent / link.split("#")[0]).is_file(), (page, link)
+    # Built again, the site in DIR/history is not taken for a run of its own.
+    assert cli.main(["report", "--history", str(nightly)]) == cli.EXIT_OK
+    assert "history: 10 runs, 10 with a page" in capsys.readouterr().out
     run_page = (site / "runs" / "20261123-020000" / "index.html").read_text(encoding="utf-8")
     assert "DOES NOT CONFORM" in run_page and "$.vault.billing.size" in run_page
     assert "href='../../index.html'" in run_page and "tests.html" not in run_page
@@ -197,6 +201,18 @@ def test_runs_it_cannot_show_are_one_line_each(
     assert "a summary of format 1" in problems[1][1] and "is not JSON" in problems[0][1]
     assert str(tmp_path) not in index  # the site names runs by their folders, not by this machine's paths
     assert not (out / "runs" / "20261201-020000").exists()
+
+
+def test_a_violation_of_the_first_run_is_present_not_new_and_runs_go_by_their_start(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    nights = {number: _night(number).to_dict() for number in (3, 5, 6)}  # with, with, without the violation
+    del nights[3]["header"]["started"]  # an older header: the folder's name says when
+    nights[5]["header"]["started"] = "2026-11-25T01:00:00"  # no time zone: read as UTC
+    for number, summary in nights.items():
+        (_folder(reports, number) / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    runs = read_runs(reports)
+    assert [run.name for run in runs] == ["20261123-020000", "20261125-020000", "20261126-020000"]
+    assert [track.seen for track in tracks(runs)] == [(Seen.FIRST, Seen.STILL, Seen.FIXED)]
 
 
 @pytest.mark.parametrize(
