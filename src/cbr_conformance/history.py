@@ -109,6 +109,8 @@ def read_runs(root: Path, *, besides: Path | None = None) -> list[Run]:
         p for p in root.iterdir()
         if p.is_dir() and not p.is_symlink() and not p.name.startswith(".") and p.resolve() != skip
     ]  # fmt: skip
+    if (root / SUMMARY_FILE).exists():
+        raise NoRuns(f"{root} is one run's folder: give the folder that holds the run folders (reports)")
     if not folders:
         raise NoRuns(f"no run folder in {root}")
     runs = [read_run(folder) for folder in folders]

@@ -221,6 +221,7 @@ def test_a_violation_of_the_first_run_is_present_not_new_and_runs_go_by_their_st
         (["--history", "{tmp}/nowhere"], "nowhere is not a folder of runs"),
         (["--history", "{tmp}/empty"], "no run folder in"),
         (["--history", "{tmp}/empty", "-o", "{tmp}/a-file"], "a-file is a file"),
+        (["--history", "{tmp}/run"], "run is one run's folder: give the folder that holds the run folders"),
         (["--history", "{tmp}/empty", "--merge", "a", "b"], "takes no run summary, --merge or --into"),
         (["reports/latest", "--history", "{tmp}/empty"], "takes no run summary"),
     ],
@@ -230,6 +231,8 @@ def test_bad_arguments_are_one_line_and_exit_2(
 ) -> None:
     (tmp_path / "empty").mkdir()
     (tmp_path / "a-file").write_text("", encoding="utf-8")
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "summary.json").write_text(json.dumps(_night(0).to_dict()), encoding="utf-8")
     argv = ["report", *(arg.format(tmp=tmp_path) for arg in args)]
     assert cli.main(argv) == cli.EXIT_USAGE
     err = capsys.readouterr().err
