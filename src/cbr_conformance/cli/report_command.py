@@ -14,7 +14,7 @@ from cbr_conformance.results.summary import read_summary
 
 
 def handle_report(args: argparse.Namespace) -> int:
-    from cbr_conformance.report import write_html
+    from cbr_conformance.report.html import write_html
 
     if args.history:
         return handle_history(args)
@@ -34,8 +34,8 @@ def handle_report(args: argparse.Namespace) -> int:
 
 def handle_merge(args: argparse.Namespace) -> int:
     """Shards' summaries (pytest-split's groups of one run) into one run folder and its report."""
-    from cbr_conformance.merge import ShardsDisagree, merge_summaries
-    from cbr_conformance.report import write_html
+    from cbr_conformance.report.html import write_html
+    from cbr_conformance.results.merge import ShardsDisagree, merge_summaries
 
     if len(args.merge) < 2 or not args.into:
         raise UsageProblem("report --merge takes two or more shard summaries and --into DIR")
@@ -55,7 +55,7 @@ def handle_merge(args: argparse.Namespace) -> int:
 
 def handle_history(args: argparse.Namespace) -> int:
     """The run folders of DIR as one static site (history.py)."""
-    from cbr_conformance.history import NoRuns, build_site
+    from cbr_conformance.report.history import NoRuns, build_site
 
     if args.summary or args.merge or args.into:
         raise UsageProblem("report --history DIR takes no run summary, --merge or --into")
