@@ -18,17 +18,17 @@ import time
 from collections.abc import Callable
 from functools import cache
 
-from cbr_conformance.catalogue import Catalogue
-from cbr_conformance.checks import CheckContext, run_checks
-from cbr_conformance.client import client_for
-from cbr_conformance.config import SuiteConfig
-from cbr_conformance.contract import Contract
-from cbr_conformance.exchange_facts import FactFinder, FactSheet
-from cbr_conformance.fuzzing import NotApplicable, fuzz_operation
-from cbr_conformance.recording import Exchange
-from cbr_conformance.request_check import body_errors
-from cbr_conformance.service_rules import RealIds
-from cbr_conformance.target import start_target
+from cbr_conformance.contract.catalogue import Catalogue
+from cbr_conformance.contract.checks import CheckContext, run_checks
+from cbr_conformance.contract.exchange_facts import FactFinder, FactSheet
+from cbr_conformance.contract.request_check import body_errors
+from cbr_conformance.contract.service_rules import RealIds
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.generation.fuzzing import NotApplicable, fuzz_operation
+from cbr_conformance.settings.config import SuiteConfig
+from cbr_conformance.target.client import client_for
+from cbr_conformance.target.endpoint import start_target
+from cbr_conformance.transport.recording import Exchange
 
 OPERATIONS = (
     "create_vault",

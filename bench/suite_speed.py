@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cbr_conformance.target import EMBEDDED_ASYNC_DELAY  # st faces the emulator the suite faces
+from cbr_conformance.target.endpoint import EMBEDDED_ASYNC_DELAY  # st faces the emulator the suite faces
 from cbr_emulator.defaults import DEFAULT_CREDENTIALS
 from cbr_emulator.server import EmulatorServer
 

@@ -8,18 +8,18 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from cbr_conformance import bodies
-from cbr_conformance.checks import CheckContext
-from cbr_conformance.client import CBRClient
-from cbr_conformance.inventory import SERVER, Inventory
+from cbr_conformance.contract.checks import CheckContext
+from cbr_conformance.contract.service_rules import RealIds
+from cbr_conformance.generation.preconditions import Stage
+from cbr_conformance.outcome import NotTested, Why
 from cbr_conformance.plugin.fixtures import make_client, new_cleanups
-from cbr_conformance.preconditions import Stage
-from cbr_conformance.recording import Redactor
-from cbr_conformance.resources import Resources
-from cbr_conformance.results.outcome import NotTested, Why
-from cbr_conformance.service_rules import RealIds
-from cbr_conformance.target import Target
-from cbr_conformance.tasks import extra
+from cbr_conformance.resources.inventory import SERVER, Inventory
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.resources.tasks import extra
+from cbr_conformance.target.client import CBRClient
+from cbr_conformance.target.endpoint import Target
+from cbr_conformance.testkit import bodies
+from cbr_conformance.transport.recording import Redactor
 
 
 def _existing_ids(client: CBRClient) -> dict[str, str]:

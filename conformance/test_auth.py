@@ -15,9 +15,7 @@ from typing import Any
 import pytest
 from jsonpointer import resolve_pointer
 
-from cbr_conformance.auth import AkSkAuth, NoAuth, TokenAuth
-from cbr_conformance.client import CBRClient, Response
-from cbr_conformance.codes import (
+from cbr_conformance.contract.codes import (
     FORBIDDEN,
     POLICY_NOT_FOUND,
     UNAUTHENTICATED,
@@ -25,11 +23,13 @@ from cbr_conformance.codes import (
     UNKNOWN_PROJECT,
     VAULT_NOT_FOUND,
 )
-from cbr_conformance.contract import Contract, Operation
-from cbr_conformance.expect import expect_error, expect_status
-from cbr_conformance.resources import Resources
-from cbr_conformance.results.outcome import Why, not_tested
-from cbr_conformance.target import Target
+from cbr_conformance.contract.spec import Contract, Operation
+from cbr_conformance.outcome import Why, not_tested
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.target.client import CBRClient, Response
+from cbr_conformance.target.endpoint import Target
+from cbr_conformance.testkit.expect import expect_error, expect_status
+from cbr_conformance.transport.auth import AkSkAuth, NoAuth, TokenAuth
 
 BAD_CREDENTIALS = ("missing", "bad-token", "bad-signature")  # the keys of the cbr_bad_auths fixture
 SDK_DATE_FORMAT = "%Y%m%dT%H%M%SZ"

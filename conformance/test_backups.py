@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.backups import BEING_RESTORED, show_backup, wait_gone
-from cbr_conformance.bodies import server_restore_body
-from cbr_conformance.client import CBRClient
-from cbr_conformance.codes import BACKUP_NOT_FOUND, UNKNOWN_ID
-from cbr_conformance.expect import expect_error, expect_status, expect_subset
-from cbr_conformance.inventory import SERVER, VOLUME
-from cbr_conformance.moments import moment
-from cbr_conformance.paging import page_query
-from cbr_conformance.resources import Resources
-from cbr_conformance.shared_backups import SharedBackups
+from cbr_conformance.contract.codes import BACKUP_NOT_FOUND, UNKNOWN_ID
+from cbr_conformance.resources.backups import BEING_RESTORED, show_backup, wait_gone
+from cbr_conformance.resources.inventory import SERVER, VOLUME
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.resources.shared_backups import SharedBackups
+from cbr_conformance.target.client import CBRClient
+from cbr_conformance.target.moments import moment
+from cbr_conformance.testkit.bodies import server_restore_body
+from cbr_conformance.testkit.expect import expect_error, expect_status, expect_subset
+from cbr_conformance.testkit.paging import page_query
 
 
 def _list(cbr: CBRClient, **query: Any) -> dict[str, Any]:
@@ -59,9 +59,7 @@ def _multi_volume_backups(cbr_resources: Resources, count: int) -> tuple[dict[st
     id="backup-show-server-children",
     needs={SERVER: 1},
 )
-def test_show_server_backup_lists_its_disk_backups(
-    cbr: CBRClient, cbr_shared_backups: SharedBackups
-) -> None:
+def test_show_server_backup_lists_its_disk_backups(cbr: CBRClient, cbr_shared_backups: SharedBackups) -> None:
     """4.5.1 (Table 4-152): a server backup shows its fields, and its disks' backups as children."""
     shared = cbr_shared_backups.server()  # read only: made once for the run
     vault, server, made = shared.vault, shared.resource, shared.backup
@@ -175,7 +173,10 @@ def test_backup_of_another_project_is_unknown_to_it(
 
 
 @pytest.mark.cbr(
-    operation="list_backups", kind="contract", mutates=True, id="backup-list-by-checkpoint-and-name",
+    operation="list_backups",
+    kind="contract",
+    mutates=True,
+    id="backup-list-by-checkpoint-and-name",
     needs={SERVER: 1, VOLUME: 1},
 )
 def test_list_backups_by_checkpoint_and_name(cbr: CBRClient, cbr_shared_backups: SharedBackups) -> None:
@@ -217,7 +218,10 @@ def test_list_backups_by_checkpoint_and_name(cbr: CBRClient, cbr_shared_backups:
 
 
 @pytest.mark.cbr(
-    operation="list_backups", kind="contract", mutates=True, id="backup-list-by-vault-and-resource",
+    operation="list_backups",
+    kind="contract",
+    mutates=True,
+    id="backup-list-by-vault-and-resource",
     needs={VOLUME: 2},
 )
 def test_list_backups_by_vault_and_resource(cbr: CBRClient, cbr_resources: Resources) -> None:
@@ -287,12 +291,13 @@ def test_list_backups_by_parent_gives_the_disk_backups(
 
 
 @pytest.mark.cbr(
-    operation="list_backups", kind="contract", mutates=True, id="backup-list-by-status-and-owner",
+    operation="list_backups",
+    kind="contract",
+    mutates=True,
+    id="backup-list-by-status-and-owner",
     needs={VOLUME: 1},
 )
-def test_list_backups_by_status_and_ownership(
-    cbr: CBRClient, cbr_shared_backups: SharedBackups
-) -> None:
+def test_list_backups_by_status_and_ownership(cbr: CBRClient, cbr_shared_backups: SharedBackups) -> None:
     """4.5.2 (Table 4-158): repeated status filters; own_type private by default, all_granted, shared."""
     shared = cbr_shared_backups.disk()  # read only: made once for the run (and shared with nobody)
     vault, made = shared.vault, shared.backup
@@ -630,7 +635,10 @@ def test_restore_disk_backup_onto_its_disk(cbr: CBRClient, cbr_resources: Resour
 
 
 @pytest.mark.cbr(
-    operation="restore_backup", kind="negative", mutates=True, id="backup-restore-server-without-targets",
+    operation="restore_backup",
+    kind="negative",
+    mutates=True,
+    id="backup-restore-server-without-targets",
     needs={SERVER: 1},
     restores=True,
 )

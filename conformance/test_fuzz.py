@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.client import CBRClient
-from cbr_conformance.config import SuiteConfig
-from cbr_conformance.contract import Contract
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.generation.preconditions import Stage
+from cbr_conformance.outcome import Why, not_tested
 from cbr_conformance.plugin.keys import TestNotes
-from cbr_conformance.preconditions import Stage
-from cbr_conformance.results.outcome import Why, not_tested
+from cbr_conformance.settings.config import SuiteConfig
+from cbr_conformance.target.client import CBRClient
 
 # Destructive operations last, so that the shared resources serve the others first.
 _LAST = ("delete_share_member", "delete_backup", "delete_policy", "delete_vault")
@@ -58,7 +58,7 @@ def test_fuzz(
 ) -> None:
     """4.1 to 4.6: fuzzed valid requests get a documented answer, invalid ones a documented 4xx."""
     # imported here: a worker that never runs a fuzz test does not load schemathesis
-    from cbr_conformance.generation import NotApplicable, fuzz_operation, replay_command
+    from cbr_conformance.generation.suite_tests import NotApplicable, fuzz_operation, replay_command
 
     try:
         tally = fuzz_operation(

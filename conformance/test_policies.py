@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.client import CBRClient, Response
-from cbr_conformance.codes import POLICY_NOT_FOUND, UNKNOWN_ID
-from cbr_conformance.expect import expect_error, expect_status, expect_subset
-from cbr_conformance.resources import Resources
+from cbr_conformance.contract.codes import POLICY_NOT_FOUND, UNKNOWN_ID
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.target.client import CBRClient, Response
+from cbr_conformance.testkit.expect import expect_error, expect_status, expect_subset
 
 # The two schedules of Table 4-178's text: 14:00 every day of the week, and 06:00 daily.
 WEEKLY = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"

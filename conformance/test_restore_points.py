@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.bodies import checkpoint_body
-from cbr_conformance.client import CBRClient
-from cbr_conformance.codes import CHECKPOINT_NOT_FOUND, NO_RESOURCE, UNKNOWN_ID, VAULT_NOT_FOUND
-from cbr_conformance.expect import expect_error, expect_status, expect_subset
-from cbr_conformance.inventory import SERVER, VOLUME
-from cbr_conformance.resources import Resources
-from cbr_conformance.shared_backups import SharedBackups
+from cbr_conformance.contract.codes import CHECKPOINT_NOT_FOUND, NO_RESOURCE, UNKNOWN_ID, VAULT_NOT_FOUND
+from cbr_conformance.resources.inventory import SERVER, VOLUME
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.resources.shared_backups import SharedBackups
+from cbr_conformance.target.client import CBRClient
+from cbr_conformance.testkit.bodies import checkpoint_body
+from cbr_conformance.testkit.expect import expect_error, expect_status, expect_subset
 
 STARTED = {"protecting", "available"}  # a new restore point is being made, or already made
 
@@ -26,7 +26,10 @@ def _create(cbr: CBRClient, vault_id: str, **parameters: Any) -> dict[str, Any]:
 
 
 @pytest.mark.cbr(
-    operation="create_checkpoint", kind="contract", mutates=True, id="checkpoint-create-echoes-input",
+    operation="create_checkpoint",
+    kind="contract",
+    mutates=True,
+    id="checkpoint-create-echoes-input",
     needs={SERVER: 1},
 )
 def test_create_checkpoint_echoes_its_input(cbr: CBRClient, cbr_resources: Resources) -> None:
@@ -174,7 +177,10 @@ def test_create_checkpoint_of_vault_without_resources_is_refused(
 
 
 @pytest.mark.cbr(
-    operation="create_checkpoint", kind="negative", mutates=True, id="checkpoint-create-invalid-parameters",
+    operation="create_checkpoint",
+    kind="negative",
+    mutates=True,
+    id="checkpoint-create-invalid-parameters",
     needs={VOLUME: 1},
 )
 @pytest.mark.parametrize(
@@ -195,7 +201,10 @@ def test_create_checkpoint_with_invalid_parameters_is_refused(
 
 
 @pytest.mark.cbr(
-    operation="show_checkpoint", kind="contract", mutates=True, id="checkpoint-show-matches-create",
+    operation="show_checkpoint",
+    kind="contract",
+    mutates=True,
+    id="checkpoint-show-matches-create",
     needs={VOLUME: 1},
 )
 def test_show_checkpoint_returns_the_created_restore_point(cbr: CBRClient, cbr_resources: Resources) -> None:
@@ -229,7 +238,10 @@ def test_show_checkpoint_returns_the_created_restore_point(cbr: CBRClient, cbr_r
 
 
 @pytest.mark.cbr(
-    operation="show_checkpoint", kind="contract", mutates=True, id="checkpoint-show-becomes-available",
+    operation="show_checkpoint",
+    kind="contract",
+    mutates=True,
+    id="checkpoint-show-becomes-available",
     needs={SERVER: 1},
 )
 def test_show_checkpoint_sees_it_become_available(cbr: CBRClient, cbr_resources: Resources) -> None:
@@ -261,7 +273,10 @@ def test_show_unknown_checkpoint_is_not_found(cbr: CBRClient) -> None:
 
 
 @pytest.mark.cbr(
-    operation="show_checkpoint", kind="negative", mutates=True, id="checkpoint-show-other-project",
+    operation="show_checkpoint",
+    kind="negative",
+    mutates=True,
+    id="checkpoint-show-other-project",
     needs={VOLUME: 1},
 )
 def test_show_checkpoint_of_another_project_is_not_found(

@@ -13,16 +13,16 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.backups import BEING_RESTORED, show_backup, wait_gone
-from cbr_conformance.bodies import checkpoint_body, server_restore_body
-from cbr_conformance.client import CBRClient, Response
-from cbr_conformance.codes import BACKUP_NOT_FOUND, NO_RESOURCE, NOT_IN_VAULT, VAULT_NOT_FOUND
-from cbr_conformance.expect import expect_error, expect_status, expect_subset
-from cbr_conformance.inventory import SERVER, VOLUME
+from cbr_conformance.contract.codes import BACKUP_NOT_FOUND, NO_RESOURCE, NOT_IN_VAULT, VAULT_NOT_FOUND
 from cbr_conformance.paths import reference_example
-from cbr_conformance.resources import Resources
-from cbr_conformance.scenario import Settle, Steps
-from cbr_conformance.tasks import extra, wait_task
+from cbr_conformance.resources.backups import BEING_RESTORED, show_backup, wait_gone
+from cbr_conformance.resources.inventory import SERVER, VOLUME
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.resources.tasks import extra, wait_task
+from cbr_conformance.target.client import CBRClient, Response
+from cbr_conformance.testkit.bodies import checkpoint_body, server_restore_body
+from cbr_conformance.testkit.expect import expect_error, expect_status, expect_subset
+from cbr_conformance.testkit.scenario import Settle, Steps
 
 
 def _backup_ids(cbr: CBRClient, **query: Any) -> list[str]:

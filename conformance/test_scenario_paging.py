@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.client import CBRClient
-from cbr_conformance.expect import expect_status
-from cbr_conformance.inventory import SERVER, VOLUME
-from cbr_conformance.moments import moment
-from cbr_conformance.paging import page_query
-from cbr_conformance.resources import Resources
-from cbr_conformance.scenario import Settle, Steps
-from cbr_conformance.waiters import wait_for
+from cbr_conformance.resources.inventory import SERVER, VOLUME
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.target.client import CBRClient
+from cbr_conformance.target.moments import moment
+from cbr_conformance.target.waiters import wait_for
+from cbr_conformance.testkit.expect import expect_status
+from cbr_conformance.testkit.paging import page_query
+from cbr_conformance.testkit.scenario import Settle, Steps
 
 NAME_ORDER = "cadbe"  # the rounds' names, in an order that is not the order of creation
 Item = dict[str, Any]

@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.client import CBRClient
-from cbr_conformance.codes import BACKUP_NOT_FOUND, POLICY_NOT_APPLIED, POLICY_NOT_FOUND
-from cbr_conformance.expect import expect_error, expect_status, expect_subset
-from cbr_conformance.inventory import SERVER
-from cbr_conformance.moments import moment
+from cbr_conformance.contract.codes import BACKUP_NOT_FOUND, POLICY_NOT_APPLIED, POLICY_NOT_FOUND
 from cbr_conformance.paths import reference_example
-from cbr_conformance.resources import Resources
-from cbr_conformance.scenario import Steps
-from cbr_conformance.time_control import ScenarioClock
+from cbr_conformance.resources.inventory import SERVER
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.target.client import CBRClient
+from cbr_conformance.target.clock import ScenarioClock
+from cbr_conformance.target.moments import moment
+from cbr_conformance.testkit.expect import expect_error, expect_status, expect_subset
+from cbr_conformance.testkit.scenario import Steps
 
 EVERY_DAY = "MO,TU,WE,TH,FR,SA,SU"
 DAY = timedelta(days=1)

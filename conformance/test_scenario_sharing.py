@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.client import CBRClient
-from cbr_conformance.codes import BACKUP_NOT_FOUND, MEMBER_NOT_FOUND
-from cbr_conformance.expect import expect_error, expect_status
-from cbr_conformance.inventory import SERVER
-from cbr_conformance.resources import Resources
-from cbr_conformance.scenario import Steps
+from cbr_conformance.contract.codes import BACKUP_NOT_FOUND, MEMBER_NOT_FOUND
+from cbr_conformance.resources.inventory import SERVER
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.target.client import CBRClient
+from cbr_conformance.testkit.expect import expect_error, expect_status
+from cbr_conformance.testkit.scenario import Steps
 
 
 def _visible(member: CBRClient, backup_id: str, **query: Any) -> bool:

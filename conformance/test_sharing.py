@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.client import CBRClient, Response
-from cbr_conformance.codes import (
+from cbr_conformance.contract.codes import (
     ALREADY_SHARED,
     BACKUP_NOT_FOUND,
     MEMBER_NOT_FOUND,
@@ -22,9 +21,10 @@ from cbr_conformance.codes import (
     UNKNOWN_ID,
     UNKNOWN_PROJECT,
 )
-from cbr_conformance.expect import expect_error, expect_status
-from cbr_conformance.inventory import SERVER, VOLUME
-from cbr_conformance.resources import Resources
+from cbr_conformance.resources.inventory import SERVER, VOLUME
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.target.client import CBRClient, Response
+from cbr_conformance.testkit.expect import expect_error, expect_status
 
 STRANGER = UNKNOWN_PROJECT  # a well-formed project id the backups are never shared with
 
@@ -164,7 +164,10 @@ def test_sharing_an_unknown_backup_is_not_found(
 
 
 @pytest.mark.cbr(
-    operation="update_share_member_status", kind="contract", mutates=True, id="share-accept-into-vault",
+    operation="update_share_member_status",
+    kind="contract",
+    mutates=True,
+    id="share-accept-into-vault",
     needs={SERVER: 1},
 )
 def test_member_accepts_the_share_into_its_vault(
@@ -223,7 +226,10 @@ def test_member_rejects_the_share_without_a_vault(
 
 
 @pytest.mark.cbr(
-    operation="update_share_member_status", kind="negative", mutates=True, id="share-accept-without-vault",
+    operation="update_share_member_status",
+    kind="negative",
+    mutates=True,
+    id="share-accept-without-vault",
     needs={SERVER: 1},
 )
 def test_accepting_without_a_vault_is_refused(
@@ -239,7 +245,10 @@ def test_accepting_without_a_vault_is_refused(
 
 
 @pytest.mark.cbr(
-    operation="update_share_member_status", kind="negative", mutates=True, id="share-accept-into-disk-vault",
+    operation="update_share_member_status",
+    kind="negative",
+    mutates=True,
+    id="share-accept-into-disk-vault",
     needs={SERVER: 1},
 )
 def test_accepting_into_a_disk_vault_is_refused(
@@ -256,7 +265,10 @@ def test_accepting_into_a_disk_vault_is_refused(
 
 
 @pytest.mark.cbr(
-    operation="update_share_member_status", kind="negative", mutates=True, id="share-update-invalid-status",
+    operation="update_share_member_status",
+    kind="negative",
+    mutates=True,
+    id="share-update-invalid-status",
     needs={SERVER: 1},
 )
 def test_updating_to_an_unknown_status_is_refused(
@@ -279,7 +291,10 @@ def test_accepting_an_unknown_backup_is_not_found(cbr_second: CBRClient) -> None
 
 
 @pytest.mark.cbr(
-    operation="list_backups", kind="contract", mutates=True, id="share-accepted-listed-as-shared",
+    operation="list_backups",
+    kind="contract",
+    mutates=True,
+    id="share-accepted-listed-as-shared",
     needs={SERVER: 1},
 )
 def test_an_accepted_backup_is_listed_as_shared_by_the_member(
@@ -412,7 +427,10 @@ def test_delete_share_member_stops_the_share(
 
 
 @pytest.mark.cbr(
-    operation="delete_share_member", kind="negative", mutates=True, id="share-delete-unknown-member",
+    operation="delete_share_member",
+    kind="negative",
+    mutates=True,
+    id="share-delete-unknown-member",
     needs={SERVER: 1},
 )
 def test_delete_a_project_the_backup_is_not_shared_with_is_not_found(

@@ -6,14 +6,14 @@ from dataclasses import replace
 
 import pytest
 
-from cbr_conformance.client import CBRClient
-from cbr_conformance.config import SuiteConfig
-from cbr_conformance.contract import Contract
-from cbr_conformance.links import linked_operations
+from cbr_conformance.contract.links import linked_operations
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.generation.preconditions import Stage
+from cbr_conformance.outcome import Why, not_tested
 from cbr_conformance.plugin.keys import TestNotes
-from cbr_conformance.preconditions import Stage
-from cbr_conformance.results.outcome import Why, not_tested
 from cbr_conformance.results.record import Untested
+from cbr_conformance.settings.config import SuiteConfig
+from cbr_conformance.target.client import CBRClient
 
 _LINKED = linked_operations(Contract.load())
 
@@ -28,7 +28,7 @@ def test_state_machine_along_links(
 ) -> None:
     """4.1 to 4.6: chains of calls along the spec's links (create, then use the id) conform."""
     # imported here: a worker that never runs this test does not load schemathesis
-    from cbr_conformance.generation import MachineRun, walk_links
+    from cbr_conformance.generation.suite_tests import MachineRun, walk_links
 
     run = MachineRun()
     cut_short = True

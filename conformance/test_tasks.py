@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.client import CBRClient
-from cbr_conformance.codes import TASK_NOT_FOUND, UNKNOWN_ID
-from cbr_conformance.expect import expect_error, expect_status
-from cbr_conformance.inventory import VOLUME
-from cbr_conformance.paging import page_query
-from cbr_conformance.resources import Resources
-from cbr_conformance.tasks import Task, extra, wait_task
+from cbr_conformance.contract.codes import TASK_NOT_FOUND, UNKNOWN_ID
+from cbr_conformance.resources.inventory import VOLUME
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.resources.tasks import Task, extra, wait_task
+from cbr_conformance.target.client import CBRClient
+from cbr_conformance.testkit.expect import expect_error, expect_status
+from cbr_conformance.testkit.paging import page_query
 
 
 def _list(cbr: CBRClient, **query: Any) -> dict[str, Any]:
@@ -40,7 +40,10 @@ def _of_backup(backup: dict[str, Any]) -> Callable[[Task], bool]:
 
 
 @pytest.mark.cbr(
-    operation="list_operation_logs", kind="contract", mutates=True, id="task-list-backup-recorded",
+    operation="list_operation_logs",
+    kind="contract",
+    mutates=True,
+    id="task-list-backup-recorded",
     needs={VOLUME: 1},
 )
 def test_list_operation_logs_shows_the_backup_task(cbr: CBRClient, cbr_resources: Resources) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cbr_conformance.client import CBRClient
-from cbr_conformance.codes import (
+from cbr_conformance.contract.codes import (
     DISK_IN_VAULT,
     IN_ANOTHER_VAULT,
     NOT_IN_VAULT,
@@ -15,11 +14,12 @@ from cbr_conformance.codes import (
     VAULT_NOT_FOUND,
     WRONG_RESOURCE_TYPE,
 )
-from cbr_conformance.expect import expect_error, expect_status, expect_subset
-from cbr_conformance.inventory import SERVER, VOLUME
-from cbr_conformance.lifecycle import Made, wait_deleted
-from cbr_conformance.paging import page_query
-from cbr_conformance.resources import Resources
+from cbr_conformance.resources.inventory import SERVER, VOLUME
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.target.client import CBRClient
+from cbr_conformance.target.lifecycle import Made, wait_deleted
+from cbr_conformance.testkit.expect import expect_error, expect_status, expect_subset
+from cbr_conformance.testkit.paging import page_query
 
 
 @pytest.mark.cbr(
@@ -105,7 +105,10 @@ def test_create_vault_with_size_out_of_range_is_refused(
 
 
 @pytest.mark.cbr(
-    operation="create_vault", kind="negative", mutates=True, id="vault-create-wrong-resource-type",
+    operation="create_vault",
+    kind="negative",
+    mutates=True,
+    id="vault-create-wrong-resource-type",
     needs={SERVER: 1},
 )
 def test_create_disk_vault_with_a_server_is_refused(cbr: CBRClient, cbr_resources: Resources) -> None:
@@ -284,7 +287,10 @@ def test_add_resources_puts_them_in_the_vault(cbr: CBRClient, cbr_resources: Res
 
 
 @pytest.mark.cbr(
-    operation="add_vault_resources", kind="negative", mutates=True, id="vault-addresources-twice",
+    operation="add_vault_resources",
+    kind="negative",
+    mutates=True,
+    id="vault-addresources-twice",
     needs={VOLUME: 1},
 )
 def test_a_resource_belongs_to_one_vault_at_a_time(cbr: CBRClient, cbr_resources: Resources) -> None:
@@ -310,7 +316,10 @@ def test_add_resources_to_unknown_vault_is_not_found(cbr: CBRClient) -> None:
 
 
 @pytest.mark.cbr(
-    operation="remove_vault_resources", kind="contract", mutates=True, id="vault-removeresources",
+    operation="remove_vault_resources",
+    kind="contract",
+    mutates=True,
+    id="vault-removeresources",
     needs={VOLUME: 1},
 )
 def test_remove_resources_takes_them_out(cbr: CBRClient, cbr_resources: Resources) -> None:

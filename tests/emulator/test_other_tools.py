@@ -26,10 +26,10 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.contract import Contract
-from cbr_conformance.request_check import request_errors
-from cbr_conformance.service_rules import claims_invalid_input
-from cbr_conformance.spec_rules import broken_rules
+from cbr_conformance.contract.request_check import request_errors
+from cbr_conformance.contract.service_rules import claims_invalid_input
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.contract.spec_rules import broken_rules
 from cbr_emulator.defaults import DEFAULT_CREDENTIALS
 from cbr_emulator.server import EmulatorServer
 

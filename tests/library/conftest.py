@@ -4,12 +4,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from cbr_conformance.auth import TokenAuth
-from cbr_conformance.catalogue import Catalogue
-from cbr_conformance.checks import CheckContext
-from cbr_conformance.client import CBRClient
-from cbr_conformance.contract import Contract
-from cbr_conformance.recording import Exchange
+from cbr_conformance.contract.catalogue import Catalogue
+from cbr_conformance.contract.checks import CheckContext
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.target.client import CBRClient
+from cbr_conformance.transport.auth import TokenAuth
+from cbr_conformance.transport.recording import Exchange
 
 from .fake_target import FakeTarget, serve
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cbr_conformance.bytecode import DONT_WRITE, PREFIX, shared_bytecode
+from cbr_conformance.plugin.bytecode import DONT_WRITE, PREFIX, shared_bytecode
 
 
 def test_workers_write_bytecode_to_the_suites_cache_and_the_environment_comes_back(

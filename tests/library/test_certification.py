@@ -19,10 +19,10 @@ from cbr_conformance.certification.certificate import (
 from cbr_conformance.certification.product import BadProduct, load_product
 from cbr_conformance.certification.testlist import Status, TestList, load_test_list
 from cbr_conformance.certification.verify import verify
-from cbr_conformance.results.outcome import Outcome, Why
+from cbr_conformance.outcome import Outcome, Why
 from cbr_conformance.results.record import TestRecord
+from cbr_conformance.results.rundirs import link_run
 from cbr_conformance.results.summary import RunSummary
-from cbr_conformance.rundirs import link_run
 
 PRODUCT = {
     "name": "Example Backup",

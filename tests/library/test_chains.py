@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cbr_conformance.report import chains_html
+from cbr_conformance.report.html import chains_html
 from cbr_conformance.results import TestRecord, build_summary
 from cbr_conformance.results.summary import chain_successes
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.client import CBRClient, ContractViolation
 from cbr_conformance.paths import fixtures_dir
+from cbr_conformance.target.client import CBRClient, ContractViolation
 
 from .fake_target import Canned, FakeTarget
 

@@ -7,11 +7,11 @@ import json
 import pytest
 import requests
 
-from cbr_conformance.auth import AkSkAuth, TokenAuth
-from cbr_conformance.checks import CheckContext
-from cbr_conformance.client import CBRClient, ReadOnlyRefusal, TargetUnreachable
-from cbr_conformance.recording import Exchange
-from cbr_conformance.transfer import Transfer
+from cbr_conformance.contract.checks import CheckContext
+from cbr_conformance.target.client import CBRClient, ReadOnlyRefusal, TargetUnreachable
+from cbr_conformance.transport.auth import AkSkAuth, TokenAuth
+from cbr_conformance.transport.recording import Exchange
+from cbr_conformance.transport.transfer import Transfer
 
 from .conftest import TOKEN
 from .fake_target import Canned, FakeTarget
@@ -93,7 +93,7 @@ def test_a_read_only_client_sends_nothing_but_get(fake: FakeTarget, context: Che
 def test_a_refusal_that_did_not_come_names_the_rule_the_request_broke(
     client: CBRClient, fake: FakeTarget
 ) -> None:
-    from cbr_conformance.expect import expect_error
+    from cbr_conformance.testkit.expect import expect_error
 
     fake.answer = Canned.json(200, {"vaults": [], "count": 0})
     response = client.call("list_vaults", query={"limit": 0}, check=False)

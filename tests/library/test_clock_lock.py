@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cbr_conformance.clock_lock import ClockLock
-from cbr_conformance.results.outcome import NotTested, Why
+from cbr_conformance.outcome import NotTested, Why
+from cbr_conformance.target.clock_lock import ClockLock
 
 
 def _worker(folder: Path | None, wait: float = 5.0) -> ClockLock:

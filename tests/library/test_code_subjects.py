@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from cbr_conformance.code_subjects import can_answer
-from cbr_conformance.contract import Contract
-from cbr_conformance.contract_surface import surfaces
+from cbr_conformance.contract.code_subjects import can_answer
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.contract.surface import surfaces
 
 
 def test_a_code_answers_the_operations_of_its_subject() -> None:

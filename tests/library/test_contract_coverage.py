@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.contract import Contract
-from cbr_conformance.exchange_facts import ExchangeFacts, FactFinder, FactSheet
-from cbr_conformance.exercised import (
+from cbr_conformance.contract.exchange_facts import ExchangeFacts, FactFinder, FactSheet
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.results.exercised import (
     contract_coverage,
     coverage_line,
     coverage_of_exchanges,
     never_exercised,
 )
-from cbr_conformance.recording import Exchange
+from cbr_conformance.transport.recording import Exchange
 
 BASE = "http://target.example/gw/v3/p-1"  # a gateway's prefix before the spec's paths
 VAULT = "6a1b0c8e-5b0e-4d47-9f39-2f1a1a0e0c01"

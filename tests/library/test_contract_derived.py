@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cbr_conformance.contract import Contract
+from cbr_conformance.contract.spec import Contract
 
 
 def test_a_derived_value_is_made_once_per_contract() -> None:

@@ -9,14 +9,14 @@ from typing import cast
 
 import pytest
 
-from cbr_conformance import markers
-from cbr_conformance.client import CBRClient
-from cbr_conformance.inventory import SERVER, VOLUME, Inventory, InventoryResource
-from cbr_conformance.lifecycle import Cleanups
-from cbr_conformance.markers import MarkerError, info_of
-from cbr_conformance.resources import Resources, UndeclaredNeed
-from cbr_conformance.run_shared import RunShared
-from cbr_conformance.shared_backups import SharedBackups
+from cbr_conformance.resources.inventory import SERVER, VOLUME, Inventory, InventoryResource
+from cbr_conformance.resources.provision import Resources, UndeclaredNeed
+from cbr_conformance.resources.run_shared import RunShared
+from cbr_conformance.resources.shared_backups import SharedBackups
+from cbr_conformance.suite import markers
+from cbr_conformance.suite.markers import MarkerError, info_of
+from cbr_conformance.target.client import CBRClient
+from cbr_conformance.target.lifecycle import Cleanups
 
 
 def _resources(needs: dict[str, int] | None, restores: bool = False) -> Resources:

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance import lifecycle, stalls, waiters
-from cbr_conformance.lifecycle import DELETED, REFUSED, Cleanups, DeletionMisreported, Made
+from cbr_conformance.target import lifecycle, stalls, waiters
+from cbr_conformance.target.lifecycle import DELETED, REFUSED, Cleanups, DeletionMisreported, Made
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from cbr_conformance.client import CBRClient, ContractViolation
-from cbr_conformance.fuzzing import FuzzFailure, FuzzTally, fuzz_operation
-from cbr_conformance.recording import Exchange
-from cbr_conformance.service_rules import RealIds
+from cbr_conformance.contract.service_rules import RealIds
+from cbr_conformance.generation.fuzzing import FuzzFailure, FuzzTally, fuzz_operation
+from cbr_conformance.target.client import CBRClient, ContractViolation
+from cbr_conformance.transport.recording import Exchange
 
 from .fake_target import Canned, FakeTarget, Seen
 
@@ -103,8 +103,8 @@ def open_example() -> str:
 
 
 def test_the_state_machine_catches_a_server_error_along_a_chain(client: CBRClient, fake: FakeTarget) -> None:
-    from cbr_conformance.stateful.failure import ChainFailed, ServerError, StepFault
-    from cbr_conformance.stateful.machine import run_state_machine
+    from cbr_conformance.generation.stateful.failure import ChainFailed, ServerError, StepFault
+    from cbr_conformance.generation.stateful.machine import run_state_machine
 
     fake.answer = Canned.json(500, {"error_code": "BackupService.9910", "error_msg": "Unknown error."})
     with pytest.raises(ChainFailed, match="server error 500") as failure:
@@ -116,8 +116,8 @@ def test_the_state_machine_catches_a_server_error_along_a_chain(client: CBRClien
 
 
 def test_the_state_machine_catches_a_broken_response(client: CBRClient, fake: FakeTarget) -> None:
-    from cbr_conformance.stateful.failure import ChainFailed, StepFault
-    from cbr_conformance.stateful.machine import run_state_machine
+    from cbr_conformance.generation.stateful.failure import ChainFailed, StepFault
+    from cbr_conformance.generation.stateful.machine import run_state_machine
 
     fake.answer = Canned.json(200, {"unexpected": True})  # no operation documents this body
     with pytest.raises(ChainFailed) as failure:
@@ -236,9 +236,9 @@ def test_the_state_machine_catches_a_deleted_vault_still_served(
     """schemathesis's use_after_free runs on the machine's own steps: create, delete, then show."""
     import schemathesis.core.failures
 
-    from cbr_conformance.stateful.failure import ChainFailed, StepFault
-    from cbr_conformance.stateful.machine import run_state_machine
-    from cbr_conformance.stateful.record import MachineRun
+    from cbr_conformance.generation.stateful.failure import ChainFailed, StepFault
+    from cbr_conformance.generation.stateful.machine import run_state_machine
+    from cbr_conformance.generation.stateful.record import MachineRun
 
     fake.responder = _vault_service(serves_deleted)
     vaults = ("create_vault", "show_vault", "delete_vault", "list_vaults")
@@ -268,8 +268,8 @@ def test_a_chain_failure_stands_when_hypothesis_cannot_walk_it_again(
 ) -> None:
     """Shrinking replays chains; a target's state and schemathesis's feedback steer generation, so a
     replay may go elsewhere. The failure first seen is then reported, not lost, with its chain."""
-    from cbr_conformance.stateful.failure import ChainFailed, StepFault
-    from cbr_conformance.stateful.machine import run_state_machine
+    from cbr_conformance.generation.stateful.failure import ChainFailed, StepFault
+    from cbr_conformance.generation.stateful.machine import run_state_machine
 
     vaults = _vault_service(serves_deleted=False)
     updated: set[str] = set()
@@ -303,8 +303,8 @@ def test_cases_that_cannot_be_generated_are_not_tested_not_a_failure(
     """hypothesis's Unsatisfiable (every case filtered out) says nothing of the target."""
     import hypothesis
 
-    from cbr_conformance import fuzzing
-    from cbr_conformance.results.outcome import NotTested, Why
+    from cbr_conformance.generation import fuzzing
+    from cbr_conformance.outcome import NotTested, Why
 
     def filtered_out(*args: Any, **kwargs: Any) -> None:
         hypothesis.reject()
@@ -321,8 +321,8 @@ def test_a_chain_failing_at_one_step_names_that_step_not_the_chain(
 ) -> None:
     """A target whose show_vault answer lacks billing.size: the chains that reach it fail there,
     at show_vault, a contract violation; the steps before it (a create) answered as they should."""
-    from cbr_conformance.stateful.failure import ChainFailed, StepFault
-    from cbr_conformance.stateful.machine import run_state_machine
+    from cbr_conformance.generation.stateful.failure import ChainFailed, StepFault
+    from cbr_conformance.generation.stateful.machine import run_state_machine
 
     vaults = _vault_service(serves_deleted=False)
 
@@ -352,8 +352,8 @@ def test_a_contract_violation_along_a_chain_is_shrunk_and_stands_like_a_server_e
 ) -> None:
     """A violation only a chain reaches (a vault once updated is shown with a broken body) is kept
     through shrinking, whether or not hypothesis can walk the chain again, with its chain."""
-    from cbr_conformance.stateful.failure import ChainFailed, StepFault
-    from cbr_conformance.stateful.machine import run_state_machine
+    from cbr_conformance.generation.stateful.failure import ChainFailed, StepFault
+    from cbr_conformance.generation.stateful.machine import run_state_machine
 
     vaults = _vault_service(serves_deleted=False)
     updated: set[str] = set()

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.strategies._internal import regex as hypothesis_regex
 
-from cbr_conformance.pattern_strategies import reuse_pattern_strategies
+from cbr_conformance.generation.pattern_strategies import reuse_pattern_strategies
 
 # The spec's vault and policy names (Table 4-97): the CJK class is what made each build slow.
 NAME = re.compile(r"^[\u4e00-\u9fa5A-Za-z0-9_\-]{1,64}$")

@@ -7,15 +7,15 @@ from contextlib import contextmanager
 
 import pytest
 
-from cbr_conformance.client import CBRClient, client_for
-from cbr_conformance.config import SuiteConfig
-from cbr_conformance.contract import Contract
-from cbr_conformance.inventory import SERVER, Inventory
-from cbr_conformance.lifecycle import Cleanups
+from cbr_conformance.contract.service_rules import RealIds, shape
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.generation.preconditions import Stage, arrange
 from cbr_conformance.paths import fixtures_dir
-from cbr_conformance.preconditions import Stage, arrange
-from cbr_conformance.resources import Resources
-from cbr_conformance.service_rules import RealIds, shape
+from cbr_conformance.resources.inventory import SERVER, Inventory
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.settings.config import SuiteConfig
+from cbr_conformance.target.client import CBRClient, client_for
+from cbr_conformance.target.lifecycle import Cleanups
 from cbr_emulator.defaults import DEFAULT_CREDENTIALS
 from cbr_emulator.server import EmulatorServer
 
@@ -77,7 +77,7 @@ def test_a_restore_waits_for_the_backup_a_case_left_under_way(stage: Stage) -> N
 def test_a_case_whose_set_up_outlasts_the_time_budget_is_not_sent() -> None:
     """On a slow target the set-up of a case takes seconds: once it has run past the budget the case
     is not sent, so that the test does not then wait for the backup that case would start."""
-    from cbr_conformance.fuzzing import fuzz_operation
+    from cbr_conformance.generation.fuzzing import fuzz_operation
 
     with _stage(3.0) as stage:  # the first case is sent within 1.5 s, the next set up 3 s later
         tally = fuzz_operation(

@@ -12,10 +12,10 @@ import yaml
 from hypothesis import HealthCheck, settings
 from schemathesis.core import NotSet
 
-from cbr_conformance.contract import Contract
-from cbr_conformance.fuzzing import MODES, _has_breakable_input, _relevant_mutations, load_schema
+from cbr_conformance.contract.request_check import request_errors
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.generation.fuzzing import MODES, _has_breakable_input, _relevant_mutations, load_schema
 from cbr_conformance.paths import fixtures_dir
-from cbr_conformance.request_check import request_errors
 
 PROJECT = "c0ffee00000000000000000000000a01"
 BILLING = {
@@ -162,7 +162,6 @@ def test_schemathesis_and_the_measure_read_the_spec_alike(contract: Contract, mo
 
 
 # --- an explicit null in an optional field is the field left out (E-NULL-AS-ABSENT) ----------
-
 
 
 def test_a_null_vault_id_when_rejecting_a_share_is_allowed(contract: Contract) -> None:

@@ -8,11 +8,9 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from cbr_conformance.client import ContractViolation, ReadOnlyRefusal, TargetUnreachable
 from cbr_conformance.plugin.guard import UnintendedInvalidRequest
 from cbr_conformance.plugin.reporting import origin_of
-from cbr_conformance.recording import Exchange
-from cbr_conformance.resources import UndeclaredNeed
+from cbr_conformance.resources.provision import UndeclaredNeed
 from cbr_conformance.results import (
     Origin,
     Outcome,
@@ -25,6 +23,8 @@ from cbr_conformance.results import (
 )
 from cbr_conformance.results.record import PhaseFacts
 from cbr_conformance.results.summary import SCHEMA_FILE, Scope
+from cbr_conformance.target.client import ContractViolation, ReadOnlyRefusal, TargetUnreachable
+from cbr_conformance.transport.recording import Exchange
 
 VALIDATOR = Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
 

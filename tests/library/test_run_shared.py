@@ -11,13 +11,13 @@ from typing import Any, cast
 
 import pytest
 
-from cbr_conformance.client import CBRClient, ContractViolation, TargetUnreachable
-from cbr_conformance.inventory import SERVER, VOLUME, Inventory
-from cbr_conformance.lifecycle import Cleanups, Made
-from cbr_conformance.recording import Exchange, Violation
-from cbr_conformance.resources import Resources
-from cbr_conformance.results.outcome import NotTested, Why
-from cbr_conformance.run_shared import RunShared, SharedUnavailable, recorded_made
+from cbr_conformance.outcome import NotTested, Why
+from cbr_conformance.resources.inventory import SERVER, VOLUME, Inventory
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.resources.run_shared import RunShared, SharedUnavailable, recorded_made
+from cbr_conformance.target.client import CBRClient, ContractViolation, TargetUnreachable
+from cbr_conformance.target.lifecycle import Cleanups, Made
+from cbr_conformance.transport.recording import Exchange, Violation
 
 
 def _worker(folder: Path | None, wait: float = 5.0) -> RunShared:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cbr_conformance.results import RunSummary, TestRecord
-from cbr_conformance.schedule import (
+from cbr_conformance.plugin.schedule import (
     Traits,
     chunk_sizes,
     estimate,
@@ -14,6 +13,7 @@ from cbr_conformance.schedule import (
     lay_out,
     measured_durations,
 )
+from cbr_conformance.results import RunSummary, TestRecord
 
 # A slow target's shape: a few long waits collected last, many quick tests, a staged group.
 SECONDS = {f"quick{i}": 0.1 for i in range(40)} | {f"wait{i}": 5.0 for i in range(12)}

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, settings
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from cbr_conformance.contract import Contract
-from cbr_conformance.fuzzing import (
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.generation.fuzzing import (
     MODES,
     SCHEMATHESIS_TESTED,
     NotSet,
@@ -35,8 +35,8 @@ from cbr_conformance.fuzzing import (
     load_schema,
     st_internal,
 )
-from cbr_conformance.recording import Exchange
-from cbr_conformance.stateful.machine import _to_schemathesis, operation_ids
+from cbr_conformance.generation.stateful.machine import _to_schemathesis, operation_ids
+from cbr_conformance.transport.recording import Exchange
 
 # A GET with declared, constrained query parameters (so that negative cases break them) and no body.
 NO_BODY = "list_vaults"
@@ -136,7 +136,7 @@ def test_the_installed_schemathesis_is_in_the_tested_range() -> None:
     assert installed in SpecifierSet(SCHEMATHESIS_TESTED), (
         f"schemathesis {installed} is outside the range cbr-conformance is tested with "
         f"({SCHEMATHESIS_TESTED}): if every other test here passes, widen SCHEMATHESIS_TESTED in "
-        "cbr_conformance/fuzzing.py and the pin in pyproject.toml"
+        "cbr_conformance/generation/fuzzing.py and the pin in pyproject.toml"
     )
 
 

@@ -11,14 +11,18 @@ from typing import Any
 import pytest
 
 from cbr_conformance import cli
-from cbr_conformance.config import SETTINGS, ConfigError, SuiteConfig, load_config, settings_for
-from cbr_conformance.settings import CLEANUP, PROXY, PYTEST, RUN
+from cbr_conformance.settings.config import SETTINGS, ConfigError, SuiteConfig, load_config, settings_for
+from cbr_conformance.settings.registry import CLEANUP, PROXY, PYTEST, RUN
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def _load(flags: dict[str, Any] | None = None, env: dict[str, str] | None = None, file: str = "",
-          tmp_path: Path | None = None) -> SuiteConfig:
+def _load(
+    flags: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+    file: str = "",
+    tmp_path: Path | None = None,
+) -> SuiteConfig:
     path = None
     if file:
         assert tmp_path is not None
@@ -66,7 +70,7 @@ def test_the_same_mistake_gets_the_same_message_from_flag_environment_and_file(
 
 
 def test_flags_win_over_the_environment_which_wins_over_the_file(tmp_path: Path) -> None:
-    file = '[cbr-conformance]\nmax_wait = 5\npoll_interval = 0.5\nrequest_timeout = 7\n'
+    file = "[cbr-conformance]\nmax_wait = 5\npoll_interval = 0.5\nrequest_timeout = 7\n"
     config = _load({"max_wait": "9"}, {"CBR_MAX_WAIT": "8", "CBR_POLL_INTERVAL": "0.25"}, file, tmp_path)
     assert (config.max_wait, config.poll_interval, config.request_timeout) == (9.0, 0.25, 7.0)
 
@@ -179,10 +183,10 @@ def _readme_table() -> list[str]:
 
 
 def test_the_readme_settings_table_is_the_registry() -> None:
-    from cbr_conformance.settings_doc import settings_table
+    from cbr_conformance.settings.doc import settings_table
 
     assert _readme_table() == settings_table().splitlines(), (
-        "README.md's settings table differs from the registry: paste `python -m cbr_conformance.settings_doc`"
+        "README.md's settings table differs from the registry: paste `python -m cbr_conformance.settings.doc`"
     )
 
 

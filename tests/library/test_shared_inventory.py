@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.client import CBRClient
-from cbr_conformance.codes import IN_ANOTHER_VAULT
-from cbr_conformance.inventory import VOLUME, Inventory, InventoryResource, lease_waits_so_far
-from cbr_conformance.lifecycle import Cleanups
+from cbr_conformance.contract.codes import IN_ANOTHER_VAULT
 from cbr_conformance.paths import fixtures_dir
-from cbr_conformance.resources import Resources
+from cbr_conformance.resources.inventory import VOLUME, Inventory, InventoryResource, lease_waits_so_far
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.target.client import CBRClient
+from cbr_conformance.target.lifecycle import Cleanups
 
 from .fake_target import Canned, FakeTarget, Seen
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cbr_conformance import stalls
-from cbr_conformance.waiters import wait_for
+from cbr_conformance.target import stalls
+from cbr_conformance.target.waiters import wait_for
 
 
 def test_a_time_out_is_recorded_and_a_later_wait_fails_at_once(tmp_path: Path) -> None:

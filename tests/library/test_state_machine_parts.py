@@ -12,20 +12,20 @@ import pytest
 import schemathesis.core.failures
 from schemathesis import Case
 
-from cbr_conformance.client import CBRClient, ContractViolation
-from cbr_conformance.contract import Contract
-from cbr_conformance.fuzzing import load_schema
-from cbr_conformance.links import families_to_reach, link_families, linked_operations
-from cbr_conformance.preconditions import Stage
-from cbr_conformance.recording import Exchange, Violation
-from cbr_conformance.results.outcome import NotTested, Why
-from cbr_conformance.service_rules import RealIds
-from cbr_conformance.stateful import families as families_module
-from cbr_conformance.stateful.budget import Budget, share_of
-from cbr_conformance.stateful.failure import ChainFailed, FailedStep, ServerError, StepFault
-from cbr_conformance.stateful.needs import lacking
-from cbr_conformance.stateful.record import NOT_REACHED, MachineRun
-from cbr_conformance.stateful.steps import NOT_SENT, Steps, own, touches_only
+from cbr_conformance.contract.links import families_to_reach, link_families, linked_operations
+from cbr_conformance.contract.service_rules import RealIds
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.generation.fuzzing import load_schema
+from cbr_conformance.generation.preconditions import Stage
+from cbr_conformance.generation.stateful import families as families_module
+from cbr_conformance.generation.stateful.budget import Budget, share_of
+from cbr_conformance.generation.stateful.failure import ChainFailed, FailedStep, ServerError, StepFault
+from cbr_conformance.generation.stateful.needs import lacking
+from cbr_conformance.generation.stateful.record import NOT_REACHED, MachineRun
+from cbr_conformance.generation.stateful.steps import NOT_SENT, Steps, own, touches_only
+from cbr_conformance.outcome import NotTested, Why
+from cbr_conformance.target.client import CBRClient, ContractViolation
+from cbr_conformance.transport.recording import Exchange, Violation
 
 CONTRACT = Contract.load()
 

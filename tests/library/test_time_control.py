@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 import requests
 
-from cbr_conformance.results.outcome import NotTested, Why
-from cbr_conformance.time_control import ScenarioClock, TimeControl
+from cbr_conformance.outcome import NotTested, Why
+from cbr_conformance.target.clock import ScenarioClock, TimeControl
 from cbr_emulator.server import EmulatorServer
 
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 import urllib3.connection
 
-from cbr_conformance import transfer
+from cbr_conformance.transport import transfer
 from cbr_emulator.server import EmulatorServer
 
 

@@ -7,12 +7,12 @@ from typing import Any, Literal
 
 import pytest
 
-from cbr_conformance import waiters
-from cbr_conformance.inventory import Inventory
-from cbr_conformance.lifecycle import Cleanups
 from cbr_conformance.plugin.keys import TestNotes
 from cbr_conformance.plugin.reporting import _course_was_timed
-from cbr_conformance.resources import Resources
+from cbr_conformance.resources.inventory import Inventory
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.target import waiters
+from cbr_conformance.target.lifecycle import Cleanups
 
 
 def test_every_poll_of_a_wait_depends_on_the_targets_timing() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from cbr_conformance.contract import Contract
+from cbr_conformance.contract.spec import Contract
 from cbr_conformance.proxy.server import ProxyServer
 from cbr_emulator.server import EmulatorServer
 

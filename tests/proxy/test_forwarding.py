@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from cbr_conformance.proxy.app import PROXY_HEADER
-from cbr_conformance.transfer import MAX_RESPONSE_BYTES
+from cbr_conformance.transport.transfer import MAX_RESPONSE_BYTES
 from cbr_emulator.defaults import DEFAULT_CREDENTIALS
 from cbr_emulator.server import EmulatorServer
 from tests.library.fake_target import Canned, FakeTarget, Seen, serve

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cbr_conformance.contract import Contract
+from cbr_conformance.contract.spec import Contract
 
 
 def test_every_operation_is_found_from_a_request_on_its_own_path(contract: Contract) -> None:

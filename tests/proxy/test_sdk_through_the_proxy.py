@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cbr_conformance.contract import Contract
+from cbr_conformance.contract.spec import Contract
 from cbr_conformance.proxy.server import ProxyServer
 from cbr_emulator.server import EmulatorServer
 from tests.emulator.sdk_drive import drive_all_operations, make_client

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from cbr_conformance.catalogue import Catalogue
+from cbr_conformance.contract.catalogue import Catalogue
 from cbr_emulator.defaults import PROJECT_A
 from cbr_emulator.server import EmulatorServer
 from tests.emulator.helpers import policy_body, resource, vault_body

@@ -21,14 +21,14 @@ import pytest
 import requests
 
 from cbr_conformance import cli
-from cbr_conformance.auth import TokenAuth
-from cbr_conformance.catalogue import Catalogue
-from cbr_conformance.checks import CheckContext
-from cbr_conformance.client import CBRClient, TargetUnreachable
-from cbr_conformance.contract import Contract
+from cbr_conformance.contract.catalogue import Catalogue
+from cbr_conformance.contract.checks import CheckContext
+from cbr_conformance.contract.spec import Contract
 from cbr_conformance.paths import fixtures_dir, suite_dir
-from cbr_conformance.recording import MAX_RECORDED_BODY, Exchange
-from cbr_conformance.transfer import MAX_RESPONSE_BYTES
+from cbr_conformance.target.client import CBRClient, TargetUnreachable
+from cbr_conformance.transport.auth import TokenAuth
+from cbr_conformance.transport.recording import MAX_RECORDED_BODY, Exchange
+from cbr_conformance.transport.transfer import MAX_RESPONSE_BYTES
 from tests.library.fake_target import Canned, FakeTarget
 from tests.robustness.hostile_target import EVERYWHERE, HostileTarget
 

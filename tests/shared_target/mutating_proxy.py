@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from cbr_conformance.transfer import track
+from cbr_conformance.transport.transfer import track
 
 
 @dataclass

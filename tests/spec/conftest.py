@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cbr_conformance.catalogue import Catalogue
-from cbr_conformance.contract import Contract
-from cbr_conformance.errata import Erratum, letter_patches, load_errata
+from cbr_conformance.contract.catalogue import Catalogue
+from cbr_conformance.contract.errata import Erratum, letter_patches, load_errata
+from cbr_conformance.contract.spec import Contract
 from cbr_conformance.paths import fixtures_dir, spec_dir
 
 # The emulator's test fixtures, for the tests that read its answers: an in-process emulator

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance import spec_bundle
-from cbr_conformance.catalogue import Catalogue
-from cbr_conformance.contract import Contract
+from cbr_conformance.contract import bundle as spec_bundle
+from cbr_conformance.contract.catalogue import Catalogue
+from cbr_conformance.contract.spec import Contract
 from cbr_conformance.paths import fixtures_dir, read_yaml, spec_dir
 
 
@@ -38,7 +38,7 @@ def _examples(node: Any) -> Iterator[dict[str, Any]]:
 
 
 def test_the_bundle_is_up_to_date() -> None:
-    assert spec_bundle.main(["--check"]) == 0, "run: python -m cbr_conformance.spec_bundle"
+    assert spec_bundle.main(["--check"]) == 0, "run: python -m cbr_conformance.contract.bundle"
 
 
 def test_the_bundle_has_the_sources_content() -> None:

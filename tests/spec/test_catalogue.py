@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from cbr_conformance.catalogue import Catalogue
-from cbr_conformance.contract import Contract
+from cbr_conformance.contract.catalogue import Catalogue
+from cbr_conformance.contract.spec import Contract
 
 APPENDIX_ROW = re.compile(r"^(\d{3})\t(BackupService\.\d{4})\t")
 

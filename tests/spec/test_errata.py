@@ -10,8 +10,8 @@ import jsonpatch
 import yaml
 from openapi_spec_validator import validate
 
-from cbr_conformance.contract import Contract
-from cbr_conformance.errata import KINDS, Erratum, letter_patches
+from cbr_conformance.contract.errata import KINDS, Erratum, letter_patches
+from cbr_conformance.contract.spec import Contract
 
 
 def _resolve(root: object, pointer: str) -> object:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.contract import Contract
+from cbr_conformance.contract.spec import Contract
 
 
 def _external_values(node: Any) -> list[str]:

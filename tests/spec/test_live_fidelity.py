@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from cbr_conformance.contract import Contract
-from cbr_conformance.request_check import request_errors
+from cbr_conformance.contract.request_check import request_errors
+from cbr_conformance.contract.spec import Contract
 from cbr_emulator.defaults import PROJECT_A
 from cbr_emulator.models.inventory_default import default_inventory
 from tests.emulator.conftest import TEST_ASYNC_DELAY
@@ -78,9 +78,7 @@ def test_a_null_protect_status_passes(contract: Contract, strict: Contract) -> N
     assert list(strict.validator(strict.schema_ref("ResourceResp")).iter_errors(resource_resp)) != []
 
 
-def test_a_policy_keeping_zero_backups_passes(
-    api_a: Api, contract: Contract, strict: Contract
-) -> None:
+def test_a_policy_keeping_zero_backups_passes(api_a: Api, contract: Contract, strict: Contract) -> None:
     body = policy_body(name="keep-none", max_backups=0)
     path = {"project_id": PROJECT_A}
     assert request_errors(contract, "create_policy", path, [], _json(body)) == []

@@ -7,7 +7,7 @@ import re
 import pytest
 from openapi_spec_validator import validate
 
-from cbr_conformance.contract import Contract
+from cbr_conformance.contract.spec import Contract
 
 # (section, method, path, operationId), transcribed from the reference's sections 4.1 to 4.6.
 REFERENCE_OPERATIONS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from cbr_conformance.contract import Contract
+from cbr_conformance.contract.spec import Contract
 
 # Reference table titles that the spec spells otherwise (errata E-OPLOG-TABLE-NAMES), or whose
 # object the spec shares with another operation.

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.contract import Contract
+from cbr_conformance.contract.spec import Contract
 
 
 def _load(examples_dir: Path, name: str) -> Any:

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from cbr_conformance.contract import Contract
-from cbr_conformance.errata import Erratum
+from cbr_conformance.contract.errata import Erratum
+from cbr_conformance.contract.spec import Contract
 from tests.spec import sdk_models
 
 _CONSTRAINTS = ("enum", "minimum", "maximum", "pattern", "minLength", "maxLength")
@@ -222,11 +222,7 @@ def test_no_request_rule_refuses_a_value_the_sdk_documents(contract: Contract) -
 
 def test_the_strict_profile_refuses_what_the_sdk_adds(strict: Contract) -> None:
     """The check above can fail: under the reference's letter, the SDK's extra values are refused."""
-    refused = {
-        where
-        for where, _, value, schema in _checks(strict)
-        if _allowed(strict, schema, value)
-    }
+    refused = {where for where, _, value, schema in _checks(strict) if _allowed(strict, schema, value)}
     for where in (
         "create_vault.vault.billing.charging_mode",
         "create_vault.vault.billing.object_type",

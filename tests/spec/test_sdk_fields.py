@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from cbr_conformance.contract import Contract
+from cbr_conformance.contract.spec import Contract
 from tests.spec import sdk_models
 
 LEFT_OUT_FILE = "sdk-left-out.yaml"

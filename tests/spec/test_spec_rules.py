@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.contract import Contract
-from cbr_conformance.errata import Erratum
-from cbr_conformance.spec_rules import KINDS, broken_rules, rules_of
+from cbr_conformance.contract.errata import Erratum
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.contract.spec_rules import KINDS, broken_rules, rules_of
 
 
 def _policy(*patterns: str) -> dict[str, Any]:

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from cbr_conformance import cli
-from cbr_conformance.client import CBRClient, client_for
-from cbr_conformance.config import SuiteConfig
-from cbr_conformance.contract import Contract
-from cbr_conformance.inventory import SERVER, Inventory
-from cbr_conformance.lifecycle import Cleanups
+from cbr_conformance.contract.spec import Contract
 from cbr_conformance.paths import fixtures_dir, reference_example
-from cbr_conformance.resources import Resources
+from cbr_conformance.resources.inventory import SERVER, Inventory
+from cbr_conformance.resources.provision import Resources
+from cbr_conformance.settings.config import SuiteConfig
+from cbr_conformance.target.client import CBRClient, client_for
+from cbr_conformance.target.lifecycle import Cleanups
 from cbr_emulator.defaults import DEFAULT_CREDENTIALS
 from cbr_emulator.server import EmulatorServer
 from tests.library.fake_target import Canned, FakeTarget, Seen, serve

@@ -12,7 +12,7 @@ from cbr_conformance import cli
 from cbr_conformance.cli.common import config_of
 from cbr_conformance.cli.run import pytest_argv
 from cbr_conformance.results import Origin, Outcome, TestRecord, Why, build_summary, verdict
-from cbr_conformance.settings import RUN
+from cbr_conformance.settings.registry import RUN
 from cbr_emulator.defaults import PROJECT_A, PROJECT_B
 from tests.library.fake_target import Canned, FakeTarget
 

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from cbr_conformance import cli, console
-from cbr_conformance.waiters import wait_for
+from cbr_conformance import cli
+from cbr_conformance.report import console
+from cbr_conformance.target.waiters import wait_for
 from cbr_emulator.defaults import PROJECT_A, PROJECT_B
 from tests.library.fake_target import Canned, FakeTarget, Seen
 
@@ -101,7 +102,7 @@ def test_a_wait_says_what_it_waits_for_while_it_waits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     told: list[str | None] = []
-    monkeypatch.setattr("cbr_conformance.waiters.on_wait", told.append)
+    monkeypatch.setattr("cbr_conformance.target.waiters.on_wait", told.append)
     seen = iter(["protecting", "available"])
     wait_for(lambda: next(seen), lambda s: s == "available", what="backup b-1", timeout=5, interval=0.01)
     assert told == ["backup b-1", None]

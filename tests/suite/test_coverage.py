@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from cbr_conformance.contract import Contract
-from cbr_conformance.coverage import collect_tests, coverage_table, gaps
+from cbr_conformance.contract.spec import Contract
 from cbr_conformance.paths import suite_dir
+from cbr_conformance.suite.test_kinds import collect_tests, coverage_table, gaps
 
 
 def test_no_operation_lacks_contract_or_negative_coverage() -> None:
@@ -38,8 +38,8 @@ def test_fuzz_tests_are_collected_first_each_module_in_one_piece() -> None:
 
 
 def test_a_rule_common_to_every_operation_is_not_coverage_of_one() -> None:
-    from cbr_conformance.contract import Contract
-    from cbr_conformance.coverage import CollectedTest, gaps
+    from cbr_conformance.contract.spec import Contract
+    from cbr_conformance.suite.test_kinds import CollectedTest, gaps
 
     contract = Contract.load()
     auth_only = [

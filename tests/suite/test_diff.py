@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from cbr_conformance import cli
-from cbr_conformance.contract import Contract
-from cbr_conformance.exchange_facts import ExchangeFacts
-from cbr_conformance.exercised import contract_coverage
+from cbr_conformance.contract.exchange_facts import ExchangeFacts
+from cbr_conformance.contract.spec import Contract
 from cbr_conformance.results import Outcome, RunSummary, TestRecord, Violation
+from cbr_conformance.results.exercised import contract_coverage
 from cbr_conformance.results.summary import read_summary
 
 SHA = "a" * 64

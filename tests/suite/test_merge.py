@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from cbr_conformance import cli
-from cbr_conformance.contract import Contract
-from cbr_conformance.exchange_facts import ExchangeFacts
-from cbr_conformance.exercised import contract_coverage
-from cbr_conformance.merge import _merged_coverage
+from cbr_conformance.contract.exchange_facts import ExchangeFacts
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.results.exercised import contract_coverage
+from cbr_conformance.results.merge import _merged_coverage
 
 SUBSET = ["-k", "test_show_unknown or test_delete_unknown", "-n", "0"]
 

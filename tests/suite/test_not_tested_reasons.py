@@ -38,7 +38,7 @@ def test_a_bare_skip_is_found_in_each_of_its_forms(tmp_path: Path) -> None:
     module.write_text(
         "import pytest\n"
         "from pytest import skip\n"
-        "from cbr_conformance.results.outcome import Why, not_tested\n"
+        "from cbr_conformance.outcome import Why, not_tested\n"
         "def test_one():\n"
         "    pytest.skip('no volume')\n"
         "def test_two():\n"

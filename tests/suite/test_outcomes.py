@@ -13,7 +13,7 @@ from cbr_conformance import cli
 
 PROBE = """
 import pytest
-from cbr_conformance.results.outcome import Why, not_tested
+from cbr_conformance.outcome import Why, not_tested
 
 @pytest.mark.cbr(operation="list_vaults", kind="contract", id="probe-ok")
 def test_list_answers(cbr):

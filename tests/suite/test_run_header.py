@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cbr_conformance.config import load_config
-from cbr_conformance.run_header import header_lines, header_settings, selection, setting_changes
+from cbr_conformance.results.header import header_lines, header_settings, selection, setting_changes
+from cbr_conformance.settings.config import load_config
 
 TOKEN = "known-token-for-the-header-test-0123456789"
 

@@ -8,7 +8,7 @@ from types import ModuleType, SimpleNamespace
 from typing import Any
 
 from cbr_conformance import paths
-from cbr_conformance.service_rules import RealIds
+from cbr_conformance.contract.service_rules import RealIds
 
 
 def _suite_conftest() -> ModuleType:

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cbr_conformance.contract import Contract
-from cbr_conformance.links import linked_operations
+from cbr_conformance.contract.links import linked_operations
+from cbr_conformance.contract.spec import Contract
 from cbr_conformance.paths import suite_dir, suite_root
 
 

@@ -23,9 +23,9 @@ from typing import Any
 
 from cbr_conformance import __version__, paths
 from cbr_conformance.certification.testlist import Status, TestList, list_path
-from cbr_conformance.contract import SPEC_FILE
-from cbr_conformance.errata import ERRATA_FILE
-from cbr_conformance.results.outcome import Outcome, Why
+from cbr_conformance.contract.errata import ERRATA_FILE
+from cbr_conformance.contract.spec import SPEC_FILE
+from cbr_conformance.outcome import Outcome, Why
 from cbr_conformance.results.record import TestRecord
 from cbr_conformance.results.summary import RunSummary, reason_of
 

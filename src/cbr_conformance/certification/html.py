@@ -8,8 +8,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from cbr_conformance.report import STYLE
-from cbr_conformance.run_header import header_lines
+from cbr_conformance.report.html import STYLE
+from cbr_conformance.results.header import header_lines
 
 _ROW_CSS = {"passed": "pass", "not applicable": "none", "not tested": "skip", "blocked": "blocked"}
 

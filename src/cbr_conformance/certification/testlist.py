@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from cbr_conformance import paths
-from cbr_conformance.markers import info_of
+from cbr_conformance.suite.markers import info_of
 
 LIST_FILE = "conformance.yaml"
 
@@ -176,7 +176,7 @@ class _Sections:
 
 def suite_tests(extra: Iterable[str] = ()) -> list[SuiteTest]:
     """The suite's tests with their ids and sections, collected without running them."""
-    from cbr_conformance.coverage import CollectionFailed
+    from cbr_conformance.suite.test_kinds import CollectionFailed
 
     collector = _Sections()
     argv = ["--collect-only", "-qq", "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestWarning"]

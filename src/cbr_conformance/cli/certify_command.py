@@ -15,9 +15,9 @@ from cbr_conformance.cli.exits import (
     EXIT_UNREACHABLE,
     UsageProblem,
 )
+from cbr_conformance.results.rundirs import LAST
 from cbr_conformance.results.summary import read_summary
-from cbr_conformance.rundirs import LAST
-from cbr_conformance.settings import RUN
+from cbr_conformance.settings.registry import RUN
 
 
 def handle_certify(args: argparse.Namespace) -> int:

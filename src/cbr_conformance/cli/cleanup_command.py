@@ -9,16 +9,16 @@ from pathlib import Path
 from cbr_conformance.cli.common import config_of, contract_of
 from cbr_conformance.cli.exits import EXIT_NONCONFORMANT, EXIT_OK, TargetProblem, UsageProblem
 from cbr_conformance.cli.preflight import preflight
-from cbr_conformance.config import (
-    SuiteConfig,
-)
-from cbr_conformance.lifecycle import LEDGER_FILE
-from cbr_conformance.results.outcome import Outcome
-from cbr_conformance.rundirs import (
+from cbr_conformance.outcome import Outcome
+from cbr_conformance.results.rundirs import (
     LAST,
     LATEST,
 )
-from cbr_conformance.settings import CLEANUP
+from cbr_conformance.settings.config import (
+    SuiteConfig,
+)
+from cbr_conformance.settings.registry import CLEANUP
+from cbr_conformance.target.lifecycle import LEDGER_FILE
 
 
 def _ledger_of(run: str, report_dir: Path) -> Path:
@@ -30,8 +30,8 @@ def _ledger_of(run: str, report_dir: Path) -> Path:
 
 
 def _undo_run(config: SuiteConfig, ledger: Path, dry_run: bool) -> int:
-    from cbr_conformance.client import client_for
-    from cbr_conformance.lifecycle import REFUSED, Outcome, delete, read_ledger, undo_order
+    from cbr_conformance.target.client import client_for
+    from cbr_conformance.target.lifecycle import REFUSED, Outcome, delete, read_ledger, undo_order
 
     contract = contract_of(config.profile)
     access = {a.project_id: a for a in (config.primary(), config.secondary()) if a is not None}
@@ -53,7 +53,7 @@ def _undo_run(config: SuiteConfig, ledger: Path, dry_run: bool) -> int:
 
 
 def handle_cleanup(args: argparse.Namespace) -> int:
-    from cbr_conformance.sweep import sweep
+    from cbr_conformance.target.sweep import sweep
 
     config = config_of(args, CLEANUP)
     if config.embedded:

@@ -7,14 +7,14 @@ import os
 from pathlib import Path
 
 from cbr_conformance import paths
-from cbr_conformance.config import (
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.plugin.isolation import plugin_args
+from cbr_conformance.settings.config import (
     SuiteConfig,
     load_config,
     settings_for,
 )
-from cbr_conformance.contract import Contract
-from cbr_conformance.plugin_isolation import plugin_args
-from cbr_conformance.settings import PYTEST
+from cbr_conformance.settings.registry import PYTEST
 
 
 def config_of(args: argparse.Namespace, command: str) -> SuiteConfig:

@@ -11,7 +11,7 @@ from cbr_conformance.results.summary import read_summary
 
 def handle_diff(args: argparse.Namespace) -> int:
     """Compare two runs: violations new, fixed and still present; skips; coverage; exit 1 on new."""
-    from cbr_conformance.diff import diff_html, diff_runs, diff_text
+    from cbr_conformance.results.diff import diff_html, diff_runs, diff_text
 
     old, new = Path(args.old), Path(args.new)
     diff = diff_runs(read_summary(old), read_summary(new), str(old), str(new))

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from cbr_conformance import paths
-from cbr_conformance.config import (
-    ConfigError,
-)
-from cbr_conformance.coverage import CollectionFailed
-from cbr_conformance.results.outcome import Outcome
+from cbr_conformance.outcome import Outcome
 from cbr_conformance.results.record import Origin
-from cbr_conformance.results.summary import RunSummary, UnreadableSummary
-from cbr_conformance.rundirs import (
+from cbr_conformance.results.rundirs import (
     RunDirTaken,
 )
+from cbr_conformance.results.summary import RunSummary, UnreadableSummary
+from cbr_conformance.settings.config import (
+    ConfigError,
+)
+from cbr_conformance.suite.test_kinds import CollectionFailed
 
 EXIT_OK = 0
 

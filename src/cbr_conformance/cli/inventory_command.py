@@ -12,16 +12,16 @@ from typing import Any
 from cbr_conformance import paths
 from cbr_conformance.cli.common import isolated_args
 from cbr_conformance.cli.exits import EXIT_OK, TargetProblem, UsageProblem
-from cbr_conformance.config import (
+from cbr_conformance.plugin.isolation import only_named_plugins
+from cbr_conformance.settings.config import (
     SETTINGS,
 )
-from cbr_conformance.plugin_isolation import only_named_plugins
 
 
 def handle_inventory(args: argparse.Namespace) -> int:
     """Print an inventory to start from: a template of what the suite's tests lease, or, for a
     standalone cbr-emulator at --target-url, that emulator's own inventory of the project."""
-    from cbr_conformance.settings import InvalidValue
+    from cbr_conformance.settings.registry import InvalidValue
 
     given = {
         name: getattr(args, name) or next(filter(None, map(os.environ.get, SETTINGS[name].env)), None)
@@ -35,8 +35,8 @@ def handle_inventory(args: argparse.Namespace) -> int:
     if url is not None:
         document = _emulator_inventory(url, project_id)
     else:
-        from cbr_conformance.coverage import collect_tests
-        from cbr_conformance.inventory_wants import template
+        from cbr_conformance.suite.test_kinds import collect_tests
+        from cbr_conformance.suite.wants import template
 
         with contextlib.redirect_stdout(io.StringIO()), only_named_plugins():
             tests = collect_tests([str(paths.suite_dir())], isolated_args())
@@ -50,7 +50,7 @@ def _emulator_inventory(url: str, project_id: str | None) -> dict[str, Any]:
     scratch resource the suite may restore onto; of one project when given."""
     import requests
 
-    from cbr_conformance.inventory import SECTIONS
+    from cbr_conformance.resources.inventory import SECTIONS
 
     control = f"{url}/_emulator"
     try:

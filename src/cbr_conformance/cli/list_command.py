@@ -18,7 +18,7 @@ def handle_list(args: argparse.Namespace) -> int:
         since_lines,
         suite_tests,
     )
-    from cbr_conformance.coverage import collect_tests, coverage_table
+    from cbr_conformance.suite.test_kinds import collect_tests, coverage_table
 
     try:
         test_list = load_test_list()

@@ -10,16 +10,16 @@ from collections import Counter
 from cbr_conformance.cli.common import contract_of
 from cbr_conformance.cli.exits import EXIT_OK
 from cbr_conformance.cli.preflight import collection_argv, inventory_preflight
-from cbr_conformance.config import (
+from cbr_conformance.plugin.isolation import only_named_plugins
+from cbr_conformance.results.header import effective
+from cbr_conformance.settings.config import (
     SuiteConfig,
 )
-from cbr_conformance.plugin_isolation import only_named_plugins
-from cbr_conformance.run_header import effective
 
 
 def plan_run(config: SuiteConfig, args: argparse.Namespace, pytest_args: list[str]) -> int:
     """What the run would do, from the tests it would run, without calling the target."""
-    from cbr_conformance.coverage import collect_tests
+    from cbr_conformance.suite.test_kinds import collect_tests
 
     with contextlib.redirect_stdout(io.StringIO()), only_named_plugins():  # the report is not the plan
         tests = collect_tests([], collection_argv(args, pytest_args))

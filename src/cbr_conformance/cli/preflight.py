@@ -8,16 +8,16 @@ import contextlib
 import io
 from typing import Any
 
-from cbr_conformance.auth import AkSkAuth
 from cbr_conformance.cli.common import contract_of, forwarded_args, isolated_args, suite_args
 from cbr_conformance.cli.exits import TargetProblem
-from cbr_conformance.config import (
+from cbr_conformance.plugin.isolation import only_named_plugins
+from cbr_conformance.settings.config import (
     SETTINGS,
     ProjectAccess,
     SuiteConfig,
 )
-from cbr_conformance.coverage import CollectedTest, CollectionFailed
-from cbr_conformance.plugin_isolation import only_named_plugins
+from cbr_conformance.suite.test_kinds import CollectedTest, CollectionFailed
+from cbr_conformance.transport.auth import AkSkAuth
 
 
 def preflight(config: SuiteConfig) -> None:
@@ -27,7 +27,7 @@ def preflight(config: SuiteConfig) -> None:
     """
     if config.embedded:
         return
-    from cbr_conformance.client import TargetUnreachable, client_for
+    from cbr_conformance.target.client import TargetUnreachable, client_for
 
     config.check_target_access()
     if config.control_url:
@@ -96,8 +96,8 @@ def _refusal(status: int, body: dict[str, Any], access: ProjectAccess, second: b
 def inventory_preflight(config: SuiteConfig, tests: list[CollectedTest], *, names: bool = False) -> list[str]:
     """For a target at a URL: which of the selected tests the inventory (or its absence) leaves
     not tested, by the kind of resource they need; `names`: each test's node id too."""
-    from cbr_conformance.inventory import Inventory
-    from cbr_conformance.inventory_wants import not_tested_for_want, preflight_lines
+    from cbr_conformance.resources.inventory import Inventory
+    from cbr_conformance.suite.wants import not_tested_for_want, preflight_lines
 
     if config.embedded or config.read_only:
         return []
@@ -114,7 +114,7 @@ def inventory_preflight(config: SuiteConfig, tests: list[CollectedTest], *, name
 def selected_tests(args: argparse.Namespace, pytest_args: list[str]) -> list[CollectedTest]:
     """The tests the run would run, collected without calling the target (none if the user's
     arguments do not collect: the run itself then says why)."""
-    from cbr_conformance.coverage import collect_tests
+    from cbr_conformance.suite.test_kinds import collect_tests
 
     try:
         with contextlib.redirect_stdout(io.StringIO()), only_named_plugins():

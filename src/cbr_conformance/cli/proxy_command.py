@@ -10,7 +10,7 @@ from cbr_conformance.cli.common import config_of, contract_of
 from cbr_conformance.cli.exits import EXIT_NONCONFORMANT, EXIT_OK, UsageProblem
 from cbr_conformance.cli.results_out import print_violations
 from cbr_conformance.cli.run import header_of
-from cbr_conformance.settings import PROXY
+from cbr_conformance.settings.registry import PROXY
 
 # Settings of a run's header that a proxy session has none of: its clients bring their own.
 PROXY_UNUSED = (

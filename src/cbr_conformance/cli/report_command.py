@@ -13,7 +13,7 @@ from cbr_conformance.results.summary import read_summary
 
 
 def handle_report(args: argparse.Namespace) -> int:
-    from cbr_conformance.report import write_html
+    from cbr_conformance.report.html import write_html
 
     if args.merge:
         return handle_merge(args)
@@ -31,8 +31,8 @@ def handle_report(args: argparse.Namespace) -> int:
 
 def handle_merge(args: argparse.Namespace) -> int:
     """Shards' summaries (pytest-split's groups of one run) into one run folder and its report."""
-    from cbr_conformance.merge import ShardsDisagree, merge_summaries
-    from cbr_conformance.report import write_html
+    from cbr_conformance.report.html import write_html
+    from cbr_conformance.results.merge import ShardsDisagree, merge_summaries
 
     if len(args.merge) < 2 or not args.into:
         raise UsageProblem("report --merge takes two or more shard summaries and --into DIR")

@@ -7,18 +7,18 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from cbr_conformance import console
 from cbr_conformance.cli.exits import EXIT_LEFTOVERS, EXIT_NONCONFORMANT, EXIT_OK
-from cbr_conformance.contract import Contract
-from cbr_conformance.exercised import coverage_line
-from cbr_conformance.report import negative_split
-from cbr_conformance.results.summary import RunSummary, reason_of, verdict
-from cbr_conformance.results.violations import first_line
-from cbr_conformance.rundirs import (
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.report import console
+from cbr_conformance.report.html import negative_split
+from cbr_conformance.results.exercised import coverage_line
+from cbr_conformance.results.rundirs import (
     LAST,
     LATEST,
     Completion,
 )
+from cbr_conformance.results.summary import RunSummary, reason_of, verdict
+from cbr_conformance.results.violations import first_line
 
 
 def print_matrix(summary: RunSummary, contract: Contract) -> None:
@@ -126,7 +126,7 @@ def print_incomplete(report_root: Path, run_dir: Path, completion: Completion) -
 def gate_on_baseline(exit_code: int, summary: RunSummary, baseline: RunSummary, name: str) -> int:
     """The exit code of a run gated against an earlier one: a nonconforming run passes when every
     distinct violation it found was the baseline's already (old ones are being fixed)."""
-    from cbr_conformance.diff import compare_violations, questionable
+    from cbr_conformance.results.diff import compare_violations, questionable
 
     changes = compare_violations(baseline, summary)
     print()

@@ -14,29 +14,29 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance import console
 from cbr_conformance.cli.common import config_of, contract_of, forwarded_args, isolated_args, suite_args
 from cbr_conformance.cli.exits import EXIT_INTERRUPTED, NoTestsSelected, UsageProblem, exit_code_of
 from cbr_conformance.cli.plan import plan_run
 from cbr_conformance.cli.preflight import inventory_preflight, preflight, selected_tests
 from cbr_conformance.cli.results_out import gate_on_baseline, print_incomplete, print_leftovers, print_matrix
-from cbr_conformance.config import (
-    CONFIG_FLAG,
-    SuiteConfig,
-)
-from cbr_conformance.contract import Contract
-from cbr_conformance.errata import load_errata
-from cbr_conformance.lifecycle import LEDGER_FILE
-from cbr_conformance.plugin_isolation import only_named_plugins
-from cbr_conformance.results.summary import RunSummary, read_summary
-from cbr_conformance.run_header import effective, header_lines, header_settings
-from cbr_conformance.rundirs import (
+from cbr_conformance.contract.errata import load_errata
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.plugin.isolation import only_named_plugins
+from cbr_conformance.report import console
+from cbr_conformance.results.header import effective, header_lines, header_settings
+from cbr_conformance.results.rundirs import (
     Completion,
     latest_summary,
     link_run,
     new_run_dir,
 )
-from cbr_conformance.settings import RUN
+from cbr_conformance.results.summary import RunSummary, read_summary
+from cbr_conformance.settings.config import (
+    CONFIG_FLAG,
+    SuiteConfig,
+)
+from cbr_conformance.settings.registry import RUN
+from cbr_conformance.target.lifecycle import LEDGER_FILE
 
 REMOTE_WORKERS_PER_CORE = 6
 
@@ -180,8 +180,8 @@ def _exit_code(code: int, summary: RunSummary | None) -> int:
 
 
 def handle_run(args: argparse.Namespace, pytest_args: list[str]) -> int:
-    from cbr_conformance.bytecode import shared_bytecode
-    from cbr_conformance.resources import new_run_prefix
+    from cbr_conformance.plugin.bytecode import shared_bytecode
+    from cbr_conformance.resources.provision import new_run_prefix
     from cbr_conformance.results.collector import ResultCollector
 
     config = config_of(args, RUN)
@@ -228,7 +228,7 @@ def handle_run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     complete = completion.complete(summary)
     link_run(report_root, run_dir, complete=complete)
     if summary is not None:
-        from cbr_conformance.report import write_html
+        from cbr_conformance.report.html import write_html
 
         write_html(summary, run_dir / "index.html", contract)  # the page `report` rebuilds
         print_matrix(summary, contract)

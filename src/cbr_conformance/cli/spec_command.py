@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-from cbr_conformance.catalogue import Catalogue
 from cbr_conformance.cli.common import config_of, contract_of
 from cbr_conformance.cli.exits import EXIT_OK
-from cbr_conformance.errata import load_errata
-from cbr_conformance.settings import SPEC
+from cbr_conformance.contract.catalogue import Catalogue
+from cbr_conformance.contract.errata import load_errata
+from cbr_conformance.settings.registry import SPEC
 
 
 def handle_spec(args: argparse.Namespace) -> int:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cbr_conformance.markers import info_of
 from cbr_conformance.plugin.options import suite_config
-from cbr_conformance.schedule import STAGE_FIXTURE, Traits, estimate, lay_out, measured_durations
+from cbr_conformance.plugin.schedule import STAGE_FIXTURE, Traits, estimate, lay_out, measured_durations
+from cbr_conformance.suite.markers import info_of
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -22,7 +22,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _read_only(config: pytest.Config, items: list[pytest.Item]) -> None:
-    from cbr_conformance.contract import Contract
+    from cbr_conformance.contract.spec import Contract
 
     methods = {op.operation_id: op.method for op in Contract.load()}
     keep: list[pytest.Item] = []

@@ -12,19 +12,11 @@ from typing import Any
 import pytest
 import requests
 
-from cbr_conformance import stalls, waiters
-from cbr_conformance.auth import AkSkAuth, TokenAuth
-from cbr_conformance.catalogue import Catalogue
-from cbr_conformance.checks import CheckContext
-from cbr_conformance.client import CBRClient
-from cbr_conformance.clock_lock import ClockLock
-from cbr_conformance.config import SETTINGS, SuiteConfig
-from cbr_conformance.console import note_waiting
-from cbr_conformance.contract import Contract
-from cbr_conformance.exchange_facts import FactFinder
-from cbr_conformance.inventory import Inventory
-from cbr_conformance.lifecycle import Cleanups, Ledger, Made
-from cbr_conformance.markers import info_of
+from cbr_conformance.contract.catalogue import Catalogue
+from cbr_conformance.contract.checks import CheckContext
+from cbr_conformance.contract.exchange_facts import FactFinder
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.outcome import Why, not_tested
 from cbr_conformance.plugin.keys import (
     CALL_FAILED,
     CLOCK_WAIT,
@@ -35,14 +27,22 @@ from cbr_conformance.plugin.keys import (
     TestNotes,
 )
 from cbr_conformance.plugin.options import suite_config
-from cbr_conformance.recording import Exchange, Redactor
-from cbr_conformance.resources import Resources, new_run_prefix
-from cbr_conformance.results.outcome import Why, not_tested
-from cbr_conformance.run_shared import RunShared
-from cbr_conformance.scenario import SETTLE_SECONDS, Settle, Steps
-from cbr_conformance.shared_backups import SharedBackups
-from cbr_conformance.target import Pending, Target, start_target
-from cbr_conformance.time_control import ScenarioClock, TimeControl
+from cbr_conformance.report.console import note_waiting
+from cbr_conformance.resources.inventory import Inventory
+from cbr_conformance.resources.provision import Resources, new_run_prefix
+from cbr_conformance.resources.run_shared import RunShared
+from cbr_conformance.resources.shared_backups import SharedBackups
+from cbr_conformance.settings.config import SETTINGS, SuiteConfig
+from cbr_conformance.suite.markers import info_of
+from cbr_conformance.target import stalls, waiters
+from cbr_conformance.target.client import CBRClient
+from cbr_conformance.target.clock import ScenarioClock, TimeControl
+from cbr_conformance.target.clock_lock import ClockLock
+from cbr_conformance.target.endpoint import Pending, Target, start_target
+from cbr_conformance.target.lifecycle import Cleanups, Ledger, Made
+from cbr_conformance.testkit.scenario import SETTLE_SECONDS, Settle, Steps
+from cbr_conformance.transport.auth import AkSkAuth, TokenAuth
+from cbr_conformance.transport.recording import Exchange, Redactor
 
 # --- session fixtures -----------------------------------------------------------------------
 
@@ -337,7 +337,7 @@ def cbr_second_resources(
 @pytest.fixture
 def cbr_bad_auths(cbr: CBRClient) -> dict[str, Any]:
     """Credentials that must be refused with 401: none, a wrong token, a wrong signature."""
-    from cbr_conformance.auth import NoAuth
+    from cbr_conformance.transport.auth import NoAuth
 
     return {
         "missing": NoAuth(),

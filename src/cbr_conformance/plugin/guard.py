@@ -7,10 +7,10 @@ from collections.abc import Generator
 
 import pytest
 
-from cbr_conformance.client import OptInRequired
-from cbr_conformance.markers import info_of
+from cbr_conformance.outcome import Why, not_tested
 from cbr_conformance.plugin.keys import EXCHANGES
-from cbr_conformance.results.outcome import Why, not_tested
+from cbr_conformance.suite.markers import info_of
+from cbr_conformance.target.client import OptInRequired
 
 # Kinds whose requests are written by hand, so each must be one the spec allows unless the test
 # says otherwise; fuzz and stateful requests come from the spec itself.

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.recording import Exchange
 from cbr_conformance.results.record import Untested
-from cbr_conformance.scenario import Steps
-from cbr_conformance.target import Pending
+from cbr_conformance.target.endpoint import Pending
+from cbr_conformance.testkit.scenario import Steps
+from cbr_conformance.transport.recording import Exchange
 
 
 @dataclass

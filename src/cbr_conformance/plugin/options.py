@@ -7,9 +7,16 @@ from pathlib import Path
 import pytest
 
 from cbr_conformance import paths
-from cbr_conformance.config import CONFIG_ENV, CONFIG_FLAG, SETTINGS, ConfigError, SuiteConfig, load_config
-from cbr_conformance.markers import MARKER_HELP
-from cbr_conformance.settings import PYTEST, Setting
+from cbr_conformance.settings.config import (
+    CONFIG_ENV,
+    CONFIG_FLAG,
+    SETTINGS,
+    ConfigError,
+    SuiteConfig,
+    load_config,
+)
+from cbr_conformance.settings.registry import PYTEST, Setting
+from cbr_conformance.suite.markers import MARKER_HELP
 
 CONFIG = pytest.StashKey[SuiteConfig]()
 

@@ -12,17 +12,17 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.client import ContractViolation, ReadOnlyRefusal, TargetUnreachable
-from cbr_conformance.inventory import lease_waits_so_far
-from cbr_conformance.markers import MarkerError, info_of
+from cbr_conformance.generation.stateful.failure import ChainFailed
+from cbr_conformance.outcome import NotTested, Skipped, Why
 from cbr_conformance.plugin.guard import UnintendedInvalidRequest
 from cbr_conformance.plugin.keys import CALL_FAILED, CLOCK_WAIT, EXCHANGES, PENDING, RECORD, STEPS, TestNotes
-from cbr_conformance.recording import Exchange
-from cbr_conformance.resources import UndeclaredNeed
-from cbr_conformance.results.outcome import NotTested, Skipped, Why
+from cbr_conformance.resources.inventory import lease_waits_so_far
+from cbr_conformance.resources.provision import UndeclaredNeed
 from cbr_conformance.results.record import PROPERTY, Origin, PhaseFacts
-from cbr_conformance.stalls import AsyncStall
-from cbr_conformance.stateful.failure import ChainFailed
+from cbr_conformance.suite.markers import MarkerError, info_of
+from cbr_conformance.target.client import ContractViolation, ReadOnlyRefusal, TargetUnreachable
+from cbr_conformance.target.stalls import AsyncStall
+from cbr_conformance.transport.recording import Exchange
 
 LEASE_WAITS_BEFORE = pytest.StashKey[float]()
 # The suite's own defects that surface as assertions: a test sending what the spec forbids

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.client import client_for
-from cbr_conformance.contract import Contract
-from cbr_conformance.lifecycle import Cleanups
+from cbr_conformance.contract.spec import Contract
 from cbr_conformance.plugin.options import suite_config
+from cbr_conformance.resources.run_shared import recorded_made
 from cbr_conformance.results.collector import SHARED_LEFTOVERS
-from cbr_conformance.run_shared import recorded_made
+from cbr_conformance.target.client import client_for
+from cbr_conformance.target.lifecycle import Cleanups
 
 _FOLDER = pytest.StashKey[Path]()
 _WORKER_KEY = "cbr_shared_folder"

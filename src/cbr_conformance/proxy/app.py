@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 from cbr_conformance.proxy.forwarding import Body, Unreachable, Upstream, response_headers
 from cbr_conformance.proxy.judging import Judge
 from cbr_conformance.proxy.traffic import Proxied, Traffic
-from cbr_conformance.recording import Violation
+from cbr_conformance.transport.recording import Violation
 
 PROXY_HEADER = "X-Cbr-Conformance-Proxy"
 REFUSED_CODE = "CbrConformanceProxy.0400"  # no code of the service's catalogue: a client sees whose it is

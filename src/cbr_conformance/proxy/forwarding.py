@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from cbr_conformance.transfer import MAX_RESPONSE_BYTES
+from cbr_conformance.transport.transfer import MAX_RESPONSE_BYTES
 
 RawHeaders = Sequence[tuple[bytes, bytes]]
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl
 
-from cbr_conformance.checks import HEADER_CHECKS, CheckContext, response_violations
-from cbr_conformance.contract import Operation
+from cbr_conformance.contract.checks import HEADER_CHECKS, CheckContext, response_violations
+from cbr_conformance.contract.request_check import request_problems
+from cbr_conformance.contract.spec import Operation
 from cbr_conformance.proxy.forwarding import Body, RawHeaders, decoded, end_to_end
-from cbr_conformance.recording import Exchange, Redactor, Violation, clip
-from cbr_conformance.request_check import request_problems
-from cbr_conformance.transfer import MAX_RESPONSE_BYTES, decode
+from cbr_conformance.transport.recording import Exchange, Redactor, Violation, clip
+from cbr_conformance.transport.transfer import MAX_RESPONSE_BYTES, decode
 
 # The rule of a request the spec does not allow: the client's fault, never the service's.
 CLIENT_RULE = "client_request"

@@ -16,17 +16,17 @@ from typing import Any
 
 import uvicorn
 
-from cbr_conformance.catalogue import Catalogue
-from cbr_conformance.checks import CheckContext
-from cbr_conformance.contract import Contract
+from cbr_conformance.contract.catalogue import Catalogue
+from cbr_conformance.contract.checks import CheckContext
+from cbr_conformance.contract.spec import Contract
 from cbr_conformance.proxy.app import ProxyState, create_app
 from cbr_conformance.proxy.forwarding import Upstream
 from cbr_conformance.proxy.judging import Judge
 from cbr_conformance.proxy.traffic import Traffic
-from cbr_conformance.recording import Redactor
-from cbr_conformance.report import render_html
+from cbr_conformance.report.html import render_html
+from cbr_conformance.results.rundirs import link_latest, new_run_dir
 from cbr_conformance.results.summary import RunSummary, verdict
-from cbr_conformance.rundirs import link_latest, new_run_dir
+from cbr_conformance.transport.recording import Redactor
 from cbr_emulator.config import Settings
 from cbr_emulator.server import EmulatorServer, answers_health
 

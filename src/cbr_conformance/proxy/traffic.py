@@ -17,13 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cbr_conformance.contract import Contract
-from cbr_conformance.exercised import coverage_of_exchanges
+from cbr_conformance.contract.spec import Contract
+from cbr_conformance.outcome import NOT_APPLICABLE, Outcome, Why
 from cbr_conformance.proxy.judging import CLIENT_RULE
-from cbr_conformance.recording import Exchange, Violation
-from cbr_conformance.results.outcome import NOT_APPLICABLE, Outcome, Why
+from cbr_conformance.results.exercised import coverage_of_exchanges
 from cbr_conformance.results.record import Origin, TestRecord
 from cbr_conformance.results.summary import RunSummary, build_summary
+from cbr_conformance.transport.recording import Exchange, Violation
 
 CLIENT_REQUEST, SERVICE_RESPONSE = "client request", "service response"
 PROXY_KINDS = (CLIENT_REQUEST, SERVICE_RESPONSE)

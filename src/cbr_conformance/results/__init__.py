@@ -11,7 +11,7 @@ CLI's verdict and exit code) reads them as these types.
 - collector: the pytest plugin object that gathers the records as reports arrive.
 """
 
-from cbr_conformance.results.outcome import NotTested, Outcome, Why, not_tested
+from cbr_conformance.outcome import NotTested, Outcome, Why, not_tested
 from cbr_conformance.results.record import Origin, TestRecord, Untested
 from cbr_conformance.results.summary import RunSummary, Scope, UnreadableSummary, build_summary, verdict
 from cbr_conformance.results.violations import Violation

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from cbr_conformance.exchange_facts import ExchangeFacts, FactSheet
-from cbr_conformance.results.outcome import NOT_APPLICABLE, Outcome, Why
+from cbr_conformance.contract.exchange_facts import ExchangeFacts, FactSheet
+from cbr_conformance.outcome import NOT_APPLICABLE, Outcome, Why
 from cbr_conformance.results.record import PROPERTY, Origin, PhaseFacts, TestRecord
 from cbr_conformance.results.summary import RunSummary, Scope, build_summary
 
 if TYPE_CHECKING:
-    from cbr_conformance.contract import Contract
+    from cbr_conformance.contract.spec import Contract
 
 # On the controller: what the run's shared resources left when the run deleted them.
 SHARED_LEFTOVERS = pytest.StashKey[list[str]]()
@@ -130,13 +130,13 @@ class ResultCollector:
     def contract(self) -> Contract:
         """The run's contract (its profile's), for the coverage and the report."""
         if self._contract is None:
-            from cbr_conformance.contract import Contract
+            from cbr_conformance.contract.spec import Contract
 
             self._contract = Contract.load()
         return self._contract
 
     def build(self) -> RunSummary:
-        from cbr_conformance.exercised import contract_coverage
+        from cbr_conformance.results.exercised import contract_coverage
 
         contract = self.contract()
         return build_summary(
@@ -170,8 +170,6 @@ class ResultCollector:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(json.dumps(self.summary.to_dict(), indent=2), encoding="utf-8")
-
-
 
 
 def selection_of(config: pytest.Config) -> str | None:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
 
-from cbr_conformance.results.outcome import Outcome, Why
+from cbr_conformance.outcome import Outcome, Why
 
 PROPERTY = "cbr_result"  # the one user property a report carries for the suite
 

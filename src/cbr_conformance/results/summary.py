@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cbr_conformance.results.outcome import Outcome, Why
+from cbr_conformance.outcome import Outcome, Why
 from cbr_conformance.results.record import TestRecord
 from cbr_conformance.results.violations import Violation, first_line, judge
 

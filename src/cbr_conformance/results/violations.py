@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from cbr_conformance.results.outcome import Outcome
+from cbr_conformance.outcome import Outcome
 from cbr_conformance.results.record import Origin, TestRecord
-from cbr_conformance.stalls import STILL_SHOWN
+from cbr_conformance.target.stalls import STILL_SHOWN
 
 _INDEX = re.compile(r"\[\d+\]")
 
