@@ -159,7 +159,7 @@ class BodyError:
 
 
 # The last bodies measured: the client measures each request, and the coverage reads where its
-# body breaks the spec right after (exchange_facts.py), so the body is validated once.
+# body breaks the spec right after (contract/exchange_facts.py), so the body is validated once.
 _RECENT: OrderedDict[tuple[int, str, str], tuple[Contract, list[BodyError] | None]] = OrderedDict()
 _RECENT_SIZE = 8
 

@@ -8,7 +8,7 @@ small function per operation in `_SHAPERS`; the spec stays the one source of the
 here copies a schema fact out of it). The fuzzer and the state machine share these rules.
 
 The rules that no schema can state and no shaper repairs (a vault's tag keys unique, a paging
-marker that names an item) are the spec's own `x-cbr-rules` (spec_rules.py): a case that breaks
+marker that names an item) are the spec's own `x-cbr-rules` (contract/spec_rules.py): a case that breaks
 one is not judged, the same rules by which other tools' findings against the emulator are read.
 
 The same table says which refusals of such a case are judged (`claims_invalid_input`): a case that

@@ -1,5 +1,5 @@
 """What the contract offers to exercise, operation by operation: the denominators of contract
-coverage (see exercised.py).
+coverage (see results/exercised.py).
 
 For each operation: the statuses it documents that a client can provoke, the catalogue's error
 codes that can answer it, its path, query and body parameters (and which of them have a rule a
@@ -213,7 +213,7 @@ def surface_of(contract: Contract, catalogue: Catalogue, operation: Operation) -
         operation_id=operation.operation_id,
         statuses=tuple(sorted(s for s in operation.statuses if s < SERVER_ERROR)),
         # A code can answer an operation when its status is one the operation documents and its
-        # subject is one the operation acts on (code_subjects.py).
+        # subject is one the operation acts on (contract/code_subjects.py).
         error_codes=tuple(
             sorted(
                 c

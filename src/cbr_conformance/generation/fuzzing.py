@@ -302,7 +302,7 @@ def fuzz_operation(
     creates is named after the run, so that a sweep by prefix finds it.
 
     Valid cases carry the run's resources (`ids`, and the state `stage` sets up before each) and
-    follow the service's rules (service_rules.py); one refused as invalid input fails. A failure
+    follow the service's rules (contract/service_rules.py); one refused as invalid input fails. A failure
     is shrunk to a minimal case (for at most `shrink_seconds`), and its message says how to replay
     it: `replay` (the blob it prints) runs exactly that case again."""
     counter = iter(range(1, 1_000_000))

@@ -231,7 +231,7 @@ def run_state_machine(
     What an example made is deleted when it ends; the client's cleanups catch whatever a failure
     leaves. `operations`: only those are steps. `ids`: resources the run made for the machine (a
     vault, a policy): the machine starts from them (steps.py). With `stage` (the fuzzer's), a step
-    on those resources first gets the state it needs (preconditions.py). `seconds`: no example
+    on those resources first gets the state it needs (generation/preconditions.py). `seconds`: no example
     starts after that long.
 
     Each step is judged by the contract (the client) and by schemathesis's checks of a chain

@@ -1,7 +1,7 @@
 """A generated step made into the request the state machine sends.
 
 A step's path ids that no link gave name the run's own resources; a step that changes one of the
-resources the machine starts from first gets the state it needs (preconditions.py); what it
+resources the machine starts from first gets the state it needs (generation/preconditions.py); what it
 creates is named after the run; and a step is sent only if it reads, or changes only what the
 machine made or was given: on a shared project an id may name someone else's resource.
 """
