@@ -22,6 +22,8 @@ _YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoad
 
 CONTRACT_FILES = ("cbr-v3.yaml", "errata.yaml", "error-codes.yaml")
 BUNDLE = "bundle"
+# The file a run's folder keeps its results in, read by the report, diff, merge and --baseline.
+SUMMARY_FILE = "summary.json"
 _PARTS = ("spec", "fixtures", "conformance")
 _spec_override: Path | None = None
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
 
 from cbr_conformance.plugin.schedule import (
     Traits,
@@ -91,3 +94,35 @@ def test_without_a_measure_waiting_tests_are_expected_to_take_longest_on_a_remot
     assert remote == sorted(remote, reverse=True) and len(set(remote)) == 4
     # on the embedded emulator nothing waits: only fuzzing costs time
     assert estimate(scenario, remote=False) < estimate(fuzz_read, remote=False)
+
+
+class _Node:
+    """What xdist's scheduler needs of a worker: it records the tests it is sent."""
+
+    def __init__(self, name: str) -> None:
+        self.gateway = SimpleNamespace(id=name)
+        self.shutting_down = False
+        self.sent: list[int] = []
+
+    def send_runtest_some(self, indices: list[int]) -> None:
+        self.sent.extend(indices)
+
+    def shutdown(self) -> None:
+        self.shutting_down = True
+
+
+@pytest.mark.parametrize(("total", "workers"), [(10, 3), (344, 8), (7, 2), (131, 12)])
+def test_chunk_sizes_are_what_xdist_worksteal_deals_first(total: int, workers: int) -> None:
+    # The layout copies worksteal's first dealing: xdist's own scheduler, driven here with
+    # recording workers, fails this test when a release deals otherwise.
+    from xdist.scheduler.worksteal import WorkStealingScheduling
+
+    config = SimpleNamespace(getvalue=lambda name: [f"{workers}*popen"] if name == "tx" else None)
+    scheduler = WorkStealingScheduling(config)
+    nodes = [_Node(f"gw{i}") for i in range(workers)]
+    collection = [f"test_{i}" for i in range(total)]
+    for node in nodes:
+        scheduler.add_node(node)
+        scheduler.add_node_collection(node, collection)
+    scheduler.schedule()
+    assert [len(node.sent) for node in nodes] == chunk_sizes(total, workers)

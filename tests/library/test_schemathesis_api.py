@@ -23,19 +23,18 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from cbr_conformance.contract.spec import Contract
-from cbr_conformance.generation.fuzzing import (
-    MODES,
+from cbr_conformance.generation.fuzzing import MODES, _relevant_mutations, load_schema
+from cbr_conformance.generation.internals import (
     SCHEMATHESIS_TESTED,
     NotSet,
     SchemathesisInternalsMoved,
-    _relevant_mutations,
     case_body,
     case_description,
     case_mutations,
-    load_schema,
+    schemathesis_response,
     st_internal,
 )
-from cbr_conformance.generation.stateful.machine import _to_schemathesis, operation_ids
+from cbr_conformance.generation.stateful.machine import operation_ids
 from cbr_conformance.transport.recording import Exchange
 
 # A GET with declared, constrained query parameters (so that negative cases break them) and no body.
@@ -136,7 +135,7 @@ def test_the_installed_schemathesis_is_in_the_tested_range() -> None:
     assert installed in SpecifierSet(SCHEMATHESIS_TESTED), (
         f"schemathesis {installed} is outside the range cbr-conformance is tested with "
         f"({SCHEMATHESIS_TESTED}): if every other test here passes, widen SCHEMATHESIS_TESTED in "
-        "cbr_conformance/generation/fuzzing.py and the pin in pyproject.toml"
+        "cbr_conformance/generation/internals.py and the pin in pyproject.toml"
     )
 
 
@@ -216,8 +215,8 @@ def test_a_response_is_built_from_an_exchange() -> None:
         response_text='{"error_code": "BackupService.6303"}',
         elapsed=0.25,
     )
-    response = _to_schemathesis(exchange)
-    _expect_type(response, schemathesis.Response, "stateful._to_schemathesis()")
+    response = schemathesis_response(exchange)
+    _expect_type(response, schemathesis.Response, "stateful.schemathesis_response()")
     assert response.status_code == 404
     assert response.content == b'{"error_code": "BackupService.6303"}'
     assert response.headers == {"content-type": ["application/json"]}

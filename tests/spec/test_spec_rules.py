@@ -1,5 +1,5 @@
 """The spec's `x-cbr-rules`: each is of a known kind, names an erratum, and judges requests as the
-reference's prose says (spec_rules.py)."""
+reference's prose says (contract/spec_rules.py)."""
 
 from __future__ import annotations
 

@@ -209,7 +209,7 @@ def test_only_the_suites_plugins_are_loaded(request):
 
 
 def test_a_run_loads_the_suites_plugins_and_no_other(tmp_path: Path, env: pytest.MonkeyPatch) -> None:
-    """Plugins installed for other projects do not change how the suite runs (plugin_isolation.py)."""
+    """Plugins installed for other projects do not change how the suite runs (plugin/isolation.py)."""
     code, summary = _run_probe(tmp_path, "plugins", PLUGINS_PROBE)
     assert [test["outcome"] for test in summary["tests"]] == ["passed"], summary["tests"][0].get("message")
     assert code == cli.EXIT_OK

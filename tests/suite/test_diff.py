@@ -198,14 +198,19 @@ def test_a_summary_that_cannot_be_read_is_a_usage_error_in_one_line(
     assert said in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
+@pytest.mark.parametrize("content", [None, "{}", "not json"], ids=["missing", "not-a-summary", "not-json"])
 def test_a_baseline_that_cannot_be_read_stops_the_run_before_it_starts(
-    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], content: str | None
 ) -> None:
-    code = cli.main(
-        ["run", "--report-dir", str(tmp_path), "--baseline", str(tmp_path / "nowhere"), "-n", "0"]
-    )
+    reports, given = tmp_path / "reports", tmp_path / "given.json"
+    reports.mkdir()
+    if content is not None:
+        given.write_text(content)
+    code = cli.main(["run", "--report-dir", str(reports), "--baseline", str(given), "-n", "0"])
     assert code == cli.EXIT_USAGE
-    assert "baseline" in capsys.readouterr().err and not list(tmp_path.iterdir())
+    err = capsys.readouterr().err
+    assert "baseline" in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not list(reports.iterdir())
 
 
 def test_a_coverage_item_that_followed_the_targets_timing_is_marked_so(

@@ -57,7 +57,7 @@ def isolated_args() -> list[str]:
         os.devnull,
         "--rootdir",
         str(paths.suite_root()),
-        # The suite's plugins only (plugin_isolation.py): not schemathesis's or hypothesis's, whose
+        # The suite's plugins only (plugin/isolation.py): not schemathesis's or hypothesis's, whose
         # APIs the fuzzing drives, nor any other the environment has installed.
         *plugin_args(),
         # Each process's end ran five full garbage collections to find unraisable exceptions

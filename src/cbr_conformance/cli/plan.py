@@ -9,9 +9,9 @@ from collections import Counter
 
 from cbr_conformance.cli.common import contract_of
 from cbr_conformance.cli.exits import EXIT_OK
+from cbr_conformance.cli.header import effective
 from cbr_conformance.cli.preflight import collection_argv, inventory_preflight
 from cbr_conformance.plugin.isolation import only_named_plugins
-from cbr_conformance.results.header import effective
 from cbr_conformance.settings.config import (
     SuiteConfig,
 )

@@ -16,6 +16,7 @@ import pytest
 
 from cbr_conformance.cli.common import config_of, contract_of, forwarded_args, isolated_args, suite_args
 from cbr_conformance.cli.exits import EXIT_INTERRUPTED, NoTestsSelected, UsageProblem, exit_code_of
+from cbr_conformance.cli.header import effective, header_settings
 from cbr_conformance.cli.plan import plan_run
 from cbr_conformance.cli.preflight import inventory_preflight, preflight, selected_tests
 from cbr_conformance.cli.results_out import gate_on_baseline, print_incomplete, print_leftovers, print_matrix
@@ -23,16 +24,17 @@ from cbr_conformance.contract.errata import load_errata
 from cbr_conformance.contract.spec import Contract
 from cbr_conformance.plugin.isolation import only_named_plugins
 from cbr_conformance.report import console
-from cbr_conformance.results.header import effective, header_lines, header_settings
+from cbr_conformance.results.header import header_lines
 from cbr_conformance.results.rundirs import (
     Completion,
     latest_summary,
     link_run,
     new_run_dir,
 )
-from cbr_conformance.results.summary import RunSummary, read_summary
+from cbr_conformance.results.summary import RunSummary, UnreadableSummary, read_summary
 from cbr_conformance.settings.config import (
     CONFIG_FLAG,
+    ConfigError,
     SuiteConfig,
 )
 from cbr_conformance.settings.registry import RUN
@@ -52,7 +54,7 @@ def header_of(
     workers: str = "-",
     pytest_args: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """summary.json's header: every setting that changes what the run tests (run_header.py), the
+    """summary.json's header: every setting that changes what the run tests (cli/header.py), the
     contract's identity, and the run's own (prefix, gate, start)."""
     errata = (
         []
@@ -192,7 +194,10 @@ def handle_run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         for line in inventory_preflight(config, selected_tests(args, pytest_args)):
             print(line)
     # Read before the run: a baseline given as reports/latest is the run it named then.
-    baseline = read_summary(config.baseline) if config.baseline else None
+    try:
+        baseline = read_summary(config.baseline) if config.baseline else None
+    except UnreadableSummary as exc:
+        raise ConfigError(f"--baseline: {exc}") from None
     contract = contract_of(config.profile)
     started = dt.datetime.now(dt.UTC)
     prefix = config.run_prefix or new_run_prefix()

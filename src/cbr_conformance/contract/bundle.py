@@ -1,4 +1,4 @@
-"""The spec as one self-contained file, for the ecosystem's tools: `python -m cbr_conformance.contract.bundle`.
+"""The spec as one self-contained file, for the ecosystem's tools (`python -m` this module).
 
 spec/cbr-v3.yaml refers to its examples with `externalValue: ../fixtures/...`, so that each
 example of the reference is one fixture file the tests share. Linters, mock servers and code

@@ -4,7 +4,7 @@ A run sends thousands of exchanges; coverage needs only a few facts of each (the
 status, the error code of an error body, which parameters were sent with a valid or an invalid
 value, which enum values went out and came back, which link it followed). `FactFinder` reads them
 from an `Exchange`, as recorded, so that anything that sees exchanges (the suite's clients, a
-proxy in front of a target) can feed the same coverage (exercised.py). Facts of one operation
+proxy in front of a target) can feed the same coverage (results/exercised.py). Facts of one operation
 merge into one `ExchangeFacts`: a test's facts travel to the controller deduplicated.
 
 Facts of exchanges whose course depends on the target's timing or the run's order (a poll of an

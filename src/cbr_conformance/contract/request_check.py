@@ -159,18 +159,18 @@ class BodyError:
 
 
 # The last bodies measured: the client measures each request, and the coverage reads where its
-# body breaks the spec right after (exchange_facts.py), so the body is validated once.
-_RECENT: OrderedDict[tuple[int, str, str], tuple[Contract, list[BodyError] | None]] = OrderedDict()
+# body breaks the spec right after (contract/exchange_facts.py), so the body is validated once.
 _RECENT_SIZE = 8
+RecentBodies = OrderedDict[tuple[str, str], list[BodyError] | None]
 
 
 def body_errors(contract: Contract, operation_id: str, text: str) -> list[BodyError] | None:
     """Where a request body breaks the operation's schema (an explicit null in an optional field
     being the field left out); None when it is not JSON (or the operation takes no body)."""
-    key = (id(contract), operation_id, text)
-    recent = _RECENT.get(key)
-    if recent is not None and recent[0] is contract:
-        return recent[1]
+    recent: RecentBodies = contract.derived("recently measured request bodies", lambda _: OrderedDict())
+    key = (operation_id, text)
+    if key in recent:
+        return recent[key]
     schema = contract.request_schema(operation_id)
     try:
         document = json.loads(text)
@@ -184,9 +184,9 @@ def body_errors(contract: Contract, operation_id: str, text: str) -> list[BodyEr
             for error in contract.validator(schema).iter_errors(_absent_nulls(contract, schema, document))
         ]
     )
-    _RECENT[key] = (contract, found)
-    while len(_RECENT) > _RECENT_SIZE:
-        _RECENT.popitem(last=False)
+    recent[key] = found
+    while len(recent) > _RECENT_SIZE:
+        recent.popitem(last=False)
     return found
 
 

@@ -8,7 +8,7 @@ small function per operation in `_SHAPERS`; the spec stays the one source of the
 here copies a schema fact out of it). The fuzzer and the state machine share these rules.
 
 The rules that no schema can state and no shaper repairs (a vault's tag keys unique, a paging
-marker that names an item) are the spec's own `x-cbr-rules` (spec_rules.py): a case that breaks
+marker that names an item) are the spec's own `x-cbr-rules` (contract/spec_rules.py): a case that breaks
 one is not judged, the same rules by which other tools' findings against the emulator are read.
 
 The same table says which refusals of such a case are judged (`claims_invalid_input`): a case that
@@ -58,18 +58,14 @@ def claims_invalid_input(operation_id: str, status: int, error_code: str | None)
     return status == 400 and (error_code == INVALID or error_code in _CLAIMS_INVALID.get(operation_id, ()))
 
 
-_LETTERS: dict[int, tuple[Contract, Contract]] = {}
-
-
 def letter_of(contract: Contract) -> Contract:
     """The reference's letter (the spec with the errata's departures undone): a request valid by
-    the spec and by it is valid by every reading (an SDK-only field is not)."""
-    cached = _LETTERS.get(id(contract))
-    if cached is None or cached[0] is not contract:
-        document = jsonpatch.apply_patch(contract.document, letter_patches(load_errata()))
-        letter = Contract(document, contract.source)
-        cached = _LETTERS[id(contract)] = (contract, letter)
-    return cached[1]
+    the spec and by it is valid by every reading (an SDK-only field is not). Made once per contract."""
+    return contract.derived("the reference's letter", _letter)
+
+
+def _letter(contract: Contract) -> Contract:
+    return Contract(jsonpatch.apply_patch(contract.document, letter_patches(load_errata())), contract.source)
 
 
 # --- the run's real resources ---------------------------------------------------------------

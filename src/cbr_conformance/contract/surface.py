@@ -1,5 +1,5 @@
 """What the contract offers to exercise, operation by operation: the denominators of contract
-coverage (see exercised.py).
+coverage (see results/exercised.py).
 
 For each operation: the statuses it documents that a client can provoke, the catalogue's error
 codes that can answer it, its path, query and body parameters (and which of them have a rule a
@@ -12,13 +12,14 @@ no prefix: `vaults[].billing.status`.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cbr_conformance.contract.catalogue import Catalogue
+from cbr_conformance.contract.catalogue import CATALOGUE_FILE, Catalogue
 from cbr_conformance.contract.code_subjects import can_answer
 from cbr_conformance.contract.spec import Contract, Operation
 from cbr_conformance.paths import spec_dir
@@ -213,7 +214,7 @@ def surface_of(contract: Contract, catalogue: Catalogue, operation: Operation) -
         operation_id=operation.operation_id,
         statuses=tuple(sorted(s for s in operation.statuses if s < SERVER_ERROR)),
         # A code can answer an operation when its status is one the operation documents and its
-        # subject is one the operation acts on (code_subjects.py).
+        # subject is one the operation acts on (contract/code_subjects.py).
         error_codes=tuple(
             sorted(
                 c
@@ -228,26 +229,23 @@ def surface_of(contract: Contract, catalogue: Catalogue, operation: Operation) -
     )
 
 
-_CACHE: dict[tuple[int, int], tuple[Contract, Catalogue, dict[str, Surface]]] = {}
-
-
 def surfaces(contract: Contract, catalogue: Catalogue | None = None) -> dict[str, Surface]:
     """Every operation's surface, built once per (contract, catalogue)."""
     catalogue = catalogue or default_catalogue()
-    key = (id(contract), id(catalogue))
-    cached = _CACHE.get(key)
-    if cached is None or cached[0] is not contract or cached[1] is not catalogue:
-        built = {op.operation_id: surface_of(contract, catalogue, op) for op in contract}
-        cached = _CACHE[key] = (contract, catalogue, built)
-    return cached[2]
-
-
-_CATALOGUES: dict[Path, Catalogue] = {}
+    made: list[tuple[Catalogue, dict[str, Surface]]] = contract.derived("surfaces", lambda _: [])
+    for known, built in made:
+        if known is catalogue:
+            return built
+    built = {op.operation_id: surface_of(contract, catalogue, op) for op in contract}
+    made.append((catalogue, built))
+    return built
 
 
 def default_catalogue() -> Catalogue:
     """The error-code catalogue of the contract in use (a draft's, with --spec), read once."""
-    folder = spec_dir()
-    if folder not in _CATALOGUES:
-        _CATALOGUES[folder] = Catalogue.load()
-    return _CATALOGUES[folder]
+    return _catalogue_in(spec_dir())
+
+
+@functools.cache
+def _catalogue_in(folder: Path) -> Catalogue:
+    return Catalogue.load(folder / CATALOGUE_FILE)

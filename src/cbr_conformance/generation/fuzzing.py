@@ -15,13 +15,10 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 import hypothesis
 import hypothesis.errors
-import schemathesis
-import schemathesis.core
 from hypothesis import HealthCheck, settings
 from schemathesis import Case, GenerationMode, openapi
 
@@ -29,49 +26,12 @@ from cbr_conformance.contract.request_check import request_errors
 from cbr_conformance.contract.service_rules import RealIds, claims_invalid_input, letter_of, shape
 from cbr_conformance.contract.spec import Contract
 from cbr_conformance.contract.spec_rules import broken_rules
-from cbr_conformance.generation.pattern_strategies import reuse_pattern_strategies
+from cbr_conformance.generation.internals import case_body, case_description, case_mutations, mutation_site
+from cbr_conformance.generation.pattern_strategies import Kept, reused_pattern_strategies
 from cbr_conformance.generation.preconditions import Stage, arrange
 from cbr_conformance.outcome import NOT_APPLICABLE, Why, not_tested
 from cbr_conformance.target.client import CBRClient, Response, query_pairs, vault_size
 from cbr_conformance.target.lifecycle import CREATES
-
-# The schemathesis releases whose undocumented internals (read through `st_internal` below) the fuzzer
-# is tested against; tests/library/test_schemathesis_api.py fails, naming the attribute, if they move.
-SCHEMATHESIS_TESTED = ">=4.28,<4.33"
-
-
-class SchemathesisInternalsMoved(RuntimeError):
-    """An undocumented part of schemathesis that the fuzzer reads is not where it was: reading on
-    would silently change verdicts (e.g. every negative case rejected as breaking nothing)."""
-
-    def __init__(self, path: str, problem: str = "not found") -> None:
-        super().__init__(
-            f"schemathesis internals moved: {path} {problem}; cbr-conformance is tested with "
-            f"schemathesis {SCHEMATHESIS_TESTED} (installed: {schemathesis.__version__})"
-        )
-        self.path = path
-
-
-def st_internal(obj: object, owner: str, attributes: str) -> Any:
-    """Read the dotted `attributes` of `obj` (named `owner` in the message), an undocumented part of
-    schemathesis, failing loudly if it moved rather than carrying on with a default."""
-    value: Any = obj
-    path = owner
-    for attribute in attributes.split("."):
-        if value is None:
-            raise SchemathesisInternalsMoved(path, "is None")
-        path = f"{path}.{attribute}"
-        try:
-            value = getattr(value, attribute)
-        except AttributeError:
-            raise SchemathesisInternalsMoved(path) from None
-    return value
-
-
-# What `Case.body` holds when a case has no body (None being a valid JSON body): no public name.
-NotSet: type = st_internal(schemathesis.core, "schemathesis.core", "NotSet")
-
-reuse_pattern_strategies()
 
 MODES = {"positive": GenerationMode.POSITIVE, "negative": GenerationMode.NEGATIVE}
 
@@ -92,17 +52,21 @@ class NotApplicable(LookupError):
         )
 
 
-_SCHEMAS: dict[tuple[int, bool], Any] = {}
-
-
 def load_schema(contract: Contract, *, closed: bool = False) -> Any:
     """The schemathesis view of the contract, built once per contract (it is costly). `closed`:
     objects with declared properties take no others, for valid cases (see `closed_objects`)."""
-    key = (id(contract), closed)
-    if key not in _SCHEMAS:
-        document = closed_objects(copy.deepcopy(contract.document)) if closed else contract.document
-        _SCHEMAS[key] = openapi.from_dict(document)
-    return _SCHEMAS[key]
+    if closed:
+        return contract.derived("schemathesis schema, closed", _closed_schema)
+    return contract.derived("schemathesis schema", lambda c: openapi.from_dict(c.document))
+
+
+def _closed_schema(contract: Contract) -> Any:
+    return openapi.from_dict(closed_objects(copy.deepcopy(contract.document)))
+
+
+def kept_strategies(contract: Contract) -> Kept:
+    """The pattern strategies built for this contract's fuzzing and chains, kept while it lives."""
+    return contract.derived("pattern strategies", lambda _: {})
 
 
 def closed_objects(node: Any) -> Any:
@@ -121,23 +85,6 @@ def closed_objects(node: Any) -> Any:
     return node
 
 
-def case_mutations(case: Case[Any]) -> tuple[Any, ...]:
-    """The mutations schemathesis applied to the spec to generate a negative case. A positive case
-    breaks nothing: its mutations are legitimately empty (and read all the same, so that a move of
-    the attribute shows at once)."""
-    return tuple(st_internal(case, "Case", "meta.phase.data.mutations"))
-
-
-def case_description(case: Case[Any]) -> str:
-    """schemathesis's words for what a negative case breaks."""
-    return str(st_internal(case, "Case", "meta.phase.data.description") or "")
-
-
-def case_body(case: Case[Any]) -> Any:
-    """The case's request body; None when it has none."""
-    return None if isinstance(case.body, NotSet) else case.body
-
-
 def _relevant_mutations(case: Case[Any]) -> list[tuple[str, str | None]]:
     """Where a negative case breaks the spec, as (location, parameter) pairs, leaving out the
     breaks that do not make a request invalid here: an undeclared query parameter (OpenAPI does
@@ -145,10 +92,7 @@ def _relevant_mutations(case: Case[Any]) -> list[tuple[str, str | None]]:
     """
     found: list[tuple[str, str | None]] = []
     for mutation in case_mutations(case):
-        where = st_internal(mutation, "Mutation", "parameter_location")
-        location = str(where.value if isinstance(where, Enum) else where)
-        keywords = set(st_internal(mutation, "Mutation", "keywords"))
-        parameter: str | None = st_internal(mutation, "Mutation", "parameter")
+        location, keywords, parameter = mutation_site(mutation)
         if location in ("query", "header", "cookie", "path") and keywords == {"additionalProperties"}:
             continue
         if location == "path" and parameter == "project_id":
@@ -302,7 +246,7 @@ def fuzz_operation(
     creates is named after the run, so that a sweep by prefix finds it.
 
     Valid cases carry the run's resources (`ids`, and the state `stage` sets up before each) and
-    follow the service's rules (service_rules.py); one refused as invalid input fails. A failure
+    follow the service's rules (contract/service_rules.py); one refused as invalid input fails. A failure
     is shrunk to a minimal case (for at most `shrink_seconds`), and its message says how to replay
     it: `replay` (the blob it prints) runs exactly that case again."""
     counter = iter(range(1, 1_000_000))
@@ -358,7 +302,8 @@ def fuzz_operation(
         run = hypothesis.reproduce_failure(hypothesis.__version__, replay.encode())(run)
 
     try:
-        run()
+        with reused_pattern_strategies(kept_strategies(client.context.contract)):
+            run()
     except hypothesis.errors.Unsatisfiable:
         # every generated case was filtered out (one that the run's ids made valid again, one over
         # the budget...): the generator's problem in this budget, not the target's

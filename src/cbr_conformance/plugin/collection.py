@@ -37,7 +37,7 @@ def _read_only(config: pytest.Config, items: list[pytest.Item]) -> None:
 
 
 def _lay_out_for_workers(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Equal shares of expected time for each pytest-xdist worker (schedule.py)."""
+    """Equal shares of expected time for each pytest-xdist worker (plugin/schedule.py)."""
     workerinput = getattr(config, "workerinput", None)
     workers = int(workerinput["workercount"]) if workerinput else 1
     if workers <= 1:

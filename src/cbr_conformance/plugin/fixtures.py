@@ -197,7 +197,7 @@ def cbr_cleanups(request: pytest.FixtureRequest, cbr_target: Target) -> Iterator
     yield cleanups
     cbr_target.pending.leftovers.extend(cleanups.run())
     # A deletion that never took effect, or a read that misreported one, fails the test that made
-    # the resource (hit or blocked, stalls.py), unless the test failed already on its own account.
+    # the resource (hit or blocked, target/stalls.py), unless the test failed already on its own account.
     if not request.node.stash.get(CALL_FAILED, False):
         cleanups.raise_failure()
 
@@ -365,7 +365,7 @@ def cbr_steps(request: pytest.FixtureRequest) -> Steps:
 
 @pytest.fixture(scope="session")
 def cbr_clock_lock(pytestconfig: pytest.Config, cbr_target: Target) -> ClockLock:
-    """Who moves the target's clock (clock_lock.py): one test of the run at a time, across the
+    """Who moves the target's clock (target/clock_lock.py): one test of the run at a time, across the
     workers that share one target; an owner waits for another as long as for a resource."""
     from cbr_conformance.plugin.shared import shared_folder
 

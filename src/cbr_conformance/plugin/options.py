@@ -1,4 +1,4 @@
-"""The plugin's command-line options, each derived from a setting of the registry (config.py)."""
+"""The plugin's command-line options, each derived from a setting of the registry (settings/config.py)."""
 
 from __future__ import annotations
 

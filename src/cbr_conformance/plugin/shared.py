@@ -1,4 +1,4 @@
-"""The run's shared resources (run_shared.py): a folder every worker of a run against a target at
+"""The run's shared resources (resources/run_shared.py): a folder every worker of a run against a target at
 a URL sees, and the deletion of what they hold by the controller, once every worker is done."""
 
 from __future__ import annotations

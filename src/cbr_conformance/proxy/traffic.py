@@ -1,5 +1,5 @@
 """The traffic the proxy has seen: every exchange it recorded, in one place, and the summary of a
-run made from it (so that `report.py` renders it as it renders a run's).
+run made from it (so that `report/html.py` renders it as it renders a run's).
 
 Each exchange is judged twice, and the two verdicts are kept apart: its request (the client's
 part) and its answer (the service's part). In the summary each is one entry of the matrix, under

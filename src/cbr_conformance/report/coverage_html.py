@@ -1,4 +1,4 @@
-"""The report's contract coverage section, from summary.json's `coverage` (exercised.py)."""
+"""The report's contract coverage section, from summary.json's `coverage` (`results.exercised`)."""
 
 from __future__ import annotations
 

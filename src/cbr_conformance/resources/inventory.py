@@ -25,7 +25,7 @@ SECTIONS = {"servers": SERVER, "volumes": VOLUME, "bare_metal_servers": BMS, "sf
 OBJECT_TYPE = {SERVER: "server", BMS: "server", VOLUME: "disk", TURBO: "turbo"}
 
 # Seconds this process has spent waiting for another worker to give a resource back: a test's
-# measured duration less its waits is what it takes by itself (schedule.py lays the next run out
+# measured duration less its waits is what it takes by itself (plugin/schedule.py lays the next run out
 # by it; a test kept waiting at the start of one run is not thereby put at the start of the next).
 _waited = [0.0]
 

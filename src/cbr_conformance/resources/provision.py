@@ -130,7 +130,7 @@ class Resources:
             )
         try:
             resource = self.inventory.lease(resource_type, restore_target=restore_target)
-        except NoResourceAvailable as exc:  # chained: run_shared.py reads the kind from it
+        except NoResourceAvailable as exc:  # chained: resources/run_shared.py reads the kind from it
             not_tested(Why.INVENTORY, str(exc))
         self._holding[resource.id] = resource.type
         if restore_target:

@@ -1,5 +1,5 @@
 """Backups that read-only tests share: one of a server, one of a disk, made once for the run
-(run_shared.py). A test that changes a backup, or whose target might (a refusal it checks), makes
+(resources/run_shared.py). A test that changes a backup, or whose target might (a refusal it checks), makes
 its own."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ the difference from the last release's run, not the whole list.
 Distinct violations compare by (operation, rule, JSON path), which names one bug whatever the
 run; tests by their stable id. A change between the runs of the spec (its sha256), the profile, or
 any other setting that changes what is tested (the target, the projects, the inventory, the seed...:
-run_header.py) makes the comparison questionable, and is said first, one line each.
+results/header.py) makes the comparison questionable, and is said first, one line each.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def coverage_changes(old: RunSummary, new: RunSummary) -> dict[str, list[Categor
     if not before or not after:
         return {}
     changes: dict[str, list[CategoryChange]] = {}
-    # Items either run exercised only by exchanges that follow the target's timing (exercised.py)
+    # Items either run exercised only by exchanges that follow the target's timing (results/exercised.py)
     timed = {
         (str(t.get("operation")), str(t.get("category")), str(t.get("item")))
         for c in (before, after)

@@ -1,9 +1,9 @@
 """Contract coverage: how much of the contract a run's exchanges exercised, operation by operation.
 
-Measured from what was sent and received (the facts of exchanges, exchange_facts.py), never from
+Measured from what was sent and received (the facts of exchanges, contract/exchange_facts.py), never from
 the tests' markers: a test marked for an operation that never calls it adds nothing. What the
-contract offers to exercise comes from contract_surface.py. Marker coverage (which kinds of test
-name which operation) is another thing: coverage.py.
+contract offers to exercise comes from contract/surface.py. Marker coverage (which kinds of test
+name which operation) is another thing: suite/test_kinds.py.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def contract_coverage(
           ]
         }
 
-    What each category counts (contract_surface.py says what the contract offers):
+    What each category counts (contract/surface.py says what the contract offers):
     responses, the documented statuses answered (a documented 5xx is left out: a server error is no
     behaviour to provoke); error_codes, the catalogued codes whose status the operation documents
     (5xx left out) that an error body named; parameters, each path, query and body parameter sent
@@ -109,7 +109,7 @@ def contract_coverage(
     request used a value the link names from one of its answers).
 
     `timed`: the items exercised only by exchanges whose course depends on the target's timing
-    (exchange_facts.py): a run of the same seed against the same target may miss them, or hit
+    (contract/exchange_facts.py): a run of the same seed against the same target may miss them, or hit
     others in their place. They count in the figures; the console and the report name them.
     """
     sheet = FactSheet()

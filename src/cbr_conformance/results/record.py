@@ -56,7 +56,7 @@ class PhaseFacts:
     steps: tuple[str, ...] = ()
     breaks: str | None = None  # negative tests: "schema" (a rule the spec states) or "service"
     fuzz: dict[str, Any] | None = None  # fuzz tests: {"mode": ..., "answers": {"200": 7, ...}}
-    stall: dict[str, Any] | None = None  # asynchronous work that never ended (stalls.py)
+    stall: dict[str, Any] | None = None  # asynchronous work that never ended (target/stalls.py)
     credited: tuple[str, ...] | None = None  # a chain's operations it really exercised
     chain_2xx: dict[str, int] | None = None  # a state machine's 2xx answers, by operation
     untested: dict[str, Untested] = field(default_factory=dict)  # a chain's operations not reached

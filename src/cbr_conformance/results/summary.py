@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cbr_conformance.outcome import Outcome, Why
+from cbr_conformance.paths import SUMMARY_FILE
 from cbr_conformance.results.record import TestRecord
 from cbr_conformance.results.violations import Violation, first_line, judge
 
@@ -161,7 +162,6 @@ class RunSummary:
             raise UnreadableSummary(f"a run summary with a malformed entry ({exc!r})") from None
 
 
-SUMMARY_FILE = "summary.json"
 
 
 def read_summary(path: Path) -> RunSummary:

@@ -1,6 +1,6 @@
 """The suite's settings, each declared once, and their loading from flags, environment and file.
 
-`SuiteConfig`'s fields are the registry: see settings.py for how one is declared. Flags win over
+`SuiteConfig`'s fields are the registry: see settings/registry.py for how one is declared. Flags win over
 the environment, which wins over the TOML file (`[cbr-conformance]` table). Nothing here is
 printed with its secrets: `SuiteConfig.__repr__` hides them.
 """

@@ -1,6 +1,6 @@
 """How a setting is declared, read and validated: the registry's machinery.
 
-A setting is declared once, as a field of `SuiteConfig` (config.py) made with `setting(...)`: its
+A setting is declared once, as a field of `SuiteConfig` (settings/config.py) made with `setting(...)`: its
 name (also its key in the config file), type and default come from the field, and the rest (flag,
 environment variables, help, secrecy, the commands that take it, how its value is checked) from
 the `Setting` in the field's metadata. The config loader, the CLI's parsers, the pytest plugin's
@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
+
+from cbr_conformance.paths import SUMMARY_FILE
 
 T = TypeVar("T")
 Parser = Callable[[Any], Any]
@@ -247,16 +249,14 @@ def readable_file(value: Any) -> Path:
 
 
 def run_summary(value: Any) -> Path:
-    """A run's folder (or its summary.json), readable as a run summary; resolved, so that a
-    `reports/latest` given stays the run it named when the new run takes that name."""
-    from cbr_conformance.results.summary import SUMMARY_FILE, UnreadableSummary, read_summary
-
+    """A run's folder (or its summary.json), as the summary file; resolved, so that a
+    `reports/latest` given stays the run it named when the new run takes that name. Whether it
+    reads as a run summary is for the command that reads it to say, before the run starts."""
     path = Path(text(str(value))).expanduser()
-    try:
-        read_summary(path)
-    except UnreadableSummary as exc:
-        raise InvalidValue(str(exc)) from None
-    return (path / SUMMARY_FILE if path.is_dir() else path).resolve()
+    file = path / SUMMARY_FILE if path.is_dir() else path
+    if not file.is_file():
+        raise InvalidValue(f"no run summary at {file}")
+    return file.resolve()
 
 
 def workers(value: Any) -> str:

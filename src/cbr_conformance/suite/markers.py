@@ -10,7 +10,7 @@ is reported, but does not count as coverage of the operation's own behaviour.
 `needs={VOLUME: 2}` declares the resources of the inventory a test holds at once, by kind (the
 run's shared backups it reads count too); `restores=True`, that it restores onto them, so they
 must be marked "restore_target". The preflight and `cbr-conformance inventory` read these, and a
-test that leases what it did not declare fails as a defect of the test (resources.py).
+test that leases what it did not declare fails as a defect of the test (resources/provision.py).
 """
 
 from __future__ import annotations

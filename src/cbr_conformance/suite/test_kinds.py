@@ -21,7 +21,7 @@ class CollectedTest:
     mutates: bool
     test_id: str
     cross_cutting: bool = False
-    needs: tuple[tuple[str, int], ...] = ()  # the inventory resources it holds at once (markers.py)
+    needs: tuple[tuple[str, int], ...] = ()  # the inventory resources it holds at once (suite/markers.py)
     restores: bool = False
 
 

@@ -1,5 +1,5 @@
 """The target's clock where it can be moved: the emulator's control API, and a scenario's view of
-a clock it owns (clock_lock.py makes it the only test of its run that moves it)."""
+a clock it owns (target/clock_lock.py makes it the only test of its run that moves it)."""
 
 from __future__ import annotations
 

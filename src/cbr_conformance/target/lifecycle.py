@@ -132,7 +132,7 @@ class Outcome:
     result: str  # GONE, DELETED or REFUSED
     detail: str = ""
     # What the target did wrong, for the test whose cleanup met it: a deletion that never took
-    # effect (a stall of the delete operation, stalls.py) or a read that misreports it.
+    # effect (a stall of the delete operation, target/stalls.py) or a read that misreports it.
     failure: AssertionError | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
@@ -142,7 +142,7 @@ class Outcome:
 def delete(client: CBRClient, made: Made, *, max_wait: float, poll_interval: float) -> Outcome:
     """Delete what `made` names and wait until the target no longer shows it. Whether the target
     still works on it (and refuses) or is done is its timing: the exchanges say so
-    (exchange_facts.py)."""
+    (contract/exchange_facts.py)."""
     with timing_dependent():
         return _delete(client, made, max_wait=max_wait, poll_interval=poll_interval)
 
@@ -189,7 +189,7 @@ def _wait_gone(
     """Read `what` by `show` until it answers 404, backing off. A read that answers anything but
     the resource or 404 misreports the deletion at once; the first deletion of its kind still
     shown after `max_wait` is a stall of `deletion`, and later ones of the kind are read once and
-    not waited for (stalls.py)."""
+    not waited for (target/stalls.py)."""
     earlier = stalls.current().find(deletion, stalls.STILL_SHOWN)
     deadline = time.monotonic() + (0.0 if earlier else max_wait)
     backoff = pauses(poll_interval)
@@ -199,7 +199,7 @@ def _wait_gone(
             return Outcome(made, DELETED)
         if not 200 <= answer.status < 300:
             return _misreported(made, deletion, what, show, answer)
-        # a backup's statuses are the asynchronous states of stalls.py (a vault's "deleting" is not)
+        # a backup's statuses are the asynchronous states of target/stalls.py (a vault's "deleting" is not)
         state = _status_of(answer, "backup") if show == "show_backup" else None
         stalled = stalls.stall_of(state)
         if stalled is not None:  # asynchronous work the run already saw never end
@@ -290,7 +290,7 @@ def _delete_checkpoint(client: CBRClient, made: Made, *, max_wait: float, poll_i
         if not backups:
             return Outcome(made, GONE)
         busy = [str(b.get("status")) for b in backups if b.get("status") in _BUSY]
-        # Work the run already saw never end (stalls.py) is not waited for again
+        # Work the run already saw never end (target/stalls.py) is not waited for again
         if busy and time.monotonic() < deadline and not any(stalls.stall_of(state) for state in busy):
             time.sleep(min(next(backoff), max(0.0, deadline - time.monotonic())))
             continue

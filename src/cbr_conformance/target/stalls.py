@@ -32,7 +32,7 @@ OPERATION_OF_STATE = {
 
 
 # The state of a resource whose deletion was accepted but never took effect: its stall is
-# recorded under the delete operation (lifecycle.py), so later deletions of the kind do not wait.
+# recorded under the delete operation (target/lifecycle.py), so later deletions of the kind do not wait.
 STILL_SHOWN = "still shown after its deletion"
 
 

@@ -22,7 +22,7 @@ LATE_SHARE = 0.1
 on_wait: Callable[[str | None], None] | None = None
 
 
-# Set while the exchanges made depend on the target's timing (exchange_facts.py keeps their facts
+# Set while the exchanges made depend on the target's timing (contract/exchange_facts.py keeps their facts
 # apart): a context variable, so each thread and task has its own.
 _TIMED: ContextVar[bool] = ContextVar("cbr_timing_dependent", default=False)
 
@@ -93,7 +93,7 @@ def wait_for(
 
     With `state` (the asynchronous status a value is in, e.g. "protecting"), a time-out is recorded
     as a stall of the run, and a later wait that finds the same state fails at once, blocked by it
-    (see stalls.py)."""
+    (see target/stalls.py)."""
     deadline = time.monotonic() + timeout
     backoff = pauses(interval)
     with timing_dependent():  # what a poll sees, and how many polls there are, is the target's timing

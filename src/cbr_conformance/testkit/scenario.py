@@ -1,5 +1,5 @@
 """Helpers of scenario tests: visible steps for the report, and the settling of asynchronous work
-(time control itself: time_control.py)."""
+(time control itself: target/clock.py)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The linked operations walked one family at a time, each family's problems kept to itself.
 
 A machine over all the linked operations spreads its steps so thin that, in a default budget,
-some operations never come round: it walks each family of links.py (create_vault and what
+some operations never come round: it walks each family of contract/links.py (create_vault and what
 follows it...), then a small family for each operation none of them answered 2xx to. The run's
 time budget is shared: what one family leaves, the next gets. A family that cannot be walked (a
 resource it needs is missing, or hypothesis generates no chain of it) is noted as not tested,

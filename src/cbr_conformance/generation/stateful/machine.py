@@ -13,7 +13,6 @@ from typing import Any
 import hypothesis
 import hypothesis.errors
 import hypothesis.stateful
-import requests
 import schemathesis
 import schemathesis.checks
 from hypothesis import HealthCheck
@@ -22,7 +21,9 @@ from schemathesis import Response as StResponse
 
 from cbr_conformance.contract.service_rules import RealIds
 from cbr_conformance.contract.spec import Contract
-from cbr_conformance.generation.fuzzing import SHRINK_SECONDS, closed_objects
+from cbr_conformance.generation.fuzzing import SHRINK_SECONDS, closed_objects, kept_strategies
+from cbr_conformance.generation.internals import schemathesis_response
+from cbr_conformance.generation.pattern_strategies import reused_pattern_strategies
 from cbr_conformance.generation.preconditions import Stage
 from cbr_conformance.generation.stateful.budget import Budget
 from cbr_conformance.generation.stateful.failure import ChainFailed, FailedStep, ServerError
@@ -36,20 +37,6 @@ from cbr_conformance.transport.recording import Exchange
 # schemathesis's checks of a chain (its own definitions: one implementation of each rule)
 STATEFUL_CHECKS = (schemathesis.checks.use_after_free, schemathesis.checks.ensure_resource_availability)
 _DELETING = ("deleting", "waiting_delete")  # a deletion under way: still shown, and saying so
-
-
-def _to_schemathesis(exchange: Exchange) -> StResponse:
-    request = requests.Request(exchange.method, exchange.url).prepare()
-    headers = {name: [value] for name, value in exchange.response_headers.items()}
-    # `Response` is public; its constructor is not documented: keywords, so that a change fails loudly.
-    return StResponse(
-        status_code=exchange.status or 0,
-        headers=headers,
-        content=exchange.response_text.encode(),
-        request=request,
-        elapsed=exchange.elapsed,
-        verify=True,
-    )
 
 
 def operation_ids(contract: Contract) -> dict[tuple[str, str], str]:
@@ -117,12 +104,12 @@ class Walker:
             hypothesis.reject()  # shrinking has had its time: the shortest failing chain stands
         try:
             if not self.steps.prepare(operation_id, case, self.run):
-                return _to_schemathesis(self.steps.not_sent(case))
+                return schemathesis_response(self.steps.not_sent(case))
             exchange = self._send(operation_id, case)
         except ContractViolation as error:  # a step, or the set-up of its state, broke the contract
             self.failed(error, operation_id)
             raise
-        return _to_schemathesis(exchange)
+        return schemathesis_response(exchange)
 
     def _send(self, operation_id: str, case: Case[Any]) -> Exchange:
         run = self.run
@@ -231,7 +218,7 @@ def run_state_machine(
     What an example made is deleted when it ends; the client's cleanups catch whatever a failure
     leaves. `operations`: only those are steps. `ids`: resources the run made for the machine (a
     vault, a policy): the machine starts from them (steps.py). With `stage` (the fuzzer's), a step
-    on those resources first gets the state it needs (preconditions.py). `seconds`: no example
+    on those resources first gets the state it needs (generation/preconditions.py). `seconds`: no example
     starts after that long.
 
     Each step is judged by the contract (the client) and by schemathesis's checks of a chain
@@ -245,9 +232,10 @@ def run_state_machine(
     walker = Walker(client, steps_of_run, Budget.starting_now(seconds, shrink_seconds), done)
     try:
         # hypothesis leaves this function unannotated
-        hypothesis.stateful.run_state_machine_as_test(  # type: ignore[no-untyped-call,unused-ignore]
-            _machine_class(base, walker), settings=_settings(max_examples, steps)
-        )
+        with reused_pattern_strategies(kept_strategies(client.context.contract)):
+            hypothesis.stateful.run_state_machine_as_test(  # type: ignore[no-untyped-call,unused-ignore]
+                _machine_class(base, walker), settings=_settings(max_examples, steps)
+            )
     except hypothesis.errors.Unsatisfiable:
         if walker.caught:  # shrinking ran out of time before hypothesis replayed the failure
             raise walker.chain_failed(walker.caught[0], "(not shrunk to the end: out of time)") from None

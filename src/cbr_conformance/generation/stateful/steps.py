@@ -1,7 +1,7 @@
 """A generated step made into the request the state machine sends.
 
 A step's path ids that no link gave name the run's own resources; a step that changes one of the
-resources the machine starts from first gets the state it needs (preconditions.py); what it
+resources the machine starts from first gets the state it needs (generation/preconditions.py); what it
 creates is named after the run; and a step is sent only if it reads, or changes only what the
 machine made or was given: on a shared project an id may name someone else's resource.
 """
@@ -18,7 +18,8 @@ from urllib.parse import unquote
 from schemathesis import Case
 
 from cbr_conformance.contract.service_rules import RealIds, shape
-from cbr_conformance.generation.fuzzing import case_body, name_created, send_case, within_budget
+from cbr_conformance.generation.fuzzing import name_created, send_case, within_budget
+from cbr_conformance.generation.internals import case_body
 from cbr_conformance.generation.preconditions import Stage, arrange, arranges
 from cbr_conformance.generation.stateful.record import MachineRun
 from cbr_conformance.target.client import CBRClient, Response

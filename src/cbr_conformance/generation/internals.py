@@ -1,0 +1,115 @@
+"""The undocumented parts of schemathesis and hypothesis that generation reads, named in one place.
+
+Each is read only where nothing public gives the same, and each has a test
+(tests/library/test_schemathesis_api.py, tests/library/test_pattern_strategies.py) that fails
+naming it when a release moves it, instead of the fuzzer quietly changing its verdicts:
+- a negative case's mutation metadata (`Case.meta.phase.data.mutations` and `.description`):
+  where the case breaks the spec, to tell a case that breaks nothing the service checks;
+- `schemathesis.core.NotSet`, what `Case.body` holds when a case has no body (None being a valid
+  JSON body);
+- the keywords of `schemathesis.Response`'s constructor (the class is public, its constructor is
+  not), to hand a chain's checks what the suite's own client received;
+- hypothesis's `base_regex_strategy`, the step that expands a pattern's character classes (see
+  pattern_strategies.py for why it is reused, and for how narrowly).
+"""
+
+from __future__ import annotations
+
+import importlib
+from enum import Enum
+from types import ModuleType
+from typing import Any
+
+import requests
+import schemathesis
+import schemathesis.core
+from schemathesis import Case
+from schemathesis import Response as StResponse
+
+from cbr_conformance.transport.recording import Exchange
+
+# The schemathesis releases whose internals are read here; tests/library/test_schemathesis_api.py
+# fails, naming the attribute, if they move.
+SCHEMATHESIS_TESTED = ">=4.28,<4.33"
+HYPOTHESIS_REGEX_STEP = "hypothesis.strategies._internal.regex.base_regex_strategy"
+
+
+class SchemathesisInternalsMoved(RuntimeError):
+    """An undocumented part of schemathesis that the fuzzer reads is not where it was: reading on
+    would silently change verdicts (e.g. every negative case rejected as breaking nothing)."""
+
+    def __init__(self, path: str, problem: str = "not found") -> None:
+        super().__init__(
+            f"schemathesis internals moved: {path} {problem}; cbr-conformance is tested with "
+            f"schemathesis {SCHEMATHESIS_TESTED} (installed: {schemathesis.__version__})"
+        )
+        self.path = path
+
+
+def st_internal(obj: object, owner: str, attributes: str) -> Any:
+    """Read the dotted `attributes` of `obj` (named `owner` in the message), an undocumented part of
+    schemathesis, failing loudly if it moved rather than carrying on with a default."""
+    value: Any = obj
+    path = owner
+    for attribute in attributes.split("."):
+        if value is None:
+            raise SchemathesisInternalsMoved(path, "is None")
+        path = f"{path}.{attribute}"
+        try:
+            value = getattr(value, attribute)
+        except AttributeError:
+            raise SchemathesisInternalsMoved(path) from None
+    return value
+
+
+NotSet: type = st_internal(schemathesis.core, "schemathesis.core", "NotSet")
+
+
+def case_mutations(case: Case[Any]) -> tuple[Any, ...]:
+    """The mutations schemathesis applied to the spec to generate a negative case. A positive case
+    breaks nothing: its mutations are legitimately empty (and read all the same, so that a move of
+    the attribute shows at once)."""
+    return tuple(st_internal(case, "Case", "meta.phase.data.mutations"))
+
+
+def case_description(case: Case[Any]) -> str:
+    """schemathesis's words for what a negative case breaks."""
+    return str(st_internal(case, "Case", "meta.phase.data.description") or "")
+
+
+def mutation_site(mutation: Any) -> tuple[str, frozenset[str], str | None]:
+    """Where a mutation breaks the spec: (location, the schema keywords broken, the parameter)."""
+    where = st_internal(mutation, "Mutation", "parameter_location")
+    location = str(where.value if isinstance(where, Enum) else where)
+    keywords = frozenset(st_internal(mutation, "Mutation", "keywords"))
+    parameter: str | None = st_internal(mutation, "Mutation", "parameter")
+    return location, keywords, parameter
+
+
+def case_body(case: Case[Any]) -> Any:
+    """The case's request body; None when it has none."""
+    return None if isinstance(case.body, NotSet) else case.body
+
+
+def schemathesis_response(exchange: Exchange) -> StResponse:
+    """What the suite's client received, as schemathesis's checks of a chain read an answer."""
+    request = requests.Request(exchange.method, exchange.url).prepare()
+    headers = {name: [value] for name, value in exchange.response_headers.items()}
+    # keywords, so that a change of the constructor fails loudly
+    return StResponse(
+        status_code=exchange.status or 0,
+        headers=headers,
+        content=exchange.response_text.encode(),
+        request=request,
+        elapsed=exchange.elapsed,
+        verify=True,
+    )
+
+
+def hypothesis_regex_module() -> ModuleType | None:
+    """The hypothesis module holding `base_regex_strategy`; None where this hypothesis has none."""
+    module_name, _, _ = HYPOTHESIS_REGEX_STEP.rpartition(".")
+    try:
+        return importlib.import_module(module_name)
+    except ImportError:
+        return None
