@@ -19,9 +19,9 @@ import pytest
 from cbr_conformance import cli
 from cbr_conformance.contract.exchange_facts import ExchangeFacts
 from cbr_conformance.contract.spec import Contract
-from cbr_conformance.report.history import Seen, read_runs, tracks
 from cbr_conformance.results import Outcome, RunSummary, TestRecord, Violation
 from cbr_conformance.results.exercised import contract_coverage, never_exercised
+from cbr_conformance.results.history import Seen, read_runs, tracks
 from tests.browser import BROWSER, NO_BROWSER, browser
 
 FIRST_NIGHT = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)

@@ -55,7 +55,8 @@ def handle_merge(args: argparse.Namespace) -> int:
 
 def handle_history(args: argparse.Namespace) -> int:
     """The run folders of DIR as one static site (history.py)."""
-    from cbr_conformance.report.history import NoRuns, build_site
+    from cbr_conformance.report.history import build_site
+    from cbr_conformance.results.history import NoRuns
 
     if args.summary or args.merge or args.into:
         raise UsageProblem("report --history DIR takes no run summary, --merge or --into")
