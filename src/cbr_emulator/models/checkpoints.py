@@ -45,6 +45,8 @@ class CheckpointCreate:
     auto_trigger: bool = False
     # ids from ``resources`` and ``resource_details``; empty: every resource of the vault
     resource_ids: tuple[str, ...] = ()
+    # the SDK's parameters.retention_duration_days: the backups expire then (-1: kept for ever)
+    retention_days: int = -1
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,11 @@ class BackupRun:
 def create_checkpoint(s: Session, project_id: str, req: CheckpointCreate) -> dict[str, Any]:
     vault = get_vault(s, project_id, req.vault_id)
     run = BackupRun(
-        name=req.name, description=req.description, incremental=req.incremental, auto_trigger=req.auto_trigger
+        name=req.name,
+        description=req.description,
+        incremental=req.incremental,
+        auto_trigger=req.auto_trigger,
+        retention_days=req.retention_days,
     )
     checkpoint_id = back_up_vault(s, vault, req.resource_ids, run)
     if checkpoint_id is None:
