@@ -141,11 +141,14 @@ def show_vault(s: Session, project_id: str, vault_id: str) -> dict[str, Any]:
 def list_vaults(s: Session, project_id: str, f: VaultFilter) -> dict[str, Any]:
     where = ["project_id = ?"]
     params: list[Any] = [project_id]
-    for column in ("cloud_type", "id", "name", "object_type", "policy_id", "protect_type", "status"):
+    for column in ("cloud_type", "id", "name", "object_type", "protect_type", "status"):
         value = getattr(f, column)
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
+    if f.policy_id is not None:
+        where.append("(policy_id = ? OR replication_policy_id = ?)")
+        params.extend([f.policy_id, f.policy_id])
     if f.enterprise_project_id not in (None, "all_granted_eps"):
         where.append("enterprise_project_id = ?")
         params.append(f.enterprise_project_id)
@@ -210,9 +213,11 @@ def delete_vault(s: Session, project_id: str, vault_id: str) -> None:
 def associate_policy(
     s: Session, project_id: str, vault_id: str, policy_id: str, destination_vault_id: str | None = None
 ) -> dict[str, Any]:
-    """A vault has one backup policy: applying another replaces it."""
+    """A vault has one backup policy and one replication policy: applying another of the same
+    kind replaces it."""
     vault = get_vault(s, project_id, vault_id)
-    policies.get_backup_policy(s, project_id, policy_id)
+    if policies.get_policy(s, project_id, policy_id)["operation_type"] == "replication":
+        return _associate_replication(s, vault, policy_id, destination_vault_id)
     previous = vault["policy_id"]
     s.tx.execute("UPDATE vaults SET policy_id = ?, updated_at = ? WHERE id = ?", [policy_id, s.ts, vault_id])
     if previous is not None and previous != policy_id:
@@ -224,9 +229,48 @@ def associate_policy(
     return {"associate_policy": answer}
 
 
+def _associate_replication(
+    s: Session, vault: sqlite3.Row, policy_id: str, destination_vault_id: str | None
+) -> dict[str, Any]:
+    """A replication policy copies a backup vault's backups to a replication vault, which the
+    SDK's VaultAssociate names in destination_vault_id ("mandatory with a replication policy").
+    The destination lives in another region, which the emulator does not hold: an id it does not
+    know is taken as such a vault; one it holds must be a replication vault of the same object
+    type. No replica is made."""
+    if not destination_vault_id:
+        raise errors.invalid_parameter("destination_vault_id is required with a replication policy")
+    if vault["protect_type"] != "backup":
+        raise errors.policy_not_applicable(policy_id, "a replication policy on a replication vault")
+    destination = s.tx.one("SELECT * FROM vaults WHERE id = ?", [destination_vault_id])
+    if destination is not None and (
+        destination["protect_type"] != "replication" or destination["object_type"] != vault["object_type"]
+    ):
+        raise errors.policy_not_applicable(
+            policy_id, f"{destination_vault_id} is no replication vault of {vault['object_type']}"
+        )
+    s.tx.execute(
+        "UPDATE vaults SET replication_policy_id = ?, destination_vault_id = ?, updated_at = ? WHERE id = ?",
+        [policy_id, destination_vault_id, s.ts, vault["id"]],
+    )
+    return {
+        "associate_policy": {
+            "vault_id": vault["id"],
+            "policy_id": policy_id,
+            "destination_vault_id": destination_vault_id,
+        }
+    }
+
+
 def dissociate_policy(s: Session, project_id: str, vault_id: str, policy_id: str) -> dict[str, Any]:
     vault = get_vault(s, project_id, vault_id)
     policies.get_policy(s, project_id, policy_id)
+    if vault["replication_policy_id"] == policy_id:
+        s.tx.execute(
+            "UPDATE vaults SET replication_policy_id = NULL, destination_vault_id = NULL, updated_at = ? "
+            "WHERE id = ?",
+            [s.ts, vault_id],
+        )
+        return {"dissociate_policy": {"vault_id": vault_id, "policy_id": policy_id}}
     if vault["policy_id"] != policy_id:
         raise errors.policy_not_applied(policy_id)
     s.tx.execute("UPDATE vaults SET policy_id = NULL, updated_at = ? WHERE id = ?", [s.ts, vault_id])
