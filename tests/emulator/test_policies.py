@@ -8,6 +8,9 @@ import pytest
 
 from tests.emulator.helpers import Api, assert_error, policy_body, vault_body
 
+# The live service marks a policy its user made (public recordings of ap-southeast-1).
+BY_CUSTOMER = {"created_by": "customer"}
+
 WEEKLY = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"
 
 
@@ -31,10 +34,12 @@ def test_create_policy_answers_200_with_the_documented_shape(api_a: Api) -> None
         "operation_type",
         "trigger",
         "associated_vaults",
+        "policy_type",
     }
     assert policy["enabled"] is True and policy["name"] == "policy001"
+    assert policy["policy_type"] == "custom_policy"
     assert policy["operation_type"] == "backup"
-    assert policy["operation_definition"] == definition
+    assert policy["operation_definition"] == {**definition, **BY_CUSTOMER}
     trigger = policy["trigger"]
     assert trigger["name"] == "default" and trigger["type"] == "time" and len(trigger["id"]) == 36
     assert trigger["properties"]["pattern"] == [WEEKLY]
@@ -44,8 +49,8 @@ def test_create_policy_answers_200_with_the_documented_shape(api_a: Api) -> None
 
 
 def test_operation_definition_echoes_only_what_was_given(api_a: Api) -> None:
-    assert api_a.create_policy(max_backups=1)["operation_definition"] == {"max_backups": 1}
-    assert api_a.create_policy()["operation_definition"] == {}
+    assert api_a.create_policy(max_backups=1)["operation_definition"] == {"max_backups": 1, **BY_CUSTOMER}
+    assert api_a.create_policy()["operation_definition"] == BY_CUSTOMER
 
 
 def test_a_policy_without_a_rule_is_created_and_never_due(api_a: Api) -> None:
@@ -171,7 +176,7 @@ def test_invalid_operation_definitions_answer_9900(api_a: Api, definition: dict[
     ],
 )
 def test_boundary_operation_definitions_are_accepted(api_a: Api, definition: dict[str, Any]) -> None:
-    assert api_a.create_policy(**definition)["operation_definition"] == definition
+    assert api_a.create_policy(**definition)["operation_definition"] == {**definition, **BY_CUSTOMER}
 
 
 def test_show_and_unknown_policy(api_a: Api) -> None:
@@ -287,7 +292,8 @@ def test_update_policy(api_a: Api) -> None:
     assert answer.status_code == 200, answer.text
     updated = answer.json()["policy"]
     assert updated["name"] == "renamed" and updated["enabled"] is False
-    assert updated["operation_definition"] == {"max_backups": 1, "day_backups": 2, "timezone": "UTC+08:00"}
+    expected = {"max_backups": 1, "day_backups": 2, "timezone": "UTC+08:00", **BY_CUSTOMER}
+    assert updated["operation_definition"] == expected
     assert updated["trigger"]["properties"]["pattern"] == [WEEKLY]
     assert updated["trigger"]["id"] == policy["trigger"]["id"]
 
@@ -335,7 +341,7 @@ def test_replication_policy_with_todays_fields_is_echoed(api_a: Api) -> None:
     assert answer.status_code == 200, answer.text
     policy = answer.json()["policy"]
     assert policy["operation_type"] == "replication"
-    assert policy["operation_definition"] == body["policy"]["operation_definition"]
+    assert policy["operation_definition"] == {**body["policy"]["operation_definition"], **BY_CUSTOMER}
     assert policy["trigger"]["properties"]["start_window_minutes"] == 120
     shown = api_a.get(f"/policies/{policy['id']}").json()["policy"]
     assert shown["trigger"]["properties"]["start_window_minutes"] == 120

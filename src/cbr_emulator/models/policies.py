@@ -93,7 +93,8 @@ def list_policies(
     rows = s.tx.all(
         f"SELECT * FROM policies WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC", params
     )
-    return {"policies": [render(s, r) for r in rows], "count": len(rows)}
+    # the live service answers an unpaged listing with its default page
+    return {"policies": [render(s, r) for r in rows], "count": len(rows), "limit": 1000, "offset": 0}
 
 
 def update_policy(s: Session, project_id: str, policy_id: str, req: PolicyUpdate) -> dict[str, Any]:
@@ -158,7 +159,8 @@ def render(s: Session, row: sqlite3.Row) -> dict[str, Any]:
         "enabled": bool(row["enabled"]),
         "id": row["id"],
         "name": row["name"],
-        "operation_definition": loads(row["operation_definition"]),
+        # created_by: the live service's mark of a policy its user made (a tenant's, not an organisation's)
+        "operation_definition": {**loads(row["operation_definition"]), "created_by": "customer"},
         "operation_type": row["operation_type"],
         "trigger": {
             "id": row["trigger_id"],
@@ -166,6 +168,7 @@ def render(s: Session, row: sqlite3.Row) -> dict[str, Any]:
             "properties": _trigger_properties(row),
             "type": "time",
         },
+        "policy_type": "custom_policy",
         "associated_vaults": [
             {"vault_id": v["id"], "destination_vault_id": v["destination"]} for v in vaults
         ],

@@ -294,11 +294,15 @@ def _render(
     s: Session, row: sqlite3.Row, resources: list[sqlite3.Row], usage: dict[str, vault_resources.Usage]
 ) -> dict[str, Any]:
     """Vault, tables 4-92..4-95 (allocated: GB of the resources; used: MB of the backups), with the
-    fields today's service adds (the SDK's Vault): locked and the rest as the caller set them."""
+    fields today's service adds (the SDK's Vault): locked and the rest as the caller set them, and
+    the constants the live service answers (cross_account, supplier...). A replication vault holds
+    replicas, not its resources' data: nothing allocated, no protection status."""
     added = _added(row)
+    replication = row["protect_type"] == "replication"
+    spec_code = SPEC_CODES[row["object_type"]]
     return {
         "billing": {
-            "allocated": sum(int(r["size"]) for r in resources),
+            "allocated": 0 if replication else sum(int(r["size"]) for r in resources),
             "charging_mode": row["charging_mode"],
             "cloud_type": row["cloud_type"],
             "consistent_level": row["consistent_level"],
@@ -307,30 +311,21 @@ def _render(
             "product_id": None,
             "protect_type": row["protect_type"],
             "size": row["size"],
-            "spec_code": SPEC_CODES[row["object_type"]],
+            "spec_code": spec_code.replace(".backup.", ".replication.") if replication else spec_code,
             "status": row["status"],
             "storage_unit": None,
             "used": sum(u.size_mb for u in usage.values()),
             "frozen_scene": None,
             "is_multi_az": bool(added.get("is_multi_az", False)),
+            "is_double_az": False,
+            "partner_bp_id": None,
         },
         "description": row["description"],
         "id": row["id"],
         "name": row["name"],
         "project_id": row["project_id"],
         "provider_id": row["provider_id"],
-        "resources": [
-            {
-                **vault_resources.render_resource(
-                    r,
-                    usage.get(r["resource_id"]),
-                    s.inventory.find(row["project_id"], r["resource_id"]) is None,
-                ),
-                # backed up by the vault's policy, when it has one
-                "auto_protect": row["policy_id"] is not None,
-            }
-            for r in resources
-        ],
+        "resources": [_render_resource(s, row, r, usage, replication) for r in resources],
         "tags": loads(row["tags"]),
         "enterprise_project_id": row["enterprise_project_id"],
         "auto_bind": bool(row["auto_bind"]),
@@ -343,7 +338,34 @@ def _render(
         "locked": bool(added.get("locked", False)),
         "sys_lock_source_service": added.get("sys_lock_source_service", ""),
         "availability_zone": added.get("availability_zone", ""),
-        "backup_name_prefix": added.get("backup_name_prefix", ""),
+        "backup_name_prefix": added.get("backup_name_prefix"),
         "demand_billing": bool(added.get("demand_billing", False)),
         "frozen": row["status"] == "frozen",
+        "cbc_delete_count": 0,
+        "cross_account": False,
+        "cross_account_urn": "",
+        "supplier": "",
     }
+
+
+def _render_resource(
+    s: Session,
+    vault: sqlite3.Row,
+    resource: sqlite3.Row,
+    usage: dict[str, vault_resources.Usage],
+    replication: bool,
+) -> dict[str, Any]:
+    """A vault's resource as the live service lists it: extra_info {} when none was given;
+    auto_protect (the SDK's "follows the vault's automatic backup policy") true, whether or not
+    the vault has a policy now. A replication vault's resources have no extra_info at all."""
+    gone = s.inventory.find(vault["project_id"], resource["resource_id"]) is None
+    rendered = {
+        "extra_info": {},
+        **vault_resources.render_resource(resource, usage.get(resource["resource_id"]), gone),
+        "auto_protect": True,
+    }
+    if replication:
+        rendered["protect_status"] = None
+        if rendered["extra_info"] == {}:
+            del rendered["extra_info"]
+    return rendered
