@@ -27,6 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import httpx
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, for tests.emulator
 
@@ -57,7 +58,8 @@ def _cassettes(folder: Path) -> list[tuple[str, list[Exchange]]]:
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         try:
             exchanges = read_cassette(path.read_text(encoding="utf-8"), path.name)
-        except (ValueError, KeyError, TypeError):
+        except (yaml.YAMLError, ValueError, KeyError, TypeError, AttributeError) as error:
+            print(f"skipped {path.name}: not a VCR cassette ({type(error).__name__})", file=sys.stderr)
             continue
         if exchanges:
             found.append((path.name, exchanges))
