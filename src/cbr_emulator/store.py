@@ -18,7 +18,12 @@ SCHEMA_VERSION = "1"
 # Columns for the fields today's service has beyond the reference, added to a state file that an
 # older emulator wrote (CREATE TABLE IF NOT EXISTS leaves its tables as they were).
 # start_window_minutes is JSON text: the SDK bounds it nowhere, and SQLite's integers stop at 2**63.
-ADDED_COLUMNS = (("vaults", "added_fields", "TEXT"), ("policies", "start_window_minutes", "TEXT"))
+ADDED_COLUMNS = (
+    ("vaults", "added_fields", "TEXT"),
+    ("policies", "start_window_minutes", "TEXT"),
+    ("vaults", "replication_policy_id", "TEXT"),
+    ("vaults", "destination_vault_id", "TEXT"),
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,6 +70,8 @@ CREATE TABLE IF NOT EXISTS vaults (
     threshold INTEGER NOT NULL,
     added_fields TEXT,
     policy_id TEXT REFERENCES policies(id) ON DELETE SET NULL,
+    replication_policy_id TEXT,
+    destination_vault_id TEXT,
     user_id TEXT NOT NULL,
     provider_id TEXT NOT NULL,
     created_at TEXT NOT NULL,

@@ -125,7 +125,7 @@ def drive_all_operations(
     assert vault.billing.spec_code == "vault.backup.server.normal" and vault.resources[0].id == first["id"]
     assert (vault.smn_notify, vault.threshold, vault.locked) == (False, 70, False)
     assert vault.billing.is_multi_az is False
-    assert vault.backup_name_prefix == "sdk" and vault.resources[0].auto_protect is False
+    assert vault.backup_name_prefix == "sdk" and vault.resources[0].auto_protect is True
     assert call(client_a, "show_vault", cbr.ShowVaultRequest(vault_id=vault.id)).vault.name == "sdk-vault"
     listed = call(client_a, "list_vault", cbr.ListVaultRequest(limit=10, offset=0))
     assert listed.count == 1 and listed.vaults[0].id == vault.id

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from cbr_emulator.clock import parse_timestamp
 from cbr_emulator.defaults import PROJECT_A
 from tests.emulator.conftest import TEST_ASYNC_DELAY
 from tests.emulator.helpers import (
@@ -243,3 +245,22 @@ def test_a_full_vault_with_auto_expand_grows_instead(api_a: Api, control: Contro
     billing = api_a.get(f"/vaults/{vault['id']}").json()["vault"]["billing"]
     # doubled from 1 GB until the used capacity fits
     assert billing["size"] * 1024 > used and billing["size"] // 2 * 1024 <= used
+
+
+def test_retention_duration_days_sets_expired_at_and_backups_go_then(api_a: Api, control: Control) -> None:
+    """The SDK's CheckpointParam.retention_duration_days: a manual backup kept D days."""
+    vault = api_a.create_vault("server", [resource(PROJECT_A, "servers", 0)])
+    kept = back_up(api_a, vault["id"], name="kept")
+    control.advance(AFTER_DELAY)
+    checkpoint = back_up(api_a, vault["id"], name="two-days", retention_duration_days=2)
+    assert checkpoint["extra_info"]["retention_duration"] == 2
+    [backup] = backups_of(api_a, checkpoint_id=checkpoint["id"])
+    made = parse_timestamp(backup["created_at"])
+    assert parse_timestamp(backup["expired_at"]) == made + timedelta(days=2)
+    disks = backups_of(api_a, parent_id=backup["id"])
+    assert disks and {d["expired_at"] for d in disks} == {backup["expired_at"]}
+    [without] = backups_of(api_a, checkpoint_id=kept["id"])
+    assert without["expired_at"] is None
+    control.advance(2 * 86400 + AFTER_DELAY)
+    assert backups_of(api_a, checkpoint_id=checkpoint["id"]) == []
+    assert [b["id"] for b in backups_of(api_a, vault_id=vault["id"])] == [without["id"]]

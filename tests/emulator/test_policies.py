@@ -8,6 +8,9 @@ import pytest
 
 from tests.emulator.helpers import Api, assert_error, policy_body, vault_body
 
+# The live service marks a policy its user made (public recordings of ap-southeast-1).
+BY_CUSTOMER = {"created_by": "customer"}
+
 WEEKLY = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=14;BYMINUTE=00"
 
 
@@ -31,10 +34,12 @@ def test_create_policy_answers_200_with_the_documented_shape(api_a: Api) -> None
         "operation_type",
         "trigger",
         "associated_vaults",
+        "policy_type",
     }
     assert policy["enabled"] is True and policy["name"] == "policy001"
+    assert policy["policy_type"] == "custom_policy"
     assert policy["operation_type"] == "backup"
-    assert policy["operation_definition"] == definition
+    assert policy["operation_definition"] == {**definition, **BY_CUSTOMER}
     trigger = policy["trigger"]
     assert trigger["name"] == "default" and trigger["type"] == "time" and len(trigger["id"]) == 36
     assert trigger["properties"]["pattern"] == [WEEKLY]
@@ -44,8 +49,8 @@ def test_create_policy_answers_200_with_the_documented_shape(api_a: Api) -> None
 
 
 def test_operation_definition_echoes_only_what_was_given(api_a: Api) -> None:
-    assert api_a.create_policy(max_backups=1)["operation_definition"] == {"max_backups": 1}
-    assert api_a.create_policy()["operation_definition"] == {}
+    assert api_a.create_policy(max_backups=1)["operation_definition"] == {"max_backups": 1, **BY_CUSTOMER}
+    assert api_a.create_policy()["operation_definition"] == BY_CUSTOMER
 
 
 def test_a_policy_without_a_rule_is_created_and_never_due(api_a: Api) -> None:
@@ -171,7 +176,7 @@ def test_invalid_operation_definitions_answer_9900(api_a: Api, definition: dict[
     ],
 )
 def test_boundary_operation_definitions_are_accepted(api_a: Api, definition: dict[str, Any]) -> None:
-    assert api_a.create_policy(**definition)["operation_definition"] == definition
+    assert api_a.create_policy(**definition)["operation_definition"] == {**definition, **BY_CUSTOMER}
 
 
 def test_show_and_unknown_policy(api_a: Api) -> None:
@@ -199,24 +204,78 @@ def test_list_policies_with_filters(api_a: Api) -> None:
     assert_error(api_a.get("/policies", params={"operation_type": "x"}), 400, "BackupService.9900")
 
 
-def test_replication_policies_are_kept_but_apply_to_no_vault(api_a: Api) -> None:
-    """4-175 lets a policy replicate; a vault protects by backup only (4-88), so it takes none."""
-    body = policy_body(name="replicate")
-    body["policy"]["operation_type"] = "replication"
-    answer = api_a.post("/policies", json=body)
-    assert answer.status_code == 200, answer.text
-    replication = answer.json()["policy"]
+def test_replication_policies_are_listed_by_their_type(api_a: Api) -> None:
+    replication = _replication_policy(api_a)
     assert replication["operation_type"] == "replication" and replication["associated_vaults"] == []
     backup = api_a.create_policy()
     listed = api_a.get("/policies", params={"operation_type": "replication"}).json()
     assert [p["id"] for p in listed["policies"]] == [replication["id"]] and listed["count"] == 1
     assert backup["id"] not in {p["id"] for p in listed["policies"]}
-    vault = api_a.create_vault()
-    refused = api_a.post(f"/vaults/{vault['id']}/associatepolicy", json={"policy_id": replication["id"]})
-    assert_error(refused, 400, "BackupService.6127")
     with_it = api_a.post("/vaults", json=vault_body(backup_policy_id=replication["id"]))
     assert_error(with_it, 400, "BackupService.6127")
     assert api_a.delete(f"/policies/{replication['id']}").status_code == 204
+
+
+def test_a_replication_policy_applies_to_a_vault_with_its_destination(api_a: Api) -> None:
+    """The SDK's VaultAssociate.destination_vault_id, as the live service answers it (a vault keeps
+    its backup policy beside its replication policy)."""
+    replication, backup = _replication_policy(api_a), api_a.create_policy()
+    vault = api_a.create_vault()
+    path = f"/vaults/{vault['id']}/associatepolicy"
+    assert api_a.post(path, json={"policy_id": backup["id"]}).status_code == 200
+    remote = "e4a00c14-27bd-40f1-8f07-d2bd1cc5d001"  # a vault of another region
+    body = {"policy_id": replication["id"], "destination_vault_id": remote}
+    answer = api_a.post(path, json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"associate_policy": {"vault_id": vault["id"], **body}}
+    shown = api_a.get(f"/policies/{replication['id']}").json()["policy"]
+    assert shown["associated_vaults"] == [{"vault_id": vault["id"], "destination_vault_id": remote}]
+    by_vault = api_a.get("/policies", params={"vault_id": vault["id"]}).json()
+    assert {p["id"] for p in by_vault["policies"]} == {replication["id"], backup["id"]}
+    by_policy = api_a.get("/vaults", params={"policy_id": replication["id"]}).json()["vaults"]
+    assert [v["id"] for v in by_policy] == [vault["id"]]
+    backup_shown = api_a.get(f"/policies/{backup['id']}").json()["policy"]
+    assert backup_shown["associated_vaults"] == [{"vault_id": vault["id"], "destination_vault_id": None}]
+    answer = api_a.post(f"/vaults/{vault['id']}/dissociatepolicy", json={"policy_id": replication["id"]})
+    assert answer.status_code == 200, answer.text
+    assert api_a.get(f"/policies/{replication['id']}").json()["policy"]["associated_vaults"] == []
+    assert api_a.get(f"/policies/{backup['id']}").json()["policy"]["associated_vaults"] != []
+
+
+def test_a_replication_policy_needs_a_destination_replication_vault(api_a: Api) -> None:
+    replication = _replication_policy(api_a)
+    vault = api_a.create_vault()
+    path = f"/vaults/{vault['id']}/associatepolicy"
+    assert_error(api_a.post(path, json={"policy_id": replication["id"]}), 400, "BackupService.9900")
+    another_backup_vault = api_a.create_vault(name="not-a-destination")
+    wrong = {"policy_id": replication["id"], "destination_vault_id": another_backup_vault["id"]}
+    assert_error(api_a.post(path, json=wrong), 400, "BackupService.6127")
+    wrong["destination_vault_id"] = _replication_vault(api_a, "disk")
+    assert_error(api_a.post(path, json=wrong), 400, "BackupService.6127")
+    destination = _replication_vault(api_a, "server")
+    right = {"policy_id": replication["id"], "destination_vault_id": destination}
+    assert api_a.post(path, json=right).status_code == 200
+    from_a_replica = api_a.post(f"/vaults/{destination}/associatepolicy", json=right)
+    assert_error(from_a_replica, 400, "BackupService.6127")
+    assert api_a.delete(f"/policies/{replication['id']}").status_code == 204
+    assert api_a.get("/vaults", params={"policy_id": replication["id"]}).json()["vaults"] == []
+
+
+def _replication_vault(api: Api, object_type: str) -> str:
+    body = vault_body(object_type)
+    body["vault"]["billing"]["protect_type"] = "replication"
+    answer = api.post("/vaults", json=body)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["vault"]["id"])
+
+
+def _replication_policy(api: Api) -> dict[str, Any]:
+    body = policy_body(name="replicate", destination_region="ap-southeast-2")
+    body["policy"]["operation_type"] = "replication"
+    answer = api.post("/policies", json=body)
+    assert answer.status_code == 200, answer.text
+    policy: dict[str, Any] = answer.json()["policy"]
+    return policy
 
 
 def test_update_policy(api_a: Api) -> None:
@@ -233,7 +292,8 @@ def test_update_policy(api_a: Api) -> None:
     assert answer.status_code == 200, answer.text
     updated = answer.json()["policy"]
     assert updated["name"] == "renamed" and updated["enabled"] is False
-    assert updated["operation_definition"] == {"max_backups": 1, "day_backups": 2, "timezone": "UTC+08:00"}
+    expected = {"max_backups": 1, "day_backups": 2, "timezone": "UTC+08:00", **BY_CUSTOMER}
+    assert updated["operation_definition"] == expected
     assert updated["trigger"]["properties"]["pattern"] == [WEEKLY]
     assert updated["trigger"]["id"] == policy["trigger"]["id"]
 
@@ -281,7 +341,7 @@ def test_replication_policy_with_todays_fields_is_echoed(api_a: Api) -> None:
     assert answer.status_code == 200, answer.text
     policy = answer.json()["policy"]
     assert policy["operation_type"] == "replication"
-    assert policy["operation_definition"] == body["policy"]["operation_definition"]
+    assert policy["operation_definition"] == {**body["policy"]["operation_definition"], **BY_CUSTOMER}
     assert policy["trigger"]["properties"]["start_window_minutes"] == 120
     shown = api_a.get(f"/policies/{policy['id']}").json()["policy"]
     assert shown["trigger"]["properties"]["start_window_minutes"] == 120

@@ -42,7 +42,14 @@ def test_create_vault_answers_200_with_the_documented_shape(api_a: Api) -> None:
         "backup_name_prefix",
         "demand_billing",
         "frozen",
+        # constants of the live service (public recordings, ap-southeast-1)
+        "cbc_delete_count",
+        "cross_account",
+        "cross_account_urn",
+        "supplier",
     }
+    assert (vault["cbc_delete_count"], vault["cross_account"], vault["cross_account_urn"]) == (0, False, "")
+    assert vault["supplier"] == "" and vault["backup_name_prefix"] is None
     assert (vault["smn_notify"], vault["threshold"]) == (True, 80)
     assert vault["locked"] is False and vault["frozen"] is False
     billing = vault["billing"]
@@ -62,6 +69,8 @@ def test_create_vault_answers_200_with_the_documented_shape(api_a: Api) -> None:
         "used": 0,
         "frozen_scene": None,
         "is_multi_az": False,
+        "is_double_az": False,
+        "partner_bp_id": None,
     }
     assert vault["resources"] == [
         {
@@ -72,7 +81,8 @@ def test_create_vault_answers_200_with_the_documented_shape(api_a: Api) -> None:
             "type": SERVER,
             "backup_size": 0,
             "backup_count": 0,
-            "auto_protect": False,
+            "auto_protect": True,
+            "extra_info": {},
         }
     ]
     assert vault["enterprise_project_id"] == "0"

@@ -44,13 +44,17 @@ def visible_backup(s: Session, project_id: str, backup_id: str) -> sqlite3.Row:
 def render(
     row: sqlite3.Row, *, detail: bool = False, children: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    """BackupResp (table 4-161), or BackupDetail (table 4-152) with its children."""
+    """BackupResp (table 4-161), or BackupDetail (table 4-152) with its children; a listing shows
+    `children` empty, as the live service's does."""
+    info = loads(row["extend_info"])
+    if "progress" in info and info["progress"] is not None:
+        info["progress"] = 0 if row["status"] == "protecting" else 100
     rendered: dict[str, Any] = {
         "checkpoint_id": row["checkpoint_id"],
         "created_at": row["created_at"],
         "description": row["description"],
         "expired_at": row["expired_at"],
-        "extend_info": loads(row["extend_info"]),
+        "extend_info": info,
         "id": row["id"],
         "image_type": row["image_type"],
         "name": row["name"],
@@ -66,13 +70,15 @@ def render(
         "updated_at": row["updated_at"],
         "vault_id": row["vault_id"],
         # today's fields (the SDK's BackupResp): the reference has incremental in extend_info only
-        "incremental": bool(loads(row["extend_info"]).get("incremental")),
+        "incremental": bool(info.get("incremental")),
         "provider_id": PROVIDER_BY_RESOURCE_TYPE.get(row["resource_type"]),
         "replication_records": [],
+        # the SDK's "snapshot type of the copy": 3 on every live backup recorded
+        "version": 3,
+        "scheduled_operation_id": None,
+        "children": children or [],
     }
-    if detail:
-        rendered["children"] = children or []
-    else:
+    if not detail:
         rendered["enterprise_project_id"] = row["enterprise_project_id"]
     return rendered
 

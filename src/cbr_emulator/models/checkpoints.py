@@ -45,6 +45,8 @@ class CheckpointCreate:
     auto_trigger: bool = False
     # ids from ``resources`` and ``resource_details``; empty: every resource of the vault
     resource_ids: tuple[str, ...] = ()
+    # the SDK's parameters.retention_duration_days: the backups expire then (-1: kept for ever)
+    retention_days: int = -1
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,11 @@ class BackupRun:
 def create_checkpoint(s: Session, project_id: str, req: CheckpointCreate) -> dict[str, Any]:
     vault = get_vault(s, project_id, req.vault_id)
     run = BackupRun(
-        name=req.name, description=req.description, incremental=req.incremental, auto_trigger=req.auto_trigger
+        name=req.name,
+        description=req.description,
+        incremental=req.incremental,
+        auto_trigger=req.auto_trigger,
+        retention_days=req.retention_days,
     )
     checkpoint_id = back_up_vault(s, vault, req.resource_ids, run)
     if checkpoint_id is None:
@@ -200,6 +206,7 @@ def _start_backup(
     usage: vault_resources.Usage | None,
 ) -> None:
     incremental = run.incremental and usage is not None and usage.count > 0
+    consistent = vault["consistent_level"] == "app_consistent"
     backup_id = new_id()
     common = {
         "project_id": vault["project_id"],
@@ -233,7 +240,7 @@ def _start_backup(
             "resource_size": resource.size,
             "resource_az": resource.az,
             "size_mb": _size_mb(resource.size, incremental),
-            "extend_info": dumps(extend_info(resource, run.auto_trigger, incremental, volumes)),
+            "extend_info": dumps(extend_info(resource, run.auto_trigger, incremental, volumes, consistent)),
         },
     )
     for volume in volumes:
@@ -303,22 +310,45 @@ def _included_volumes(resource: Resource, extra_info: Any) -> tuple[Volume, ...]
 
 
 def extend_info(
-    resource: Resource, auto_trigger: bool, incremental: bool, volumes: tuple[Volume, ...]
+    resource: Resource,
+    auto_trigger: bool,
+    incremental: bool,
+    volumes: tuple[Volume, ...],
+    app_consistent: bool = False,
 ) -> dict[str, Any]:
-    """BackupExtendInfo (table 4-153)."""
+    """BackupExtendInfo (table 4-153), with the fields and nulls the live service answers for each
+    kind of backup (public recordings, ap-southeast-1): a disk backup has its snapshot and
+    progress, a server backup its application consistency and architecture and no bootable."""
     info: dict[str, Any] = {
         "auto_trigger": auto_trigger,
         "bootable": resource.bootable,
         "incremental": incremental,
         "support_lld": resource.type in (SERVER, VOLUME),
         "supported_restore_mode": "backup",
-        "os_images_data": [],
+        "os_images_data": None,
         "contain_system_disk": resource.bootable or any(v.bootable for v in volumes),
         "encrypted": False,
+        "encrypted_algorithm": None,
+        "is_dec": False,
+        "is_multi_az": False,
         "system_disk": resource.type == VOLUME and resource.bootable,
     }
     if resource.type == VOLUME:
-        info["snapshot_id"] = new_id()
+        del info["contain_system_disk"]
+        info.update(snapshot_id=new_id(), progress=0, supported_restore_mode=None, app_consistency=None)
+    elif resource.type in (SERVER, BMS):
+        info.update(
+            bootable=None,
+            snapshot_id=None,
+            progress=None,
+            architecture="x86_64",
+            app_consistency={
+                "app_consistency": "1" if app_consistent else "0",
+                "app_consistency_status": "0",
+                "app_consistency_error_code": "0",
+                "app_consistency_error_message": "",
+            },
+        )
     return info
 
 

@@ -19,7 +19,7 @@ from cbr_emulator.store import Tx
 # reference's examples; the SFS Turbo one is the emulator's own (the reference shows none).
 SERVER_PROVIDER = "0daac4c5-6707-4851-97ba-169e36266b66"
 DISK_PROVIDER = "d1603440-187d-4516-af25-121250c7cc97"
-TURBO_PROVIDER = "7d1c4e2a-5c80-4d7b-9a0e-2f3e1c0ffee7"
+TURBO_PROVIDER = "3f3c3220-245c-4805-b811-758870015881"  # the live service's (ap-southeast-1, 2025)
 DESKTOP_PROVIDER = "3b5b9e0e-6d1f-4f5e-8c1a-9e2d7c0ffee8"
 # The SDK's other kinds of vault (BillingCreate.object_type): created and listed like the others,
 # with provider ids of the emulator's own; the inventory has no resource they take (6102).

@@ -40,8 +40,8 @@ def get_policy(s: Session, project_id: str, policy_id: str) -> sqlite3.Row:
 
 
 def get_backup_policy(s: Session, project_id: str, policy_id: str) -> sqlite3.Row:
-    """A policy that a vault can take: every vault here protects by backup (4-88 knows no other
-    protect_type), so a replication policy has no vault to apply to."""
+    """A policy that a new vault can take (create_vault's backup_policy_id): a replication policy
+    needs a destination vault, which only associatepolicy names."""
     row = get_policy(s, project_id, policy_id)
     if row["operation_type"] != "backup":
         raise errors.policy_not_applicable(policy_id, f"a {row['operation_type']} policy on a backup vault")
@@ -85,12 +85,16 @@ def list_policies(
         where.append("operation_type = ?")
         params.append(operation_type)
     if vault_id is not None:
-        where.append("id IN (SELECT policy_id FROM vaults WHERE id = ? AND project_id = ?)")
-        params.extend([vault_id, project_id])
+        where.append(
+            "id IN (SELECT policy_id FROM vaults WHERE id = ? AND project_id = ? "
+            "UNION SELECT replication_policy_id FROM vaults WHERE id = ? AND project_id = ?)"
+        )
+        params.extend([vault_id, project_id, vault_id, project_id])
     rows = s.tx.all(
         f"SELECT * FROM policies WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC", params
     )
-    return {"policies": [render(s, r) for r in rows], "count": len(rows)}
+    # the live service answers an unpaged listing with its default page
+    return {"policies": [render(s, r) for r in rows], "count": len(rows), "limit": 1000, "offset": 0}
 
 
 def update_policy(s: Session, project_id: str, policy_id: str, req: PolicyUpdate) -> dict[str, Any]:
@@ -115,6 +119,11 @@ def update_policy(s: Session, project_id: str, policy_id: str, req: PolicyUpdate
 def delete_policy(s: Session, project_id: str, policy_id: str) -> None:
     get_policy(s, project_id, policy_id)
     s.tx.execute("UPDATE vaults SET policy_id = NULL WHERE policy_id = ?", [policy_id])
+    s.tx.execute(
+        "UPDATE vaults SET replication_policy_id = NULL, destination_vault_id = NULL "
+        "WHERE replication_policy_id = ?",
+        [policy_id],
+    )
     s.tx.execute("DELETE FROM policies WHERE id = ?", [policy_id])
 
 
@@ -139,13 +148,19 @@ def _trigger_properties(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def render(s: Session, row: sqlite3.Row) -> dict[str, Any]:
-    """Policy, tables 4-180..4-184."""
-    vaults = s.tx.all("SELECT id FROM vaults WHERE policy_id = ? ORDER BY created_at, id", [row["id"]])
+    """Policy, tables 4-180..4-184; the vaults of a replication policy name their destination."""
+    vaults = s.tx.all(
+        "SELECT id, NULL AS destination, created_at FROM vaults WHERE policy_id = ? UNION ALL "
+        "SELECT id, destination_vault_id, created_at FROM vaults WHERE replication_policy_id = ? "
+        "ORDER BY created_at, id",
+        [row["id"], row["id"]],
+    )
     return {
         "enabled": bool(row["enabled"]),
         "id": row["id"],
         "name": row["name"],
-        "operation_definition": loads(row["operation_definition"]),
+        # created_by: the live service's mark of a policy its user made (a tenant's, not an organisation's)
+        "operation_definition": {**loads(row["operation_definition"]), "created_by": "customer"},
         "operation_type": row["operation_type"],
         "trigger": {
             "id": row["trigger_id"],
@@ -153,5 +168,8 @@ def render(s: Session, row: sqlite3.Row) -> dict[str, Any]:
             "properties": _trigger_properties(row),
             "type": "time",
         },
-        "associated_vaults": [{"vault_id": v["id"], "destination_vault_id": None} for v in vaults],
+        "policy_type": "custom_policy",
+        "associated_vaults": [
+            {"vault_id": v["id"], "destination_vault_id": v["destination"]} for v in vaults
+        ],
     }

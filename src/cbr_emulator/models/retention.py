@@ -7,7 +7,8 @@
 * ``retention_duration_days`` D: an automatic backup expires D days after it was made, unless it is
   kept long-term (its expiry is then cleared).
 
-Manual backups are never removed by retention.
+Manual backups are never removed by a policy's retention; one made with the restore point's
+``retention_duration_days`` expires as an automatic one does (``expire``).
 """
 
 from __future__ import annotations

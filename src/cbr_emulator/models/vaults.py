@@ -141,11 +141,14 @@ def show_vault(s: Session, project_id: str, vault_id: str) -> dict[str, Any]:
 def list_vaults(s: Session, project_id: str, f: VaultFilter) -> dict[str, Any]:
     where = ["project_id = ?"]
     params: list[Any] = [project_id]
-    for column in ("cloud_type", "id", "name", "object_type", "policy_id", "protect_type", "status"):
+    for column in ("cloud_type", "id", "name", "object_type", "protect_type", "status"):
         value = getattr(f, column)
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
+    if f.policy_id is not None:
+        where.append("(policy_id = ? OR replication_policy_id = ?)")
+        params.extend([f.policy_id, f.policy_id])
     if f.enterprise_project_id not in (None, "all_granted_eps"):
         where.append("enterprise_project_id = ?")
         params.append(f.enterprise_project_id)
@@ -210,9 +213,11 @@ def delete_vault(s: Session, project_id: str, vault_id: str) -> None:
 def associate_policy(
     s: Session, project_id: str, vault_id: str, policy_id: str, destination_vault_id: str | None = None
 ) -> dict[str, Any]:
-    """A vault has one backup policy: applying another replaces it."""
+    """A vault has one backup policy and one replication policy: applying another of the same
+    kind replaces it."""
     vault = get_vault(s, project_id, vault_id)
-    policies.get_backup_policy(s, project_id, policy_id)
+    if policies.get_policy(s, project_id, policy_id)["operation_type"] == "replication":
+        return _associate_replication(s, vault, policy_id, destination_vault_id)
     previous = vault["policy_id"]
     s.tx.execute("UPDATE vaults SET policy_id = ?, updated_at = ? WHERE id = ?", [policy_id, s.ts, vault_id])
     if previous is not None and previous != policy_id:
@@ -224,9 +229,48 @@ def associate_policy(
     return {"associate_policy": answer}
 
 
+def _associate_replication(
+    s: Session, vault: sqlite3.Row, policy_id: str, destination_vault_id: str | None
+) -> dict[str, Any]:
+    """A replication policy copies a backup vault's backups to a replication vault, which the
+    SDK's VaultAssociate names in destination_vault_id ("mandatory with a replication policy").
+    The destination lives in another region, which the emulator does not hold: an id it does not
+    know is taken as such a vault; one it holds must be a replication vault of the same object
+    type. No replica is made."""
+    if not destination_vault_id:
+        raise errors.invalid_parameter("destination_vault_id is required with a replication policy")
+    if vault["protect_type"] != "backup":
+        raise errors.policy_not_applicable(policy_id, "a replication policy on a replication vault")
+    destination = s.tx.one("SELECT * FROM vaults WHERE id = ?", [destination_vault_id])
+    if destination is not None and (
+        destination["protect_type"] != "replication" or destination["object_type"] != vault["object_type"]
+    ):
+        raise errors.policy_not_applicable(
+            policy_id, f"{destination_vault_id} is no replication vault of {vault['object_type']}"
+        )
+    s.tx.execute(
+        "UPDATE vaults SET replication_policy_id = ?, destination_vault_id = ?, updated_at = ? WHERE id = ?",
+        [policy_id, destination_vault_id, s.ts, vault["id"]],
+    )
+    return {
+        "associate_policy": {
+            "vault_id": vault["id"],
+            "policy_id": policy_id,
+            "destination_vault_id": destination_vault_id,
+        }
+    }
+
+
 def dissociate_policy(s: Session, project_id: str, vault_id: str, policy_id: str) -> dict[str, Any]:
     vault = get_vault(s, project_id, vault_id)
     policies.get_policy(s, project_id, policy_id)
+    if vault["replication_policy_id"] == policy_id:
+        s.tx.execute(
+            "UPDATE vaults SET replication_policy_id = NULL, destination_vault_id = NULL, updated_at = ? "
+            "WHERE id = ?",
+            [s.ts, vault_id],
+        )
+        return {"dissociate_policy": {"vault_id": vault_id, "policy_id": policy_id}}
     if vault["policy_id"] != policy_id:
         raise errors.policy_not_applied(policy_id)
     s.tx.execute("UPDATE vaults SET policy_id = NULL, updated_at = ? WHERE id = ?", [s.ts, vault_id])
@@ -250,11 +294,15 @@ def _render(
     s: Session, row: sqlite3.Row, resources: list[sqlite3.Row], usage: dict[str, vault_resources.Usage]
 ) -> dict[str, Any]:
     """Vault, tables 4-92..4-95 (allocated: GB of the resources; used: MB of the backups), with the
-    fields today's service adds (the SDK's Vault): locked and the rest as the caller set them."""
+    fields today's service adds (the SDK's Vault): locked and the rest as the caller set them, and
+    the constants the live service answers (cross_account, supplier...). A replication vault holds
+    replicas, not its resources' data: nothing allocated, no protection status."""
     added = _added(row)
+    replication = row["protect_type"] == "replication"
+    spec_code = SPEC_CODES[row["object_type"]]
     return {
         "billing": {
-            "allocated": sum(int(r["size"]) for r in resources),
+            "allocated": 0 if replication else sum(int(r["size"]) for r in resources),
             "charging_mode": row["charging_mode"],
             "cloud_type": row["cloud_type"],
             "consistent_level": row["consistent_level"],
@@ -263,30 +311,21 @@ def _render(
             "product_id": None,
             "protect_type": row["protect_type"],
             "size": row["size"],
-            "spec_code": SPEC_CODES[row["object_type"]],
+            "spec_code": spec_code.replace(".backup.", ".replication.") if replication else spec_code,
             "status": row["status"],
             "storage_unit": None,
             "used": sum(u.size_mb for u in usage.values()),
             "frozen_scene": None,
             "is_multi_az": bool(added.get("is_multi_az", False)),
+            "is_double_az": False,
+            "partner_bp_id": None,
         },
         "description": row["description"],
         "id": row["id"],
         "name": row["name"],
         "project_id": row["project_id"],
         "provider_id": row["provider_id"],
-        "resources": [
-            {
-                **vault_resources.render_resource(
-                    r,
-                    usage.get(r["resource_id"]),
-                    s.inventory.find(row["project_id"], r["resource_id"]) is None,
-                ),
-                # backed up by the vault's policy, when it has one
-                "auto_protect": row["policy_id"] is not None,
-            }
-            for r in resources
-        ],
+        "resources": [_render_resource(s, row, r, usage, replication) for r in resources],
         "tags": loads(row["tags"]),
         "enterprise_project_id": row["enterprise_project_id"],
         "auto_bind": bool(row["auto_bind"]),
@@ -299,7 +338,34 @@ def _render(
         "locked": bool(added.get("locked", False)),
         "sys_lock_source_service": added.get("sys_lock_source_service", ""),
         "availability_zone": added.get("availability_zone", ""),
-        "backup_name_prefix": added.get("backup_name_prefix", ""),
+        "backup_name_prefix": added.get("backup_name_prefix"),
         "demand_billing": bool(added.get("demand_billing", False)),
         "frozen": row["status"] == "frozen",
+        "cbc_delete_count": 0,
+        "cross_account": False,
+        "cross_account_urn": "",
+        "supplier": "",
     }
+
+
+def _render_resource(
+    s: Session,
+    vault: sqlite3.Row,
+    resource: sqlite3.Row,
+    usage: dict[str, vault_resources.Usage],
+    replication: bool,
+) -> dict[str, Any]:
+    """A vault's resource as the live service lists it: extra_info {} when none was given;
+    auto_protect (the SDK's "follows the vault's automatic backup policy") true, whether or not
+    the vault has a policy now. A replication vault's resources have no extra_info at all."""
+    gone = s.inventory.find(vault["project_id"], resource["resource_id"]) is None
+    rendered = {
+        "extra_info": {},
+        **vault_resources.render_resource(resource, usage.get(resource["resource_id"]), gone),
+        "auto_protect": True,
+    }
+    if replication:
+        rendered["protect_status"] = None
+        if rendered["extra_info"] == {}:
+            del rendered["extra_info"]
+    return rendered

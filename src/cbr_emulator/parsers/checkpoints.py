@@ -26,10 +26,10 @@ def parse_checkpoint_create(body: Any) -> CheckpointCreate:
         detail.text("name", max_len=255)
         resource_ids.append(str(resource_id))
     incremental = parameters.boolean("incremental")
-    # Today's parameters (the SDK's CheckpointParam), accepted when well-typed: the policy of a
-    # scheduled backup, and how long a manual backup is kept (-1: for ever).
+    # Today's parameters (the SDK's CheckpointParam): the policy of a scheduled backup (accepted
+    # when well-typed), and how many days the backups are kept (-1 or absent: for ever).
     parameters.text("policy_id")
-    parameters.integer("retention_duration_days", minimum=-1, maximum=36500)
+    retention_days = parameters.integer("retention_duration_days", minimum=-1, maximum=36500)
     return CheckpointCreate(
         vault_id=vault_id,
         name=parameters.text("name", min_len=1, max_len=64),
@@ -37,4 +37,5 @@ def parse_checkpoint_create(body: Any) -> CheckpointCreate:
         incremental=True if incremental is None else incremental,
         auto_trigger=bool(parameters.boolean("auto_trigger")),
         resource_ids=tuple(dict.fromkeys(resource_ids)),
+        retention_days=-1 if retention_days is None else retention_days,
     )
