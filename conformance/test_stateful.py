@@ -43,6 +43,7 @@ def test_state_machine_along_links(
             name_prefix=cbr_prefix,
             seconds=cbr_config.fuzz_seconds,  # the fuzzing budget of one operation, for all the families
             run=run,
+            seed=cbr_config.fuzz_seed,
         )
         cut_short = False
     finally:

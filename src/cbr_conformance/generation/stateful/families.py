@@ -33,6 +33,7 @@ def walk_links(
     name_prefix: str,
     seconds: float | None,
     run: MachineRun,
+    seed: int | None = None,
 ) -> MachineRun:
     """Walk every family of linked operations from the run's `stage`, within `seconds` in all;
     `run` says what was done and, per operation, what could not be tested and why. A failing
@@ -43,7 +44,7 @@ def walk_links(
         if reason is not None:
             run.not_tested([operation], reason.why, reason.message)
     ends = time.monotonic() + seconds if seconds else None
-    walk = partial(_walk, client, stage, run, examples=examples, prefix=name_prefix)
+    walk = partial(_walk, client, stage, run, examples=examples, prefix=name_prefix, seed=seed)
     families = link_families(contract)
     for left, family in zip(range(len(families), 0, -1), families, strict=True):
         walk(family, seconds=share_of(ends, left + 1))  # a share is kept for the missed operations
@@ -67,6 +68,7 @@ def _walk(
     seconds: float | None,
     examples: int,
     prefix: str,
+    seed: int | None,
 ) -> None:
     try:
         run_state_machine(
@@ -79,6 +81,7 @@ def _walk(
             operations=family,
             stage=stage,
             seconds=seconds,
+            seed=seed,
         )
     except NotTested as skipped:
         run.not_tested(family, skipped.why, skipped.msg or "")

@@ -183,13 +183,17 @@ def _machine_class(base: Any, walker: Walker) -> Any:
     return Machine
 
 
-def _settings(max_examples: int, steps: int) -> hypothesis.settings:
+def _seeded(machine: type, seed: int | None) -> type:
+    return machine if seed is None else hypothesis.seed(seed)(machine)
+
+
+def _settings(max_examples: int, steps: int, seed: int | None = None) -> hypothesis.settings:
     return hypothesis.settings(
         max_examples=max_examples,
         stateful_step_count=steps,
         deadline=None,
         database=None,
-        derandomize=True,
+        derandomize=seed is None,  # hypothesis prefers derandomizing to a seed given
         # A live target answers slower than hypothesis expects, and a target's refusals filter
         # many generated steps out: neither is a defect of the strategies these checks guard.
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
@@ -211,6 +215,7 @@ def run_state_machine(
     shrink_seconds: float = SHRINK_SECONDS,
     stage: Stage | None = None,
     seconds: float | None = None,
+    seed: int | None = None,
 ) -> MachineRun:
     """Run the link-driven state machine; return what it did. A failing chain raises
     `ChainFailed`, naming its failing step (with `run`, the caller still sees what was done before
@@ -219,7 +224,8 @@ def run_state_machine(
     leaves. `operations`: only those are steps. `ids`: resources the run made for the machine (a
     vault, a policy): the machine starts from them (steps.py). With `stage` (the fuzzer's), a step
     on those resources first gets the state it needs (generation/preconditions.py). `seconds`: no example
-    starts after that long.
+    starts after that long. `seed`: the run's fuzz seed, so that the chains walked depend on it
+    alone; without one they follow from the machine's own definition (hypothesis's derandomize).
 
     Each step is judged by the contract (the client) and by schemathesis's checks of a chain
     (STATEFUL_CHECKS); a failure is shrunk to the shortest chain that shows it."""
@@ -234,7 +240,7 @@ def run_state_machine(
         # hypothesis leaves this function unannotated
         with reused_pattern_strategies(kept_strategies(client.context.contract)):
             hypothesis.stateful.run_state_machine_as_test(  # type: ignore[no-untyped-call,unused-ignore]
-                _machine_class(base, walker), settings=_settings(max_examples, steps)
+                _seeded(_machine_class(base, walker), seed), settings=_settings(max_examples, steps, seed)
             )
     except hypothesis.errors.Unsatisfiable:
         if walker.caught:  # shrinking ran out of time before hypothesis replayed the failure
