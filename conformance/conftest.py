@@ -99,7 +99,7 @@ def cbr_stage(
             ids.values.update(_stage_task(client, ids))
         yield Stage(client, ids, resources, member)
     finally:
-        cbr_target.pending.leftovers.extend(cleanups.run())
+        cbr_target.workspace.pending.leftovers.extend(cleanups.run())
 
 
 def _spare(resources: Resources) -> dict[str, str] | None:

@@ -114,6 +114,7 @@ def _wait_available(cbr: CBRClient, resources: Resources, vault_id: str, expecte
         what=f"the {expected} backups of vault {vault_id} to be available",
         timeout=resources.max_wait,
         interval=resources.poll_interval,
+        workspace=cbr.workspace,
         describe=lambda done: f"{len(done)} available",
     )
 
@@ -319,6 +320,7 @@ def test_page_through_tasks(
         what=f"the tasks of vault {busy['id']} to end",
         timeout=cbr_resources.max_wait,
         interval=cbr_resources.poll_interval,
+        workspace=cbr.workspace,
         describe=lambda unfinished: f"{len(unfinished)} tasks still running or waiting",
     )
     cbr_steps(

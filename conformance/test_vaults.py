@@ -17,7 +17,8 @@ from cbr_conformance.contract.codes import (
 from cbr_conformance.resources.inventory import SERVER, VOLUME
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.target.client import CBRClient
-from cbr_conformance.target.lifecycle import Made, wait_deleted
+from cbr_conformance.target.lifecycle import wait_deleted
+from cbr_conformance.target.made import Made
 from cbr_conformance.testkit.expect import expect_error, expect_status, expect_subset
 from cbr_conformance.testkit.paging import page_query
 

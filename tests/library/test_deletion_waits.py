@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from cbr_conformance.target import lifecycle, stalls, waiters
-from cbr_conformance.target.lifecycle import DELETED, REFUSED, Cleanups, DeletionMisreported, Made
+from cbr_conformance.target.lifecycle import DELETED, REFUSED, Cleanups, DeletionMisreported
+from cbr_conformance.target.made import Made
+from cbr_conformance.target.workspace import Workspace
 
 
 @pytest.fixture
@@ -30,11 +32,11 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
 
 
 @pytest.fixture(autouse=True)
-def own_stalls(tmp_path: Path) -> Iterator[stalls.Stalls]:
+def own_stalls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> stalls.Stalls:
+    """The test's workspace, which every client of the test carries (as the run's clients do)."""
     registry = stalls.Stalls(tmp_path / "stalls.jsonl")
-    stalls.use(registry)
-    yield registry
-    stalls.use(stalls.Stalls())
+    monkeypatch.setattr(Target, "workspace", Workspace(stalls=registry), raising=False)
+    return registry
 
 
 def test_pauses_start_short_double_to_the_interval_then_grow_with_the_time_waited() -> None:
@@ -68,6 +70,8 @@ def test_a_state_never_reached_is_read_a_few_times_in_its_whole_wait(clock: list
 
 class Target:
     """A client of a target whose deletions answer `deleted` and whose reads then answer `shown`."""
+
+    workspace: Workspace  # the test's (the `own_stalls` fixture)
 
     def __init__(self, deleted: int = 204, shown: int = 200, backups: str = "available") -> None:
         self.deleted, self.shown, self.backups = deleted, shown, backups
@@ -143,7 +147,7 @@ def test_cleanups_list_what_stays_and_fail_on_the_first_stall_not_a_blocked_one(
 def test_a_backup_left_in_work_that_never_ended_is_not_waited_for_again(clock: list[float]) -> None:
     """Deleting a restore point whose backups stay `protecting`, once the run saw that never end:
     no second --max-wait, for its backups' deletion or their reads."""
-    stalls.current().record(stalls.Stall("create_checkpoint", "protecting", "not reached within 5 s"))
+    Target.workspace.stalls.record(stalls.Stall("create_checkpoint", "protecting", "not reached within 5 s"))
     target = Target(backups="protecting")
     made = Made("p-1", "checkpoint", "c-1", "", "create_checkpoint", {"checkpoint_id": "c-1"})
     started = clock[0]
@@ -167,4 +171,4 @@ def test_a_restore_point_whose_backups_stay_busy_is_one_wait_then_a_stall(clock:
     assert outcome.failure.stall.operation == "create_checkpoint" and "still protecting" in str(
         outcome.failure
     )
-    assert stalls.stall_of("protecting") is not None
+    assert target.workspace.stalls.of_state("protecting") is not None

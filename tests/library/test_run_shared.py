@@ -16,7 +16,8 @@ from cbr_conformance.resources.inventory import SERVER, VOLUME, Inventory
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.resources.run_shared import RunShared, SharedUnavailable, recorded_made
 from cbr_conformance.target.client import CBRClient, ContractViolation, TargetUnreachable
-from cbr_conformance.target.lifecycle import Cleanups, Made
+from cbr_conformance.target.lifecycle import Cleanups
+from cbr_conformance.target.made import Made
 from cbr_conformance.transport.recording import Exchange, Violation
 
 

@@ -10,10 +10,11 @@ import pytest
 
 from cbr_conformance.contract.codes import IN_ANOTHER_VAULT
 from cbr_conformance.paths import fixtures_dir
-from cbr_conformance.resources.inventory import VOLUME, Inventory, InventoryResource, lease_waits_so_far
+from cbr_conformance.resources.inventory import VOLUME, Inventory, InventoryResource
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.target.client import CBRClient
 from cbr_conformance.target.lifecycle import Cleanups
+from cbr_conformance.target.workspace import Workspace
 
 from .fake_target import Canned, FakeTarget, Seen
 
@@ -69,13 +70,16 @@ def test_the_time_spent_waiting_for_another_workers_resource_is_counted(tmp_path
     path = tmp_path / "inventory.json"
     disk = {"id": "only-disk", "name": "d", "size": 10}
     path.write_text(json.dumps({"projects": {"p": {"volumes": [disk]}}}))
-    first, second = (Inventory.load(path, "p", lock_dir=tmp_path / "locks", wait=5) for _ in range(2))
+    workspaces = Workspace(), Workspace()
+    first, second = (
+        Inventory.load(path, "p", lock_dir=tmp_path / "locks", wait=5, workspace=w) for w in workspaces
+    )
     held = first.lease(VOLUME)
-    before = lease_waits_so_far()
     giver = threading.Timer(0.6, first.release, args=[held])
     giver.start()
     try:
         assert second.lease(VOLUME).id == "only-disk"
     finally:
         giver.join()
-    assert 0.5 <= lease_waits_so_far() - before < 3, lease_waits_so_far() - before
+    assert 0.5 <= workspaces[1].lease_waits < 3, workspaces[1].lease_waits
+    assert workspaces[0].lease_waits < 0.5  # the first found it free

@@ -18,6 +18,7 @@ from rich.console import Console
 from cbr_conformance import cli
 from cbr_conformance.report import console
 from cbr_conformance.target.waiters import wait_for
+from cbr_conformance.target.workspace import Workspace
 from cbr_emulator.defaults import PROJECT_A, PROJECT_B
 from tests.library.fake_target import Canned, FakeTarget, Seen
 
@@ -102,12 +103,26 @@ def test_a_wait_says_what_it_waits_for_while_it_waits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     told: list[str | None] = []
-    monkeypatch.setattr("cbr_conformance.target.waiters.on_wait", told.append)
+    workspace = Workspace(on_wait=told.append)
     seen = iter(["protecting", "available"])
-    wait_for(lambda: next(seen), lambda s: s == "available", what="backup b-1", timeout=5, interval=0.01)
+    wait_for(
+        lambda: next(seen),
+        lambda s: s == "available",
+        what="backup b-1",
+        timeout=5,
+        interval=0.01,
+        workspace=workspace,
+    )
     assert told == ["backup b-1", None]
     told.clear()
-    wait_for(lambda: "available", lambda s: s == "available", what="no wait", timeout=5, interval=0.01)
+    wait_for(
+        lambda: "available",
+        lambda s: s == "available",
+        what="no wait",
+        timeout=5,
+        interval=0.01,
+        workspace=workspace,
+    )
     assert told == []  # done at the first look: nothing to show
 
 

@@ -18,7 +18,7 @@ from cbr_conformance.settings.config import (
     SuiteConfig,
 )
 from cbr_conformance.settings.registry import CLEANUP
-from cbr_conformance.target.lifecycle import LEDGER_FILE
+from cbr_conformance.target.made import LEDGER_FILE
 
 
 def _ledger_of(run: str, report_dir: Path) -> Path:
@@ -31,7 +31,8 @@ def _ledger_of(run: str, report_dir: Path) -> Path:
 
 def _undo_run(config: SuiteConfig, ledger: Path, dry_run: bool) -> int:
     from cbr_conformance.target.client import client_for
-    from cbr_conformance.target.lifecycle import REFUSED, Outcome, delete, read_ledger, undo_order
+    from cbr_conformance.target.lifecycle import REFUSED, Outcome, delete
+    from cbr_conformance.target.made import read_ledger, undo_order
 
     contract = contract_of(config.profile)
     access = {a.project_id: a for a in (config.primary(), config.secondary()) if a is not None}

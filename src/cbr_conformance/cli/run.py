@@ -38,7 +38,7 @@ from cbr_conformance.settings.config import (
     SuiteConfig,
 )
 from cbr_conformance.settings.registry import RUN
-from cbr_conformance.target.lifecycle import LEDGER_FILE
+from cbr_conformance.target.made import LEDGER_FILE
 
 REMOTE_WORKERS_PER_CORE = 6
 
@@ -207,21 +207,21 @@ def handle_run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     collector = ResultCollector(run_dir / "summary.json", header, contract, read_only=config.read_only)
     out = console.console()
     out.print(console.header_table(_run_fields(header, config)))
-    from cbr_conformance.plugin.fixtures import lease_dir
+    from cbr_conformance.target.workspace import run_folder
 
-    run_uid = uuid.uuid4().hex  # the workers' test run id: it names their shared inventory leases
+    run_uid = uuid.uuid4().hex  # the workers' test run id: it names the folder they share
     argv = [*pytest_argv(args, config, run_dir, prefix, pytest_args), "--testrunuid", run_uid]
     completion = Completion()
     plugins: list[object] = [collector, completion]
     # Quiet: live progress by area, and no report of pytest's own (its counts are not the suite's).
     held = console.HeldPytestReport() if quiet(pytest_args) else None
     if held is not None:
-        plugins += [console.LiveProgress(out, lease_dir(run_uid)), held]
+        plugins += [console.LiveProgress(out, run_folder(run_uid)), held]
     try:
         with shared_bytecode(), only_named_plugins(), held.held() if held else contextlib.nullcontext():
             code = pytest.main(argv, plugins=plugins)
     finally:
-        shutil.rmtree(lease_dir(run_uid), ignore_errors=True)
+        shutil.rmtree(run_folder(run_uid), ignore_errors=True)
     if held is not None:
         held.show_problems()
     summary = collector.summary  # None: pytest stopped before the session ended

@@ -31,7 +31,7 @@ from cbr_conformance.generation.pattern_strategies import Kept, reused_pattern_s
 from cbr_conformance.generation.preconditions import Stage, arrange
 from cbr_conformance.outcome import NOT_APPLICABLE, Why, not_tested
 from cbr_conformance.target.client import CBRClient, Response, query_pairs, vault_size
-from cbr_conformance.target.lifecycle import CREATES
+from cbr_conformance.target.made import CREATES
 
 MODES = {"positive": GenerationMode.POSITIVE, "negative": GenerationMode.NEGATIVE}
 

@@ -4,6 +4,7 @@ Run the suite with `pytest conformance/ [--target-url URL ...]` or `cbr-conforma
 URL the embedded emulator is started for the session.
 
 - options: the command-line options, derived from the settings registry, and the run's config;
+- workspace: the run's workspace in this process (target/workspace.py), on pytest's stash;
 - collection: test order and the read-only filter;
 - guard: hand-built tests may not send requests the spec forbids unannounced;
 - reporting: what each test report carries for summary.json and the HTML report;
@@ -14,6 +15,7 @@ URL the embedded emulator is started for the session.
 
 pytest_plugins = [
     "cbr_conformance.plugin.options",
+    "cbr_conformance.plugin.workspace",
     "cbr_conformance.plugin.collection",
     "cbr_conformance.plugin.guard",
     "cbr_conformance.plugin.reporting",

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import os
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,25 +17,26 @@ from cbr_conformance.plugin.keys import (
     CALL_FAILED,
     CLOCK_WAIT,
     EXCHANGES,
-    PENDING,
     RECORD,
     STEPS,
     TestNotes,
 )
 from cbr_conformance.plugin.options import suite_config
-from cbr_conformance.report.console import note_waiting
+from cbr_conformance.plugin.workspace import workspace_of
 from cbr_conformance.resources.inventory import Inventory
 from cbr_conformance.resources.provision import Resources, new_run_prefix
 from cbr_conformance.resources.run_shared import RunShared
 from cbr_conformance.resources.shared_backups import SharedBackups
 from cbr_conformance.settings.config import SETTINGS, SuiteConfig
 from cbr_conformance.suite.markers import info_of
-from cbr_conformance.target import stalls, waiters
+from cbr_conformance.target import waiters
 from cbr_conformance.target.client import CBRClient
 from cbr_conformance.target.clock import ScenarioClock, TimeControl
 from cbr_conformance.target.clock_lock import ClockLock
-from cbr_conformance.target.endpoint import Pending, Target, start_target
-from cbr_conformance.target.lifecycle import Cleanups, Ledger, Made
+from cbr_conformance.target.endpoint import Target, start_target
+from cbr_conformance.target.lifecycle import Cleanups
+from cbr_conformance.target.made import Ledger, Made
+from cbr_conformance.target.workspace import Pending
 from cbr_conformance.testkit.scenario import SETTLE_SECONDS, Settle, Steps
 from cbr_conformance.transport.auth import AkSkAuth, TokenAuth
 from cbr_conformance.transport.recording import Exchange, Redactor
@@ -64,16 +61,7 @@ def cbr_check_context(cbr_contract: Contract) -> CheckContext:
 
 @pytest.fixture(scope="session")
 def cbr_target(cbr_config: SuiteConfig, pytestconfig: pytest.Config) -> Iterator[Target]:
-    target = start_target(cbr_config)
-    pytestconfig.stash[PENDING] = target.pending  # read by the reporting hook
-    # Work that never ends is waited for once per run: the workers of a run that share one target
-    # share its record of stalls; a worker with its own emulator keeps its own.
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    shared = lease_dir(run) / "stalls.jsonl" if run and not target.embedded else None
-    stalls.use(stalls.Stalls(shared))
-    if run:  # the CLI's live display shows what each worker waits for
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        waiters.on_wait = functools.partial(note_waiting, lease_dir(run), worker)
+    target = start_target(cbr_config, workspace_of(pytestconfig))
     try:
         yield target
     finally:
@@ -92,9 +80,9 @@ def cbr_http() -> Iterator[requests.Session]:
 
 
 @pytest.fixture(scope="session")
-def cbr_prefix(cbr_config: SuiteConfig) -> str:
+def cbr_prefix(cbr_config: SuiteConfig, pytestconfig: pytest.Config) -> str:
     # Under xdist every worker of one run shares the run's id: one prefix for the whole run.
-    return cbr_config.run_prefix or new_run_prefix(os.environ.get("PYTEST_XDIST_TESTRUNUID"))
+    return cbr_config.run_prefix or new_run_prefix(workspace_of(pytestconfig).run_uid)
 
 
 @pytest.fixture(scope="session")
@@ -107,11 +95,6 @@ def cbr_second_inventory(cbr_target: Target) -> Inventory:
     return _inventory(cbr_target, cbr_target.config.second_project_id or "")
 
 
-def lease_dir(run_uid: str) -> Path:
-    """Where the workers of one run (pytest-xdist's test run id) keep their inventory leases."""
-    return Path(tempfile.gettempdir()) / f"cbr-conformance-leases-{run_uid}"
-
-
 def _inventory(target: Target, project_id: str) -> Inventory:
     path = target.inventory_path
     if path is None or not path.exists() or not project_id:
@@ -120,9 +103,9 @@ def _inventory(target: Target, project_id: str) -> Inventory:
         return Inventory.load(path, project_id, all_restore_targets=True)
     # One target for all the run's workers: each leases from the whole inventory, under locks the
     # workers share (named after the run), and waits for a resource another worker holds.
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    locks = lease_dir(run) if run else None
-    return Inventory.load(path, project_id, lock_dir=locks, wait=target.config.max_wait)
+    workspace = target.workspace
+    wait = target.config.max_wait
+    return Inventory.load(path, project_id, lock_dir=workspace.folder, wait=wait, workspace=workspace)
 
 
 # --- per-test fixtures ----------------------------------------------------------------------
@@ -174,12 +157,13 @@ def make_client(
         context,
         timeout=target.config.request_timeout,
         redactor=redactor,
-        on_exchange=_recorder(context.contract, exchanges, target.pending),
+        on_exchange=_recorder(context.contract, exchanges, target.workspace.pending),
         session=session,
         read_only=target.config.read_only,
         on_made=cleanups.born if cleanups is not None else None,
         allow_restore=target.config.allow_restore,
         max_vault_size=target.config.max_vault_size,
+        workspace=target.workspace,
     )
 
 
@@ -195,7 +179,7 @@ def cbr_cleanups(request: pytest.FixtureRequest, cbr_target: Target) -> Iterator
     reported apart from the verdict (it is the project's state, not the target's conformance)."""
     cleanups = new_cleanups(cbr_target)
     yield cleanups
-    cbr_target.pending.leftovers.extend(cleanups.run())
+    cbr_target.workspace.pending.leftovers.extend(cleanups.run())
     # A deletion that never took effect, or a read that misreported one, fails the test that made
     # the resource (hit or blocked, target/stalls.py), unless the test failed already on its own account.
     if not request.node.stash.get(CALL_FAILED, False):
@@ -296,7 +280,7 @@ def cbr_run_shared_backups(
     resources = _resources(client, cbr_inventory, f"{cbr_prefix}-shared", cbr_target, cleanups)
     yield SharedBackups(shared, resources)
     if folder is None:  # this process's own: deleted as its session ends
-        cbr_target.pending.leftovers.extend(cleanups.run())
+        cbr_target.workspace.pending.leftovers.extend(cleanups.run())
 
 
 @pytest.fixture

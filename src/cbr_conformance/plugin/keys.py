@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cbr_conformance.results.record import Untested
-from cbr_conformance.target.endpoint import Pending
+from cbr_conformance.target.workspace import Workspace
 from cbr_conformance.testkit.scenario import Steps
 from cbr_conformance.transport.recording import Exchange
 
@@ -36,5 +36,5 @@ STEPS = pytest.StashKey[Steps]()  # a scenario's steps, for the report
 RECORD = pytest.StashKey[TestNotes]()  # what the test noted for its report
 CLOCK_WAIT = pytest.StashKey[float]()  # seconds the test waited for another to give the clock back
 CALL_FAILED = pytest.StashKey[bool]()  # the test's own call failed (its cleanups' failure is then not its)
-# This process's target's pending notes (target.Pending), for the reporting hook.
-PENDING = pytest.StashKey[Pending]()
+# This process's part of the run (target/workspace.py), made when pytest is configured.
+WORKSPACE = pytest.StashKey[Workspace]()

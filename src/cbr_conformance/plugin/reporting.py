@@ -15,8 +15,8 @@ import pytest
 from cbr_conformance.generation.stateful.failure import ChainFailed
 from cbr_conformance.outcome import NotTested, Skipped, Why
 from cbr_conformance.plugin.guard import UnintendedInvalidRequest
-from cbr_conformance.plugin.keys import CALL_FAILED, CLOCK_WAIT, EXCHANGES, PENDING, RECORD, STEPS, TestNotes
-from cbr_conformance.resources.inventory import lease_waits_so_far
+from cbr_conformance.plugin.keys import CALL_FAILED, CLOCK_WAIT, EXCHANGES, RECORD, STEPS, TestNotes
+from cbr_conformance.plugin.workspace import workspace_of
 from cbr_conformance.resources.provision import UndeclaredNeed
 from cbr_conformance.results.record import PROPERTY, Origin, PhaseFacts
 from cbr_conformance.suite.markers import MarkerError, info_of
@@ -90,7 +90,7 @@ def _course_was_timed(kind: str | None, report: pytest.TestReport, notes: TestNo
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    item.stash[LEASE_WAITS_BEFORE] = lease_waits_so_far()
+    item.stash[LEASE_WAITS_BEFORE] = workspace_of(item.config).lease_waits
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -104,7 +104,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def phase_facts(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> PhaseFacts:
     facts: dict[str, Any] = {}
-    waits = lease_waits_so_far()
+    waits = workspace_of(item.config).lease_waits
     waited = waits - item.stash.get(LEASE_WAITS_BEFORE, waits)
     item.stash[LEASE_WAITS_BEFORE] = waits
     if call.when == "setup":  # the clock, owned by one test at a time, is waited for like a resource
@@ -136,11 +136,11 @@ def phase_facts(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.T
         # Whether the refused request breaks a rule the spec states, or one only the service knows
         # (an unknown id, a sharing rule...): read from the request measure of its exchanges.
         facts["breaks"] = "schema" if any(e.request_errors for e in exchanges) else "service"
-    pending = item.config.stash.get(PENDING, None)
-    if pending is not None and call.when == "teardown" and pending.leftovers:
+    pending = workspace_of(item.config).pending
+    if call.when == "teardown" and pending.leftovers:
         facts["leftovers"] = tuple(pending.leftovers)
         pending.leftovers.clear()
-    if pending is not None and pending.facts:
+    if pending.facts:
         # Merged by operation: a fuzz test's hundred exchanges travel as a few lines.
         timed = _course_was_timed(info.kind if info else None, report, item.stash.get(RECORD, None))
         facts["facts"] = tuple(pending.facts.drain(timed=timed))

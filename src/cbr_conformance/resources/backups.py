@@ -38,6 +38,7 @@ def wait_gone(client: CBRClient, resources: Resources, backup_id: str) -> Respon
         what=f"backup {backup_id} to be gone",
         timeout=resources.max_wait,
         interval=resources.poll_interval,
+        workspace=client.workspace,
         describe=lambda response: response.exchange.summary(),
         state=lambda response: response.json()["backup"]["status"] if still_there(response) else None,
     )

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cbr_conformance.target.workspace import Workspace
+
 SERVER = "OS::Nova::Server"
 VOLUME = "OS::Cinder::Volume"
 BMS = "OS::Ironic::BareMetalServer"
@@ -24,14 +26,6 @@ TURBO = "OS::Sfs::Turbo"
 SECTIONS = {"servers": SERVER, "volumes": VOLUME, "bare_metal_servers": BMS, "sfs_turbos": TURBO}
 OBJECT_TYPE = {SERVER: "server", BMS: "server", VOLUME: "disk", TURBO: "turbo"}
 
-# Seconds this process has spent waiting for another worker to give a resource back: a test's
-# measured duration less its waits is what it takes by itself (plugin/schedule.py lays the next run out
-# by it; a test kept waiting at the start of one run is not thereby put at the start of the next).
-_waited = [0.0]
-
-
-def lease_waits_so_far() -> float:
-    return _waited[0]
 
 
 @dataclass(frozen=True)
@@ -74,11 +68,18 @@ class Inventory:
     """The resources a test may lease. With `lock_dir`, leases hold across processes (the run's
     xdist workers share one target's inventory): a lease is an exclusive lock on a file named
     after the resource, which the system frees if the worker dies; a test whose resources are all
-    leased elsewhere waits up to `wait` seconds for one."""
+    leased elsewhere waits up to `wait` seconds for one, counted in the run's `workspace`: a test's
+    measured duration less its waits is what it takes by itself (plugin/schedule.py lays the next
+    run out by it; a test kept waiting at the start of one run is not put at the start of the next)."""
 
     def __init__(
-        self, resources: list[InventoryResource], lock_dir: Path | None = None, wait: float = 0.0
+        self,
+        resources: list[InventoryResource],
+        lock_dir: Path | None = None,
+        wait: float = 0.0,
+        workspace: Workspace | None = None,
     ) -> None:
+        self.workspace = workspace or Workspace()
         self.resources = resources
         self._free = list(resources)
         self._aside: set[str] = set()  # ids of resources held elsewhere: never leased again
@@ -99,6 +100,7 @@ class Inventory:
         all_restore_targets: bool = False,
         lock_dir: Path | None = None,
         wait: float = 0.0,
+        workspace: Workspace | None = None,
     ) -> Inventory:
         """The project's resources (this worker's share of them). `all_restore_targets`: every
         resource may be restored onto (the embedded emulator's own inventory)."""
@@ -118,7 +120,7 @@ class Inventory:
         share = [
             r for i, r in enumerate(sorted(resources, key=lambda r: (r.type, r.id))) if i % workers == worker
         ]
-        return cls(share, lock_dir, wait)
+        return cls(share, lock_dir, wait, workspace)
 
     @classmethod
     def empty(cls) -> Inventory:
@@ -147,7 +149,7 @@ class Inventory:
                     break
                 time.sleep(0.2)  # every candidate is leased by another worker: one will come back
         finally:
-            _waited[0] += time.monotonic() - began
+            self.workspace.lease_waits += time.monotonic() - began
         raise NoResourceAvailable(
             resource_type, restore_target=restore_target, total=self.count(resource_type)
         )

@@ -15,7 +15,8 @@ from cbr_conformance.contract.codes import IN_ANOTHER_VAULT
 from cbr_conformance.outcome import Why, not_tested
 from cbr_conformance.resources.inventory import SERVER, Inventory, InventoryResource, NoResourceAvailable
 from cbr_conformance.target.client import CBRClient
-from cbr_conformance.target.lifecycle import DELETED_BY, Cleanups, Made
+from cbr_conformance.target.lifecycle import DELETED_BY, Cleanups
+from cbr_conformance.target.made import Made
 from cbr_conformance.target.waiters import timing_dependent_answers, wait_for
 from cbr_conformance.testkit import bodies
 from cbr_conformance.testkit.expect import expect_status
@@ -243,6 +244,7 @@ class Resources:
             what=f"restore point {checkpoint_id} to become available",
             timeout=self.max_wait,
             interval=self.poll_interval,
+            workspace=self.client.workspace,
             describe=lambda c: f"status {c['status']!r}",
             state=lambda c: str(c["status"]),
         )
@@ -273,6 +275,7 @@ class Resources:
             what=f"backup {backup_id} to reach {sorted(done)}",
             timeout=self.max_wait,
             interval=self.poll_interval,
+            workspace=self.client.workspace,
             describe=lambda b: f"status {b['status']!r}",
             state=lambda b: str(b["status"]),
         )

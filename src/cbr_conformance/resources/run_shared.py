@@ -30,7 +30,7 @@ from typing import Any, NoReturn
 from cbr_conformance.outcome import NotTested, Why, not_tested
 from cbr_conformance.resources.inventory import NoResourceAvailable
 from cbr_conformance.target.client import ContractViolation, TargetUnreachable
-from cbr_conformance.target.lifecycle import Made
+from cbr_conformance.target.made import Made
 from cbr_conformance.transport.recording import Exchange
 
 _RECORD = "shared-{key}.json"

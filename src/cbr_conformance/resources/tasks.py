@@ -50,6 +50,7 @@ def wait_task(
         what=f"the {what} task to succeed" if what else f"a successful task listed under {query}",
         timeout=resources.max_wait,
         interval=resources.poll_interval,
+        workspace=client.workspace,
         describe=lambda tasks: ", ".join(f"{t['id']} {t['status']}" for t in tasks) or "no such task",
     )
     return found[0]

@@ -17,7 +17,8 @@ from cbr_conformance.contract.checks import ALL_CHECKS, Check, CheckContext, res
 from cbr_conformance.contract.request_check import request_errors
 from cbr_conformance.contract.spec import Contract
 from cbr_conformance.settings.config import ProjectAccess, SuiteConfig
-from cbr_conformance.target.lifecycle import Made, births
+from cbr_conformance.target.made import Made, births
+from cbr_conformance.target.workspace import Workspace
 from cbr_conformance.transport.auth import Auth
 from cbr_conformance.transport.recording import REDACTED, SECRET_HEADERS, Exchange, Redactor, clip
 from cbr_conformance.transport.transfer import MAX_RESPONSE_BYTES, TargetUnreachable, Transfer, decode, track
@@ -102,12 +103,14 @@ class CBRClient:
         on_made: Callable[[Made, CBRClient], None] | None = None,
         allow_restore: bool = False,
         max_vault_size: int | None = None,
+        workspace: Workspace | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.read_only = read_only
         self.on_made = on_made
         self.allow_restore = allow_restore
         self.max_vault_size = max_vault_size
+        self.workspace = workspace or Workspace()  # the run's, in this process: waits and stalls
         self.project_id = project_id
         self.auth = auth
         self.context = context
@@ -136,6 +139,7 @@ class CBRClient:
             on_made=self.on_made,
             allow_restore=self.allow_restore,
             max_vault_size=self.max_vault_size,
+            workspace=self.workspace,
         )
 
     def url_for(self, operation_id: str, path: Mapping[str, str] | None = None) -> str:

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from cbr_conformance.contract.exchange_facts import FactSheet
 from cbr_conformance.paths import fixtures_dir
 from cbr_conformance.settings.config import SuiteConfig
+from cbr_conformance.target.workspace import Workspace
 
 # Fast enough for the suite, slow enough that `protecting` is observable before `available`.
 EMBEDDED_ASYNC_DELAY = 0.02
@@ -18,22 +18,13 @@ EMBEDDED_MAX_VAULT_SIZE = 2**63 - 1  # no budget: the embedded emulator bills no
 
 
 @dataclass
-class Pending:
-    """What this process's clients and cleanups found since the last test report: the next report
-    carries it to the run's results (a module's fixtures end in the teardown of its last test)."""
-
-    leftovers: list[str] = field(default_factory=list)  # what cleanups could not undo
-    facts: FactSheet = field(default_factory=FactSheet)  # what the exchanges exercised of the contract
-
-
-@dataclass
 class Target:
     url: str
     config: SuiteConfig  # the effective one: with the embedded emulator's URL and credentials
     inventory_path: Path | None
     control_url: str | None = None  # the emulator's control API (time travel), when there is one
     server: Any = None
-    pending: Pending = field(default_factory=Pending)  # this process's, for its next test report
+    workspace: Workspace = field(default_factory=Workspace)  # this process's part of the run
 
     @property
     def embedded(self) -> bool:
@@ -45,19 +36,19 @@ class Target:
             self.server = None
 
 
-def start_target(config: SuiteConfig) -> Target:
+def start_target(config: SuiteConfig, workspace: Workspace | None = None) -> Target:
     """Use the configured URL, or start the embedded emulator on a free loopback port."""
+    workspace = workspace or Workspace()
     if config.target_url is not None:
-        return Target(config.target_url, config, inventory_path(config), control_url=config.control_url)
+        return Target(config.target_url, config, inventory_path(config), config.control_url, None, workspace)
     from cbr_emulator.config import Settings
     from cbr_emulator.server import EmulatorServer
 
     server = EmulatorServer(Settings(db_path=":memory:", async_delay=EMBEDDED_ASYNC_DELAY))
     server.start()
     effective = embedded_config(config, server.url)
-    return Target(
-        server.url, effective, inventory_path(config), control_url=f"{server.url}/_emulator", server=server
-    )
+    control_url = f"{server.url}/_emulator"
+    return Target(server.url, effective, inventory_path(config), control_url, server, workspace)
 
 
 def embedded_config(config: SuiteConfig, url: str | None) -> SuiteConfig:

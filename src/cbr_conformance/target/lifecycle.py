@@ -1,7 +1,7 @@
-"""What the run makes on the target, and how each thing is deleted again.
+"""How each thing the run makes on the target is deleted again.
 
 Every request goes through `CBRClient.call`, which reports each resource a 2xx answer made
-(`births`) before the answer is checked: a create whose body breaks the contract, a create a
+(`target.made.births`) before the answer is checked: a create whose body breaks the contract, a create a
 negative test expected refused, a fuzz or state-machine step all get their cleanup registered
 at birth (Tempest's rule). `Cleanups` deletes them newest first, waiting until each is gone;
 `Ledger` appends each birth to the run's created.jsonl as it happens, so `cbr-conformance
@@ -10,13 +10,10 @@ cleanup --run` can delete exactly what an interrupted run made, in both projects
 
 from __future__ import annotations
 
-import json
-import os
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cbr_conformance.contract.codes import (
     BACKUP_NOT_FOUND,
@@ -25,76 +22,14 @@ from cbr_conformance.contract.codes import (
     VAULT_NOT_FOUND,
 )
 from cbr_conformance.target import stalls
+from cbr_conformance.target.made import Ledger, Made
+from cbr_conformance.target.stalls import Stalls
 from cbr_conformance.target.waiters import pauses, timing_dependent
 from cbr_conformance.transport.recording import Violation
 from cbr_conformance.transport.transfer import TargetUnreachable
 
 if TYPE_CHECKING:
     from cbr_conformance.target.client import CBRClient, Response
-
-LEDGER_FILE = "created.jsonl"
-
-
-@dataclass(frozen=True)
-class Made:
-    """One resource a request made: enough to delete it again, and to say what it was."""
-
-    project_id: str
-    kind: str  # vault, policy, checkpoint (its backups) or member (a share)
-    id: str
-    name: str
-    operation_id: str
-    path: Mapping[str, str]  # the delete operation's path parameters
-
-    def describe(self) -> str:
-        name = f" {self.name!r}" if self.name else ""
-        return f"{self.kind} {self.id}{name} of project {self.project_id}"
-
-
-# create operation -> (the member of its body and answer that holds what it makes, the delete
-# operation, its path parameter)
-CREATES: dict[str, tuple[str, str, str]] = {
-    "create_vault": ("vault", "delete_vault", "vault_id"),
-    "create_policy": ("policy", "delete_policy", "policy_id"),
-    "create_checkpoint": ("checkpoint", "", "checkpoint_id"),
-}
-
-
-def births(operation_id: str, path: Mapping[str, str], response: Response, project_id: str) -> list[Made]:
-    """What a 2xx answer to `operation_id` made; read defensively, as the body may be broken."""
-    try:
-        body = response.json()
-    except ValueError:
-        return []
-    if not isinstance(body, dict):
-        return []
-    if operation_id in CREATES:
-        key, _, param = CREATES[operation_id]
-        item = body.get(key)
-        if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
-            name = item.get("name") if isinstance(item.get("name"), str) else ""
-            return [Made(project_id, key, item["id"], name or "", operation_id, {param: item["id"]})]
-        return []
-    if operation_id == "add_share_members" and "backup_id" in path:
-        members = body.get("members")
-        made = []
-        for member in members if isinstance(members, list) else []:
-            project = member.get("dest_project_id") if isinstance(member, dict) else None
-            if isinstance(project, str) and project:
-                backup_id = path["backup_id"]
-                made.append(
-                    Made(
-                        project_id,
-                        "member",
-                        f"{backup_id}/{project}",
-                        "",
-                        operation_id,
-                        {"backup_id": backup_id, "member_id": project},
-                    )
-                )
-        return made
-    return []
-
 
 # --- deletion ---------------------------------------------------------------------------------
 
@@ -190,7 +125,8 @@ def _wait_gone(
     the resource or 404 misreports the deletion at once; the first deletion of its kind still
     shown after `max_wait` is a stall of `deletion`, and later ones of the kind are read once and
     not waited for (target/stalls.py)."""
-    earlier = stalls.current().find(deletion, stalls.STILL_SHOWN)
+    registry = client.workspace.stalls
+    earlier = registry.find(deletion, stalls.STILL_SHOWN)
     deadline = time.monotonic() + (0.0 if earlier else max_wait)
     backoff = pauses(poll_interval)
     while True:
@@ -201,14 +137,14 @@ def _wait_gone(
             return _misreported(made, deletion, what, show, answer)
         # a backup's statuses are the asynchronous states of target/stalls.py (a vault's "deleting" is not)
         state = _status_of(answer, "backup") if show == "show_backup" else None
-        stalled = stalls.stall_of(state)
+        stalled = registry.of_state(state)
         if stalled is not None:  # asynchronous work the run already saw never end
             detail = (
                 f"still {state} after its deletion, not waited for: {stalled.operation} never ended before"
             )
             return Outcome(made, REFUSED, detail, stalls.AsyncStall(stalled, first=False))
         if time.monotonic() >= deadline:
-            return _still_shown(made, deletion, what, show, answer.status, max_wait, state)
+            return _still_shown(registry, made, (deletion, what, show), answer.status, max_wait, state)
         time.sleep(min(next(backoff), max(0.0, deadline - time.monotonic())))
 
 
@@ -241,19 +177,22 @@ def _status_of(answer: Response, kind: str) -> str | None:
 
 
 def _still_shown(
-    made: Made, deletion: str, what: str, show: str, status: int, max_wait: float, state: str | None
+    registry: Stalls, made: Made, asked: tuple[str, str, str], status: int, max_wait: float, state: str | None
 ) -> Outcome:
+    """`made` still shown `max_wait` after its deletion; `asked`: (the delete operation, what was
+    deleted, the show operation)."""
+    deletion, what, show = asked
     if state in stalls.OPERATION_OF_STATE:
         # Shown in an asynchronous state that never ended: a stall of that state's operation, which
         # every later wait for the state (a test's or a cleanup's) then meets at once.
         message = f"{what} still {state} {max_wait:g} s after {deletion} accepted its deletion"
         stall = stalls.Stall(stalls.OPERATION_OF_STATE[state], state, message)
-        earlier = stalls.stall_of(state)
+        earlier = registry.of_state(state)
         if earlier is None:
-            stalls.current().record(stall)
+            registry.record(stall)
         failure = stalls.AsyncStall(earlier or stall, first=earlier is None)
         return Outcome(made, REFUSED, f"still {state} {max_wait:g} s after its deletion", failure)
-    earlier = stalls.current().find(deletion, stalls.STILL_SHOWN)
+    earlier = registry.find(deletion, stalls.STILL_SHOWN)
     if earlier is not None:
         detail = (
             f"still shown ({status}) after its deletion, not waited for: {deletion} never took effect before"
@@ -264,7 +203,7 @@ def _still_shown(
         f"{max_wait:g} s later: the deletion never took effect"
     )
     stall = stalls.Stall(deletion, stalls.STILL_SHOWN, message)
-    stalls.current().record(stall)
+    registry.record(stall)
     return Outcome(
         made,
         REFUSED,
@@ -291,11 +230,12 @@ def _delete_checkpoint(client: CBRClient, made: Made, *, max_wait: float, poll_i
             return Outcome(made, GONE)
         busy = [str(b.get("status")) for b in backups if b.get("status") in _BUSY]
         # Work the run already saw never end (target/stalls.py) is not waited for again
-        if busy and time.monotonic() < deadline and not any(stalls.stall_of(state) for state in busy):
+        registry = client.workspace.stalls
+        if busy and time.monotonic() < deadline and not any(registry.of_state(state) for state in busy):
             time.sleep(min(next(backoff), max(0.0, deadline - time.monotonic())))
             continue
         refused = []
-        failure = _stalled_work(made, busy, max_wait) if busy else None
+        failure = _stalled_work(registry, made, busy, max_wait) if busy else None
         for backup in backups:
             answer = client.call("delete_backup", path={"backup_id": backup["id"]}, check=False)
             if answer.status not in (200, 202, 204, 404):
@@ -320,11 +260,11 @@ def _delete_checkpoint(client: CBRClient, made: Made, *, max_wait: float, poll_i
         return Outcome(made, DELETED)
 
 
-def _stalled_work(made: Made, busy: list[str], max_wait: float) -> AssertionError | None:
+def _stalled_work(registry: Stalls, made: Made, busy: list[str], max_wait: float) -> AssertionError | None:
     """Backups still busy after `max_wait`: the first time-out of their state is a stall (so their
     deletion, and every later wait for the state, meets it at once), or blocked by an earlier one."""
     for state in busy:
-        earlier = stalls.stall_of(state)
+        earlier = registry.of_state(state)
         if earlier is not None:
             return stalls.AsyncStall(earlier, first=False)
     stuck = next((state for state in busy if state in stalls.OPERATION_OF_STATE), None)
@@ -332,7 +272,7 @@ def _stalled_work(made: Made, busy: list[str], max_wait: float) -> AssertionErro
         return None
     message = f"the backups of restore point {made.id} still {stuck} {max_wait:g} s later"
     stall = stalls.Stall(stalls.OPERATION_OF_STATE[stuck], stuck, message)
-    stalls.current().record(stall)
+    registry.record(stall)
     return stalls.AsyncStall(stall, first=True)
 
 
@@ -405,57 +345,3 @@ class Cleanups:
         reported): a deletion that never took effect, or a read that misreported one."""
         if self.failure is not None:
             raise self.failure
-
-
-class Ledger:
-    """The run's created.jsonl: one line per resource made, written and flushed as it is made
-    (workers append to one file; a line is one write, which O_APPEND keeps whole)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def append(self, made: Made) -> None:
-        record = {
-            **asdict(made),
-            "path": dict(made.path),
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-        line = (json.dumps(record) + "\n").encode()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
-
-
-def read_ledger(path: Path) -> list[Made]:
-    """What a run made, oldest first (a torn last line, from a killed run, is skipped)."""
-    made = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            record: dict[str, Any] = json.loads(line)
-            made.append(
-                Made(
-                    record["project_id"],
-                    record["kind"],
-                    record["id"],
-                    record.get("name", ""),
-                    record["operation_id"],
-                    dict(record["path"]),
-                )
-            )
-        except (ValueError, KeyError, TypeError):
-            continue
-    return made
-
-
-# Dependencies first: a share before its backup, backups before their vault, a vault before the
-# policy applied to it.
-_ORDER = {"member": 0, "backup": 1, "checkpoint": 1, "vault": 2, "policy": 3}
-
-
-def undo_order(made: list[Made]) -> list[Made]:
-    """What a run made, in the order to delete it: newest first, dependencies before what they
-    depend on, each resource once."""
-    unique = list({(m.project_id, m.kind, m.id): m for m in made}.values())
-    return sorted(reversed(unique), key=lambda m: _ORDER.get(m.kind, 9))

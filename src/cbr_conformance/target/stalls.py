@@ -69,6 +69,11 @@ class Stalls:
                     self._known.setdefault((stall.operation, stall.state), stall)
         return self._known.get((operation, state))
 
+    def of_state(self, state: str | None) -> Stall | None:
+        """The stall of the operation that leaves a resource in `state`, if one was recorded."""
+        operation = OPERATION_OF_STATE.get(state or "")
+        return self.find(operation, state or "") if operation else None
+
     def record(self, stall: Stall) -> None:
         self._known.setdefault((stall.operation, stall.state), stall)
         if self.path is None:
@@ -80,22 +85,3 @@ class Stalls:
             os.write(fd, (json.dumps(asdict(stall)) + "\n").encode())
         finally:
             os.close(fd)
-
-
-_current = Stalls()
-
-
-def use(stalls: Stalls) -> None:
-    """Make `stalls` the registry of this process (the plugin does, once the target is known)."""
-    global _current
-    _current = stalls
-
-
-def current() -> Stalls:
-    return _current
-
-
-def stall_of(state: str | None) -> Stall | None:
-    """The run's stall of the operation that leaves a resource in `state`, if one was recorded."""
-    operation = OPERATION_OF_STATE.get(state or "")
-    return _current.find(operation, state or "") if operation else None

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from cbr_conformance.target import stalls
 from cbr_conformance.target.stalls import WaitTimeout
+from cbr_conformance.target.workspace import Workspace
 
 __all__ = ["WaitTimeout", "pauses", "timing_dependent", "wait_for"]
 
@@ -18,8 +19,6 @@ FIRST_PAUSE = 0.05  # seconds before the second poll; each later pause doubles, 
 # Past the interval, a pause is this share of the time waited so far: a state is seen at most about
 # a tenth late, and a wait that never ends reads a few dozen times, whatever its length.
 LATE_SHARE = 0.1
-# Told what a wait is for when it starts, and None when it ends (the console shows it live).
-on_wait: Callable[[str | None], None] | None = None
 
 
 # Set while the exchanges made depend on the target's timing (contract/exchange_facts.py keeps their facts
@@ -85,6 +84,7 @@ def wait_for(
     failed: Callable[[T], bool] | None = None,
     describe: Callable[[T], str] = repr,
     state: Callable[[T], str | None] | None = None,
+    workspace: Workspace | None = None,
 ) -> T:
     """Call `fetch` until `done(value)`; fail early when `failed(value)`, or after `timeout` seconds.
 
@@ -93,26 +93,28 @@ def wait_for(
 
     With `state` (the asynchronous status a value is in, e.g. "protecting"), a time-out is recorded
     as a stall of the run, and a later wait that finds the same state fails at once, blocked by it
-    (see target/stalls.py)."""
+    (see target/stalls.py) in `workspace` (the client's: `client.workspace`), whose `on_wait` is told
+    what the wait is for while it lasts."""
+    workspace = workspace or Workspace()
     deadline = time.monotonic() + timeout
     backoff = pauses(interval)
     with timing_dependent():  # what a poll sees, and how many polls there are, is the target's timing
         value = fetch()
-    notify = on_wait if not done(value) else None  # said once, when a wait begins
+    notify = workspace.on_wait if not done(value) else None  # said once, when a wait begins
     if notify is not None:
         notify(what)
     try:
         while not done(value):
             if failed is not None and failed(value):
                 raise WaitTimeout(f"{what}: reached a failed state: {describe(value)}")
-            stalled = stalls.stall_of(state(value) if state else None)
+            stalled = workspace.stalls.of_state(state(value) if state else None)
             if stalled is not None:
                 raise stalls.AsyncStall(stalled, first=False)
             if time.monotonic() >= deadline:
                 message = f"{what}: not reached within {timeout:g} s; last seen: {describe(value)}"
                 if state is not None and (found := state(value)) in stalls.OPERATION_OF_STATE:
                     stall = stalls.Stall(stalls.OPERATION_OF_STATE[found], found, message)
-                    stalls.current().record(stall)
+                    workspace.stalls.record(stall)
                     raise stalls.AsyncStall(stall, first=True)
                 raise WaitTimeout(message)
             time.sleep(min(next(backoff), max(0.0, deadline - time.monotonic())))

@@ -31,7 +31,7 @@ from cbr_conformance.generation.stateful.record import MachineRun
 from cbr_conformance.generation.stateful.steps import NOT_SENT, Steps, step_key
 from cbr_conformance.outcome import Why, not_tested
 from cbr_conformance.target.client import CBRClient, ContractViolation, OptInRequired
-from cbr_conformance.target.lifecycle import CREATES, Made
+from cbr_conformance.target.made import CREATES, Made
 from cbr_conformance.transport.recording import Exchange
 
 # schemathesis's checks of a chain (its own definitions: one implementation of each rule)

@@ -23,7 +23,7 @@ from cbr_conformance.generation.internals import case_body
 from cbr_conformance.generation.preconditions import Stage, arrange, arranges
 from cbr_conformance.generation.stateful.record import MachineRun
 from cbr_conformance.target.client import CBRClient, Response
-from cbr_conformance.target.lifecycle import CREATES, Made, births
+from cbr_conformance.target.made import CREATES, Made, births
 from cbr_conformance.transport.recording import Exchange
 
 # Steps on the machine's starting resources that get their state set up first, per operation and
