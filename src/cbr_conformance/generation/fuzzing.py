@@ -8,12 +8,13 @@ so that generated bodies and queries reach the business logic rather than a 404.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,13 @@ from cbr_conformance.contract.request_check import request_errors
 from cbr_conformance.contract.service_rules import RealIds, claims_invalid_input, letter_of, shape
 from cbr_conformance.contract.spec import Contract
 from cbr_conformance.contract.spec_rules import broken_rules
-from cbr_conformance.generation.internals import case_body, case_description, case_mutations, mutation_site
+from cbr_conformance.generation.internals import (
+    case_body,
+    case_description,
+    case_mutations,
+    mutation_site,
+    without_local_constants,
+)
 from cbr_conformance.generation.pattern_strategies import Kept, reused_pattern_strategies
 from cbr_conformance.generation.preconditions import Stage, arrange
 from cbr_conformance.outcome import NOT_APPLICABLE, Why, not_tested
@@ -64,9 +71,14 @@ def _closed_schema(contract: Contract) -> Any:
     return openapi.from_dict(closed_objects(copy.deepcopy(contract.document)))
 
 
-def kept_strategies(contract: Contract) -> Kept:
-    """The pattern strategies built for this contract's fuzzing and chains, kept while it lives."""
-    return contract.derived("pattern strategies", lambda _: {})
+@contextlib.contextmanager
+def generating(contract: Contract) -> Iterator[None]:
+    """hypothesis as the suite's fuzzing and chains use it: a seed's cases depend on the seed and
+    the contract alone (no constants of the suite's own modules), and a pattern's strategy is built
+    once per contract (pattern_strategies.py). Nothing of hypothesis changes outside."""
+    kept: Kept = contract.derived("pattern strategies", lambda _: {})
+    with without_local_constants(), reused_pattern_strategies(kept):
+        yield
 
 
 def closed_objects(node: Any) -> Any:
@@ -302,7 +314,7 @@ def fuzz_operation(
         run = hypothesis.reproduce_failure(hypothesis.__version__, replay.encode())(run)
 
     try:
-        with reused_pattern_strategies(kept_strategies(client.context.contract)):
+        with generating(client.context.contract):
             run()
     except hypothesis.errors.Unsatisfiable:
         # every generated case was filtered out (one that the run's ids made valid again, one over

@@ -10,12 +10,19 @@ naming it when a release moves it, instead of the fuzzer quietly changing its ve
 - the keywords of `schemathesis.Response`'s constructor (the class is public, its constructor is
   not), to hand a chain's checks what the suite's own client received;
 - hypothesis's `base_regex_strategy`, the step that expands a pattern's character classes (see
-  pattern_strategies.py for why it is reused, and for how narrowly).
+  pattern_strategies.py for why it is reused, and for how narrowly);
+- hypothesis's local constants (`_get_local_constants` and the `CONSTANTS_CACHE` built from them):
+  hypothesis draws some values from the string and number constants of the modules loaded from
+  the folder it runs in, which for a suite installed from a checkout are the suite's own. Cases
+  would then depend on the suite's code, on how it was installed (a wheel has none) and on which
+  modules a worker happened to import first; while the suite generates, hypothesis draws none.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+from collections.abc import Iterator
 from enum import Enum
 from types import ModuleType
 from typing import Any
@@ -32,6 +39,7 @@ from cbr_conformance.transport.recording import Exchange
 # fails, naming the attribute, if they move.
 SCHEMATHESIS_TESTED = ">=4.28,<4.33"
 HYPOTHESIS_REGEX_STEP = "hypothesis.strategies._internal.regex.base_regex_strategy"
+HYPOTHESIS_PROVIDERS = "hypothesis.internal.conjecture.providers"
 
 
 class SchemathesisInternalsMoved(RuntimeError):
@@ -113,3 +121,31 @@ def hypothesis_regex_module() -> ModuleType | None:
         return importlib.import_module(module_name)
     except ImportError:
         return None
+
+
+@contextlib.contextmanager
+def without_local_constants() -> Iterator[bool]:
+    """While open, hypothesis draws no constants from the modules of the folder it runs in, so
+    that a seed's cases are the same whatever the suite's code and however it was installed.
+    Yields False where this hypothesis has no such constants (then there is nothing to leave out).
+    The constants cached outside are set aside meanwhile: none drawn outside leaks in, or out."""
+    providers = importlib.import_module(HYPOTHESIS_PROVIDERS)
+    original = getattr(providers, "_get_local_constants", None)
+    cache = getattr(providers, "CONSTANTS_CACHE", None)
+    constants = getattr(providers, "Constants", None)
+    if original is None or cache is None or constants is None or hasattr(original, "leaves_out"):
+        yield original is not None and cache is not None and constants is not None
+        return
+    empty = constants()
+
+    def none() -> Any:
+        return empty
+
+    none.leaves_out = original  # type: ignore[attr-defined]
+    setattr(providers, "_get_local_constants", none)  # noqa: B010 (not declared)
+    setattr(providers, "CONSTANTS_CACHE", type(cache)(cache.max_size))  # noqa: B010
+    try:
+        yield True
+    finally:
+        setattr(providers, "_get_local_constants", original)  # noqa: B010
+        setattr(providers, "CONSTANTS_CACHE", cache)  # noqa: B010

@@ -1,10 +1,8 @@
-"""What the fuzz and state machine tests run, imported together when the first of them runs.
+"""What the fuzz and state machine tests run, imported by them when the first of them runs.
 
-Importing schemathesis and hypothesis costs a worker ~0.5 s of CPU, so a worker that runs neither
-kind of test never does. But hypothesis draws some values from the constants of the project's own
-modules loaded at the time (its "local constants", where the suite is installed from a checkout):
-importing both kinds' modules at once keeps a test's cases, for a seed, the same whether or not
-the other kind ran before it in the same worker.
+Importing schemathesis and hypothesis costs a worker CPU it need not spend: a worker that runs
+neither kind of test never loads them. (Which modules a worker loaded before makes no difference to
+the cases: while the suite generates, hypothesis draws no constants from them; see `internals`.)
 """
 
 from __future__ import annotations

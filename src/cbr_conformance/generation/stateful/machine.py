@@ -21,9 +21,8 @@ from schemathesis import Response as StResponse
 
 from cbr_conformance.contract.service_rules import RealIds
 from cbr_conformance.contract.spec import Contract
-from cbr_conformance.generation.fuzzing import SHRINK_SECONDS, closed_objects, kept_strategies
+from cbr_conformance.generation.fuzzing import SHRINK_SECONDS, closed_objects, generating
 from cbr_conformance.generation.internals import schemathesis_response
-from cbr_conformance.generation.pattern_strategies import reused_pattern_strategies
 from cbr_conformance.generation.preconditions import Stage
 from cbr_conformance.generation.stateful.budget import Budget
 from cbr_conformance.generation.stateful.failure import ChainFailed, FailedStep, ServerError
@@ -238,7 +237,7 @@ def run_state_machine(
     walker = Walker(client, steps_of_run, Budget.starting_now(seconds, shrink_seconds), done)
     try:
         # hypothesis leaves this function unannotated
-        with reused_pattern_strategies(kept_strategies(client.context.contract)):
+        with generating(client.context.contract):
             hypothesis.stateful.run_state_machine_as_test(  # type: ignore[no-untyped-call,unused-ignore]
                 _seeded(_machine_class(base, walker), seed), settings=_settings(max_examples, steps, seed)
             )
