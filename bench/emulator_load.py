@@ -29,7 +29,7 @@ from typing import Any
 
 import requests
 
-from cbr_conformance.resources.inventory import VOLUME
+from cbr_conformance.contract.resource_types import VOLUME
 from cbr_conformance.testkit.bodies import checkpoint_body, vault_body
 from cbr_emulator.defaults import DEFAULT_CREDENTIALS, PROJECT_A
 from cbr_emulator.models.inventory_default import default_inventory

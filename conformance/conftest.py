@@ -9,11 +9,12 @@ import pytest
 import requests
 
 from cbr_conformance.contract.checks import CheckContext
+from cbr_conformance.contract.resource_types import SERVER
 from cbr_conformance.contract.service_rules import RealIds
 from cbr_conformance.generation.preconditions import Stage
 from cbr_conformance.outcome import NotTested, Why
 from cbr_conformance.plugin.fixtures import make_client, new_cleanups
-from cbr_conformance.resources.inventory import SERVER, Inventory
+from cbr_conformance.resources.inventory import Inventory
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.resources.tasks import extra
 from cbr_conformance.target.client import CBRClient

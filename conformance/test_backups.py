@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from cbr_conformance.contract.codes import BACKUP_NOT_FOUND, UNKNOWN_ID
+from cbr_conformance.contract.resource_types import SERVER, VOLUME
 from cbr_conformance.resources.backups import BEING_RESTORED, show_backup, wait_gone
-from cbr_conformance.resources.inventory import SERVER, VOLUME
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.resources.shared_backups import SharedBackups
 from cbr_conformance.target.client import CBRClient

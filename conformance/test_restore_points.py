@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from cbr_conformance.contract.codes import CHECKPOINT_NOT_FOUND, NO_RESOURCE, UNKNOWN_ID, VAULT_NOT_FOUND
-from cbr_conformance.resources.inventory import SERVER, VOLUME
+from cbr_conformance.contract.resource_types import SERVER, VOLUME
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.resources.shared_backups import SharedBackups
 from cbr_conformance.target.client import CBRClient

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from cbr_conformance.contract.codes import BACKUP_NOT_FOUND, NO_RESOURCE, NOT_IN_VAULT, VAULT_NOT_FOUND
+from cbr_conformance.contract.resource_types import SERVER, VOLUME
 from cbr_conformance.paths import reference_example
 from cbr_conformance.resources.backups import BEING_RESTORED, show_backup, wait_gone
-from cbr_conformance.resources.inventory import SERVER, VOLUME
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.resources.tasks import extra, wait_task
 from cbr_conformance.target.client import CBRClient, Response

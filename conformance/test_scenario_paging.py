@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from cbr_conformance.resources.inventory import SERVER, VOLUME
+from cbr_conformance.contract.resource_types import SERVER, VOLUME
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.target.client import CBRClient
 from cbr_conformance.target.moments import moment

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from cbr_conformance.contract.codes import BACKUP_NOT_FOUND, POLICY_NOT_APPLIED, POLICY_NOT_FOUND
+from cbr_conformance.contract.resource_types import SERVER
 from cbr_conformance.paths import reference_example
-from cbr_conformance.resources.inventory import SERVER
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.target.client import CBRClient
 from cbr_conformance.target.clock import ScenarioClock

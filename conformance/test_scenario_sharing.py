@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cbr_conformance.contract.codes import BACKUP_NOT_FOUND, MEMBER_NOT_FOUND
-from cbr_conformance.resources.inventory import SERVER
+from cbr_conformance.contract.resource_types import SERVER
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.target.client import CBRClient
 from cbr_conformance.testkit.expect import expect_error, expect_status

@@ -21,7 +21,7 @@ from cbr_conformance.contract.codes import (
     UNKNOWN_ID,
     UNKNOWN_PROJECT,
 )
-from cbr_conformance.resources.inventory import SERVER, VOLUME
+from cbr_conformance.contract.resource_types import SERVER, VOLUME
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.target.client import CBRClient, Response
 from cbr_conformance.testkit.expect import expect_error, expect_status

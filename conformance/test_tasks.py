@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cbr_conformance.contract.codes import TASK_NOT_FOUND, UNKNOWN_ID
-from cbr_conformance.resources.inventory import VOLUME
+from cbr_conformance.contract.resource_types import VOLUME
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.resources.tasks import Task, extra, wait_task
 from cbr_conformance.target.client import CBRClient

@@ -14,7 +14,7 @@ from cbr_conformance.contract.codes import (
     VAULT_NOT_FOUND,
     WRONG_RESOURCE_TYPE,
 )
-from cbr_conformance.resources.inventory import SERVER, VOLUME
+from cbr_conformance.contract.resource_types import SERVER, VOLUME
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.target.client import CBRClient
 from cbr_conformance.target.lifecycle import wait_deleted

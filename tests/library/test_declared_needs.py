@@ -9,7 +9,8 @@ from typing import cast
 
 import pytest
 
-from cbr_conformance.resources.inventory import SERVER, VOLUME, Inventory, InventoryResource
+from cbr_conformance.contract.resource_types import SERVER, VOLUME
+from cbr_conformance.resources.inventory import Inventory, InventoryResource
 from cbr_conformance.resources.provision import Resources, UndeclaredNeed
 from cbr_conformance.resources.run_shared import RunShared
 from cbr_conformance.resources.shared_backups import SharedBackups

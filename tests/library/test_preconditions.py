@@ -7,11 +7,12 @@ from contextlib import contextmanager
 
 import pytest
 
+from cbr_conformance.contract.resource_types import SERVER
 from cbr_conformance.contract.service_rules import RealIds, shape
 from cbr_conformance.contract.spec import Contract
 from cbr_conformance.generation.preconditions import Stage, arrange
 from cbr_conformance.paths import fixtures_dir
-from cbr_conformance.resources.inventory import SERVER, Inventory
+from cbr_conformance.resources.inventory import Inventory
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.settings.config import SuiteConfig
 from cbr_conformance.target.client import CBRClient, client_for

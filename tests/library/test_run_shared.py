@@ -11,8 +11,9 @@ from typing import Any, cast
 
 import pytest
 
+from cbr_conformance.contract.resource_types import SERVER, VOLUME
 from cbr_conformance.outcome import NotTested, Why
-from cbr_conformance.resources.inventory import SERVER, VOLUME, Inventory
+from cbr_conformance.resources.inventory import Inventory
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.resources.run_shared import RunShared, SharedUnavailable, recorded_made
 from cbr_conformance.target.client import CBRClient, ContractViolation, TargetUnreachable

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from cbr_conformance.contract.codes import IN_ANOTHER_VAULT
+from cbr_conformance.contract.resource_types import VOLUME
 from cbr_conformance.paths import fixtures_dir
-from cbr_conformance.resources.inventory import VOLUME, Inventory, InventoryResource
+from cbr_conformance.resources.inventory import Inventory, InventoryResource
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.target.client import CBRClient
 from cbr_conformance.target.lifecycle import Cleanups

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from cbr_conformance import cli
+from cbr_conformance.contract.resource_types import SERVER
 from cbr_conformance.contract.spec import Contract
 from cbr_conformance.paths import fixtures_dir, reference_example
-from cbr_conformance.resources.inventory import SERVER, Inventory
+from cbr_conformance.resources.inventory import Inventory
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.settings.config import SuiteConfig
 from cbr_conformance.target.client import CBRClient, client_for

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from cbr_conformance import cli
+from cbr_conformance.contract.resource_types import SECTIONS, SERVER, VOLUME
 from cbr_conformance.paths import suite_dir
-from cbr_conformance.resources.inventory import SECTIONS, SERVER, VOLUME, Inventory, InventoryResource
+from cbr_conformance.resources.inventory import Inventory, InventoryResource
 from cbr_conformance.suite.test_kinds import CollectedTest, collect_tests
 from cbr_conformance.suite.wants import not_tested_for_want, preflight_lines, wants
 from cbr_emulator.defaults import PROJECT_A

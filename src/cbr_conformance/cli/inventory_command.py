@@ -50,7 +50,7 @@ def _emulator_inventory(url: str, project_id: str | None) -> dict[str, Any]:
     scratch resource the suite may restore onto; of one project when given."""
     import requests
 
-    from cbr_conformance.resources.inventory import SECTIONS
+    from cbr_conformance.contract.resource_types import SECTIONS
 
     control = f"{url}/_emulator"
     try:

@@ -17,15 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cbr_conformance.contract.resource_types import OBJECT_TYPE, SECTIONS
 from cbr_conformance.target.workspace import Workspace
-
-SERVER = "OS::Nova::Server"
-VOLUME = "OS::Cinder::Volume"
-BMS = "OS::Ironic::BareMetalServer"
-TURBO = "OS::Sfs::Turbo"
-SECTIONS = {"servers": SERVER, "volumes": VOLUME, "bare_metal_servers": BMS, "sfs_turbos": TURBO}
-OBJECT_TYPE = {SERVER: "server", BMS: "server", VOLUME: "disk", TURBO: "turbo"}
-
 
 
 @dataclass(frozen=True)

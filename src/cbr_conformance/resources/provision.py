@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from cbr_conformance.contract.codes import IN_ANOTHER_VAULT
+from cbr_conformance.contract.resource_types import SERVER
 from cbr_conformance.outcome import Why, not_tested
-from cbr_conformance.resources.inventory import SERVER, Inventory, InventoryResource, NoResourceAvailable
+from cbr_conformance.resources.inventory import Inventory, InventoryResource, NoResourceAvailable
 from cbr_conformance.target.client import CBRClient
 from cbr_conformance.target.lifecycle import DELETED_BY, Cleanups
 from cbr_conformance.target.made import Made

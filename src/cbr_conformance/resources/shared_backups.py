@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cbr_conformance.resources.inventory import SERVER, VOLUME
+from cbr_conformance.contract.resource_types import SERVER, VOLUME
 from cbr_conformance.resources.provision import Resources, check_declared
 from cbr_conformance.resources.run_shared import RunShared
 

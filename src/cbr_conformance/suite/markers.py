@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from cbr_conformance.resources.inventory import SECTIONS
+from cbr_conformance.contract.resource_types import SECTIONS
 
 KINDS = ("contract", "negative", "fuzz", "stateful", "scenario")
 MARKER = "cbr"

@@ -9,7 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cbr_conformance.resources.inventory import SECTIONS, Inventory
+from cbr_conformance.contract.resource_types import SECTIONS
+from cbr_conformance.resources.inventory import Inventory
 from cbr_conformance.suite.test_kinds import CollectedTest
 
 # What the suite does with each kind, for a person writing an inventory.
