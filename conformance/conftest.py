@@ -18,8 +18,17 @@ from cbr_conformance.resources.inventory import Inventory
 from cbr_conformance.resources.provision import Resources
 from cbr_conformance.resources.tasks import extra
 from cbr_conformance.target.client import CBRClient
+from cbr_conformance.target.creations import (
+    SECOND_PROJECT,
+    check_created,
+    creates,
+    declared_by,
+    total_of,
+    with_default_gb,
+)
 from cbr_conformance.target.endpoint import Target
 from cbr_conformance.testkit import bodies
+from cbr_conformance.testkit.bodies import DEFAULT_VAULT_SIZE
 from cbr_conformance.transport.recording import Redactor
 
 
@@ -60,6 +69,10 @@ def _stage_task(client: CBRClient, ids: RealIds) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
+@creates(policy=1)
+@creates(vault=1, server_backup=1, needs=(SERVER,))  # a vault with a server, and its backup
+@creates(vault=1, needs=(SECOND_PROJECT,))  # the second project's, to accept the share in
+@creates(share=1, needs=(SERVER, SECOND_PROJECT))
 def cbr_stage(
     cbr_target: Target,
     cbr_check_context: CheckContext,
@@ -74,7 +87,7 @@ def cbr_stage(
 
     In read-only mode nothing is created: the ids are those of whatever the project already has.
     """
-    cleanups = new_cleanups(cbr_target)
+    cleanups = new_cleanups(cbr_target, "cbr_stage")
     config = cbr_target.config
     client = make_client(cbr_target, cbr_check_context, cbr_redactor, cbr_http, cleanups=cleanups)
     member = None
@@ -97,6 +110,8 @@ def cbr_stage(
             ids.values.update(_existing_ids(client))
         else:
             _make_resources(resources, ids, member, for_restore=client.allow_restore)
+            declared = total_of(declared_by(cbr_stage) or [])
+            check_created(with_default_gb(declared, DEFAULT_VAULT_SIZE), cleanups.created)
             ids.values.update(_stage_task(client, ids))
         yield Stage(client, ids, resources, member)
     finally:

@@ -201,7 +201,13 @@ def test_another_projects_credentials_are_forbidden(
 # --- isolation: a project's own path shows none of another project's data --------------------
 
 
-@pytest.mark.cbr(operation="list_vaults", kind="negative", mutates=True, id="auth-isolation-list-vaults")
+@pytest.mark.cbr(
+    operation="list_vaults",
+    kind="negative",
+    mutates=True,
+    id="auth-isolation-list-vaults",
+    creates={"vault": 1},
+)
 def test_another_projects_vault_is_not_listed(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
 ) -> None:
@@ -222,7 +228,13 @@ def test_another_projects_vault_is_not_listed(
         )
 
 
-@pytest.mark.cbr(operation="show_vault", kind="negative", mutates=True, id="auth-isolation-show-vault")
+@pytest.mark.cbr(
+    operation="show_vault",
+    kind="negative",
+    mutates=True,
+    id="auth-isolation-show-vault",
+    creates={"vault": 1},
+)
 def test_another_projects_vault_is_not_found(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
 ) -> None:
@@ -232,7 +244,13 @@ def test_another_projects_vault_is_not_found(
     expect_error(response, 404, VAULT_NOT_FOUND)
 
 
-@pytest.mark.cbr(operation="delete_vault", kind="negative", mutates=True, id="auth-isolation-delete-vault")
+@pytest.mark.cbr(
+    operation="delete_vault",
+    kind="negative",
+    mutates=True,
+    id="auth-isolation-delete-vault",
+    creates={"vault": 1},
+)
 def test_another_projects_vault_cannot_be_deleted(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
 ) -> None:
@@ -243,7 +261,13 @@ def test_another_projects_vault_cannot_be_deleted(
     expect_status(cbr.call("show_vault", path={"vault_id": vault["id"]}), 200)
 
 
-@pytest.mark.cbr(operation="show_policy", kind="negative", mutates=True, id="auth-isolation-show-policy")
+@pytest.mark.cbr(
+    operation="show_policy",
+    kind="negative",
+    mutates=True,
+    id="auth-isolation-show-policy",
+    creates={"policy": 1},
+)
 def test_another_projects_policy_is_not_found(cbr_second: CBRClient, cbr_resources: Resources) -> None:
     """1.5, 4.6.2: another project's policy id answers 404 BackupService.6000."""
     policy = cbr_resources.policy()

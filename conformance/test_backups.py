@@ -149,6 +149,7 @@ def test_show_unknown_backup_is_not_found(cbr: CBRClient) -> None:
     mutates=True,
     id="backup-other-project-unknown",
     needs={VOLUME: 1},
+    creates={"vault": 1, "disk_backup": 1},
 )
 def test_backup_of_another_project_is_unknown_to_it(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
@@ -223,6 +224,7 @@ def test_list_backups_by_checkpoint_and_name(cbr: CBRClient, cbr_shared_backups:
     mutates=True,
     id="backup-list-by-vault-and-resource",
     needs={VOLUME: 2},
+    creates={"vault": 1, "disk_backup": 2},
 )
 def test_list_backups_by_vault_and_resource(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.2 (Table 4-158): vault_id, resource_id and resource_type list exactly the matching backups."""
@@ -384,6 +386,7 @@ def test_list_backups_by_time_and_vault_usage(cbr: CBRClient, cbr_shared_backups
     mutates=True,
     id="backup-list-sort-created-at",
     needs={VOLUME: 1},
+    creates={"vault": 1, "disk_backup": 2},
 )
 def test_list_backups_sorted_by_creation_time(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.2 (Table 4-158): sort=created_at orders ascending or descending, descending by default."""
@@ -420,6 +423,7 @@ def test_list_backups_sorted_by_creation_time(cbr: CBRClient, cbr_resources: Res
     mutates=True,
     id="backup-list-paging-offset",
     needs={VOLUME: 3},
+    creates={"vault": 1, "disk_backup": 3},
 )
 def test_list_backups_pages_with_limit_and_offset(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.2 (Tables 4-158, 4-160), 5.3: limit=1 at offsets 0 to 2 lists each of 3 backups once."""
@@ -457,6 +461,7 @@ def test_list_backups_pages_with_limit_and_offset(cbr: CBRClient, cbr_resources:
     mutates=True,
     id="backup-list-paging-marker",
     needs={VOLUME: 3},
+    creates={"vault": 1, "disk_backup": 3},
 )
 def test_list_backups_pages_with_a_marker(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.2 (Table 4-158): marker pages on from the previous page's last backup, without overlap."""
@@ -521,6 +526,7 @@ def test_list_backups_with_invalid_query_is_refused(cbr: CBRClient, query: dict[
     mutates=True,
     id="backup-delete-then-gone",
     needs={SERVER: 1},
+    creates={"vault": 1, "server_backup": 1},
 )
 def test_delete_backup_makes_it_unknown(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.3: a deleted backup answers 204, then 404 BackupService.6200, and is listed nowhere."""
@@ -543,6 +549,7 @@ def test_delete_backup_makes_it_unknown(cbr: CBRClient, cbr_resources: Resources
     mutates=True,
     id="backup-delete-keeps-others",
     needs={VOLUME: 2},
+    creates={"vault": 1, "disk_backup": 2},
 )
 def test_delete_backup_keeps_the_other_backups(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.3: deleting a single backup leaves the vault's other backup available."""
@@ -602,6 +609,7 @@ def _expect_refused(cbr: CBRClient, cbr_resources: Resources, backup_id: str, ca
     id="backup-restore-server",
     needs={SERVER: 1},
     restores=True,
+    creates={"vault": 1, "server_backup": 1, "restore": 1},
 )
 def test_restore_server_backup_onto_its_server(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.4 (Tables 4-170, 4-171): a server backup restores onto its server: 202, then available."""
@@ -623,6 +631,7 @@ def test_restore_server_backup_onto_its_server(cbr: CBRClient, cbr_resources: Re
     id="backup-restore-disk",
     needs={VOLUME: 1},
     restores=True,
+    creates={"vault": 1, "disk_backup": 1, "restore": 1},
 )
 def test_restore_disk_backup_onto_its_disk(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.4 (Table 4-170): a disk backup restores onto its disk by volume_id: 202, then available."""
@@ -641,6 +650,7 @@ def test_restore_disk_backup_onto_its_disk(cbr: CBRClient, cbr_resources: Resour
     id="backup-restore-server-without-targets",
     needs={SERVER: 1},
     restores=True,
+    creates={"vault": 1, "server_backup": 1},
 )
 def test_restore_server_backup_without_its_targets_is_refused(
     cbr: CBRClient, cbr_resources: Resources
@@ -668,6 +678,7 @@ def test_restore_server_backup_without_its_targets_is_refused(
     id="backup-restore-invalid-body",
     needs={VOLUME: 1},
     restores=True,
+    creates={"vault": 1, "disk_backup": 1},
 )
 def test_restore_disk_backup_with_invalid_body_is_refused(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.4 (Tables 4-169, 4-170): a disk restore without volume_id, or malformed, is refused with 400."""

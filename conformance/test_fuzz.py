@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from cbr_conformance.contract.spec import Contract
-from cbr_conformance.generation.preconditions import Stage
+from cbr_conformance.generation.preconditions import Stage, case_creates
 from cbr_conformance.outcome import Why, not_tested
 from cbr_conformance.plugin.keys import TestNotes
+from cbr_conformance.resources.provision import Resources
 from cbr_conformance.settings.config import SuiteConfig
 from cbr_conformance.target.client import CBRClient
 
@@ -38,6 +39,7 @@ def _cases() -> list[Any]:
                 kind="fuzz",
                 mutates=op.method != "GET",
                 id=f"fuzz-{op.operation_id}-{mode}",
+                creates=case_creates(op.operation_id, mode) or None,  # per case
             ),
         )
         for op in operations
@@ -51,6 +53,7 @@ def test_fuzz(
     cbr: CBRClient,
     cbr_config: SuiteConfig,
     cbr_stage: Stage,
+    cbr_resources: Resources,
     cbr_prefix: str,
     cbr_notes: TestNotes,
     operation_id: str,
@@ -70,8 +73,9 @@ def test_fuzz(
             seed=cbr_config.fuzz_seed,
             seconds=cbr_config.fuzz_seconds,
             name_prefix=cbr_prefix,
-            # the test's own client sends the cases, so that what they make is deleted at its end
-            stage=replace(cbr_stage, client=cbr),
+            # the test's own client sends the cases and sets their state up, so that what they
+            # make is deleted at its end, and counted against its marker
+            stage=replace(cbr_stage, client=cbr, resources=cbr_resources),
             replay=cbr_config.fuzz_replay,
         )
     except NotApplicable as exc:

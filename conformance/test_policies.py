@@ -67,7 +67,13 @@ def _schedule(policy: dict[str, Any]) -> dict[str, Any]:
 # --- create_policy --------------------------------------------------------------------------
 
 
-@pytest.mark.cbr(operation="create_policy", kind="contract", mutates=True, id="policy-create-echoes-input")
+@pytest.mark.cbr(
+    operation="create_policy",
+    kind="contract",
+    mutates=True,
+    id="policy-create-echoes-input",
+    creates={"policy": 1},
+)
 def test_create_policy_echoes_its_input(cbr_resources: Resources) -> None:
     """4.6.1 (Tables 4-175, 4-180): a new policy echoes its name, enabled, definition and schedule."""
     definition = {
@@ -105,7 +111,11 @@ def test_create_policy_echoes_its_input(cbr_resources: Resources) -> None:
 
 
 @pytest.mark.cbr(
-    operation="create_policy", kind="contract", mutates=True, id="policy-create-enabled-by-default"
+    operation="create_policy",
+    kind="contract",
+    mutates=True,
+    id="policy-create-enabled-by-default",
+    creates={"policy": 1},
 )
 def test_create_policy_without_enabled_makes_it_enabled(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.6.1 (Table 4-175): a policy created without enabled is enabled (Default: true)."""
@@ -158,7 +168,13 @@ def test_create_policy_with_malformed_json_is_refused(cbr: CBRClient) -> None:
 # --- show_policy ----------------------------------------------------------------------------
 
 
-@pytest.mark.cbr(operation="show_policy", kind="contract", mutates=True, id="policy-show-matches-create")
+@pytest.mark.cbr(
+    operation="show_policy",
+    kind="contract",
+    mutates=True,
+    id="policy-show-matches-create",
+    creates={"policy": 1},
+)
 def test_show_policy_returns_the_created_policy(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.6.2 (Table 4-188): show_policy returns the policy as created, its scheduler included."""
     created = cbr_resources.policy()
@@ -174,7 +190,13 @@ def test_show_policy_returns_the_created_policy(cbr: CBRClient, cbr_resources: R
     )
 
 
-@pytest.mark.cbr(operation="show_policy", kind="contract", mutates=True, id="policy-show-associated-vaults")
+@pytest.mark.cbr(
+    operation="show_policy",
+    kind="contract",
+    mutates=True,
+    id="policy-show-associated-vaults",
+    creates={"vault": 1, "policy": 1},
+)
 def test_show_policy_lists_the_vaults_it_is_applied_to(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.6.2 (Table 4-192): associated_vaults names the vault the policy was applied to (4.4.8)."""
     vault = cbr_resources.vault("disk")
@@ -200,7 +222,13 @@ def test_show_unknown_policy_is_not_found(cbr: CBRClient) -> None:
 # --- list_policies --------------------------------------------------------------------------
 
 
-@pytest.mark.cbr(operation="list_policies", kind="contract", mutates=True, id="policy-list-agrees-with-show")
+@pytest.mark.cbr(
+    operation="list_policies",
+    kind="contract",
+    mutates=True,
+    id="policy-list-agrees-with-show",
+    creates={"policy": 2},
+)
 def test_list_policies_shows_what_show_policy_shows(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.6.3 (Table 4-197): the policy list holds each policy as show_policy shows it."""
     created = [cbr_resources.policy(), cbr_resources.policy(trigger=_trigger(DAILY))]
@@ -218,7 +246,11 @@ def test_list_policies_shows_what_show_policy_shows(cbr: CBRClient, cbr_resource
 
 
 @pytest.mark.cbr(
-    operation="list_policies", kind="contract", mutates=True, id="policy-list-filter-operation-type"
+    operation="list_policies",
+    kind="contract",
+    mutates=True,
+    id="policy-list-filter-operation-type",
+    creates={"policy": 1},
 )
 def test_list_policies_filters_by_operation_type(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.6.3 (Table 4-194): operation_type=backup or replication lists only policies of that type."""
@@ -241,7 +273,13 @@ def test_list_policies_filters_by_operation_type(cbr: CBRClient, cbr_resources: 
     )
 
 
-@pytest.mark.cbr(operation="list_policies", kind="contract", mutates=True, id="policy-list-filter-vault")
+@pytest.mark.cbr(
+    operation="list_policies",
+    kind="contract",
+    mutates=True,
+    id="policy-list-filter-vault",
+    creates={"vault": 1, "policy": 2},
+)
 def test_list_policies_filters_by_vault(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.6.3 (Table 4-194): vault_id= lists only the policy applied to that vault."""
     vault = cbr_resources.vault("disk")
@@ -276,7 +314,13 @@ def test_list_policies_with_unknown_operation_type_is_refused(cbr: CBRClient) ->
 # --- update_policy --------------------------------------------------------------------------
 
 
-@pytest.mark.cbr(operation="update_policy", kind="contract", mutates=True, id="policy-update-name-only")
+@pytest.mark.cbr(
+    operation="update_policy",
+    kind="contract",
+    mutates=True,
+    id="policy-update-name-only",
+    creates={"policy": 1},
+)
 def test_update_policy_name_keeps_the_rest(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.6.4 (Table 4-205): renaming a policy changes its name only; show_policy agrees."""
     policy = cbr_resources.policy(operation_definition={"max_backups": 10}, trigger=_trigger(WEEKLY, DAILY))
@@ -303,7 +347,13 @@ def test_update_policy_name_keeps_the_rest(cbr: CBRClient, cbr_resources: Resour
     )
 
 
-@pytest.mark.cbr(operation="update_policy", kind="contract", mutates=True, id="policy-update-schedule")
+@pytest.mark.cbr(
+    operation="update_policy",
+    kind="contract",
+    mutates=True,
+    id="policy-update-schedule",
+    creates={"policy": 1},
+)
 def test_update_policy_schedule_and_retention(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.6.4 (Table 4-205): a new schedule and retention apply and the name stays; show_policy agrees."""
     policy = cbr_resources.policy()
@@ -330,7 +380,13 @@ def test_update_policy_schedule_and_retention(cbr: CBRClient, cbr_resources: Res
         )
 
 
-@pytest.mark.cbr(operation="update_policy", kind="negative", mutates=True, id="policy-update-invalid")
+@pytest.mark.cbr(
+    operation="update_policy",
+    kind="negative",
+    mutates=True,
+    id="policy-update-invalid",
+    creates={"policy": 1},
+)
 @pytest.mark.parametrize(
     "change",
     [
@@ -370,7 +426,13 @@ def test_update_unknown_policy_is_not_found(cbr: CBRClient) -> None:
 # --- delete_policy --------------------------------------------------------------------------
 
 
-@pytest.mark.cbr(operation="delete_policy", kind="contract", mutates=True, id="policy-delete-then-gone")
+@pytest.mark.cbr(
+    operation="delete_policy",
+    kind="contract",
+    mutates=True,
+    id="policy-delete-then-gone",
+    creates={"policy": 1},
+)
 def test_delete_policy_makes_it_unknown(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.6.5: a deleted policy answers 204, then 404 BackupService.6000, and is not listed."""
     policy = cbr_resources.policy()

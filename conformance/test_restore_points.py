@@ -31,6 +31,7 @@ def _create(cbr: CBRClient, vault_id: str, **parameters: Any) -> dict[str, Any]:
     mutates=True,
     id="checkpoint-create-echoes-input",
     needs={SERVER: 1},
+    creates={"vault": 1, "server_backup": 1},
 )
 def test_create_checkpoint_echoes_its_input(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.3.2 (Tables 4-79 to 4-83): a new restore point names its vault, resources, name and description."""
@@ -71,6 +72,7 @@ def test_create_checkpoint_echoes_its_input(cbr: CBRClient, cbr_resources: Resou
     mutates=True,
     id="checkpoint-create-backs-up-every-resource",
     needs={VOLUME: 2},
+    creates={"vault": 1, "disk_backup": 2},
 )
 def test_create_checkpoint_without_parameters_backs_up_every_resource(
     cbr: CBRClient, cbr_resources: Resources
@@ -98,6 +100,7 @@ def test_create_checkpoint_without_parameters_backs_up_every_resource(
     mutates=True,
     id="checkpoint-create-selected-resources",
     needs={VOLUME: 2},
+    creates={"vault": 1, "disk_backup": 1},
 )
 def test_create_checkpoint_backs_up_only_the_resources_listed(
     cbr: CBRClient, cbr_resources: Resources
@@ -124,6 +127,7 @@ def test_create_checkpoint_backs_up_only_the_resources_listed(
     mutates=True,
     id="checkpoint-create-names-its-backups",
     needs={VOLUME: 1},
+    creates={"vault": 1, "disk_backup": 1},
 )
 def test_create_checkpoint_names_its_backups(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.3.2 (Table 4-76): the restore point's name and description become its backup's."""
@@ -165,7 +169,11 @@ def test_create_checkpoint_with_malformed_json_is_refused(cbr: CBRClient) -> Non
 
 
 @pytest.mark.cbr(
-    operation="create_checkpoint", kind="negative", mutates=True, id="checkpoint-create-empty-vault"
+    operation="create_checkpoint",
+    kind="negative",
+    mutates=True,
+    id="checkpoint-create-empty-vault",
+    creates={"vault": 1},
 )
 def test_create_checkpoint_of_vault_without_resources_is_refused(
     cbr: CBRClient, cbr_resources: Resources
@@ -182,6 +190,7 @@ def test_create_checkpoint_of_vault_without_resources_is_refused(
     mutates=True,
     id="checkpoint-create-invalid-parameters",
     needs={VOLUME: 1},
+    creates={"vault": 1},
 )
 @pytest.mark.parametrize(
     "parameters",
@@ -206,6 +215,7 @@ def test_create_checkpoint_with_invalid_parameters_is_refused(
     mutates=True,
     id="checkpoint-show-matches-create",
     needs={VOLUME: 1},
+    creates={"vault": 1, "disk_backup": 1},
 )
 def test_show_checkpoint_returns_the_created_restore_point(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.3.1 (Tables 4-67, 4-68): show_checkpoint returns the restore point as created."""
@@ -243,6 +253,7 @@ def test_show_checkpoint_returns_the_created_restore_point(cbr: CBRClient, cbr_r
     mutates=True,
     id="checkpoint-show-becomes-available",
     needs={SERVER: 1},
+    creates={"vault": 1, "server_backup": 1},
 )
 def test_show_checkpoint_sees_it_become_available(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.3.1 (Table 4-67): a new restore point becomes available, and so do all its backups."""

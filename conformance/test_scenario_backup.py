@@ -59,6 +59,7 @@ def _backed_up(resources: Resources, cbr_settle: Settle, checkpoint_id: str) -> 
     mutates=True,
     id="scenario-ecs-backup",
     needs={SERVER: 1},
+    creates={"vault": 1, "gb": 200, "server_backup": 1},
 )
 def test_ecs_backup_as_in_application_case_5_1(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle
@@ -197,6 +198,7 @@ def test_ecs_backup_as_in_application_case_5_1(
     id="scenario-restore-backup",
     needs={SERVER: 1},
     restores=True,
+    creates={"vault": 1, "server_backup": 2, "restore": 1},
 )
 def test_restore_a_server_backup_and_back_it_up_again(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle
@@ -257,6 +259,7 @@ def test_restore_a_server_backup_and_back_it_up_again(
     id="scenario-delete-backup",
     needs={SERVER: 1},
     restores=True,
+    creates={"vault": 1, "server_backup": 2},
 )
 def test_delete_a_server_backup_with_its_disk_backups(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
@@ -309,6 +312,7 @@ def test_delete_a_server_backup_with_its_disk_backups(
     mutates=True,
     id="scenario-vault-rename-expand",
     needs={VOLUME: 1},
+    creates={"vault": 1, "disk_backup": 2},
 )
 def test_rename_and_expand_a_vault_in_use(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle
@@ -373,6 +377,7 @@ def test_rename_and_expand_a_vault_in_use(
     mutates=True,
     id="scenario-vault-remove-resources",
     needs={VOLUME: 2},
+    creates={"vault": 2, "disk_backup": 3},
 )
 def test_remove_resources_from_a_vault(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle
@@ -445,6 +450,7 @@ def test_remove_resources_from_a_vault(
     mutates=True,
     id="scenario-vault-delete-with-backups",
     needs={SERVER: 1},
+    creates={"vault": 2, "server_backup": 2},
 )
 def test_delete_a_vault_that_has_backups(cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps) -> None:
     """4.4.5: deleting a vault clears its backups, leaves a vault_delete task; its server can move on."""

@@ -125,6 +125,7 @@ def _wait_available(cbr: CBRClient, resources: Resources, vault_id: str, expecte
     mutates=True,
     id="scenario-paging-backups",
     needs={SERVER: 1, VOLUME: 5},
+    creates={"vault": 2, "server_backup": 2, "disk_backup": 25},
 )
 def test_page_through_backups_as_in_application_case_5_3(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle
@@ -236,6 +237,7 @@ def test_page_through_backups_as_in_application_case_5_3(
     kind="scenario",
     mutates=True,
     id="scenario-paging-vaults",
+    creates={"vault": 5, "policy": 1},
 )
 def test_page_through_vaults(cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps) -> None:
     """4.4.3 (Table 4-110): a policy's vaults walked by limit and offset, filtered; the project's too."""
@@ -299,6 +301,7 @@ def test_page_through_vaults(cbr: CBRClient, cbr_resources: Resources, cbr_steps
     mutates=True,
     id="scenario-paging-operation-logs",
     needs={VOLUME: 4},
+    creates={"vault": 2, "disk_backup": 12},
 )
 def test_page_through_tasks(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle

@@ -94,6 +94,7 @@ def _schedule(cbr_clock: ScenarioClock) -> tuple[datetime, int, datetime]:
     kind="scenario",
     mutates=True,
     id="scenario-auto-backup-apply-policy",
+    creates={"vault": 1, "policy": 1},
 )
 def test_apply_and_remove_a_policy_as_in_application_case_5_2(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
@@ -163,6 +164,7 @@ def test_apply_and_remove_a_policy_as_in_application_case_5_2(
     kind="scenario",
     mutates=True,
     id="scenario-policy-update-keeps-vaults",
+    creates={"vault": 2, "policy": 1},
 )
 def test_updating_an_applied_policy_keeps_its_vaults(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
@@ -262,6 +264,7 @@ def test_updating_an_applied_policy_keeps_its_vaults(
     mutates=True,
     id="scenario-auto-backup-retention",
     needs={SERVER: 1},
+    creates={"vault": 1, "policy": 1},
 )
 def test_policy_fires_and_keeps_the_newest_backups(
     cbr_clock: ScenarioClock, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
@@ -329,6 +332,7 @@ def test_policy_fires_and_keeps_the_newest_backups(
     mutates=True,
     id="scenario-policy-enable-disable",
     needs={SERVER: 1},
+    creates={"vault": 1, "policy": 1},
 )
 def test_only_an_enabled_policy_fires(
     cbr_clock: ScenarioClock, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
@@ -378,6 +382,7 @@ def test_only_an_enabled_policy_fires(
     mutates=True,
     id="scenario-auto-backup-retention-days",
     needs={SERVER: 1},
+    creates={"vault": 1, "policy": 1},
 )
 def test_automatic_backups_expire_after_the_retention_duration(
     cbr_clock: ScenarioClock, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps

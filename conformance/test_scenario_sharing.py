@@ -37,6 +37,7 @@ def _visible(member: CBRClient, backup_id: str, **query: Any) -> bool:
     mutates=True,
     id="scenario-share-backup",
     needs={SERVER: 1},
+    creates={"vault": 2, "server_backup": 1, "share": 1},
 )
 def test_share_a_backup_from_offer_to_withdrawal(
     cbr_second: CBRClient,

@@ -78,6 +78,7 @@ def _shown(cbr: CBRClient, backup_id: str, member: CBRClient) -> dict[str, Any]:
     mutates=True,
     id="share-add-member-pending",
     needs={SERVER: 1},
+    creates={"vault": 1, "server_backup": 1, "share": 1},
 )
 def test_add_share_member_makes_a_pending_member(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
@@ -111,6 +112,7 @@ def test_add_share_member_makes_a_pending_member(
     mutates=True,
     id="share-add-disk-backup",
     needs={VOLUME: 1},
+    creates={"vault": 1, "disk_backup": 1},
 )
 def test_sharing_a_disk_backup_is_refused(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
@@ -127,6 +129,7 @@ def test_sharing_a_disk_backup_is_refused(
     mutates=True,
     id="share-add-twice",
     needs={SERVER: 1},
+    creates={"vault": 1, "server_backup": 1, "share": 1},
 )
 def test_sharing_twice_with_the_same_project_is_refused(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
@@ -144,6 +147,7 @@ def test_sharing_twice_with_the_same_project_is_refused(
     mutates=True,
     id="share-add-own-project",
     needs={SERVER: 1},
+    creates={"vault": 1, "server_backup": 1},
 )
 def test_sharing_with_the_owner_project_is_refused(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.2.1: backups are shared among tenants: sharing with the owner's own project is refused."""
@@ -169,6 +173,7 @@ def test_sharing_an_unknown_backup_is_not_found(
     mutates=True,
     id="share-accept-into-vault",
     needs={SERVER: 1},
+    creates={"vault": 2, "server_backup": 1, "share": 1},
 )
 def test_member_accepts_the_share_into_its_vault(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources, cbr_second_resources: Resources
@@ -205,6 +210,7 @@ def test_member_accepts_the_share_into_its_vault(
     mutates=True,
     id="share-reject",
     needs={SERVER: 1},
+    creates={"vault": 1, "server_backup": 1, "share": 1},
 )
 def test_member_rejects_the_share_without_a_vault(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
@@ -231,6 +237,7 @@ def test_member_rejects_the_share_without_a_vault(
     mutates=True,
     id="share-accept-without-vault",
     needs={SERVER: 1},
+    creates={"vault": 1, "server_backup": 1, "share": 1},
 )
 def test_accepting_without_a_vault_is_refused(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
@@ -250,6 +257,7 @@ def test_accepting_without_a_vault_is_refused(
     mutates=True,
     id="share-accept-into-disk-vault",
     needs={SERVER: 1},
+    creates={"vault": 2, "server_backup": 1, "share": 1},
 )
 def test_accepting_into_a_disk_vault_is_refused(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources, cbr_second_resources: Resources
@@ -270,6 +278,7 @@ def test_accepting_into_a_disk_vault_is_refused(
     mutates=True,
     id="share-update-invalid-status",
     needs={SERVER: 1},
+    creates={"vault": 1, "server_backup": 1, "share": 1},
 )
 def test_updating_to_an_unknown_status_is_refused(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
@@ -296,6 +305,7 @@ def test_accepting_an_unknown_backup_is_not_found(cbr_second: CBRClient) -> None
     mutates=True,
     id="share-accepted-listed-as-shared",
     needs={SERVER: 1},
+    creates={"vault": 2, "server_backup": 1, "share": 1},
 )
 def test_an_accepted_backup_is_listed_as_shared_by_the_member(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources, cbr_second_resources: Resources
@@ -326,6 +336,7 @@ def test_an_accepted_backup_is_listed_as_shared_by_the_member(
     mutates=True,
     id="share-show-member",
     needs={SERVER: 1},
+    creates={"vault": 1, "server_backup": 1, "share": 1},
 )
 def test_show_share_member_by_project_id(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
@@ -354,6 +365,7 @@ def test_show_share_member_by_project_id(
     mutates=True,
     id="share-show-unknown-member",
     needs={SERVER: 1},
+    creates={"vault": 1, "server_backup": 1},
 )
 def test_show_a_project_the_backup_is_not_shared_with_is_not_found(
     cbr: CBRClient, cbr_resources: Resources
@@ -373,6 +385,7 @@ def test_show_a_project_the_backup_is_not_shared_with_is_not_found(
     mutates=True,
     id="share-list-members",
     needs={SERVER: 1},
+    creates={"vault": 1, "server_backup": 1, "share": 1},
 )
 def test_list_share_members_and_filters(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
@@ -410,6 +423,7 @@ def test_list_members_of_unknown_backup_is_not_found(cbr: CBRClient) -> None:
     mutates=True,
     id="share-delete-member",
     needs={SERVER: 1},
+    creates={"vault": 1, "server_backup": 1, "share": 1},
 )
 def test_delete_share_member_stops_the_share(
     cbr: CBRClient, cbr_second: CBRClient, cbr_resources: Resources
@@ -432,6 +446,7 @@ def test_delete_share_member_stops_the_share(
     mutates=True,
     id="share-delete-unknown-member",
     needs={SERVER: 1},
+    creates={"vault": 1, "server_backup": 1},
 )
 def test_delete_a_project_the_backup_is_not_shared_with_is_not_found(
     cbr: CBRClient, cbr_resources: Resources

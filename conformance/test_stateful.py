@@ -8,9 +8,10 @@ import pytest
 
 from cbr_conformance.contract.links import linked_operations
 from cbr_conformance.contract.spec import Contract
-from cbr_conformance.generation.preconditions import Stage
+from cbr_conformance.generation.preconditions import Stage, case_creates
 from cbr_conformance.outcome import Why, not_tested
 from cbr_conformance.plugin.keys import TestNotes
+from cbr_conformance.resources.provision import Resources
 from cbr_conformance.results.record import Untested
 from cbr_conformance.settings.config import SuiteConfig
 from cbr_conformance.target.client import CBRClient
@@ -18,10 +19,13 @@ from cbr_conformance.target.client import CBRClient
 _LINKED = linked_operations(Contract.load())
 
 
-@pytest.mark.cbr(operation=_LINKED, kind="stateful", mutates=True, id="stateful-links")
+@pytest.mark.cbr(
+    operation=_LINKED, kind="stateful", mutates=True, id="stateful-links", creates=case_creates(_LINKED)
+)  # creates: per step
 def test_state_machine_along_links(
     cbr: CBRClient,
     cbr_stage: Stage,
+    cbr_resources: Resources,
     cbr_config: SuiteConfig,
     cbr_prefix: str,
     cbr_notes: TestNotes,
@@ -38,7 +42,7 @@ def test_state_machine_along_links(
         # with the test's own client, so that what they make is deleted at its end.
         walk_links(
             cbr,
-            replace(cbr_stage, client=cbr),
+            replace(cbr_stage, client=cbr, resources=cbr_resources),
             examples=cbr_config.fuzz_examples,
             name_prefix=cbr_prefix,
             seconds=cbr_config.fuzz_seconds,  # the fuzzing budget of one operation, for all the families

@@ -45,6 +45,7 @@ def _of_backup(backup: dict[str, Any]) -> Callable[[Task], bool]:
     mutates=True,
     id="task-list-backup-recorded",
     needs={VOLUME: 1},
+    creates={"vault": 1, "disk_backup": 1},
 )
 def test_list_operation_logs_shows_the_backup_task(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.1.2 (Table 4-20): a backup leaves a backup task of the project and vault, with an end time."""
@@ -73,6 +74,7 @@ def test_list_operation_logs_shows_the_backup_task(cbr: CBRClient, cbr_resources
     mutates=True,
     id="task-list-filters",
     needs={VOLUME: 1},
+    creates={"vault": 2, "disk_backup": 1},
 )
 def test_list_operation_logs_by_type_status_and_vault(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.1.2 (Table 4-17): vault_id, operation_type and status filters, alone and combined."""
@@ -120,6 +122,7 @@ def test_list_operation_logs_by_type_status_and_vault(cbr: CBRClient, cbr_resour
     mutates=True,
     id="task-list-paging",
     needs={VOLUME: 1},
+    creates={"vault": 1, "disk_backup": 2},
 )
 def test_list_operation_logs_pages_with_limit_and_offset(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.1.2 (Tables 4-17, 4-19): limit and offset page a vault's tasks without overlap or gap."""
@@ -167,6 +170,7 @@ def test_list_operation_logs_pages_with_limit_and_offset(cbr: CBRClient, cbr_res
     mutates=True,
     id="task-list-restore-recorded",
     needs={VOLUME: 1},
+    creates={"vault": 1, "disk_backup": 1, "restore": 1},
 )
 def test_list_operation_logs_shows_the_restore_task(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.1.2 (Tables 4-20, 4-29): a restore leaves a restore task naming the backup and its target."""
@@ -197,6 +201,7 @@ def test_list_operation_logs_shows_the_restore_task(cbr: CBRClient, cbr_resource
     mutates=True,
     id="task-list-delete-recorded",
     needs={VOLUME: 1},
+    creates={"vault": 1, "disk_backup": 1},
 )
 def test_list_operation_logs_shows_the_delete_task(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.1.2 (Tables 4-20, 4-25): deleting a backup leaves a delete task naming the backup."""
@@ -244,6 +249,7 @@ def test_list_operation_logs_with_invalid_query_is_refused(cbr: CBRClient, query
     mutates=True,
     id="task-show-matches-list",
     needs={VOLUME: 1},
+    creates={"vault": 1, "disk_backup": 1},
 )
 def test_show_operation_log_returns_the_listed_task(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.1.1 (Table 4-4): show_operation_log returns the task as the task list gives it."""

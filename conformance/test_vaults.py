@@ -29,6 +29,7 @@ from cbr_conformance.testkit.paging import page_query
     mutates=True,
     id="vault-create-echoes-input",
     needs={SERVER: 1},
+    creates={"vault": 1},
 )
 def test_create_vault_echoes_its_input(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.1 (Table 4-92): a new vault echoes the name, description, billing, resources and tags sent."""
@@ -65,7 +66,13 @@ def test_create_vault_echoes_its_input(cbr: CBRClient, cbr_resources: Resources)
     )
 
 
-@pytest.mark.cbr(operation="create_vault", kind="contract", mutates=True, id="vault-create-disk-minimal")
+@pytest.mark.cbr(
+    operation="create_vault",
+    kind="contract",
+    mutates=True,
+    id="vault-create-disk-minimal",
+    creates={"vault": 1},
+)
 def test_create_disk_vault_with_mandatory_fields_only(cbr_resources: Resources) -> None:
     """4.4.1 (Table 4-87): a disk vault of the mandatory fields only is a disk vault without resources."""
     vault = cbr_resources.vault("disk")
@@ -75,7 +82,13 @@ def test_create_disk_vault_with_mandatory_fields_only(cbr_resources: Resources) 
     assert vault["resources"] == [], f"4.4.1 (Table 4-87): resources [] sent, got {vault['resources']}"
 
 
-@pytest.mark.cbr(operation="create_vault", kind="contract", mutates=True, id="vault-create-null-policy")
+@pytest.mark.cbr(
+    operation="create_vault",
+    kind="contract",
+    mutates=True,
+    id="vault-create-null-policy",
+    creates={"vault": 1},
+)
 def test_create_vault_with_a_null_policy_applies_none(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.1 (Table 4-87): a null backup_policy_id means no automatic backup: no policy is applied."""
     vault = cbr_resources.vault("disk", backup_policy_id=None)
@@ -125,7 +138,13 @@ def test_create_vault_with_malformed_json_is_refused(cbr: CBRClient) -> None:
     expect_error(cbr.call("create_vault", raw_body=b'{"vault": {"name": '), 400)
 
 
-@pytest.mark.cbr(operation="show_vault", kind="contract", mutates=True, id="vault-show-matches-create")
+@pytest.mark.cbr(
+    operation="show_vault",
+    kind="contract",
+    mutates=True,
+    id="vault-show-matches-create",
+    creates={"vault": 1},
+)
 def test_show_vault_returns_the_created_vault(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.2 (Table 4-100): show_vault returns the vault as created: id, name and size."""
     created = cbr_resources.vault("disk")
@@ -148,7 +167,13 @@ def test_show_unknown_vault_is_not_found(cbr: CBRClient) -> None:
     expect_error(cbr.call("show_vault", path={"vault_id": UNKNOWN_ID}), 404, VAULT_NOT_FOUND)
 
 
-@pytest.mark.cbr(operation="list_vaults", kind="contract", mutates=True, id="vault-list-filters-and-counts")
+@pytest.mark.cbr(
+    operation="list_vaults",
+    kind="contract",
+    mutates=True,
+    id="vault-list-filters-and-counts",
+    creates={"vault": 2},
+)
 def test_list_vaults_filters_by_name_and_type(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.3 (Table 4-110): the name and object_type filters list only the vaults that match."""
     disk = cbr_resources.vault("disk")
@@ -171,7 +196,13 @@ def test_list_vaults_filters_by_name_and_type(cbr: CBRClient, cbr_resources: Res
     )
 
 
-@pytest.mark.cbr(operation="list_vaults", kind="contract", mutates=True, id="vault-list-paging")
+@pytest.mark.cbr(
+    operation="list_vaults",
+    kind="contract",
+    mutates=True,
+    id="vault-list-paging",
+    creates={"vault": 3, "policy": 1},
+)
 def test_list_vaults_pages_with_limit_and_offset(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.3 (Table 4-110): limit and offset page a policy's vaults without overlap or gap."""
     # Paged under a policy of the test's own: on a shared project other clients add and remove
@@ -204,7 +235,13 @@ def test_list_vaults_with_invalid_paging_is_refused(cbr: CBRClient, query: dict[
     expect_error(cbr.call("list_vaults", query=query), 400)  # type: ignore[arg-type]
 
 
-@pytest.mark.cbr(operation="update_vault", kind="contract", mutates=True, id="vault-update-rename-resize")
+@pytest.mark.cbr(
+    operation="update_vault",
+    kind="contract",
+    mutates=True,
+    id="vault-update-rename-resize",
+    creates={"vault": 1},
+)
 def test_update_vault_renames_and_resizes(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.4 (Tables 4-120, 4-121): update_vault renames and resizes the vault; show_vault agrees."""
     vault = cbr_resources.vault("disk")
@@ -224,7 +261,13 @@ def test_update_vault_renames_and_resizes(cbr: CBRClient, cbr_resources: Resourc
     )
 
 
-@pytest.mark.cbr(operation="update_vault", kind="negative", mutates=True, id="vault-update-invalid-threshold")
+@pytest.mark.cbr(
+    operation="update_vault",
+    kind="negative",
+    mutates=True,
+    id="vault-update-invalid-threshold",
+    creates={"vault": 1},
+)
 @pytest.mark.parametrize(
     "change", [{"threshold": 0}, {"threshold": 101}, {"name": ""}, {"billing": {"size": 0}}]
 )
@@ -245,7 +288,9 @@ def test_update_unknown_vault_is_not_found(cbr: CBRClient) -> None:
     )
 
 
-@pytest.mark.cbr(operation="delete_vault", kind="contract", mutates=True, id="vault-delete-then-gone")
+@pytest.mark.cbr(
+    operation="delete_vault", kind="contract", mutates=True, id="vault-delete-then-gone", creates={"vault": 1}
+)
 def test_delete_vault_makes_it_unknown(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.5: deleting a vault answers 204; show_vault then answers 404 BackupService.6105 (once the
     deletion took effect, within --max-wait)."""
@@ -268,6 +313,7 @@ def test_delete_unknown_vault_is_not_found(cbr: CBRClient) -> None:
     mutates=True,
     id="vault-addresources",
     needs={VOLUME: 1},
+    creates={"vault": 1},
 )
 def test_add_resources_puts_them_in_the_vault(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.7 (Table 4-138): an associated disk is reported added and is in the vault."""
@@ -293,6 +339,7 @@ def test_add_resources_puts_them_in_the_vault(cbr: CBRClient, cbr_resources: Res
     mutates=True,
     id="vault-addresources-twice",
     needs={VOLUME: 1},
+    creates={"vault": 2},
 )
 def test_a_resource_belongs_to_one_vault_at_a_time(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.7, 7.2: a disk in a vault is refused by another with 400 BackupService.6103 or 7006."""
@@ -322,6 +369,7 @@ def test_add_resources_to_unknown_vault_is_not_found(cbr: CBRClient) -> None:
     mutates=True,
     id="vault-removeresources",
     needs={VOLUME: 1},
+    creates={"vault": 1},
 )
 def test_remove_resources_takes_them_out(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.6 (Table 4-133): a dissociated disk is reported removed and leaves the vault."""
@@ -340,7 +388,11 @@ def test_remove_resources_takes_them_out(cbr: CBRClient, cbr_resources: Resource
 
 
 @pytest.mark.cbr(
-    operation="remove_vault_resources", kind="negative", mutates=True, id="vault-removeresources-absent"
+    operation="remove_vault_resources",
+    kind="negative",
+    mutates=True,
+    id="vault-removeresources-absent",
+    creates={"vault": 1},
 )
 def test_remove_a_resource_the_vault_lacks_is_refused(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.6, 7.2: dissociating a resource the vault lacks is refused with 400 BackupService.6135."""
@@ -354,7 +406,11 @@ def test_remove_a_resource_the_vault_lacks_is_refused(cbr: CBRClient, cbr_resour
 
 
 @pytest.mark.cbr(
-    operation="associate_vault_policy", kind="contract", mutates=True, id="vault-associatepolicy"
+    operation="associate_vault_policy",
+    kind="contract",
+    mutates=True,
+    id="vault-associatepolicy",
+    creates={"vault": 1, "policy": 1},
 )
 def test_apply_a_policy_to_a_vault(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.8 (Table 4-143): applying a policy answers the vault and policy; list_vaults finds the vault."""
@@ -380,7 +436,11 @@ def test_apply_a_policy_to_a_vault(cbr: CBRClient, cbr_resources: Resources) -> 
 
 
 @pytest.mark.cbr(
-    operation="associate_vault_policy", kind="negative", mutates=True, id="vault-associatepolicy-unknown"
+    operation="associate_vault_policy",
+    kind="negative",
+    mutates=True,
+    id="vault-associatepolicy-unknown",
+    creates={"vault": 1},
 )
 def test_apply_an_unknown_policy_is_not_found(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.8, 7.2: applying an unknown policy answers 404 BackupService.6000."""
@@ -395,7 +455,11 @@ def test_apply_an_unknown_policy_is_not_found(cbr: CBRClient, cbr_resources: Res
 
 
 @pytest.mark.cbr(
-    operation="dissociate_vault_policy", kind="contract", mutates=True, id="vault-dissociatepolicy"
+    operation="dissociate_vault_policy",
+    kind="contract",
+    mutates=True,
+    id="vault-dissociatepolicy",
+    creates={"vault": 1, "policy": 1},
 )
 def test_remove_a_policy_from_a_vault(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.9 (Table 4-148): removing a policy answers the vault and the policy; list_vaults lists none."""
@@ -424,6 +488,7 @@ def test_remove_a_policy_from_a_vault(cbr: CBRClient, cbr_resources: Resources) 
     kind="negative",
     mutates=True,
     id="vault-dissociatepolicy-not-applied",
+    creates={"vault": 1, "policy": 1},
 )
 def test_remove_a_policy_that_is_not_applied_is_refused(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.4.9, 7.2: removing a policy the vault is not applied with answers 404 BackupService.6002."""

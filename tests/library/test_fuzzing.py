@@ -249,7 +249,7 @@ def test_the_state_machine_catches_a_deleted_vault_still_served(
     run = MachineRun()
     with pytest.raises(ChainFailed) as failure:
         run_state_machine(
-            client, max_examples=30, steps=8, name_prefix="cbrc-test", operations=vaults, run=run
+            client, max_examples=50, steps=8, name_prefix="cbrc-test", operations=vaults, run=run
         )
     assert isinstance(failure.value.error, schemathesis.core.failures.FailureGroup)
     assert "did not return a `HTTP 404 Not Found`" in str(failure.value.error.exceptions[0])

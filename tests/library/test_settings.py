@@ -155,7 +155,8 @@ def _subparser(command: str) -> argparse.ArgumentParser:
 @pytest.mark.parametrize("command", [RUN, CLEANUP, PROXY])
 def test_each_command_offers_exactly_the_flags_of_its_settings(command: str) -> None:
     expected = {d.flag for d in settings_for(command) if d.flag}
-    own = {"-h", "--help", "--config", "--prefix", "--dry-run", "--run", "--plan"}  # arguments, not settings
+    # arguments, not settings
+    own = {"-h", "--help", "--config", "--prefix", "--dry-run", "--run", "--plan", "--json"}
     offered = _flags(_subparser(command)) - own
     assert offered == expected
     if command == CLEANUP:
@@ -205,3 +206,17 @@ def test_an_installed_suite_finds_its_files() -> None:
     assert (paths.spec_dir() / "cbr-v3.yaml").is_file()
     assert (paths.suite_dir() / "test_vaults.py").is_file()
     assert json.loads((paths.fixtures_dir() / "inventory.json").read_text())["projects"]
+
+
+def test_the_readmes_vault_sizes_are_the_codes() -> None:
+    """The README's GB figures outside the settings table: the size the tests make a vault of
+    (bodies.DEFAULT_VAULT_SIZE) and the default of --max-vault-size, never another figure."""
+    from cbr_conformance.testkit.bodies import DEFAULT_VAULT_SIZE
+
+    text = README.read_text(encoding="utf-8")
+    largest = SETTINGS["max_vault_size"].default
+    for match in re.finditer(r"(\d+) GB by default|--max-vault-size GB` \((\d+) by default", text):
+        assert int(match.group(1) or match.group(2)) == largest, match.group(0)
+    made = re.findall(r"vaults(?:: | of )(\d+) GB", text)
+    assert made and all(int(size) == DEFAULT_VAULT_SIZE for size in made), made
+    assert re.findall(r"--max-vault-size \((\d+) GB\)", text) == [str(largest)]

@@ -219,12 +219,13 @@ def test_the_plan_says_what_a_run_would_do_without_calling_the_target(
     assert _run(tmp_path, "--target-url", fake.url, "--plan", "-k", "test_vaults") == cli.EXIT_OK
     out = capsys.readouterr().out
     assert not fake.seen and not list(tmp_path.iterdir())
-    assert "vaults: at most 200 GB each" in out and "restores: off (--allow-restore)" in out
+    assert "none created or resized over --max-vault-size (200 GB)" in out
+    assert "restores: off (--allow-restore)" in out and "GB of vaults" in out
     assert "POST   create_vault" in out and "none (its tests skip)" in out
     assert (
         _run(tmp_path, "--target-url", fake.url, "--plan", "--max-vault-size", "50", "--allow-restore") == 0
     )
-    assert "at most 50 GB" in capsys.readouterr().out
+    assert "over --max-vault-size (50 GB)" in capsys.readouterr().out
 
 
 def test_the_plan_of_an_embedded_run_names_the_emulators_projects(

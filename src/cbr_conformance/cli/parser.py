@@ -55,8 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--plan",
         action="store_true",
-        help="print what the run would create and call, without calling the target",
+        help="print what the run would create on the target (vaults and their GB, policies, "
+        "backups, restores, shares), which tests will not run and why, and the operations it "
+        "calls, without calling the target",
     )
+    run.add_argument("--json", action="store_true", help="with --plan: the plan as one JSON document")
     run.set_defaults(handler=handle_run)
 
     diff = commands.add_parser(

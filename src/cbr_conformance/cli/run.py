@@ -187,8 +187,10 @@ def handle_run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     from cbr_conformance.results.collector import ResultCollector
 
     config = config_of(args, RUN)
+    if args.json and not args.plan:
+        raise UsageProblem("--json prints the plan: it goes with --plan")
     if args.plan:
-        return plan_run(config, args, pytest_args)
+        return plan_run(config, args, pytest_args, _workers_given(pytest_args) or worker_count(config))
     preflight(config)
     if not (config.embedded or config.read_only):  # what the inventory leaves untested, by kind
         for line in inventory_preflight(config, selected_tests(args, pytest_args)):

@@ -145,3 +145,41 @@ def arrange(operation_id: str, stage: Stage) -> dict[str, str]:
     use instead of the run's usual ones (a fresh vault for a case that deletes one)."""
     step = _ARRANGE.get(operation_id)
     return step(stage) if step is not None else {}
+
+
+# What a valid case creates, for run --plan (target/creations.py): by the operation it sends, and by the
+# state set up for it. A restore point of the stage's vault backs up its server, and the spare one
+# a case of add_vault_resources may have moved in.
+_STAGE_SERVERS = 2
+_SENT_CREATES: dict[str, dict[str, int]] = {
+    "create_vault": {"vault": 1},
+    "create_policy": {"policy": 1},
+    "create_checkpoint": {"server_backup": _STAGE_SERVERS},
+    "add_share_members": {"share": 1},
+    "restore_backup": {"restore": 1},
+}
+_ARRANGED_CREATES: dict[str, dict[str, int]] = {
+    "update_share_member_status": {"share": 1},
+    "delete_share_member": {"share": 1},
+    "show_share_member": {"share": 1},
+    "delete_vault": {"vault": 1},
+    "delete_policy": {"policy": 1},
+    "delete_backup": {"server_backup": _STAGE_SERVERS},
+}
+
+
+def case_creates(operation_ids: tuple[str, ...] | str, mode: str = "positive") -> dict[str, int]:
+    """The most one valid case of any of `operation_ids` creates, by kind (the state set up for it
+    included); an invalid case creates nothing on a target that refuses it, as it must."""
+    if mode != "positive":
+        return {}
+    operations = (operation_ids,) if isinstance(operation_ids, str) else operation_ids
+    most: dict[str, int] = {}
+    for operation in operations:
+        one: dict[str, int] = {}
+        for part in (_SENT_CREATES.get(operation, {}), _ARRANGED_CREATES.get(operation, {})):
+            for kind, count in part.items():
+                one[kind] = one.get(kind, 0) + count
+        for kind, count in one.items():
+            most[kind] = max(most.get(kind, 0), count)
+    return most

@@ -21,18 +21,20 @@ from cbr_conformance.resources.provision import UndeclaredNeed
 from cbr_conformance.results.record import PROPERTY, Origin, PhaseFacts
 from cbr_conformance.suite.markers import MarkerError, info_of
 from cbr_conformance.target.client import ContractViolation, ReadOnlyRefusal, TargetUnreachable
+from cbr_conformance.target.creations import UndeclaredCreation
 from cbr_conformance.target.stalls import AsyncStall
 from cbr_conformance.transport.recording import Exchange
 
 LEASE_WAITS_BEFORE = pytest.StashKey[float]()
 # The suite's own defects that surface as assertions: a test sending what the spec forbids
-# unannounced, a write in a read-only run, a malformed marker, a lease the test did not declare.
-# Not evidence about the target.
+# unannounced, a write in a read-only run, a malformed marker, a lease or a creation the test did
+# not declare. Not evidence about the target.
 _SUITE_DEFECTS: tuple[type[BaseException], ...] = (
     UnintendedInvalidRequest,
     ReadOnlyRefusal,
     MarkerError,
     UndeclaredNeed,
+    UndeclaredCreation,
 )
 # hypothesis's own words for "could not generate what the rules ask" (by type, from its errors module)
 _GENERATION_FAILURES = ("Unsatisfiable", "FailedHealthCheck")

@@ -4,6 +4,7 @@ its own."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,8 +12,15 @@ from typing import Any
 from cbr_conformance.contract.resource_types import SERVER, VOLUME
 from cbr_conformance.resources.provision import Resources, check_declared
 from cbr_conformance.resources.run_shared import RunShared
+from cbr_conformance.target.creations import check_created
+from cbr_conformance.testkit.bodies import DEFAULT_VAULT_SIZE
 
 SHARED_DESCRIPTION = "made once for the run's read-only tests"
+# What each shared backup is made of, for run --plan: a vault of the resource, backed up once.
+SHARED_CREATES = {
+    SERVER: {"vault": 1, "gb": DEFAULT_VAULT_SIZE, "server_backup": 1},
+    VOLUME: {"vault": 1, "gb": DEFAULT_VAULT_SIZE, "disk_backup": 1},
+}
 
 
 @dataclass(frozen=True)
@@ -51,9 +59,11 @@ class SharedBackups:
         return SharedBackup(**self.shared.get(f"{resource_type}-backup", lambda: self._make(resource_type)))
 
     def _make(self, resource_type: str) -> dict[str, Any]:
+        before = Counter(self.resources.cleanups.created)
         vault, resource = self.resources.vault_with_resource(resource_type)
         name = self.resources.name("shared-backup")
         backup = self.resources.backup(vault["id"], name=name, description=SHARED_DESCRIPTION)
+        check_created(SHARED_CREATES[resource_type], self.resources.cleanups.created - before)
         leased = {**resource.as_vault_resource(), "volumes": list(resource.volumes)}
         return {
             "vault": vault,

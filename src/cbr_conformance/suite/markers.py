@@ -11,6 +11,10 @@ is reported, but does not count as coverage of the operation's own behaviour.
 run's shared backups it reads count too); `restores=True`, that it restores onto them, so they
 must be marked "restore_target". The preflight and `cbr-conformance inventory` read these, and a
 test that leases what it did not declare fails as a defect of the test (resources/provision.py).
+
+`creates={"vault": 1, "server_backup": 1}` declares what the test creates on the target, by the
+kinds of target/creations.py (per generated case for fuzz and state-machine tests); `run --plan` adds
+them up, and a test that passes having created more fails as a defect of the test.
 """
 
 from __future__ import annotations
@@ -20,14 +24,15 @@ from dataclasses import dataclass
 import pytest
 
 from cbr_conformance.contract.resource_types import SECTIONS
+from cbr_conformance.target.creations import validated
 
 KINDS = ("contract", "negative", "fuzz", "stateful", "scenario")
 MARKER = "cbr"
 MARKER_HELP = (
-    "cbr(operation, kind, mutates, id, cross_cutting, needs, restores): the operation(s) a "
+    "cbr(operation, kind, mutates, id, cross_cutting, needs, restores, creates): the operation(s) a "
     f"conformance test covers, its kind ({', '.join(KINDS)}), whether it creates or changes data, "
     "its stable id, whether it checks a rule common to every operation, the inventory resources it "
-    "holds at once by kind, and whether it restores onto them"
+    "holds at once by kind, whether it restores onto them, and what it creates by kind"
 )
 
 
@@ -40,6 +45,7 @@ class TestInfo:
     cross_cutting: bool = False
     needs: tuple[tuple[str, int], ...] = ()  # (resource type, how many at once), by type
     restores: bool = False  # it restores onto what it leases: restore targets, --allow-restore
+    creates: tuple[tuple[str, int], ...] = ()  # what it creates on the target, by kind (target/creations.py)
 
     @property
     def operation(self) -> str:
@@ -81,6 +87,10 @@ def info_of(item: pytest.Item) -> TestInfo | None:
     restores = bool(kwargs.get("restores"))
     if restores and not needs:
         raise MarkerError(f"{item.nodeid}: restores=True needs needs= (what it restores onto)")
+    try:
+        creates = tuple(sorted(validated(item.nodeid, kwargs.get("creates")).items()))
+    except ValueError as exc:
+        raise MarkerError(str(exc)) from None
     return TestInfo(
         operations,
         kind,
@@ -89,4 +99,5 @@ def info_of(item: pytest.Item) -> TestInfo | None:
         bool(kwargs.get("cross_cutting")),
         needs,
         restores,
+        creates,
     )

@@ -9,6 +9,7 @@ import pytest
 
 from cbr_conformance.contract.spec import Contract
 from cbr_conformance.suite.markers import KINDS, info_of
+from cbr_conformance.target.creations import Part, declared_by
 
 REQUIRED_KINDS = ("contract", "negative")
 
@@ -23,15 +24,24 @@ class CollectedTest:
     cross_cutting: bool = False
     needs: tuple[tuple[str, int], ...] = ()  # the inventory resources it holds at once (suite/markers.py)
     restores: bool = False
+    creates: tuple[tuple[str, int], ...] = ()  # what it creates on the target (markers.py)
+    fixtures: tuple[str, ...] = ()  # the fixtures it uses, those they use included
+    module: str = ""  # the node id of its module
 
 
 class _Collector:
     def __init__(self) -> None:
         self.tests: list[CollectedTest] = []
         self.unmarked: list[str] = []
+        self.fixture_creates: dict[str, list[Part]] = {}  # fixtures declaring @creates
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         for item in session.items:
+            info_of_fixtures = getattr(item, "_fixtureinfo", None)
+            for name, defs in info_of_fixtures.name2fixturedefs.items() if info_of_fixtures else ():
+                declared = declared_by(defs[-1].func) if defs else None
+                if declared is not None:
+                    self.fixture_creates[name] = declared
             info = info_of(item)
             if info is None:
                 self.unmarked.append(item.nodeid)
@@ -46,6 +56,9 @@ class _Collector:
                         info.cross_cutting,
                         info.needs,
                         info.restores,
+                        info.creates,
+                        tuple(getattr(item, "fixturenames", ())),
+                        item.nodeid.split("::")[0],
                     )
                 )
 
@@ -56,6 +69,14 @@ class CollectionFailed(RuntimeError):
 
 def collect_tests(paths: list[str], extra: list[str] | None = None) -> list[CollectedTest]:
     """The tests a run of `paths` (with pytest arguments `extra`) would run, without running them."""
+    return collect_run(paths, extra)[0]
+
+
+def collect_run(
+    paths: list[str], extra: list[str] | None = None
+) -> tuple[list[CollectedTest], dict[str, list[Part]]]:
+    """The tests a run would run, and what each fixture they use that declares it creates
+    (creations.creates) creates per set-up."""
     collector = _Collector()
     argv = ["--collect-only", "-qq", "-p", "no:cacheprovider", *(extra or []), *paths]
     code = pytest.main(argv, plugins=[collector])
@@ -63,7 +84,7 @@ def collect_tests(paths: list[str], extra: list[str] | None = None) -> list[Coll
         raise CollectionFailed(f"collecting {paths} failed with exit code {code}")
     if collector.unmarked:
         raise CollectionFailed("tests without the cbr marker: " + ", ".join(collector.unmarked))
-    return collector.tests
+    return collector.tests, collector.fixture_creates
 
 
 def coverage_counts(tests: list[CollectedTest]) -> dict[tuple[str, str], int]:

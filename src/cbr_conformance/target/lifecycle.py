@@ -11,6 +11,7 @@ cleanup --run` can delete exactly what an interrupted run made, in both projects
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -22,7 +23,7 @@ from cbr_conformance.contract.codes import (
     VAULT_NOT_FOUND,
 )
 from cbr_conformance.target import stalls
-from cbr_conformance.target.made import Ledger, Made
+from cbr_conformance.target.made import RESTORE, Ledger, Made
 from cbr_conformance.target.stalls import Stalls
 from cbr_conformance.target.waiters import pauses, timing_dependent
 from cbr_conformance.transport.recording import Violation
@@ -291,6 +292,9 @@ class Cleanups:
     max_wait: float
     poll_interval: float
     ledger: Ledger | None = None
+    by: str = ""  # who makes what it registers (a test's node id, a fixture's name), for the ledger
+    # What its births added to the bill, by the plan's kinds (target/creations.py), each resource once
+    created: Counter[str] = field(default_factory=Counter)
     _stack: list[tuple[str, Action]] = field(default_factory=list)
     _seen: set[tuple[str, str, str]] = field(default_factory=set)
     # What the target did wrong while undoing (Outcome.failure): the first time-out or misreport
@@ -300,11 +304,15 @@ class Cleanups:
     def born(self, made: Made, client: CBRClient) -> None:
         """Register the deletion of a resource the moment a response says it exists."""
         if self.ledger is not None:
-            self.ledger.append(made)
+            self.ledger.append(made, self.by)
         key = (made.project_id, made.kind, made.id)
+        if made.kind == RESTORE:  # each restore is billed, and nothing is left to delete
+            self.created.update(made.counts)
+            return
         if key in self._seen:
             return
         self._seen.add(key)
+        self.created.update(made.counts)
         self._stack.append(
             (
                 made.describe(),

@@ -8,14 +8,17 @@ import json
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from cbr_conformance.target.creations import billed
 
 if TYPE_CHECKING:
     from cbr_conformance.target.client import Response
 
 LEDGER_FILE = "created.jsonl"
+RESTORE = "restore"  # a restore: noted in the ledger and counted, with nothing to delete
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class Made:
     name: str
     operation_id: str
     path: Mapping[str, str]  # the delete operation's path parameters
+    # What it adds to the bill, by the plan's kinds (target/creations.py): {"vault": 1, "gb": 100}
+    counts: Mapping[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
         name = f" {self.name!r}" if self.name else ""
@@ -44,7 +49,10 @@ CREATES: dict[str, tuple[str, str, str]] = {
 
 
 def births(operation_id: str, path: Mapping[str, str], response: Response, project_id: str) -> list[Made]:
-    """What a 2xx answer to `operation_id` made; read defensively, as the body may be broken."""
+    """What a 2xx answer to `operation_id` made; read defensively, as the body may be broken.
+    A restore is noted too (its kind RESTORE): it makes nothing to delete, but the target bills it."""
+    if operation_id == "restore_backup" and "backup_id" in path:
+        return [Made(project_id, RESTORE, path["backup_id"], "", operation_id, {}, {RESTORE: 1})]
     try:
         body = response.json()
     except ValueError:
@@ -56,7 +64,8 @@ def births(operation_id: str, path: Mapping[str, str], response: Response, proje
         item = body.get(key)
         if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
             name = item.get("name") if isinstance(item.get("name"), str) else ""
-            return [Made(project_id, key, item["id"], name or "", operation_id, {param: item["id"]})]
+            counts = billed(key, item)
+            return [Made(project_id, key, item["id"], name or "", operation_id, {param: item["id"]}, counts)]
         return []
     if operation_id == "add_share_members" and "backup_id" in path:
         members = body.get("members")
@@ -73,6 +82,7 @@ def births(operation_id: str, path: Mapping[str, str], response: Response, proje
                         "",
                         operation_id,
                         {"backup_id": backup_id, "member_id": project},
+                        {"share": 1},
                     )
                 )
         return made
@@ -86,10 +96,12 @@ class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def append(self, made: Made) -> None:
+    def append(self, made: Made, by: str = "") -> None:
         record = {
             **asdict(made),
             "path": dict(made.path),
+            "counts": dict(made.counts),
+            "by": by,
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         line = (json.dumps(record) + "\n").encode()
@@ -114,6 +126,7 @@ def read_ledger(path: Path) -> list[Made]:
                     record.get("name", ""),
                     record["operation_id"],
                     dict(record["path"]),
+                    dict(record.get("counts", {})),
                 )
             )
         except (ValueError, KeyError, TypeError):
@@ -129,5 +142,5 @@ _ORDER = {"member": 0, "backup": 1, "checkpoint": 1, "vault": 2, "policy": 3}
 def undo_order(made: list[Made]) -> list[Made]:
     """What a run made, in the order to delete it: newest first, dependencies before what they
     depend on, each resource once."""
-    unique = list({(m.project_id, m.kind, m.id): m for m in made}.values())
+    unique = list({(m.project_id, m.kind, m.id): m for m in made if m.kind in _ORDER}.values())
     return sorted(reversed(unique), key=lambda m: _ORDER.get(m.kind, 9))

@@ -14,6 +14,7 @@ import time
 from functools import partial
 
 from cbr_conformance.contract.links import families_to_reach, link_families, linked_operations
+from cbr_conformance.contract.spec import Contract
 from cbr_conformance.generation.preconditions import Stage
 from cbr_conformance.generation.stateful.budget import share_of
 from cbr_conformance.generation.stateful.machine import run_state_machine
@@ -23,6 +24,20 @@ from cbr_conformance.outcome import NotTested, Why
 from cbr_conformance.target.client import CBRClient
 
 CREATES = ("create_vault", "create_policy")  # where the machine's chains start
+STEPS = 10  # the most steps of one example
+
+
+def examples_per_family(examples: int) -> int:
+    """The examples of each family's machine, of the run's `examples` (the families share it)."""
+    return max(2, examples // 2)
+
+
+def most_steps(contract: Contract, examples: int) -> int:
+    """The most steps `walk_links` walks with `examples` (a budget, for `run --plan`): every
+    family, then at most one small family per linked operation, each its examples of STEPS steps.
+    A failure's shrinking walks more, but a failing test's creations are not held to it."""
+    machines = len(link_families(contract)) + len(linked_operations(contract))
+    return machines * examples_per_family(examples) * STEPS
 
 
 def walk_links(
@@ -73,8 +88,8 @@ def _walk(
     try:
         run_state_machine(
             client,
-            max_examples=max(2, examples // 2),  # the families share the run's budget
-            steps=10,
+            max_examples=examples_per_family(examples),  # the families share the run's budget
+            steps=STEPS,
             name_prefix=prefix,
             run=run,
             ids=stage.ids,
