@@ -11,6 +11,7 @@ from cbr_conformance.cli.exits import EXIT_LEFTOVERS, EXIT_NONCONFORMANT, EXIT_O
 from cbr_conformance.contract.spec import Contract
 from cbr_conformance.report import console
 from cbr_conformance.report.html import negative_split
+from cbr_conformance.report.postconditions_html import postconditions_line
 from cbr_conformance.results.exercised import coverage_line
 from cbr_conformance.results.rundirs import (
     LAST,
@@ -33,6 +34,8 @@ def print_matrix(summary: RunSummary, contract: Contract) -> None:
     print_suite_errors(summary)
     if summary.coverage:
         print(f"\n{coverage_line(summary.coverage)}")
+    if summary.header.get("mode") != "proxy":  # a proxy reads nothing back
+        print(postconditions_line(summary))
     print(f"\n{verdict_line(summary)}")
 
 

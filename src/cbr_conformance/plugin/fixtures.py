@@ -17,12 +17,14 @@ from cbr_conformance.plugin.keys import (
     CALL_FAILED,
     CLOCK_WAIT,
     EXCHANGES,
+    POSTCONDITIONS,
     RECORD,
     STEPS,
     TestNotes,
 )
 from cbr_conformance.plugin.options import suite_config
 from cbr_conformance.plugin.workspace import workspace_of
+from cbr_conformance.postconditions.checking import READ_BACK_WAIT, Memory, PostConditions
 from cbr_conformance.resources.inventory import Inventory
 from cbr_conformance.resources.provision import Resources, new_run_prefix
 from cbr_conformance.resources.run_shared import RunShared
@@ -146,9 +148,11 @@ def make_client(
     exchanges: list[Exchange] | None = None,
     second: bool = False,
     cleanups: Cleanups | None = None,
+    postconditions: PostConditions | None = None,
 ) -> CBRClient:
     """A client of the target's first (or second) project; skips when that project is not
-    configured. What its requests make is registered with `cleanups` the moment it exists."""
+    configured. What its requests make is registered with `cleanups` the moment it exists; what
+    its checked 2xx answers imply is read back by `postconditions`."""
     access = target.config.secondary() if second else target.config.primary()
     if access is None:
         not_tested(Why.SECOND_PROJECT, SECOND_PROJECT_MISSING)
@@ -166,6 +170,7 @@ def make_client(
         allow_restore=target.config.allow_restore,
         max_vault_size=target.config.max_vault_size,
         workspace=target.workspace,
+        postconditions=postconditions,
     )
 
 
@@ -204,10 +209,36 @@ def _client(
     redactor: Redactor,
     session: requests.Session,
     cleanups: Cleanups,
+    postconditions: PostConditions | None,
     second: bool = False,
 ) -> CBRClient:
     exchanges = request.node.stash.setdefault(EXCHANGES, [])
-    return make_client(target, context, redactor, session, exchanges, second, cleanups)
+    return make_client(target, context, redactor, session, exchanges, second, cleanups, postconditions)
+
+
+@pytest.fixture(scope="session")
+def cbr_postcondition_memory() -> Memory:
+    """What this process saw of the resources' immutable fields, and the post-conditions found
+    broken already (not waited for again), across its tests."""
+    return Memory()
+
+
+@pytest.fixture
+def cbr_postconditions(
+    request: pytest.FixtureRequest, cbr_target: Target, cbr_postcondition_memory: Memory
+) -> PostConditions | None:
+    """The test's post-condition checks: after each checked 2xx of its clients, what the answer
+    implies is read back, for at most READ_BACK_WAIT seconds (or --max-wait, if shorter). None
+    for a negative test: a 2xx there is its own violation, named by the test's rule."""
+    info = info_of(request.node) if isinstance(request.node, pytest.Item) else None
+    if info is not None and info.kind == "negative":
+        return None
+    config = cbr_target.config
+    checks = PostConditions(
+        cbr_postcondition_memory, wait=min(READ_BACK_WAIT, config.max_wait), interval=config.poll_interval
+    )
+    request.node.stash[POSTCONDITIONS] = checks
+    return checks
 
 
 @pytest.fixture
@@ -218,9 +249,13 @@ def cbr(
     cbr_redactor: Redactor,
     cbr_http: requests.Session,
     cbr_cleanups: Cleanups,
+    cbr_postconditions: PostConditions | None,
 ) -> CBRClient:
-    """The client of the project under test; every response it gets is checked against the spec."""
-    return _client(request, cbr_target, cbr_check_context, cbr_redactor, cbr_http, cbr_cleanups)
+    """The client of the project under test; every response it gets is checked against the spec,
+    and what every checked 2xx implies is read back (postconditions/)."""
+    return _client(
+        request, cbr_target, cbr_check_context, cbr_redactor, cbr_http, cbr_cleanups, cbr_postconditions
+    )
 
 
 @pytest.fixture
@@ -231,9 +266,13 @@ def cbr_second(
     cbr_redactor: Redactor,
     cbr_http: requests.Session,
     cbr_cleanups: Cleanups,
+    cbr_postconditions: PostConditions | None,
 ) -> CBRClient:
     """The client of a second project (backup sharing, isolation); skips when none is configured."""
-    return _client(request, cbr_target, cbr_check_context, cbr_redactor, cbr_http, cbr_cleanups, second=True)
+    return _client(
+        request, cbr_target, cbr_check_context, cbr_redactor, cbr_http, cbr_cleanups, cbr_postconditions,
+        second=True,
+    )  # fmt: skip
 
 
 def _declared(request: pytest.FixtureRequest) -> tuple[dict[str, int] | None, bool]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from cbr_conformance.postconditions.checking import PostConditions
 from cbr_conformance.results.record import Untested
 from cbr_conformance.target.workspace import Workspace
 from cbr_conformance.testkit.scenario import Steps
@@ -38,3 +39,4 @@ CLOCK_WAIT = pytest.StashKey[float]()  # seconds the test waited for another to 
 CALL_FAILED = pytest.StashKey[bool]()  # the test's own call failed (its cleanups' failure is then not its)
 # This process's part of the run (target/workspace.py), made when pytest is configured.
 WORKSPACE = pytest.StashKey[Workspace]()
+POSTCONDITIONS = pytest.StashKey[PostConditions]()  # the test's read-backs, and what they found

@@ -15,8 +15,17 @@ import pytest
 from cbr_conformance.generation.stateful.failure import ChainFailed
 from cbr_conformance.outcome import NotTested, Skipped, Why
 from cbr_conformance.plugin.guard import UnintendedInvalidRequest
-from cbr_conformance.plugin.keys import CALL_FAILED, CLOCK_WAIT, EXCHANGES, RECORD, STEPS, TestNotes
+from cbr_conformance.plugin.keys import (
+    CALL_FAILED,
+    CLOCK_WAIT,
+    EXCHANGES,
+    POSTCONDITIONS,
+    RECORD,
+    STEPS,
+    TestNotes,
+)
 from cbr_conformance.plugin.workspace import workspace_of
+from cbr_conformance.postconditions.checking import PostConditionFailed
 from cbr_conformance.resources.provision import UndeclaredNeed
 from cbr_conformance.results.record import PROPERTY, Origin, PhaseFacts
 from cbr_conformance.suite.markers import MarkerError, info_of
@@ -75,6 +84,8 @@ def _failure_facts(error: BaseException | None, exchanges: list[Exchange]) -> di
         stopped_on = error.step.operation_id
     elif isinstance(error, ContractViolation):
         stopped_on = error.exchange.operation_id
+    elif isinstance(error, PostConditionFailed):  # the write whose effect a later read did not show
+        stopped_on = error.rule.operation
     elif stopped_on is None and exchanges:
         stopped_on = exchanges[-1].operation_id  # the last answer the test or its set-up read
     facts["failed_operation"] = stopped_on
@@ -123,6 +134,9 @@ def phase_facts(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.T
     # fixture): the results group failures by it.
     if report.failed and isinstance(error, ContractViolation) and error.exchange not in exchanges:
         exchanges.append(error.exchange)
+    if report.failed and isinstance(error, PostConditionFailed) and error.exchange is not None:
+        # The read that showed it is the evidence, last (its exchange carries the broken rule).
+        exchanges = [e for e in exchanges if e is not error.exchange] + [error.exchange]
     if report.failed and isinstance(error, ChainFailed) and error.step.exchange is not None:
         # The failing step's exchange is the evidence, last: shrinking and teardown sent more after it.
         exchanges = [e for e in exchanges if e is not error.step.exchange] + [error.step.exchange]
@@ -149,6 +163,9 @@ def phase_facts(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.T
     steps = item.stash.get(STEPS, None)
     if steps is not None and steps.lines and call.when == "call":
         facts["steps"] = tuple(steps.lines)
+    checks = item.stash.get(POSTCONDITIONS, None)
+    if checks is not None:  # what the phase's read-backs found, by rule
+        facts["postconditions"] = checks.tally.drain()
     notes = item.stash.get(RECORD, None)
     if notes is not None and call.when == "call":
         facts.update(notes.facts())

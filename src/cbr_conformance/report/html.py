@@ -17,6 +17,7 @@ from cbr_conformance.contract.spec import Contract
 from cbr_conformance.outcome import Outcome
 from cbr_conformance.report.coverage_html import STYLE as COVERAGE_STYLE
 from cbr_conformance.report.coverage_html import coverage_html
+from cbr_conformance.report.postconditions_html import postconditions_html
 from cbr_conformance.results.header import header_lines
 from cbr_conformance.results.record import TestRecord
 from cbr_conformance.results.summary import (
@@ -391,6 +392,7 @@ def conformance_section(summary: RunSummary, contract: Contract) -> str:
         f"<h2>Left on the target</h2>{leftovers_html(summary)}"
         f"<h2>Fuzzing</h2>{fuzz_html(summary)}"
         f"<h2>Contract coverage</h2>{coverage_html(summary.coverage, contract)}"
+        f"<h2>Post-conditions read back</h2>{postconditions_html(summary)}"
         f"<h2>Errata applied</h2>{errata_html(summary)}"
         f"<h2>Run</h2>{header_html(summary)}"
         f"<h2>Failures</h2>{failures_html(summary)}"

@@ -19,7 +19,7 @@ import pytest
 from cbr_conformance.contract.exchange_facts import ExchangeFacts, FactSheet
 from cbr_conformance.outcome import NOT_APPLICABLE, Outcome, Why
 from cbr_conformance.results.record import PROPERTY, Origin, PhaseFacts, TestRecord
-from cbr_conformance.results.summary import RunSummary, Scope, build_summary
+from cbr_conformance.results.summary import RunSummary, Scope, build_summary, merge_counts
 
 if TYPE_CHECKING:
     from cbr_conformance.contract.spec import Contract
@@ -83,6 +83,8 @@ def fold(record: TestRecord, report: pytest.TestReport, facts: PhaseFacts) -> Te
     if facts.untested:
         changes["untested"] = {**record.untested, **facts.untested}
     changes["leftovers"] = record.leftovers + facts.leftovers
+    if facts.postconditions:
+        changes["postconditions"] = merge_counts(record.postconditions, facts.postconditions)
     changes["lease_wait"] = round(record.lease_wait + facts.lease_wait, 2)
     return replace(record, **changes)
 

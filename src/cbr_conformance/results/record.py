@@ -63,6 +63,8 @@ class PhaseFacts:
     leftovers: tuple[str, ...] = ()  # what cleanups could not undo
     lease_wait: float = 0.0  # seconds waiting for another worker's inventory resource
     facts: tuple[dict[str, Any], ...] = ()  # what the exchanges exercised of the contract
+    # the post-conditions read back (postconditions/), by rule id: {"met": n, "failed": n, "unsettled": n}
+    postconditions: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -114,6 +116,7 @@ class TestRecord:
     leftovers: tuple[str, ...] = ()
     lease_wait: float = 0.0
     blocked_by: tuple[str, str, str] | None = None  # the distinct violation that kept it from its check
+    postconditions: dict[str, dict[str, int]] = field(default_factory=dict)  # by rule id, as PhaseFacts
 
     @property
     def key(self) -> str:
@@ -144,6 +147,7 @@ class TestRecord:
         values["why"] = Why(values["why"]) if values.get("why") else None
         values["origin"] = Origin(values["origin"]) if values.get("origin") else None
         values["untested"] = {op: Untested.from_dict(u) for op, u in (values.get("untested") or {}).items()}
+        values["postconditions"] = dict(values.get("postconditions") or {})
         for name in ("operations", "exchanges", "steps", "leftovers"):
             values[name] = tuple(values.get(name) or ())
         if values.get("credited") is not None:

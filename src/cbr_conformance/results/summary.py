@@ -129,6 +129,7 @@ class RunSummary:
             "matrix": self.matrix,
             "acceptance": fuzz_acceptance(self.tests),
             "chains": chain_successes(self.tests),
+            "postconditions": postconditions_met(self.tests),
             **({"coverage": self.coverage} if self.coverage is not None else {}),
             **({"proxy": self.proxy} if self.proxy is not None else {}),
             "tests": [t.to_dict() for t in self.tests],
@@ -309,6 +310,30 @@ def fuzz_acceptance(tests: Iterable[TestRecord]) -> dict[str, dict[str, Any]]:
             "accepted": accepted,
             "share": round(accepted / sent, 3) if sent else None,
         }
+    return dict(sorted(found.items()))
+
+
+def merge_counts(
+    first: dict[str, dict[str, int]], second: dict[str, dict[str, int]]
+) -> dict[str, dict[str, int]]:
+    """Two tallies of post-conditions by rule id (`{"met": n, "failed": n, "unsettled": n}`), added."""
+    merged = {rule: dict(counts) for rule, counts in first.items()}
+    for rule, counts in second.items():
+        into = merged.setdefault(rule, {})
+        for result, n in counts.items():
+            into[result] = into.get(result, 0) + n
+    return merged
+
+
+def postconditions_met(tests: Iterable[TestRecord]) -> dict[str, dict[str, dict[str, int]]]:
+    """By operation, how often each of its post-conditions was met, failed or left unsettled
+    across the run (a rule's id starts with its operation's, postconditions/declared.py)."""
+    total: dict[str, dict[str, int]] = {}
+    for test in tests:
+        total = merge_counts(total, test.postconditions)
+    found: dict[str, dict[str, dict[str, int]]] = defaultdict(dict)
+    for rule, counts in sorted(total.items()):
+        found[rule.partition(".")[0]][rule] = counts
     return dict(sorted(found.items()))
 
 

@@ -8,7 +8,7 @@ import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -22,6 +22,9 @@ from cbr_conformance.target.workspace import Workspace
 from cbr_conformance.transport.auth import Auth
 from cbr_conformance.transport.recording import REDACTED, SECRET_HEADERS, Exchange, Redactor, clip
 from cbr_conformance.transport.transfer import MAX_RESPONSE_BYTES, TargetUnreachable, Transfer, decode, track
+
+if TYPE_CHECKING:
+    from cbr_conformance.postconditions.checking import PostConditions
 
 __all__ = [
     "CBRClient",
@@ -104,6 +107,7 @@ class CBRClient:
         allow_restore: bool = False,
         max_vault_size: int | None = None,
         workspace: Workspace | None = None,
+        postconditions: PostConditions | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.read_only = read_only
@@ -111,6 +115,8 @@ class CBRClient:
         self.allow_restore = allow_restore
         self.max_vault_size = max_vault_size
         self.workspace = workspace or Workspace()  # the run's, in this process: waits and stalls
+        # What a checked 2xx implies about later reads is read back (postconditions/checking.py).
+        self.postconditions = postconditions
         self.project_id = project_id
         self.auth = auth
         self.context = context
@@ -140,6 +146,7 @@ class CBRClient:
             allow_restore=self.allow_restore,
             max_vault_size=self.max_vault_size,
             workspace=self.workspace,
+            postconditions=self.postconditions,
         )
 
     def url_for(self, operation_id: str, path: Mapping[str, str] | None = None) -> str:
@@ -186,6 +193,10 @@ class CBRClient:
         problems = request_errors(
             self.context.contract, operation_id, {"project_id": self.project_id, **(path or {})}, pairs, body
         )
+        # Post-conditions follow the contract's checks: not for an answer the caller judges itself,
+        # nor for a request the spec does not allow.
+        hook = self.postconditions if check and not invalid and not problems else None
+        before = hook.before(self, operation_id, path or {}, json_body) if hook is not None else None
         exchange, text = self._send(
             operation_id, operation.method, full_url, request_headers, body, problems, invalid
         )
@@ -196,6 +207,8 @@ class CBRClient:
                 self.on_made(made, self)
         if check and exchange.violations:
             raise ContractViolation(exchange)
+        if hook is not None and 200 <= response.status < 300:
+            hook.after(self, operation_id, path or {}, json_body, response, before)
         return response
 
     def check_opt_ins(self, operation_id: str, json_body: Any) -> None:

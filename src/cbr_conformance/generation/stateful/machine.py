@@ -29,6 +29,7 @@ from cbr_conformance.generation.stateful.failure import ChainFailed, FailedStep,
 from cbr_conformance.generation.stateful.record import MachineRun
 from cbr_conformance.generation.stateful.steps import NOT_SENT, Steps, step_key
 from cbr_conformance.outcome import Why, not_tested
+from cbr_conformance.postconditions.checking import PostConditionFailed
 from cbr_conformance.target.client import CBRClient, ContractViolation, OptInRequired
 from cbr_conformance.target.made import CREATES, Made
 from cbr_conformance.transport.recording import Exchange
@@ -105,7 +106,8 @@ class Walker:
             if not self.steps.prepare(operation_id, case, self.run):
                 return schemathesis_response(self.steps.not_sent(case))
             exchange = self._send(operation_id, case)
-        except ContractViolation as error:  # a step, or the set-up of its state, broke the contract
+        except (ContractViolation, PostConditionFailed) as error:
+            # a step, or the set-up of its state, broke the contract, or a read-back of its effect
             self.failed(error, operation_id)
             raise
         return schemathesis_response(exchange)
