@@ -6,7 +6,7 @@ from __future__ import annotations
 from cbr_conformance.contract.resource_types import SERVER, VOLUME
 from cbr_conformance.contract.spec import Contract
 from cbr_conformance.resources.inventory import Inventory, InventoryResource
-from cbr_conformance.settings.config import load_config
+from cbr_conformance.settings.loading import load_config
 from cbr_conformance.suite.plan import SHARED_MAKER, plan
 from cbr_conformance.suite.test_kinds import CollectedTest
 from cbr_conformance.target.creations import SECOND_PROJECT

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from cbr_conformance import cli
-from cbr_conformance.settings.config import SETTINGS, ConfigError, SuiteConfig, load_config, settings_for
-from cbr_conformance.settings.registry import CLEANUP, PROXY, PYTEST, RUN
+from cbr_conformance.settings.config import SETTINGS, SuiteConfig, settings_for
+from cbr_conformance.settings.loading import load_config
+from cbr_conformance.settings.registry import CLEANUP, PROXY, PYTEST, RUN, ConfigError
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

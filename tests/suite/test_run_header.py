@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cbr_conformance.cli.header import header_settings, selection
 from cbr_conformance.results.header import header_lines, setting_changes
-from cbr_conformance.settings.config import load_config
+from cbr_conformance.settings.loading import load_config
 
 TOKEN = "known-token-for-the-header-test-0123456789"
 

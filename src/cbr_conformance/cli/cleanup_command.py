@@ -14,9 +14,7 @@ from cbr_conformance.results.rundirs import (
     LAST,
     LATEST,
 )
-from cbr_conformance.settings.config import (
-    SuiteConfig,
-)
+from cbr_conformance.settings.config import SuiteConfig
 from cbr_conformance.settings.registry import CLEANUP
 from cbr_conformance.target.made import LEDGER_FILE
 

@@ -9,11 +9,8 @@ from pathlib import Path
 from cbr_conformance import paths
 from cbr_conformance.contract.spec import Contract
 from cbr_conformance.plugin.isolation import plugin_args
-from cbr_conformance.settings.config import (
-    SuiteConfig,
-    load_config,
-    settings_for,
-)
+from cbr_conformance.settings.config import SuiteConfig, settings_for
+from cbr_conformance.settings.loading import load_config
 from cbr_conformance.settings.registry import PYTEST
 
 

@@ -9,9 +9,7 @@ from cbr_conformance.results.rundirs import (
     RunDirTaken,
 )
 from cbr_conformance.results.summary import RunSummary, UnreadableSummary
-from cbr_conformance.settings.config import (
-    ConfigError,
-)
+from cbr_conformance.settings.registry import ConfigError
 from cbr_conformance.suite.test_kinds import CollectionFailed
 
 EXIT_OK = 0

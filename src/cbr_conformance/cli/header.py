@@ -14,7 +14,8 @@ from typing import Any
 from cbr_conformance import __version__
 from cbr_conformance.contract.resource_types import SECTIONS
 from cbr_conformance.results.header import BUILT_IN_INVENTORY, EMBEDDED_TIME_CONTROL
-from cbr_conformance.settings.config import ConfigError, ProjectAccess, SuiteConfig
+from cbr_conformance.settings.config import SuiteConfig
+from cbr_conformance.settings.registry import ConfigError, ProjectAccess
 from cbr_conformance.target.endpoint import embedded_config, inventory_path
 from cbr_conformance.transport.auth import AkSkAuth
 

@@ -13,9 +13,7 @@ from cbr_conformance import paths
 from cbr_conformance.cli.common import isolated_args
 from cbr_conformance.cli.exits import EXIT_OK, TargetProblem, UsageProblem
 from cbr_conformance.plugin.isolation import only_named_plugins
-from cbr_conformance.settings.config import (
-    SETTINGS,
-)
+from cbr_conformance.settings.config import SETTINGS
 
 
 def handle_inventory(args: argparse.Namespace) -> int:

@@ -26,11 +26,8 @@ from cbr_conformance.cli.proxy_command import handle_proxy
 from cbr_conformance.cli.report_command import handle_report
 from cbr_conformance.cli.run import handle_run
 from cbr_conformance.cli.spec_command import handle_spec
-from cbr_conformance.settings.config import (
-    CONFIG_ENV,
-    CONFIG_FLAG,
-    settings_for,
-)
+from cbr_conformance.settings.config import settings_for
+from cbr_conformance.settings.loading import CONFIG_ENV, CONFIG_FLAG
 from cbr_conformance.settings.registry import CLEANUP, PROXY, RUN, SPEC
 
 

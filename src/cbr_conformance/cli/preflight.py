@@ -11,11 +11,8 @@ from typing import Any
 from cbr_conformance.cli.common import contract_of, forwarded_args, isolated_args, suite_args
 from cbr_conformance.cli.exits import TargetProblem
 from cbr_conformance.plugin.isolation import only_named_plugins
-from cbr_conformance.settings.config import (
-    SETTINGS,
-    ProjectAccess,
-    SuiteConfig,
-)
+from cbr_conformance.settings.config import SETTINGS, SuiteConfig
+from cbr_conformance.settings.registry import ProjectAccess
 from cbr_conformance.suite.test_kinds import CollectedTest, CollectionFailed
 from cbr_conformance.transport.auth import AkSkAuth
 

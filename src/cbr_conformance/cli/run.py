@@ -32,12 +32,9 @@ from cbr_conformance.results.rundirs import (
     new_run_dir,
 )
 from cbr_conformance.results.summary import RunSummary, UnreadableSummary, read_summary
-from cbr_conformance.settings.config import (
-    CONFIG_FLAG,
-    ConfigError,
-    SuiteConfig,
-)
-from cbr_conformance.settings.registry import RUN
+from cbr_conformance.settings.config import SuiteConfig
+from cbr_conformance.settings.loading import CONFIG_FLAG
+from cbr_conformance.settings.registry import RUN, ConfigError
 from cbr_conformance.target.made import LEDGER_FILE
 
 REMOTE_WORKERS_PER_CORE = 6

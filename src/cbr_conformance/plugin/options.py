@@ -7,15 +7,9 @@ from pathlib import Path
 import pytest
 
 from cbr_conformance import paths
-from cbr_conformance.settings.config import (
-    CONFIG_ENV,
-    CONFIG_FLAG,
-    SETTINGS,
-    ConfigError,
-    SuiteConfig,
-    load_config,
-)
-from cbr_conformance.settings.registry import PYTEST, Setting
+from cbr_conformance.settings.config import SETTINGS, SuiteConfig
+from cbr_conformance.settings.loading import CONFIG_ENV, CONFIG_FLAG, load_config
+from cbr_conformance.settings.registry import PYTEST, ConfigError, Setting
 from cbr_conformance.suite.markers import MARKER_HELP
 
 CONFIG = pytest.StashKey[SuiteConfig]()

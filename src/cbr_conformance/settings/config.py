@@ -1,39 +1,22 @@
-"""The suite's settings, each declared once, and their loading from flags, environment and file.
+"""The suite's settings, each declared once.
 
-`SuiteConfig`'s fields are the registry: see settings/registry.py for how one is declared. Flags win over
-the environment, which wins over the TOML file (`[cbr-conformance]` table). Nothing here is
-printed with its secrets: `SuiteConfig.__repr__` hides them.
+`SuiteConfig`'s fields are the registry: see settings/registry.py for how one is declared, and
+settings/loading.py for how flags, the environment and the file give their values. Nothing here
+is printed with its secrets: `SuiteConfig.__repr__` hides them.
 """
 
 from __future__ import annotations
 
-import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
 
 from cbr_conformance.settings import registry as s
-from cbr_conformance.transport.auth import AkSkAuth, Auth, TokenAuth
+from cbr_conformance.settings.registry import ConfigError, ProjectAccess
+from cbr_conformance.transport.auth import AkSkAuth, TokenAuth
 
 PROFILES = ("errata", "strict")
-CONFIG_FLAG = "--config"
-CONFIG_ENV = "CBR_CONFIG"
-CONFIG_TABLE = "cbr-conformance"
 DEFAULT_SEED = 20261123  # fixed so that a run is reproducible; printed in the report
-
-
-class ConfigError(ValueError):
-    """The configuration is unusable; the message says which setting and why."""
-
-
-@dataclass(frozen=True)
-class ProjectAccess:
-    """One project and the credentials that reach it."""
-
-    project_id: str
-    auth: Auth
 
 
 _TARGET = s.TARGET_COMMANDS
@@ -412,56 +395,3 @@ SECRET_FIELDS = frozenset(name for name, declared in SETTINGS.items() if declare
 
 def settings_for(command: str) -> list[s.Setting]:
     return [declared for declared in SETTINGS.values() if command in declared.commands]
-
-
-def parse_value(declared: s.Setting, value: Any, source: str) -> Any:
-    """One setting's value through its parser; the message names where the value came from."""
-    try:
-        return declared.parse(value)
-    except s.InvalidValue as exc:
-        shown = "***" if declared.secret else repr(value)
-        raise ConfigError(f"{source} = {shown}: {exc}") from None
-
-
-def _file_settings(path: Path) -> dict[str, tuple[Any, str]]:
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read the config file {path}: {exc}") from None
-    section = document.get(CONFIG_TABLE, document)
-    if not isinstance(section, dict):
-        raise ConfigError(f"{path}: [{CONFIG_TABLE}] must be a table of settings")
-    unknown = sorted(set(section) - set(SETTINGS))
-    if unknown:
-        raise ConfigError(
-            f"unknown settings in {path}: {', '.join(unknown)} (known: {', '.join(sorted(SETTINGS))})"
-        )
-    return {name: (value, f"{name} in {path}") for name, value in section.items()}
-
-
-def load_config(
-    flags: Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] | None = None,
-    config_file: Path | None = None,
-) -> SuiteConfig:
-    """Merge the file, the environment and the flags (in that order of increasing weight).
-
-    `flags` maps setting names to what the command line gave (None: not given).
-    """
-    environ = os.environ if environ is None else environ
-    given: dict[str, tuple[Any, str]] = {}
-    path = config_file or (Path(environ[CONFIG_ENV]) if environ.get(CONFIG_ENV) else None)
-    if path is not None:
-        given.update(_file_settings(path))
-    for name, declared in SETTINGS.items():
-        variable = next((v for v in declared.env if environ.get(v)), None)
-        if variable is not None:
-            given[name] = (environ[variable], variable)
-    for name, value in (flags or {}).items():
-        if value is not None:
-            given[name] = (value, SETTINGS[name].flag or name)
-    values = {name: parse_value(SETTINGS[name], value, source) for name, (value, source) in given.items()}
-    config = replace(SuiteConfig(), **values)
-    if config.second_project_id and not config.embedded:
-        config.secondary()  # its credentials are checked now, naming its own variables
-    return config

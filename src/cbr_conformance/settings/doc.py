@@ -5,7 +5,8 @@ A project test compares the README with this output, so the documentation cannot
 
 from __future__ import annotations
 
-from cbr_conformance.settings.config import CONFIG_ENV, CONFIG_FLAG, CONFIG_TABLE, SETTINGS
+from cbr_conformance.settings.config import SETTINGS
+from cbr_conformance.settings.loading import CONFIG_ENV, CONFIG_FLAG, CONFIG_TABLE
 
 
 def _cell(text: str) -> str:

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from cbr_conformance.paths import SUMMARY_FILE
+from cbr_conformance.transport.auth import Auth
 
 T = TypeVar("T")
 Parser = Callable[[Any], Any]
@@ -91,6 +92,18 @@ def setting(
         choices=tuple(choices),
     )
     return field(default=default, metadata={METADATA_KEY: declared})
+
+
+class ConfigError(ValueError):
+    """The configuration is unusable; the message says which setting and why."""
+
+
+@dataclass(frozen=True)
+class ProjectAccess:
+    """One project and the credentials that reach it."""
+
+    project_id: str
+    auth: Auth
 
 
 class InvalidValue(ValueError):

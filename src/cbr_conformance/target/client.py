@@ -16,7 +16,8 @@ import requests
 from cbr_conformance.contract.checks import ALL_CHECKS, Check, CheckContext, response_violations
 from cbr_conformance.contract.request_check import request_errors
 from cbr_conformance.contract.spec import Contract
-from cbr_conformance.settings.config import ProjectAccess, SuiteConfig
+from cbr_conformance.settings.config import SuiteConfig
+from cbr_conformance.settings.registry import ProjectAccess
 from cbr_conformance.target.made import Made, births
 from cbr_conformance.target.workspace import Workspace
 from cbr_conformance.transport.auth import Auth
