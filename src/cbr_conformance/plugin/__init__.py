@@ -8,7 +8,9 @@ URL the embedded emulator is started for the session.
 - collection: test order and the read-only filter;
 - guard: hand-built tests may not send requests the spec forbids unannounced;
 - reporting: what each test report carries for summary.json and the HTML report;
-- fixtures: the target, clients, resources and helpers tests use;
+- fixtures: the target and the clients tests use, with their cleanups and read-backs;
+- resource_fixtures: what tests lease and make, and the backups the run shares;
+- scenario_fixtures: a scenario's steps and notes, the clock it may move;
 - shared: resources made once for a run's workers, deleted when all are done;
 - memory: the garbage collector's work in the run's processes.
 """
@@ -20,6 +22,8 @@ pytest_plugins = [
     "cbr_conformance.plugin.guard",
     "cbr_conformance.plugin.reporting",
     "cbr_conformance.plugin.fixtures",
+    "cbr_conformance.plugin.resource_fixtures",
+    "cbr_conformance.plugin.scenario_fixtures",
     "cbr_conformance.plugin.shared",
     "cbr_conformance.plugin.memory",
 ]

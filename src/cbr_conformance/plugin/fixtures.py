@@ -15,33 +15,23 @@ from cbr_conformance.contract.spec import Contract
 from cbr_conformance.outcome import Why, not_tested
 from cbr_conformance.plugin.keys import (
     CALL_FAILED,
-    CLOCK_WAIT,
     EXCHANGES,
     POSTCONDITIONS,
-    RECORD,
-    STEPS,
-    TestNotes,
 )
 from cbr_conformance.plugin.options import suite_config
 from cbr_conformance.plugin.workspace import workspace_of
 from cbr_conformance.postconditions.checking import READ_BACK_WAIT, Memory, PostConditions
-from cbr_conformance.resources.inventory import Inventory
-from cbr_conformance.resources.provision import Resources, new_run_prefix
-from cbr_conformance.resources.run_shared import RunShared
-from cbr_conformance.resources.shared_backups import SharedBackups
+from cbr_conformance.resources.provision import new_run_prefix
 from cbr_conformance.settings.config import SETTINGS, SuiteConfig
 from cbr_conformance.suite.markers import info_of
-from cbr_conformance.suite.plan import SHARED_MAKER, allowance
+from cbr_conformance.suite.plan import allowance
 from cbr_conformance.target import waiters
 from cbr_conformance.target.client import CBRClient
-from cbr_conformance.target.clock import ScenarioClock, TimeControl
-from cbr_conformance.target.clock_lock import ClockLock
 from cbr_conformance.target.creations import check_created
 from cbr_conformance.target.endpoint import Target, start_target
 from cbr_conformance.target.lifecycle import Cleanups
-from cbr_conformance.target.made import Ledger, Made
+from cbr_conformance.target.made import Ledger
 from cbr_conformance.target.workspace import Pending
-from cbr_conformance.testkit.scenario import SETTLE_SECONDS, Settle, Steps
 from cbr_conformance.transport.auth import AkSkAuth, TokenAuth
 from cbr_conformance.transport.recording import Exchange, Redactor
 
@@ -89,27 +79,10 @@ def cbr_prefix(cbr_config: SuiteConfig, pytestconfig: pytest.Config) -> str:
     return cbr_config.run_prefix or new_run_prefix(workspace_of(pytestconfig).run_uid)
 
 
-@pytest.fixture(scope="session")
-def cbr_inventory(cbr_target: Target) -> Inventory:
-    return _inventory(cbr_target, cbr_target.config.project_id or "")
 
 
-@pytest.fixture(scope="session")
-def cbr_second_inventory(cbr_target: Target) -> Inventory:
-    return _inventory(cbr_target, cbr_target.config.second_project_id or "")
 
 
-def _inventory(target: Target, project_id: str) -> Inventory:
-    path = target.inventory_path
-    if path is None or not path.exists() or not project_id:
-        return Inventory.empty()
-    if target.embedded:  # one emulator per xdist worker: the whole inventory is its own
-        return Inventory.load(path, project_id, all_restore_targets=True)
-    # One target for all the run's workers: each leases from the whole inventory, under locks the
-    # workers share (named after the run), and waits for a resource another worker holds.
-    workspace = target.workspace
-    wait = target.config.max_wait
-    return Inventory.load(path, project_id, lock_dir=workspace.folder, wait=wait, workspace=workspace)
 
 
 # --- per-test fixtures ----------------------------------------------------------------------
@@ -275,97 +248,16 @@ def cbr_second(
     )  # fmt: skip
 
 
-def _declared(request: pytest.FixtureRequest) -> tuple[dict[str, int] | None, bool]:
-    """What the test's cbr marker says it leases (None for a test without the marker)."""
-    info = info_of(request.node) if isinstance(request.node, pytest.Item) else None
-    return (dict(info.needs), info.restores) if info is not None else (None, False)
 
 
-def _resources(
-    client: CBRClient,
-    inventory: Inventory,
-    prefix: str,
-    target: Target,
-    cleanups: Cleanups,
-    request: pytest.FixtureRequest | None = None,
-) -> Resources:
-    needs, restores = _declared(request) if request is not None else (None, False)
-    return Resources(
-        client,
-        inventory,
-        prefix,
-        cleanups,
-        max_wait=target.config.max_wait,
-        poll_interval=target.config.poll_interval,
-        read_only=target.config.read_only,
-        needs=needs,
-        restores=restores,
-    )
 
 
-@pytest.fixture(scope="session")
-def cbr_run_shared_backups(
-    pytestconfig: pytest.Config,
-    cbr_target: Target,
-    cbr_check_context: CheckContext,
-    cbr_redactor: Redactor,
-    cbr_http: requests.Session,
-    cbr_inventory: Inventory,
-    cbr_prefix: str,
-) -> Iterator[SharedBackups]:
-    """Backups read-only tests share (Tempest's class-level resources, across the run's workers):
-    made once, by the first test that needs one, and deleted when the run ends."""
-    from cbr_conformance.plugin.shared import shared_folder
-
-    cleanups = new_cleanups(cbr_target, SHARED_MAKER)
-    folder = shared_folder(pytestconfig)
-    shared = RunShared(folder, wait=2 * cbr_target.config.max_wait)
-    client = make_client(cbr_target, cbr_check_context, cbr_redactor, cbr_http, cleanups=cleanups)
-
-    def born(made: Made, maker: CBRClient) -> None:
-        cleanups.born(made, maker)
-        shared.born(made)
-
-    client.on_made = born
-    resources = _resources(client, cbr_inventory, f"{cbr_prefix}-shared", cbr_target, cleanups)
-    yield SharedBackups(shared, resources)
-    if folder is None:  # this process's own: deleted as its session ends
-        cbr_target.workspace.pending.leftovers.extend(cleanups.run())
 
 
-@pytest.fixture
-def cbr_shared_backups(
-    request: pytest.FixtureRequest, cbr_run_shared_backups: SharedBackups
-) -> SharedBackups:
-    """The run's shared backups, for a test whose marker declares the kinds it reads (needs=)."""
-    return cbr_run_shared_backups.for_test(_declared(request)[0])
 
 
-@pytest.fixture
-def cbr_resources(
-    request: pytest.FixtureRequest,
-    cbr: CBRClient,
-    cbr_inventory: Inventory,
-    cbr_prefix: str,
-    cbr_target: Target,
-    cbr_cleanups: Cleanups,
-) -> Resources:
-    """Creates what a test needs in the project under test; `cbr_cleanups` deletes it at the end.
-    It leases only what the test's marker declares (needs=, restores=)."""
-    return _resources(cbr, cbr_inventory, cbr_prefix, cbr_target, cbr_cleanups, request)
 
 
-@pytest.fixture
-def cbr_second_resources(
-    cbr_second: CBRClient,
-    cbr_second_inventory: Inventory,
-    cbr_prefix: str,
-    cbr_target: Target,
-    cbr_cleanups: Cleanups,
-) -> Resources:
-    """The same for the second project. Both share the test's cleanups, newest first, so that a
-    share is stopped before its backup goes, and a backup before its vault, across projects."""
-    return _resources(cbr_second, cbr_second_inventory, cbr_prefix, cbr_target, cbr_cleanups)
 
 
 @pytest.fixture
@@ -380,62 +272,11 @@ def cbr_bad_auths(cbr: CBRClient) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def cbr_notes(request: pytest.FixtureRequest) -> TestNotes:
-    """What the test tells its report beyond its outcome: a fuzz test's answers, a chain's
-    operations exercised and not reached."""
-    notes = TestNotes()
-    request.node.stash[RECORD] = notes
-    return notes
 
 
-@pytest.fixture
-def cbr_steps(request: pytest.FixtureRequest) -> Steps:
-    """Record the steps of a scenario: `cbr_steps("created vault v-1")`; the report shows them."""
-    steps = Steps()
-    request.node.stash[STEPS] = steps
-    return steps
 
 
-@pytest.fixture(scope="session")
-def cbr_clock_lock(pytestconfig: pytest.Config, cbr_target: Target) -> ClockLock:
-    """Who moves the target's clock (target/clock_lock.py): one test of the run at a time, across the
-    workers that share one target; an owner waits for another as long as for a resource."""
-    from cbr_conformance.plugin.shared import shared_folder
-
-    return ClockLock(shared_folder(pytestconfig), wait=cbr_target.config.max_wait)
 
 
-@pytest.fixture
-def cbr_clock(
-    request: pytest.FixtureRequest, cbr_target: Target, cbr_http: requests.Session, cbr_clock_lock: ClockLock
-) -> Iterator[ScenarioClock]:
-    """The target's clock, for scenarios that need time to pass, owned by the test from its set-up
-    to its teardown: no other test of the run moves it meanwhile. Not tested on targets without
-    time control, or when another test keeps the clock past the wait."""
-    if cbr_target.control_url is None:
-        not_tested(
-            Why.TIME_CONTROL,
-            "needs time control: the embedded emulator's, or a standalone cbr-emulator's given with "
-            "--control-url (CBR_CONTROL_URL)",
-        )
-    with cbr_clock_lock.own() as waited:
-        request.node.stash[CLOCK_WAIT] = waited
-        yield ScenarioClock(TimeControl(cbr_target.control_url, cbr_http))
 
 
-@pytest.fixture
-def cbr_settle(cbr_target: Target, cbr_http: requests.Session, cbr_clock_lock: ClockLock) -> Settle:
-    """Call after starting a backup or restore: moves a controllable clock past the work's delay,
-    unless another test owns the clock (`cbr_clock`): then, as on targets without time control,
-    nothing moves and the waiters wait in real time."""
-    if cbr_target.control_url is None:
-        return lambda: None
-    clock = TimeControl(cbr_target.control_url, cbr_http)
-
-    def settle() -> None:
-        with cbr_clock_lock.share() as free:
-            if free:
-                clock.advance(SETTLE_SECONDS)
-
-    return settle
