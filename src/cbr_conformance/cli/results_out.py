@@ -10,7 +10,7 @@ from pathlib import Path
 from cbr_conformance.cli.exits import EXIT_LEFTOVERS, EXIT_NONCONFORMANT, EXIT_OK
 from cbr_conformance.contract.spec import Contract
 from cbr_conformance.report import console
-from cbr_conformance.report.html import negative_split
+from cbr_conformance.report.findings_html import negative_split
 from cbr_conformance.report.postconditions_html import postconditions_line
 from cbr_conformance.results.exercised import coverage_line
 from cbr_conformance.results.rundirs import (
