@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from cbr_conformance.contract.service_rules import RealIds
-from cbr_conformance.generation.fuzzing import FuzzFailure, FuzzTally, fuzz_operation
+from cbr_conformance.generation.cases import FuzzFailure, FuzzTally
+from cbr_conformance.generation.fuzzing import fuzz_operation
 from cbr_conformance.target.client import CBRClient, ContractViolation
 from cbr_conformance.transport.recording import Exchange
 
@@ -309,7 +310,7 @@ def test_cases_that_cannot_be_generated_are_not_tested_not_a_failure(
     def filtered_out(*args: Any, **kwargs: Any) -> None:
         hypothesis.reject()
 
-    monkeypatch.setattr(fuzzing, "_one_case", filtered_out)
+    monkeypatch.setattr(fuzzing, "one_case", filtered_out)
     with pytest.raises(NotTested) as skipped:
         _fuzz(client, "list_vaults", "positive", examples=5)
     assert skipped.value.why is Why.GENERATION

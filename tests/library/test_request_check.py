@@ -14,7 +14,8 @@ from schemathesis.core import NotSet
 
 from cbr_conformance.contract.request_check import request_errors
 from cbr_conformance.contract.spec import Contract
-from cbr_conformance.generation.fuzzing import MODES, _has_breakable_input, _relevant_mutations, load_schema
+from cbr_conformance.generation.cases import has_breakable_input, relevant_mutations
+from cbr_conformance.generation.fuzzing import MODES, load_schema
 from cbr_conformance.paths import fixtures_dir
 
 PROJECT = "c0ffee00000000000000000000000a01"
@@ -128,7 +129,7 @@ def test_schemathesis_and_the_measure_read_the_spec_alike(contract: Contract, mo
     schema = load_schema(contract)
     disagreements: list[str] = []
     for operation in contract:
-        if mode == "negative" and not _has_breakable_input(contract, operation.operation_id):
+        if mode == "negative" and not has_breakable_input(contract, operation.operation_id):
             continue
         strategy = schema.find_operation_by_id(operation.operation_id).as_strategy(
             generation_mode=MODES[mode]
@@ -153,9 +154,9 @@ def test_schemathesis_and_the_measure_read_the_spec_alike(contract: Contract, mo
             found = request_errors(contract, operation_id, path, query, sent)
             if mode == "positive" and found:
                 disagreements.append(f"{operation_id}: a valid case is refused: {found}")
-            if mode == "negative" and _relevant_mutations(case) and not found and not _has_null(body):
+            if mode == "negative" and relevant_mutations(case) and not found and not _has_null(body):
                 # (a null in an optional field is the field left out: E-NULL-AS-ABSENT)
-                disagreements.append(f"{operation_id}: a case breaking {_relevant_mutations(case)} passes")
+                disagreements.append(f"{operation_id}: a case breaking {relevant_mutations(case)} passes")
 
         measure()
     assert disagreements == []

@@ -23,7 +23,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from cbr_conformance.contract.spec import Contract
-from cbr_conformance.generation.fuzzing import MODES, _relevant_mutations, load_schema
+from cbr_conformance.generation.cases import relevant_mutations
+from cbr_conformance.generation.fuzzing import MODES, load_schema
 from cbr_conformance.generation.internals import (
     SCHEMATHESIS_TESTED,
     NotSet,
@@ -170,7 +171,7 @@ def test_a_negative_case_carries_its_mutations(negative: list[Any]) -> None:
         f"Case.meta.phase.data.mutations; cbr-conformance is tested with schemathesis {SCHEMATHESIS_TESTED}"
     )
     # And the fuzzer's reading of them finds breaks it judges (a declared query parameter broken).
-    assert any(("query", parameter) in _relevant_mutations(case) for case in negative for parameter in
+    assert any(("query", parameter) in relevant_mutations(case) for case in negative for parameter in
                ("limit", "offset", "object_type", "cloud_type", "protect_type"))  # fmt: skip
     assert any(case_description(case) for case in negative)
 
@@ -181,7 +182,7 @@ def test_a_positive_case_has_no_mutations_legitimately(positive: list[Any]) -> N
         _expect_type(mutations, tuple, "Case.meta.phase.data.mutations")
         assert mutations == (), f"a positive case carries mutations: {mutations}"
         assert case_mutations(case) == ()
-        assert _relevant_mutations(case) == []
+        assert relevant_mutations(case) == []
 
 
 def test_the_no_body_sentinel_is_what_case_body_holds(contract: Contract, positive: list[Any]) -> None:
@@ -249,12 +250,12 @@ def test_the_fuzzer_fails_loudly_rather_than_judging_without_mutations() -> None
     # every negative case as breaking nothing.
     moved_meta = SimpleNamespace(meta=SimpleNamespace(phase=SimpleNamespace(info=None)))
     with pytest.raises(SchemathesisInternalsMoved, match=r"Case\.meta\.phase\.data not found"):
-        _relevant_mutations(moved_meta)  # type: ignore[arg-type]
+        relevant_mutations(moved_meta)  # type: ignore[arg-type]
     mutation = SimpleNamespace(parameter_location="query", parameter="limit")  # no `keywords`
     moved_keywords = SimpleNamespace(meta=SimpleNamespace(phase=SimpleNamespace(data=SimpleNamespace(
         mutations=(mutation,), description="violates `minimum`"))))  # fmt: skip
     with pytest.raises(SchemathesisInternalsMoved, match=r"Mutation\.keywords not found"):
-        _relevant_mutations(moved_keywords)  # type: ignore[arg-type]
+        relevant_mutations(moved_keywords)  # type: ignore[arg-type]
     no_description = SimpleNamespace(meta=SimpleNamespace(phase=SimpleNamespace(data=SimpleNamespace(
         mutations=()))))  # fmt: skip
     with pytest.raises(SchemathesisInternalsMoved, match=r"Case\.meta\.phase\.data\.description not found"):

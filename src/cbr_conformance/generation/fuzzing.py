@@ -13,9 +13,8 @@ import copy
 import json
 import re
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import hypothesis
@@ -23,28 +22,21 @@ import hypothesis.errors
 from hypothesis import HealthCheck, settings
 from schemathesis import Case, GenerationMode, openapi
 
-from cbr_conformance.contract.request_check import request_errors
-from cbr_conformance.contract.service_rules import RealIds, claims_invalid_input, letter_of, shape
+from cbr_conformance.contract.service_rules import RealIds
 from cbr_conformance.contract.spec import Contract
-from cbr_conformance.contract.spec_rules import broken_rules
+from cbr_conformance.generation.cases import FuzzTally, has_breakable_input, one_case
 from cbr_conformance.generation.internals import (
     case_body,
-    case_description,
-    case_mutations,
-    mutation_site,
     without_local_constants,
 )
 from cbr_conformance.generation.pattern_strategies import Kept, reused_pattern_strategies
-from cbr_conformance.generation.preconditions import Stage, arrange
+from cbr_conformance.generation.preconditions import Stage
 from cbr_conformance.outcome import NOT_APPLICABLE, Why, not_tested
-from cbr_conformance.target.client import CBRClient, Response, query_pairs, vault_size
-from cbr_conformance.target.made import CREATES
+from cbr_conformance.target.client import CBRClient
 
 MODES = {"positive": GenerationMode.POSITIVE, "negative": GenerationMode.NEGATIVE}
 
 
-class FuzzFailure(AssertionError):
-    pass
 
 
 # Its skip is then "not applicable", which a verdict does not count as untested (see results.py).
@@ -97,114 +89,20 @@ def closed_objects(node: Any) -> Any:
     return node
 
 
-def _relevant_mutations(case: Case[Any]) -> list[tuple[str, str | None]]:
-    """Where a negative case breaks the spec, as (location, parameter) pairs, leaving out the
-    breaks that do not make a request invalid here: an undeclared query parameter (OpenAPI does
-    not forbid those, and services ignore them) and a bad project id (always replaced by the run's).
-    """
-    found: list[tuple[str, str | None]] = []
-    for mutation in case_mutations(case):
-        location, keywords, parameter = mutation_site(mutation)
-        if location in ("query", "header", "cookie", "path") and keywords == {"additionalProperties"}:
-            continue
-        if location == "path" and parameter == "project_id":
-            continue
-        found.append((location, parameter))
-    return found
 
 
-def _has_breakable_input(contract: Contract, operation_id: str) -> bool:
-    """Whether a negative case can break anything but unconstrained path ids: a query parameter,
-    a request body, or a path parameter with constraints."""
-    operation = contract.operations[operation_id]
-    if contract.request_schema(operation_id) is not None:
-        return True
-    for parameter in map(contract.resolve, operation.definition["parameters"]):
-        if parameter["in"] == "query":
-            return True
-        schema = contract.resolve(parameter.get("schema", {}))
-        if parameter["name"] != "project_id" and set(schema) - {"type", "description"}:
-            return True
-    return False
 
 
-def send_case(
-    client: CBRClient,
-    operation_id: str,
-    case: Case[Any],
-    ids: RealIds,
-    mutated: set[str],
-    path: dict[str, str] | None = None,
-) -> Response:
-    """Send a generated case, with the run's ids in its path (`path`'s first) but where `mutated`."""
-    body = case_body(case)
-    kwargs: dict[str, Any] = {
-        "path": {**ids.path_for(case.path_parameters or {}, mutated), **(path or {})},
-        "query": dict(case.query or {}),
-    }
-    if isinstance(body, bytes):
-        kwargs["raw_body"] = body  # a negative case may send a body that is not JSON at all
-    elif body is not None or client.context.contract.request_schema(operation_id) is not None:
-        kwargs["json_body"] = body
-    return client.call(operation_id, **kwargs)
 
 
-_NAMED = ("create_vault", "create_policy")  # what they make takes a name the caller chooses
 
 
-def name_created(operation_id: str, case: Case[Any], name: str) -> None:
-    """Give what a create case makes a name of the run's; the spec's names allow it (letters,
-    digits, - and _)."""
-    body = case_body(case)
-    named = operation_id in _NAMED and isinstance(body, dict)
-    item = body.get(CREATES[operation_id][0]) if named else None
-    if isinstance(item, dict):
-        item["name"] = name
 
 
-def within_budget(client: CBRClient, operation_id: str, case: Case[Any], mode: str) -> None:
-    """A valid case asks for a vault no larger than the run's budget (any size within it is as
-    valid); an invalid one over the budget is not sent at all."""
-    body = case_body(case)
-    size = vault_size(operation_id, body)
-    if size is None or client.max_vault_size is None or size <= client.max_vault_size:
-        return
-    if mode == "negative":
-        hypothesis.reject()
-    body["vault"]["billing"]["size"] = client.max_vault_size
 
 
-def never_a_subscription(operation_id: str, case: Case[Any], mode: str) -> None:
-    """No case orders a yearly or monthly vault (charging_mode pre_paid, which the spec allows as
-    the SDK documents it): a valid one is made pay-per-use, an invalid one is not sent, in case the
-    target accepts it all the same."""
-    body = case_body(case)
-    vault = body.get("vault") if operation_id == "create_vault" and isinstance(body, dict) else None
-    billing = vault.get("billing") if isinstance(vault, dict) else None
-    if not isinstance(billing, dict) or billing.get("charging_mode") != "pre_paid":
-        return
-    if mode == "negative":
-        hypothesis.reject()
-    billing["charging_mode"] = "post_paid"
 
 
-@dataclass
-class FuzzTally:
-    """What the target answered to the judged cases of one operation and mode, by status (and
-    error code): e.g. {"200": 7, "400 BackupService.9900": 3}."""
-
-    answers: Counter[str] = field(default_factory=Counter)
-    # The time budget ran out before the last example: how many were sent was the target's speed.
-    out_of_time: bool = False
-
-    @property
-    def sent(self) -> int:
-        return sum(self.answers.values())
-
-    @property
-    def accepted(self) -> int:
-        """Cases answered 2xx: for valid cases, how far fuzzing got past the validation layer."""
-        return sum(n for answer, n in self.answers.items() if answer.startswith("2"))
 
 
 # Shrinking sends requests too: it stops looking for a smaller case after this long, and the
@@ -265,7 +163,7 @@ def fuzz_operation(
     deadline = time.monotonic() + seconds if seconds else None
     if operation_id == "restore_backup":
         client.check_opt_ins(operation_id, None)  # restores reach a target only with consent
-    if mode == "negative" and not _has_breakable_input(client.context.contract, operation_id):
+    if mode == "negative" and not has_breakable_input(client.context.contract, operation_id):
         raise NotApplicable(operation_id, mode)
     schema = load_schema(client.context.contract, closed=mode == "positive")
     operation = client.context.contract.operations[operation_id]
@@ -289,7 +187,7 @@ def fuzz_operation(
             return  # the time budget is spent: the remaining examples are generated but not sent
         try:
             counted = failing.since is None  # a shrink step is no case of the tally
-            _one_case(
+            one_case(
                 client, operation_id, mode, case, stage, tally, counter, name_prefix,
                 counted=counted, budget_spent=budget_spent,
             )  # fmt: skip
@@ -298,6 +196,16 @@ def fuzz_operation(
             failing.key = key
             raise
 
+    run = _hypothesis_test(judge, strategy, examples, seed, replay)
+    _run(run, client.context.contract, f"{mode} case of {operation_id}", examples, seed, replay)
+    return tally
+
+
+def _hypothesis_test(
+    judge: Callable[[Case[Any]], None], strategy: Any, examples: int, seed: int, replay: str | None
+) -> Callable[[], None]:
+    """`judge` as a hypothesis test of `examples` cases drawn from `strategy` with `seed`, or of
+    exactly the case `replay` names."""
     run = hypothesis.given(case=strategy)(judge)
     run = settings(
         max_examples=examples,
@@ -312,17 +220,21 @@ def fuzz_operation(
     run = hypothesis.seed(seed)(run)
     if replay:
         run = hypothesis.reproduce_failure(hypothesis.__version__, replay.encode())(run)
+    return run
 
+
+def _run(
+    run: Callable[[], None], contract: Contract, what: str, examples: int, seed: int, replay: str | None
+) -> None:
+    """Run the test; what hypothesis raises becomes the suite's outcome: no case at all is not
+    tested, a failure carries how to replay its minimal case."""
     try:
-        with generating(client.context.contract):
+        with generating(contract):
             run()
     except hypothesis.errors.Unsatisfiable:
         # every generated case was filtered out (one that the run's ids made valid again, one over
         # the budget...): the generator's problem in this budget, not the target's
-        not_tested(
-            Why.GENERATION,
-            f"no {mode} case of {operation_id} could be generated and sent in {examples} examples",
-        )
+        not_tested(Why.GENERATION, f"no {what} could be generated and sent in {examples} examples")
     except hypothesis.errors.FlakyFailure as flaky:
         # the minimal case did not fail again when replayed: the target's answer depends on its state
         first = flaky.exceptions[0]
@@ -332,7 +244,6 @@ def fuzz_operation(
         raise _with_replay(first, seed, replay) from None
     except AssertionError as error:
         raise _with_replay(error, seed, replay) from None
-    return tally
 
 
 def _with_replay(error: BaseException, seed: int, replay: str | None) -> BaseException:
@@ -356,101 +267,7 @@ def replay_command(nodeid: str, seed: int, blob: str | None) -> str:
     return f"cbr-conformance run '{test}' --fuzz-seed {seed}{blob_option}"
 
 
-def _one_case(
-    client: CBRClient,
-    operation_id: str,
-    mode: str,
-    case: Case[Any],
-    stage: Stage,
-    tally: FuzzTally,
-    counter: Any,
-    name_prefix: str | None,
-    *,
-    counted: bool,
-    budget_spent: Callable[[], bool] = lambda: False,
-) -> None:
-    """Send one generated case and judge the answer; `counted`: it is tallied (not a shrink step).
-    A case whose set-up ran out the time budget is not sent: on a slow target the set-up (a backup
-    to settle, a fresh one to delete) takes seconds, and a case sent then would make the test wait
-    for what it started too."""
-    relevant = _relevant_mutations(case)
-    if mode == "negative" and not relevant:
-        hypothesis.reject()  # nothing left that the target should refuse
-    mutated = {param or "" for location, param in relevant if location == "path"}
-    within_budget(client, operation_id, case, mode)
-    never_a_subscription(operation_id, case, mode)
-    valid_for_service, path, sender = False, {}, client
-    if mode == "positive":
-        name = f"{name_prefix}-fz{next(counter)}" if name_prefix else f"fz{next(counter)}"
-        name_created(operation_id, case, name)
-        allowed = stage.sender(operation_id)  # None: no client here may send it (no second project)
-        sender = allowed or client
-        valid_for_service = (
-            shape(operation_id, case_body(case), stage.ids, name)
-            and allowed is not None
-            and not broken_rules(
-                client.context.contract.document, operation_id, query_pairs(case.query or {}), case_body(case)
-            )
-        )
-        path = arrange(operation_id, stage)
-        if budget_spent():
-            tally.out_of_time = True
-            return
-    response = send_case(sender, operation_id, case, stage.ids, mutated, path)
-    stage.answered(operation_id, response)
-    status = response.status
-    what = f"{operation_id} ({mode} case{': ' + case_description(case) if mode == 'negative' else ''})"
-    if status >= 500:
-        raise FuzzFailure(f"{what}: server error {status}\n  reproduce: {response.exchange.curl()}")
-    forbidden = response.exchange.request_errors
-    if mode == "negative" and not forbidden:
-        # Our own reading of the spec finds nothing wrong with the request as sent (the real ids
-        # put in place of generated ones may have undone the break): no verdict on its status.
-        hypothesis.reject()
-    if counted:
-        tally.answers[f"{status} {response.error_code}" if response.error_code else str(status)] += 1
-    if mode == "negative" and status < 400:
-        raise FuzzFailure(
-            f"{what}: invalid input accepted with {status}\n  the spec forbids: "
-            + "; ".join(forbidden)
-            + f"\n  reproduce: {response.exchange.curl()}"
-        )
-    if (
-        valid_for_service
-        and not forbidden
-        and claims_invalid_input(operation_id, status, response.error_code)
-        and not _letter_errors(client, operation_id, sender, case, stage.ids, path)
-    ):
-        raise FuzzFailure(
-            f"{what}: a case valid by the spec and by every service rule the suite knows was refused "
-            f"as invalid input: {status} {response.error_code}: {_error_msg(response)}"
-            f"\n  reproduce: {response.exchange.curl()}"
-        )
 
 
-def _letter_errors(
-    client: CBRClient,
-    operation_id: str,
-    sender: CBRClient,
-    case: Case[Any],
-    ids: RealIds,
-    path: dict[str, str],
-) -> list[str]:
-    """What the reference's letter forbids in the case as sent (empty: valid by every reading)."""
-    body = case_body(case)
-    sent = {**ids.path_for(case.path_parameters or {}, set()), **path}
-    return request_errors(
-        letter_of(client.context.contract),
-        operation_id,
-        {"project_id": sender.project_id, **sent},
-        query_pairs(case.query or {}),
-        json.dumps(body).encode() if body is not None else None,
-    )
 
 
-def _error_msg(response: Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.exchange.response_text[:200]
-    return str(body.get("error_msg", "")) if isinstance(body, dict) else ""

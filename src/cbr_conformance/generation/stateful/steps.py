@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from schemathesis import Case
 
 from cbr_conformance.contract.service_rules import RealIds, shape
-from cbr_conformance.generation.fuzzing import name_created, send_case, within_budget
+from cbr_conformance.generation.cases import name_created, send_case, within_budget
 from cbr_conformance.generation.internals import case_body
 from cbr_conformance.generation.preconditions import Stage, arrange, arranges
 from cbr_conformance.generation.stateful.record import MachineRun
