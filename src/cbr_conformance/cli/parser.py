@@ -15,6 +15,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeAlias
 
 from cbr_conformance.cli.certify_command import handle_certify, handle_verify
 from cbr_conformance.cli.cleanup_command import handle_cleanup
@@ -30,6 +31,9 @@ from cbr_conformance.settings.config import settings_for
 from cbr_conformance.settings.loading import CONFIG_ENV, CONFIG_FLAG
 from cbr_conformance.settings.registry import CLEANUP, PROXY, RUN, SPEC
 
+# argparse names no public type for the object add_subparsers returns
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
 
 def add_settings(parser: argparse.ArgumentParser, command: str) -> None:
     """The command's flags, from the settings registry; values are checked by the loader."""
@@ -44,7 +48,23 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cbr-conformance", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    for add in (
+        _add_run,
+        _add_diff,
+        _add_report,
+        _add_listing,
+        _add_cleanup,
+        _add_proxy,
+        _add_inventory,
+        _add_certify,
+        _add_verify,
+        _add_spec,
+    ):
+        add(commands)
+    return parser
 
+
+def _add_run(commands: Subcommands) -> None:
     run = commands.add_parser(
         "run", help="run the suite and write reports/<timestamp>/ (extra args go to pytest)"
     )
@@ -59,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="with --plan: the plan as one JSON document")
     run.set_defaults(handler=handle_run)
 
+
+def _add_diff(commands: Subcommands) -> None:
     diff = commands.add_parser(
         "diff",
         help="what changed from run OLD to run NEW: violations, skips, coverage (exit 1 on a new violation)",
@@ -68,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--html", metavar="FILE", help="HTML page to write (default: diff.html beside NEW)")
     diff.set_defaults(handler=handle_diff)
 
+
+def _add_report(commands: Subcommands) -> None:
     report = commands.add_parser(
         "report", help="rebuild index.html from a run's summary.json, or a site of many runs (--history)"
     )
@@ -90,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--into", help="with --merge: the folder of the merged run")
     report.set_defaults(handler=handle_report)
 
+
+def _add_listing(commands: Subcommands) -> None:
     listing = commands.add_parser(
         "list",
         help="list the tests with their markers, the coverage table, and the versioned test list "
@@ -100,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.set_defaults(handler=handle_list)
 
+
+def _add_cleanup(commands: Subcommands) -> None:
     cleanup = commands.add_parser(
         "cleanup", help="delete what a run made (--run), or what earlier runs left, by name prefix"
     )
@@ -114,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
     cleanup.set_defaults(handler=handle_cleanup)
 
+
+def _add_proxy(commands: Subcommands) -> None:
     proxy = commands.add_parser(
         "proxy",
         help="a validating reverse proxy on loopback: forward real clients' requests to the target "
@@ -122,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_settings(proxy, PROXY)
     proxy.set_defaults(handler=handle_proxy)
 
+
+def _add_inventory(commands: Subcommands) -> None:
     inventory = commands.add_parser(
         "inventory",
         help="print an inventory to start from: what the suite leases, by kind, as a JSON template; "
@@ -134,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     inventory.set_defaults(handler=handle_inventory)
 
+
+def _add_certify(commands: Subcommands) -> None:
     certify = commands.add_parser(
         "certify",
         help="run every test of the test list with the certification's fixed seed and fuzz budget, "
@@ -156,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     certify.set_defaults(handler=handle_certify)
 
+
+def _add_verify(commands: Subcommands) -> None:
     verify = commands.add_parser(
         "verify",
         help="check a certification report without rerunning: its digest, test list version, suite "
@@ -167,10 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.set_defaults(handler=handle_verify)
 
+
+def _add_spec(commands: Subcommands) -> None:
     spec = commands.add_parser("spec", help="validate the contract and print a summary of it")
     add_settings(spec, SPEC)
     spec.set_defaults(handler=handle_spec)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
