@@ -27,6 +27,8 @@ class Exchange:
     status: int = 0
     answer: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # the request's, as forwarded (a hook may change them, or read the caller's token from them)
+    request_headers: dict[str, str] = field(default_factory=dict)
 
 
 RequestHook = Callable[[Exchange], None]  # may change method, path or body before forwarding
@@ -61,6 +63,9 @@ class MutatingProxy:
             def _forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 exchange = Exchange(self.command, self.path, self.rfile.read(length) if length else b"")
+                exchange.request_headers = {
+                    k: v for k, v in self.headers.items() if k.lower() not in ("content-length", "connection")
+                }
                 with lock:
                     proxy.seen += 1
                 if proxy.drop is not None and proxy.drop(exchange):
@@ -69,14 +74,11 @@ class MutatingProxy:
                     return
                 if proxy.on_request is not None:
                     proxy.on_request(exchange)
-                headers = {
-                    k: v for k, v in self.headers.items() if k.lower() not in ("content-length", "connection")
-                }
                 answer = session.request(
                     exchange.method,
                     proxy.upstream + exchange.path,
                     data=exchange.body or None,
-                    headers=headers,
+                    headers=exchange.request_headers,
                     timeout=60,
                     allow_redirects=False,
                 )
