@@ -179,7 +179,6 @@ def _exit_code(code: int, summary: RunSummary | None) -> int:
 
 
 def handle_run(args: argparse.Namespace, pytest_args: list[str]) -> int:
-    from cbr_conformance.plugin.bytecode import shared_bytecode
     from cbr_conformance.resources.provision import new_run_prefix
     from cbr_conformance.results.collector import ResultCollector
 
@@ -188,41 +187,17 @@ def handle_run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         raise UsageProblem("--json prints the plan: it goes with --plan")
     if args.plan:
         return plan_run(config, args, pytest_args, _workers_given(pytest_args) or worker_count(config))
-    preflight(config)
-    if not (config.embedded or config.read_only):  # what the inventory leaves untested, by kind
-        for line in inventory_preflight(config, selected_tests(args, pytest_args)):
-            print(line)
-    # Read before the run: a baseline given as reports/latest is the run it named then.
-    try:
-        baseline = read_summary(config.baseline) if config.baseline else None
-    except UnreadableSummary as exc:
-        raise ConfigError(f"--baseline: {exc}") from None
+    baseline = _before_the_run(config, args, pytest_args)
     contract = contract_of(config.profile)
     started = dt.datetime.now(dt.UTC)
     prefix = config.run_prefix or new_run_prefix()
-    report_root = config.report_dir
-    run_dir = new_run_dir(report_root, started)
+    run_dir = new_run_dir(config.report_dir, started)
     header = header_of(config, contract, started, prefix, workers_shown(config, pytest_args), pytest_args)
     collector = ResultCollector(run_dir / "summary.json", header, contract, read_only=config.read_only)
     out = console.console()
     out.print(console.header_table(_run_fields(header, config)))
-    from cbr_conformance.target.workspace import run_folder
-
-    run_uid = uuid.uuid4().hex  # the workers' test run id: it names the folder they share
-    argv = [*pytest_argv(args, config, run_dir, prefix, pytest_args), "--testrunuid", run_uid]
-    completion = Completion()
-    plugins: list[object] = [collector, completion]
-    # Quiet: live progress by area, and no report of pytest's own (its counts are not the suite's).
-    held = console.HeldPytestReport() if quiet(pytest_args) else None
-    if held is not None:
-        plugins += [console.LiveProgress(out, run_folder(run_uid)), held]
-    try:
-        with shared_bytecode(), only_named_plugins(), held.held() if held else contextlib.nullcontext():
-            code = pytest.main(argv, plugins=plugins)
-    finally:
-        shutil.rmtree(run_folder(run_uid), ignore_errors=True)
-    if held is not None:
-        held.show_problems()
+    argv = pytest_argv(args, config, run_dir, prefix, pytest_args)
+    code, completion = _pytest_run(argv, collector, out, quiet(pytest_args))
     summary = collector.summary  # None: pytest stopped before the session ended
     try:
         exit_code = _exit_code(code, summary)
@@ -230,16 +205,68 @@ def handle_run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         shutil.rmtree(run_dir, ignore_errors=True)  # reports/latest stays the last real run
         raise
     complete = completion.complete(summary)
-    link_run(report_root, run_dir, complete=complete)
+    link_run(config.report_dir, run_dir, complete=complete)
     if summary is not None:
-        from cbr_conformance.report.html import write_html
-
-        write_html(summary, run_dir / "index.html", contract)  # the page `report` rebuilds
-        print_matrix(summary, contract)
-        print_leftovers(summary, run_dir)
-        if baseline is not None:
-            exit_code = gate_on_baseline(exit_code, summary, baseline, str(config.baseline))
+        exit_code = _report(summary, contract, run_dir, exit_code, baseline, config)
     if not complete:
-        print_incomplete(report_root, run_dir, completion)
+        print_incomplete(config.report_dir, run_dir, completion)
     print(f"report: {run_dir / 'index.html'}")
+    return exit_code
+
+
+def _before_the_run(
+    config: SuiteConfig, args: argparse.Namespace, pytest_args: list[str]
+) -> RunSummary | None:
+    """What is checked before anything is sent: the target and credentials, what the inventory
+    leaves untested, and the baseline (read now: given as reports/latest, it is the run it named)."""
+    preflight(config)
+    if not (config.embedded or config.read_only):  # what the inventory leaves untested, by kind
+        for line in inventory_preflight(config, selected_tests(args, pytest_args)):
+            print(line)
+    try:
+        return read_summary(config.baseline) if config.baseline else None
+    except UnreadableSummary as exc:
+        raise ConfigError(f"--baseline: {exc}") from None
+
+
+def _pytest_run(
+    argv: list[str], collector: object, out: Any, quietly: bool
+) -> tuple[int | pytest.ExitCode, Completion]:
+    """pytest on the suite, its workers sharing one folder named after the run's id; quietly: live
+    progress by area, and no report of pytest's own (its counts are not the suite's)."""
+    from cbr_conformance.plugin.bytecode import shared_bytecode
+    from cbr_conformance.target.workspace import run_folder
+
+    run_uid = uuid.uuid4().hex  # the workers' test run id: it names the folder they share
+    completion = Completion()
+    plugins: list[object] = [collector, completion]
+    held = console.HeldPytestReport() if quietly else None
+    if held is not None:
+        plugins += [console.LiveProgress(out, run_folder(run_uid)), held]
+    try:
+        with shared_bytecode(), only_named_plugins(), held.held() if held else contextlib.nullcontext():
+            code = pytest.main([*argv, "--testrunuid", run_uid], plugins=plugins)
+    finally:
+        shutil.rmtree(run_folder(run_uid), ignore_errors=True)
+    if held is not None:
+        held.show_problems()
+    return code, completion
+
+
+def _report(
+    summary: RunSummary,
+    contract: Contract,
+    run_dir: Path,
+    exit_code: int,
+    baseline: RunSummary | None,
+    config: SuiteConfig,
+) -> int:
+    """The run's page, its matrix and leftovers on the console, and the gate against a baseline."""
+    from cbr_conformance.report.html import write_html
+
+    write_html(summary, run_dir / "index.html", contract)  # the page `report` rebuilds
+    print_matrix(summary, contract)
+    print_leftovers(summary, run_dir)
+    if baseline is not None:
+        exit_code = gate_on_baseline(exit_code, summary, baseline, str(config.baseline))
     return exit_code
