@@ -4,6 +4,33 @@ Measured from what was sent and received (the facts of exchanges, contract/excha
 the tests' markers: a test marked for an operation that never calls it adds nothing. What the
 contract offers to exercise comes from contract/surface.py. Marker coverage (which kinds of test
 name which operation) is another thing: suite/test_kinds.py.
+
+The JSON shape (summary.json's `coverage`)::
+
+    {
+      "categories": ["responses", "error_codes", "parameters", "values", "links"],
+      "overall": {
+        "responses": {"hit": 120, "of": 131, "percent": 91.6},   # the sum over operations
+        ...,                                                      # percent: null when of == 0
+        "percent": 61.2                        # the mean of the categories' percents
+      },
+      "operations": {
+        "create_vault": {
+          "responses": {"hit": 3, "of": 5, "percent": 60.0, "missing": ["401", "403"]},
+          "error_codes": {..., "missing": ["BackupService.0001", ...]},
+          "parameters": {..., "missing": ["body.vault.name invalid", "query.limit valid"]},
+          "values": {..., "missing": ["sent body.vault.billing.object_type=turbo",
+                                      "seen vault.billing.status=error"]},
+          "links": {..., "missing": ["create_vault 200 -> show_vault"]},
+          "percent": 55.0                      # the mean of its categories' percents
+        },
+        ...                                    # every operation of the contract, in its order
+      },
+      "timed": [                               # items only timed exchanges exercised
+        {"operation": "list_backups", "category": "values", "item": "seen backups[].status=protecting"},
+        ...
+      ]
+    }
 """
 
 from __future__ import annotations
@@ -72,32 +99,7 @@ def contract_coverage(
     """The coverage of the contract by the exchanges `facts` were read from (any number, any order,
     of any operations: they are merged by operation). `catalogue` defaults to the contract's.
 
-    The JSON shape (summary.json's `coverage`)::
-
-        {
-          "categories": ["responses", "error_codes", "parameters", "values", "links"],
-          "overall": {
-            "responses": {"hit": 120, "of": 131, "percent": 91.6},   # the sum over operations
-            ...,                                                      # percent: null when of == 0
-            "percent": 61.2                        # the mean of the categories' percents
-          },
-          "operations": {
-            "create_vault": {
-              "responses": {"hit": 3, "of": 5, "percent": 60.0, "missing": ["401", "403"]},
-              "error_codes": {..., "missing": ["BackupService.0001", ...]},
-              "parameters": {..., "missing": ["body.vault.name invalid", "query.limit valid"]},
-              "values": {..., "missing": ["sent body.vault.billing.object_type=turbo",
-                                          "seen vault.billing.status=error"]},
-              "links": {..., "missing": ["create_vault 200 -> show_vault"]},
-              "percent": 55.0                      # the mean of its categories' percents
-            },
-            ...                                    # every operation of the contract, in its order
-          },
-          "timed": [                               # items only timed exchanges exercised
-            {"operation": "list_backups", "category": "values", "item": "seen backups[].status=protecting"},
-            ...
-          ]
-        }
+    The JSON shape (summary.json's `coverage`) is in this module's docstring.
 
     What each category counts (contract/surface.py says what the contract offers):
     responses, the documented statuses answered (a documented 5xx is left out: a server error is no
