@@ -163,11 +163,7 @@ def fuzz_operation(
     deadline = time.monotonic() + seconds if seconds else None
     if operation_id == "restore_backup":
         client.check_opt_ins(operation_id, None)  # restores reach a target only with consent
-    if mode == "negative" and not has_breakable_input(client.context.contract, operation_id):
-        raise NotApplicable(operation_id, mode)
-    schema = load_schema(client.context.contract, closed=mode == "positive")
-    operation = client.context.contract.operations[operation_id]
-    strategy = schema[operation.path][operation.method].as_strategy(generation_mode=MODES[mode])
+    strategy = _strategy(client.context.contract, operation_id, mode)
     stage = stage or Stage(client, ids)
     tally = FuzzTally()
     failing = Failing()
@@ -199,6 +195,15 @@ def fuzz_operation(
     run = _hypothesis_test(judge, strategy, examples, seed, replay)
     _run(run, client.context.contract, f"{mode} case of {operation_id}", examples, seed, replay)
     return tally
+
+
+def _strategy(contract: Contract, operation_id: str, mode: str) -> Any:
+    """The cases of `mode` schemathesis generates for the operation (none: not applicable)."""
+    if mode == "negative" and not has_breakable_input(contract, operation_id):
+        raise NotApplicable(operation_id, mode)
+    schema = load_schema(contract, closed=mode == "positive")
+    operation = contract.operations[operation_id]
+    return schema[operation.path][operation.method].as_strategy(generation_mode=MODES[mode])
 
 
 def _hypothesis_test(
