@@ -25,7 +25,6 @@ BUNDLE = "bundle"
 # The file a run's folder keeps its results in, read by the report, diff, merge and --baseline.
 SUMMARY_FILE = "summary.json"
 _PARTS = ("spec", "fixtures", "conformance")
-_spec_override: Path | None = None
 
 
 class MissingSuiteFiles(FileNotFoundError):
@@ -46,14 +45,9 @@ def suite_root() -> Path:
     )
 
 
-def use_spec(folder: Path | None) -> None:
-    """Take the contract from `folder` (a draft of it) for the rest of this process."""
-    global _spec_override
-    _spec_override = folder
-
-
-def spec_dir() -> Path:
-    return _spec_override or suite_root() / "spec"
+def spec_dir(draft: Path | None = None) -> Path:
+    """The folder of the contract: a draft's (the `spec` setting), else the packaged one."""
+    return draft or suite_root() / "spec"
 
 
 def fixtures_dir() -> Path:

@@ -44,6 +44,8 @@ def handle_certify(args: argparse.Namespace) -> int:
             f"a certification runs the suite's own contract with fixed fuzzing ({', '.join(chosen)} given): "
             + ", ".join(f"{name} {value}" for name, value in fixed.items())
         )
+    if config_of(args, RUN).spec is not None:  # a draft given by CBR_SPEC or the config file
+        raise UsageProblem("a certification runs the suite's own contract: unset the spec setting (CBR_SPEC)")
     for name, value in fixed.items():
         setattr(args, name, str(value))
     args.plan = False

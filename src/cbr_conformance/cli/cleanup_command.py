@@ -32,7 +32,7 @@ def _undo_run(config: SuiteConfig, ledger: Path, dry_run: bool) -> int:
     from cbr_conformance.target.lifecycle import REFUSED, Outcome, delete
     from cbr_conformance.target.made import read_ledger, undo_order
 
-    contract = contract_of(config.profile)
+    contract = contract_of(config.profile, config.spec)
     access = {a.project_id: a for a in (config.primary(), config.secondary()) if a is not None}
     outcomes: list[Outcome] = []
     for made in undo_order(read_ledger(ledger)):

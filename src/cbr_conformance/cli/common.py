@@ -17,12 +17,12 @@ from cbr_conformance.settings.registry import PYTEST
 def config_of(args: argparse.Namespace, command: str) -> SuiteConfig:
     flags = {d.name: getattr(args, d.name, None) for d in settings_for(command) if d.flag}
     config = load_config(flags, config_file=args.config)
-    paths.use_spec(config.spec)
     return config
 
 
-def contract_of(profile: str) -> Contract:
-    return Contract.for_profile(profile)
+def contract_of(profile: str, draft: Path | None = None) -> Contract:
+    """The contract as `profile` reads it, from `draft` (the `spec` setting) if given."""
+    return Contract.for_profile(profile, draft)
 
 
 def suite_args(pytest_args: list[str]) -> list[str]:

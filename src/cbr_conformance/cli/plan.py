@@ -67,7 +67,7 @@ def make_plan(
         tests,
         fixtures,
         used,
-        contract_of(config.profile),
+        contract_of(config.profile, config.spec),
         _inventory(config),
         embedded=config.embedded,
         workers=processes,
@@ -84,7 +84,7 @@ def plan_run(config: SuiteConfig, args: argparse.Namespace, pytest_args: list[st
     if getattr(args, "json", False):
         print(json.dumps({"target": config.target_url or "embedded", **result.to_dict()}, indent=2))
         return EXIT_OK
-    contract = contract_of(config.profile)
+    contract = contract_of(config.profile, config.spec)
     methods = {op.operation_id: op.method for op in contract}
     writing = [t for t in tests if t.mutates]
     calls = Counter(op for t in tests for op in t.operations)

@@ -29,7 +29,7 @@ def preflight(config: SuiteConfig) -> None:
     config.check_target_access()
     if config.control_url:
         _check_control(config.control_url, min(config.request_timeout, 15))
-    contract = contract_of(config.profile)
+    contract = contract_of(config.profile, config.spec)
     refused: list[str] = []
     for second, access in ((False, config.primary()), (True, config.secondary())):
         if access is None:

@@ -34,7 +34,7 @@ def handle_proxy(args: argparse.Namespace) -> int:
     from cbr_conformance.proxy.server import CannotListen, ProxyServer, serve_until_stopped
 
     config = config_of(args, PROXY)
-    contract = contract_of(config.profile)
+    contract = contract_of(config.profile, config.spec)
     started = dt.datetime.now(dt.UTC)
     header = {
         **header_of(config, contract, started, "none: the proxy creates nothing"),

@@ -20,7 +20,7 @@ from cbr_conformance.cli.header import effective, header_settings
 from cbr_conformance.cli.plan import plan_run
 from cbr_conformance.cli.preflight import inventory_preflight, preflight, selected_tests
 from cbr_conformance.cli.results_out import gate_on_baseline, print_incomplete, print_leftovers, print_matrix
-from cbr_conformance.contract.errata import load_errata
+from cbr_conformance.contract.errata import ERRATA_FILE, load_errata
 from cbr_conformance.contract.spec import Contract
 from cbr_conformance.plugin.isolation import only_named_plugins
 from cbr_conformance.report import console
@@ -53,13 +53,8 @@ def header_of(
 ) -> dict[str, Any]:
     """summary.json's header: every setting that changes what the run tests (cli/header.py), the
     contract's identity, and the run's own (prefix, gate, start)."""
-    errata = (
-        []
-        if config.profile == "strict"
-        else [
-            {"id": e.id, "section": e.section, "spec": e.spec} for e in load_errata() if e.kind == "departure"
-        ]
-    )
+    applied = [] if config.profile == "strict" else load_errata(contract.folder / ERRATA_FILE)
+    errata = [{"id": e.id, "section": e.section, "spec": e.spec} for e in applied if e.kind == "departure"]
     return {
         **header_settings(config, workers, pytest_args),
         "profile": config.profile,
@@ -188,7 +183,7 @@ def handle_run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     if args.plan:
         return plan_run(config, args, pytest_args, _workers_given(pytest_args) or worker_count(config))
     baseline = _before_the_run(config, args, pytest_args)
-    contract = contract_of(config.profile)
+    contract = contract_of(config.profile, config.spec)
     started = dt.datetime.now(dt.UTC)
     prefix = config.run_prefix or new_run_prefix()
     run_dir = new_run_dir(config.report_dir, started)

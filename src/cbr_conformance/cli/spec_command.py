@@ -8,7 +8,7 @@ from collections import Counter
 from cbr_conformance.cli.common import config_of, contract_of
 from cbr_conformance.cli.exits import EXIT_OK
 from cbr_conformance.contract.catalogue import Catalogue
-from cbr_conformance.contract.errata import load_errata
+from cbr_conformance.contract.errata import ERRATA_FILE, load_errata
 from cbr_conformance.settings.registry import SPEC
 
 
@@ -17,10 +17,10 @@ def handle_spec(args: argparse.Namespace) -> int:
     from openapi_spec_validator import validate  # only this command needs it; it is slow to import
 
     config = config_of(args, SPEC)
-    errata = load_errata()
-    contract = contract_of(config.profile)
+    contract = contract_of(config.profile, config.spec)
+    errata = load_errata(contract.folder / ERRATA_FILE)
     validate(contract.document)
-    catalogue = Catalogue.load()
+    catalogue = Catalogue.of(contract)
     print(
         f"{contract.source}  OpenAPI {contract.document['openapi']}, API version {contract.version}, "
         f"profile {config.profile}, sha256 {contract.sha256[:16]}"

@@ -6,8 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cbr_conformance.paths import read_yaml, spec_dir
+
+if TYPE_CHECKING:
+    from cbr_conformance.contract.spec import Contract
 
 CATALOGUE_FILE = "error-codes.yaml"
 
@@ -33,6 +37,11 @@ class Catalogue:
             for item in data[key]
         ]
         return cls(entries)
+
+    @classmethod
+    def of(cls, contract: Contract) -> Catalogue:
+        """The error codes beside the contract (a draft's, with one), read once per contract."""
+        return contract.derived("error-code catalogue", lambda c: cls.load(c.folder / CATALOGUE_FILE))
 
     @cached_property
     def statuses(self) -> dict[str, frozenset[int]]:

@@ -26,7 +26,7 @@ from urllib.parse import unquote
 import jsonpatch
 
 from cbr_conformance.contract.codes import INVALID
-from cbr_conformance.contract.errata import letter_patches, load_errata
+from cbr_conformance.contract.errata import ERRATA_FILE, letter_patches, load_errata
 from cbr_conformance.contract.spec import Contract
 
 # --- the service's rules (the reference's prose and its tables' remarks) -----------------------
@@ -65,7 +65,8 @@ def letter_of(contract: Contract) -> Contract:
 
 
 def _letter(contract: Contract) -> Contract:
-    return Contract(jsonpatch.apply_patch(contract.document, letter_patches(load_errata())), contract.source)
+    patches = letter_patches(load_errata(contract.folder / ERRATA_FILE))
+    return Contract(jsonpatch.apply_patch(contract.document, patches), contract.source)
 
 
 # --- the run's real resources ---------------------------------------------------------------

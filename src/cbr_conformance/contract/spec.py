@@ -83,11 +83,19 @@ class Contract:
         return cls(document, source)
 
     @classmethod
-    def for_profile(cls, profile: str) -> Contract:
-        """The spec as a profile reads it: `strict` turns it back into the reference's letter."""
-        from cbr_conformance.contract.errata import letter_patches, load_errata
+    def for_profile(cls, profile: str, draft: Path | None = None) -> Contract:
+        """The spec as a profile reads it: `strict` turns it back into the reference's letter.
+        `draft`: a folder holding a draft of the contract (the `spec` setting), else the packaged one."""
+        from cbr_conformance.contract.errata import ERRATA_FILE, letter_patches, load_errata
 
-        return cls.load(letter_patches=letter_patches(load_errata()) if profile == "strict" else None)
+        folder = spec_dir(draft)
+        patches = letter_patches(load_errata(folder / ERRATA_FILE)) if profile == "strict" else None
+        return cls.load(folder / SPEC_FILE, letter_patches=patches)
+
+    @property
+    def folder(self) -> Path:
+        """The folder the contract was read from, where its errata and error codes are too."""
+        return self.source.parent if self.source is not None else spec_dir()
 
     @cached_property
     def sha256(self) -> str:

@@ -12,17 +12,14 @@ no prefix: `vaults[].billing.status`.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from cbr_conformance.contract.catalogue import CATALOGUE_FILE, Catalogue
+from cbr_conformance.contract.catalogue import Catalogue
 from cbr_conformance.contract.code_subjects import can_answer
 from cbr_conformance.contract.spec import Contract, Operation
-from cbr_conformance.paths import spec_dir
 
 # A server error is no behaviour a run should provoke, and a conforming target never shows one: the
 # documented 5xx statuses and codes are left out of what a run can be expected to exercise.
@@ -231,7 +228,7 @@ def surface_of(contract: Contract, catalogue: Catalogue, operation: Operation) -
 
 def surfaces(contract: Contract, catalogue: Catalogue | None = None) -> dict[str, Surface]:
     """Every operation's surface, built once per (contract, catalogue)."""
-    catalogue = catalogue or default_catalogue()
+    catalogue = catalogue or Catalogue.of(contract)
     made: list[tuple[Catalogue, dict[str, Surface]]] = contract.derived("surfaces", lambda _: [])
     for known, built in made:
         if known is catalogue:
@@ -239,13 +236,3 @@ def surfaces(contract: Contract, catalogue: Catalogue | None = None) -> dict[str
     built = {op.operation_id: surface_of(contract, catalogue, op) for op in contract}
     made.append((catalogue, built))
     return built
-
-
-def default_catalogue() -> Catalogue:
-    """The error-code catalogue of the contract in use (a draft's, with --spec), read once."""
-    return _catalogue_in(spec_dir())
-
-
-@functools.cache
-def _catalogue_in(folder: Path) -> Catalogue:
-    return Catalogue.load(folder / CATALOGUE_FILE)

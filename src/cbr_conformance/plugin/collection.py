@@ -24,7 +24,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _read_only(config: pytest.Config, items: list[pytest.Item]) -> None:
     from cbr_conformance.contract.spec import Contract
 
-    methods = {op.operation_id: op.method for op in Contract.load()}
+    settings = suite_config(config)
+    methods = {op.operation_id: op.method for op in Contract.for_profile(settings.profile, settings.spec)}
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:

@@ -45,12 +45,12 @@ def cbr_config(pytestconfig: pytest.Config) -> SuiteConfig:
 
 @pytest.fixture(scope="session")
 def cbr_contract(cbr_config: SuiteConfig) -> Contract:
-    return Contract.for_profile(cbr_config.profile)
+    return Contract.for_profile(cbr_config.profile, cbr_config.spec)
 
 
 @pytest.fixture(scope="session")
 def cbr_check_context(cbr_contract: Contract) -> CheckContext:
-    return CheckContext(cbr_contract, Catalogue.load())
+    return CheckContext(cbr_contract, Catalogue.of(cbr_contract))
 
 
 @pytest.fixture(scope="session")

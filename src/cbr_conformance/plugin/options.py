@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from cbr_conformance import paths
 from cbr_conformance.settings.config import SETTINGS, SuiteConfig
 from cbr_conformance.settings.loading import CONFIG_ENV, CONFIG_FLAG, load_config
 from cbr_conformance.settings.registry import PYTEST, ConfigError, Setting
@@ -46,4 +45,4 @@ def suite_config(config: pytest.Config) -> SuiteConfig:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
-    paths.use_spec(suite_config(config).spec)
+    suite_config(config)  # a bad setting is a usage error before anything runs

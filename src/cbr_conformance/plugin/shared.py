@@ -60,7 +60,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         made = recorded_made(folder)
         if made:
             settings = suite_config(config)
-            client = client_for(settings, Contract.for_profile(settings.profile))
+            client = client_for(settings, Contract.for_profile(settings.profile, settings.spec))
             cleanups = Cleanups(settings.max_wait, settings.poll_interval)
             for item in made:
                 cleanups.born(item, client)

@@ -61,7 +61,7 @@ class ProxyServer:
         self.enforce = enforce
         self.timeout = timeout
         self.traffic = Traffic(log)
-        self.judge = Judge(CheckContext(contract, Catalogue.load()), Redactor(secrets))
+        self.judge = Judge(CheckContext(contract, Catalogue.of(contract)), Redactor(secrets))
         self.emulator: EmulatorServer | None = None  # the embedded one, when there is no target URL
         self.url = ""
         self.upstream_url = ""

@@ -338,7 +338,7 @@ def client_for(
         config.target_url,
         access.project_id,
         access.auth,
-        CheckContext(contract, Catalogue.load()),
+        CheckContext(contract, Catalogue.of(contract)),
         timeout=timeout or config.request_timeout,
         redactor=Redactor(config.secrets()),
         read_only=config.read_only,

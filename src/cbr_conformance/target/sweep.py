@@ -43,7 +43,7 @@ def sweep(config: SuiteConfig, prefix: str, *, dry_run: bool = False) -> SweepRe
     """Delete (or, dry, list) every vault and policy whose name starts with `prefix`."""
     if not prefix:
         raise ValueError("an empty prefix would sweep everything")
-    client = client_for(config, Contract.load())
+    client = client_for(config, Contract.for_profile(config.profile, config.spec))
     result = SweepResult()
 
     def delete(kind: str, operation: str, param: str, item: dict[str, Any]) -> None:
