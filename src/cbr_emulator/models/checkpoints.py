@@ -1,30 +1,22 @@
 """Restore points (4.3): backing up a vault's resources, asynchronously.
 
 A checkpoint and its backups (one per resource; a server's has one child per disk) are created
-``protecting``; a job makes them ``available`` after the async delay (scheduler.py runs it).
+``protecting``; a job makes them ``available`` after the async delay (scheduler.py runs it). Here:
+which resources a run backs up or skips, room in the vault, the checkpoint's row, its answer and its
+completion; the backups of each resource are made by resource_backups.py.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from cbr_emulator import errors
-from cbr_emulator.clock import format_timestamp
-from cbr_emulator.models import operation_logs, vault_resources
+from cbr_emulator.models import operation_logs, resource_backups, vault_resources
 from cbr_emulator.models.common import Session, dumps, loads, new_id, short_suffix
-from cbr_emulator.models.inventory import (
-    BACKUP_STATUSES,
-    BMS,
-    DESKTOP,
-    SERVER,
-    TURBO,
-    VOLUME,
-    Resource,
-    Volume,
-)
+from cbr_emulator.models.inventory import BACKUP_STATUSES, BMS, DESKTOP, SERVER, TURBO, VOLUME, Resource
+from cbr_emulator.models.resource_backups import BackupRun
 from cbr_emulator.models.vaults import MAX_SIZE_GB, get_vault
 
 SKIP_CODES = {
@@ -34,6 +26,9 @@ SKIP_CODES = {
     TURBO: "BackupService.7502",
     DESKTOP: "BackupService.7101",
 }
+
+# A resource of the vault that this run backs up: its vault entry and its inventory item.
+ToBackUp = tuple[sqlite3.Row, Resource]
 
 
 @dataclass(frozen=True)
@@ -46,18 +41,6 @@ class CheckpointCreate:
     # ids from ``resources`` and ``resource_details``; empty: every resource of the vault
     resource_ids: tuple[str, ...] = ()
     # the SDK's parameters.retention_duration_days: the backups expire then (-1: kept for ever)
-    retention_days: int = -1
-
-
-@dataclass(frozen=True)
-class BackupRun:
-    """What one backup run is asked to do (a request, or a policy's trigger)."""
-
-    name: str | None
-    description: str | None
-    incremental: bool
-    auto_trigger: bool
-    policy_id: str | None = None
     retention_days: int = -1
 
 
@@ -80,6 +63,27 @@ def back_up_vault(
     s: Session, vault: sqlite3.Row, resource_ids: tuple[str, ...], run: BackupRun
 ) -> str | None:
     """Start backing up; return the checkpoint id, or None when no resource could be backed up."""
+    selected = _selected(s, vault, resource_ids)
+    usage = vault_resources.usage_by_vault(s, [vault["id"]])[vault["id"]]
+    to_back_up, skipped = _sort_out(s, vault, selected, usage)
+    # Written before anything can refuse the run: a refused request's transaction undoes them, and a
+    # policy's run keeps them beside the task of its failure.
+    _record_skipped(s, vault, skipped, run.policy_id)
+    if not to_back_up:
+        return None
+    _make_room(s, vault, usage)
+    name = run.name or f"{'autobk' if run.auto_trigger else 'manualbk'}_{short_suffix()}"
+    checkpoint_id = _insert_checkpoint(s, vault, name, run, to_back_up, skipped)
+    for row, resource in to_back_up:
+        resource_backups.start_backup(
+            s, vault, checkpoint_id, row, resource, name, run, usage.get(row["resource_id"])
+        )
+    s.tx.insert("jobs", {"kind": "checkpoint", "ref_id": checkpoint_id, "extra": None, "due_at": s.due_ts()})
+    return checkpoint_id
+
+
+def _selected(s: Session, vault: sqlite3.Row, resource_ids: tuple[str, ...]) -> list[sqlite3.Row]:
+    """The vault entries of ``resource_ids`` (each once, in the order given), or all of them."""
     rows = vault_resources.resources_by_vault(s, [vault["id"]])[vault["id"]]
     if not rows:
         raise errors.no_resource_to_back_up()
@@ -87,9 +91,17 @@ def back_up_vault(
     for resource_id in resource_ids:
         if resource_id not in by_id:
             raise errors.resource_not_in_vault(resource_id)
-    selected = [by_id[r] for r in dict.fromkeys(resource_ids)] if resource_ids else rows
-    usage = vault_resources.usage_by_vault(s, [vault["id"]])[vault["id"]]
-    to_back_up: list[tuple[sqlite3.Row, Resource]] = []
+    return [by_id[r] for r in dict.fromkeys(resource_ids)] if resource_ids else rows
+
+
+def _sort_out(
+    s: Session,
+    vault: sqlite3.Row,
+    selected: list[sqlite3.Row],
+    usage: dict[str, vault_resources.Usage],
+) -> tuple[list[ToBackUp], list[dict[str, Any]]]:
+    """The resources to back up, and the skipped ones as ``skipped_resources`` lists them."""
+    to_back_up: list[ToBackUp] = []
     skipped: list[dict[str, Any]] = []
     for row in selected:
         resource = s.inventory.find(vault["project_id"], row["resource_id"])
@@ -107,6 +119,13 @@ def back_up_vault(
                     "reason": errors.message_of(code),
                 }
             )
+    return to_back_up, skipped
+
+
+def _record_skipped(
+    s: Session, vault: sqlite3.Row, skipped: list[dict[str, Any]], policy_id: str | None
+) -> None:
+    """Each skipped resource gets a finished ``skipped`` backup task with its code."""
     for item in skipped:
         operation_logs.record(
             s,
@@ -115,14 +134,21 @@ def back_up_vault(
             status="skipped",
             finished=True,
             vault=vault,
-            policy_id=run.policy_id,
+            policy_id=policy_id,
             error=(item["code"], item["reason"]),
             resource={"id": item["id"], "name": item["name"], "type": item["type"]},
         )
-    if not to_back_up:
-        return None
-    _make_room(s, vault, usage)
-    name = run.name or f"{'autobk' if run.auto_trigger else 'manualbk'}_{short_suffix()}"
+
+
+def _insert_checkpoint(
+    s: Session,
+    vault: sqlite3.Row,
+    name: str,
+    run: BackupRun,
+    to_back_up: list[ToBackUp],
+    skipped: list[dict[str, Any]],
+) -> str:
+    """The checkpoint's row, with the resources as they were in the vault (render answers them)."""
     checkpoint_id = new_id()
     s.tx.insert(
         "checkpoints",
@@ -143,9 +169,6 @@ def back_up_vault(
             "updated_at": None,
         },
     )
-    for row, resource in to_back_up:
-        _start_backup(s, vault, checkpoint_id, row, resource, name, run, usage.get(row["resource_id"]))
-    s.tx.insert("jobs", {"kind": "checkpoint", "ref_id": checkpoint_id, "extra": None, "due_at": s.due_ts()})
     return checkpoint_id
 
 
@@ -188,168 +211,6 @@ def _snapshot(row: sqlite3.Row) -> dict[str, Any]:
         "size": row["size"],
         "extra_info": loads(row["extra_info"]),
     }
-
-
-def _size_mb(size_gb: int, incremental: bool) -> int:
-    """Deterministic stand-in for stored data: 10% of the disk for a full backup, 1% after."""
-    return max(1, size_gb * 1024 // (100 if incremental else 10))
-
-
-def _start_backup(
-    s: Session,
-    vault: sqlite3.Row,
-    checkpoint_id: str,
-    row: sqlite3.Row,
-    resource: Resource,
-    name: str,
-    run: BackupRun,
-    usage: vault_resources.Usage | None,
-) -> None:
-    incremental = run.incremental and usage is not None and usage.count > 0
-    consistent = vault["consistent_level"] == "app_consistent"
-    backup_id = new_id()
-    common = {
-        "project_id": vault["project_id"],
-        "checkpoint_id": checkpoint_id,
-        "vault_id": vault["id"],
-        "description": run.description,
-        "status": "protecting",
-        "image_type": "backup",
-        "enterprise_project_id": vault["enterprise_project_id"],
-        "provider_id": vault["provider_id"],
-        "auto_trigger": run.auto_trigger,
-        "incremental": incremental,
-        "created_at": s.ts,
-        "updated_at": None,
-        "protected_at": None,
-        "expired_at": format_timestamp(s.now + timedelta(days=run.retention_days))
-        if run.retention_days > 0
-        else None,
-    }
-    volumes = _included_volumes(resource, loads(row["extra_info"]))
-    s.tx.insert(
-        "backups",
-        {
-            **common,
-            "id": backup_id,
-            "parent_id": None,
-            "name": name,
-            "resource_id": resource.id,
-            "resource_name": resource.name,
-            "resource_type": resource.type,
-            "resource_size": resource.size,
-            "resource_az": resource.az,
-            "size_mb": _size_mb(resource.size, incremental),
-            "extend_info": dumps(extend_info(resource, run.auto_trigger, incremental, volumes, consistent)),
-        },
-    )
-    for volume in volumes:
-        disk = Resource(
-            id=volume.id,
-            name=volume.name,
-            type=VOLUME,
-            az=volume.az,
-            status=volume.status,
-            size=volume.size,
-            bootable=volume.bootable,
-            server_id=volume.server_id,
-        )
-        s.tx.insert(
-            "backups",
-            {
-                **common,
-                "id": new_id(),
-                "parent_id": backup_id,
-                "name": name,
-                "resource_id": volume.id,
-                "resource_name": volume.name,
-                "resource_type": VOLUME,
-                "resource_size": volume.size,
-                "resource_az": volume.az,
-                "size_mb": _size_mb(volume.size, incremental),
-                "extend_info": dumps(extend_info(disk, run.auto_trigger, incremental, ())),
-            },
-        )
-    consistency = "1" if vault["consistent_level"] == "app_consistent" else "0"
-    operation_logs.record(
-        s,
-        vault["project_id"],
-        "backup",
-        status="running",
-        finished=False,
-        vault=vault,
-        checkpoint_id=checkpoint_id,
-        policy_id=run.policy_id,
-        resource={"id": resource.id, "name": resource.name, "type": resource.type},
-        extra_info={
-            "backup": {
-                "app_consistency_error_code": "",
-                "app_consistency_error_message": "",
-                "app_consistency_status": consistency,
-                "backup_id": backup_id,
-                "backup_name": name,
-                "incremental": "true" if incremental else "false",
-            }
-        },
-    )
-
-
-def _included_volumes(resource: Resource, extra_info: Any) -> tuple[Volume, ...]:
-    """A server's disks, minus extra_info.exclude_volumes, or only extra_info.include_volumes."""
-
-    def ids(key: str) -> set[str] | None:
-        items = extra_info.get(key) if isinstance(extra_info, dict) else None
-        if not isinstance(items, list):
-            return None
-        return {str(i.get("id")) if isinstance(i, dict) else str(i) for i in items}
-
-    included, excluded = ids("include_volumes"), ids("exclude_volumes") or set()
-    return tuple(
-        v for v in resource.volumes if v.id not in excluded and (included is None or v.id in included)
-    )
-
-
-def extend_info(
-    resource: Resource,
-    auto_trigger: bool,
-    incremental: bool,
-    volumes: tuple[Volume, ...],
-    app_consistent: bool = False,
-) -> dict[str, Any]:
-    """BackupExtendInfo (table 4-153), with the fields and nulls the live service answers for each
-    kind of backup (public recordings, ap-southeast-1): a disk backup has its snapshot and
-    progress, a server backup its application consistency and architecture and no bootable."""
-    info: dict[str, Any] = {
-        "auto_trigger": auto_trigger,
-        "bootable": resource.bootable,
-        "incremental": incremental,
-        "support_lld": resource.type in (SERVER, VOLUME),
-        "supported_restore_mode": "backup",
-        "os_images_data": None,
-        "contain_system_disk": resource.bootable or any(v.bootable for v in volumes),
-        "encrypted": False,
-        "encrypted_algorithm": None,
-        "is_dec": False,
-        "is_multi_az": False,
-        "system_disk": resource.type == VOLUME and resource.bootable,
-    }
-    if resource.type == VOLUME:
-        del info["contain_system_disk"]
-        info.update(snapshot_id=new_id(), progress=0, supported_restore_mode=None, app_consistency=None)
-    elif resource.type in (SERVER, BMS):
-        info.update(
-            bootable=None,
-            snapshot_id=None,
-            progress=None,
-            architecture="x86_64",
-            app_consistency={
-                "app_consistency": "1" if app_consistent else "0",
-                "app_consistency_status": "0",
-                "app_consistency_error_code": "0",
-                "app_consistency_error_message": "",
-            },
-        )
-    return info
 
 
 def show_checkpoint(s: Session, project_id: str, checkpoint_id: str) -> dict[str, Any]:

@@ -29,68 +29,59 @@ def _az(index: int) -> str:
 
 
 def _project(tag: str) -> dict[str, Any]:
-    servers = []
-    for i in range(1, SERVERS_PER_PROJECT + 1):
-        name = f"ecs-{tag}-{i:02d}"
-        servers.append(
-            {
-                "id": stable_id(name),
-                "name": name,
-                "az": _az(i),
-                "status": "SHUTOFF" if i % 5 == 0 else "ACTIVE",
-                "volumes": [
-                    {"id": stable_id(f"{name}-sys"), "name": f"{name}-sys", "size": 40, "bootable": True},
-                    {
-                        "id": stable_id(f"{name}-data"),
-                        "name": f"{name}-data",
-                        "size": 10 * i,
-                        "bootable": False,
-                    },
-                ],
-            }
-        )
-    bare_metal = []
-    for i in range(1, BMS_PER_PROJECT + 1):
-        name = f"bms-{tag}-{i:02d}"
-        bare_metal.append(
-            {
-                "id": stable_id(name),
-                "name": name,
-                "az": _az(i),
-                "status": "ACTIVE",
-                "volumes": [
-                    {"id": stable_id(f"{name}-sys"), "name": f"{name}-sys", "size": 100, "bootable": True}
-                ],
-            }
-        )
-    volumes = []
-    for i in range(1, VOLUMES_PER_PROJECT + 1):
-        name = f"evs-{tag}-{i:02d}"
-        volumes.append(
-            {
-                "id": stable_id(name),
-                "name": name,
-                "az": _az(i),
-                "size": 20 + 5 * i,
-                "status": "available",
-                "bootable": False,
-            }
-        )
-    turbos = []
-    for i in range(1, TURBOS_PER_PROJECT + 1):
-        name = f"turbo-{tag}-{i:02d}"
-        turbos.append({"id": stable_id(name), "name": name, "az": _az(i), "size": 500, "status": "available"})
-    desktops = []
-    for i in range(1, DESKTOPS_PER_PROJECT + 1):
-        name = f"desktop-{tag}-{i:02d}"
-        desktops.append({"id": stable_id(name), "name": name, "az": _az(i), "size": 80, "status": "ACTIVE"})
     return {
-        "servers": servers,
-        "bare_metal_servers": bare_metal,
-        "volumes": volumes,
-        "sfs_turbos": turbos,
-        "desktops": desktops,
+        "servers": [_server(tag, i) for i in range(1, SERVERS_PER_PROJECT + 1)],
+        "bare_metal_servers": [_bare_metal(tag, i) for i in range(1, BMS_PER_PROJECT + 1)],
+        "volumes": [_volume(tag, i) for i in range(1, VOLUMES_PER_PROJECT + 1)],
+        "sfs_turbos": [_item(f"turbo-{tag}-{i:02d}", i, 500) for i in range(1, TURBOS_PER_PROJECT + 1)],
+        "desktops": [
+            _item(f"desktop-{tag}-{i:02d}", i, 80, "ACTIVE") for i in range(1, DESKTOPS_PER_PROJECT + 1)
+        ],
     }
+
+
+def _server(tag: str, i: int) -> dict[str, Any]:
+    """An ECS with a system disk and a data disk of its own size; every fifth is shut off."""
+    name = f"ecs-{tag}-{i:02d}"
+    return {
+        "id": stable_id(name),
+        "name": name,
+        "az": _az(i),
+        "status": "SHUTOFF" if i % 5 == 0 else "ACTIVE",
+        "volumes": [
+            {"id": stable_id(f"{name}-sys"), "name": f"{name}-sys", "size": 40, "bootable": True},
+            {"id": stable_id(f"{name}-data"), "name": f"{name}-data", "size": 10 * i, "bootable": False},
+        ],
+    }
+
+
+def _bare_metal(tag: str, i: int) -> dict[str, Any]:
+    name = f"bms-{tag}-{i:02d}"
+    return {
+        "id": stable_id(name),
+        "name": name,
+        "az": _az(i),
+        "status": "ACTIVE",
+        "volumes": [{"id": stable_id(f"{name}-sys"), "name": f"{name}-sys", "size": 100, "bootable": True}],
+    }
+
+
+def _volume(tag: str, i: int) -> dict[str, Any]:
+    """A standalone EVS disk, each a size of its own."""
+    name = f"evs-{tag}-{i:02d}"
+    return {
+        "id": stable_id(name),
+        "name": name,
+        "az": _az(i),
+        "size": 20 + 5 * i,
+        "status": "available",
+        "bootable": False,
+    }
+
+
+def _item(name: str, i: int, size: int, status: str = "available") -> dict[str, Any]:
+    """An SFS Turbo file system or a desktop: nothing but its size and status."""
+    return {"id": stable_id(name), "name": name, "az": _az(i), "size": size, "status": status}
 
 
 def default_inventory() -> dict[str, Any]:

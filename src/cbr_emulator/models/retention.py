@@ -8,7 +8,8 @@
   kept long-term (its expiry is then cleared).
 
 Manual backups are never removed by a policy's retention; one made with the restore point's
-``retention_duration_days`` expires as an automatic one does (``expire``).
+``retention_duration_days`` expires as an automatic one does (``expiry`` says when, ``expire``
+deletes it then).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from cbr_emulator.clock import parse_timestamp
+from cbr_emulator.clock import format_timestamp, parse_timestamp
 from cbr_emulator.models import backups
 from cbr_emulator.models.common import Session, loads
 
@@ -29,6 +30,11 @@ _PERIODS: dict[str, Callable[[datetime], Hashable]] = {
     "month_backups": lambda m: (m.year, m.month),
     "year_backups": lambda m: m.year,
 }
+
+
+def expiry(s: Session, retention_days: int) -> str | None:
+    """When a backup made now with retention_duration_days D expires: D days on; never for -1 or 0."""
+    return format_timestamp(s.now + timedelta(days=retention_days)) if retention_days > 0 else None
 
 
 def _offset(timezone: Any) -> timedelta:

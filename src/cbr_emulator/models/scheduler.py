@@ -18,7 +18,7 @@ from datetime import datetime
 
 from cbr_emulator import errors
 from cbr_emulator.clock import format_timestamp, parse_start_time, parse_timestamp
-from cbr_emulator.models import backups, checkpoints, operation_logs, retention, triggers
+from cbr_emulator.models import backups, checkpoints, operation_logs, resource_backups, retention, triggers
 from cbr_emulator.models.common import Session, loads
 
 # A guard against runaway catch-up (e.g. years of hourly triggers): the rest waits for the next call.
@@ -87,7 +87,7 @@ def fire(s: Session, policy_id: str) -> None:
     if policy is None:
         return
     definition = loads(policy["operation_definition"])
-    run = checkpoints.BackupRun(
+    run = resource_backups.BackupRun(
         name=None,
         description="",
         incremental=True,
