@@ -15,7 +15,9 @@ import cbr_emulator
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 MAX_TOP_MODULES = 12
-PACKAGES = {package.__name__: Path(str(package.__file__)).parent for package in (cbr_conformance, cbr_emulator)}
+PACKAGES = {
+    package.__name__: Path(str(package.__file__)).parent for package in (cbr_conformance, cbr_emulator)
+}
 
 
 def _too_long(package: Path) -> list[str]:

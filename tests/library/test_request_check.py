@@ -14,9 +14,10 @@ from schemathesis.core import NotSet
 
 from cbr_conformance.contract.request_check import request_errors
 from cbr_conformance.contract.spec import Contract
-from cbr_conformance.generation.cases import has_breakable_input, relevant_mutations
+from cbr_conformance.generation.cases import has_breakable_input
 from cbr_conformance.generation.fuzzing import MODES, load_schema
 from cbr_conformance.paths import fixtures_dir
+from tests.library.schemathesis_mutations import relevant_mutations
 
 PROJECT = "c0ffee00000000000000000000000a01"
 BILLING = {

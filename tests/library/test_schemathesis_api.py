@@ -23,7 +23,6 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from cbr_conformance.contract.spec import Contract
-from cbr_conformance.generation.cases import relevant_mutations
 from cbr_conformance.generation.fuzzing import MODES, load_schema
 from cbr_conformance.generation.internals import (
     SCHEMATHESIS_TESTED,
@@ -31,12 +30,12 @@ from cbr_conformance.generation.internals import (
     SchemathesisInternalsMoved,
     case_body,
     case_description,
-    case_mutations,
     schemathesis_response,
     st_internal,
 )
 from cbr_conformance.generation.stateful.machine import operation_ids
 from cbr_conformance.transport.recording import Exchange
+from tests.library.schemathesis_mutations import relevant_mutations
 
 # A GET with declared, constrained query parameters (so that negative cases break them) and no body.
 NO_BODY = "list_vaults"
@@ -181,7 +180,6 @@ def test_a_positive_case_has_no_mutations_legitimately(positive: list[Any]) -> N
         mutations = st_internal(case, "Case", "meta.phase.data.mutations")
         _expect_type(mutations, tuple, "Case.meta.phase.data.mutations")
         assert mutations == (), f"a positive case carries mutations: {mutations}"
-        assert case_mutations(case) == ()
         assert relevant_mutations(case) == []
 
 
@@ -245,17 +243,17 @@ def test_the_accessor_refuses_a_missing_intermediate() -> None:
         st_internal(SimpleNamespace(meta=None), "Case", "meta.phase.data.mutations")
 
 
-def test_the_fuzzer_fails_loudly_rather_than_judging_without_mutations() -> None:
+def test_reading_the_mutations_fails_loudly_rather_than_finding_none() -> None:
     # Was: getattr(..., None) chains, which read a moved attribute as "no mutation" and so rejected
     # every negative case as breaking nothing.
     moved_meta = SimpleNamespace(meta=SimpleNamespace(phase=SimpleNamespace(info=None)))
     with pytest.raises(SchemathesisInternalsMoved, match=r"Case\.meta\.phase\.data not found"):
-        relevant_mutations(moved_meta)  # type: ignore[arg-type]
+        relevant_mutations(moved_meta)
     mutation = SimpleNamespace(parameter_location="query", parameter="limit")  # no `keywords`
     moved_keywords = SimpleNamespace(meta=SimpleNamespace(phase=SimpleNamespace(data=SimpleNamespace(
         mutations=(mutation,), description="violates `minimum`"))))  # fmt: skip
     with pytest.raises(SchemathesisInternalsMoved, match=r"Mutation\.keywords not found"):
-        relevant_mutations(moved_keywords)  # type: ignore[arg-type]
+        relevant_mutations(moved_keywords)
     no_description = SimpleNamespace(meta=SimpleNamespace(phase=SimpleNamespace(data=SimpleNamespace(
         mutations=()))))  # fmt: skip
     with pytest.raises(SchemathesisInternalsMoved, match=r"Case\.meta\.phase\.data\.description not found"):

@@ -69,7 +69,8 @@ def generating(contract: Contract) -> Iterator[None]:
     the contract alone (no constants of the suite's own modules), and a pattern's strategy is built
     once per contract (pattern_strategies.py). Nothing of hypothesis changes outside."""
     kept: Kept = contract.derived("pattern strategies", lambda _: {})
-    with without_local_constants(), reused_pattern_strategies(kept):
+    constants: dict[str, Any] = contract.derived("hypothesis constants", lambda _: {})
+    with without_local_constants(constants), reused_pattern_strategies(kept):
         yield
 
 

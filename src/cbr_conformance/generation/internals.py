@@ -3,8 +3,9 @@
 Each is read only where nothing public gives the same, and each has a test
 (tests/library/test_schemathesis_api.py, tests/library/test_pattern_strategies.py) that fails
 naming it when a release moves it, instead of the fuzzer quietly changing its verdicts:
-- a negative case's mutation metadata (`Case.meta.phase.data.mutations` and `.description`):
-  where the case breaks the spec, to tell a case that breaks nothing the service checks;
+- a negative case's description (`Case.meta.phase.data.description`): schemathesis's words for
+  what it breaks, in a failure's message (what it breaks is judged by the suite's own request
+  check, never read from schemathesis);
 - `schemathesis.core.NotSet`, what `Case.body` holds when a case has no body (None being a valid
   JSON body);
 - the keywords of `schemathesis.Response`'s constructor (the class is public, its constructor is
@@ -23,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 from collections.abc import Iterator
-from enum import Enum
 from types import ModuleType
 from typing import Any
 
@@ -73,25 +73,9 @@ def st_internal(obj: object, owner: str, attributes: str) -> Any:
 NotSet: type = st_internal(schemathesis.core, "schemathesis.core", "NotSet")
 
 
-def case_mutations(case: Case[Any]) -> tuple[Any, ...]:
-    """The mutations schemathesis applied to the spec to generate a negative case. A positive case
-    breaks nothing: its mutations are legitimately empty (and read all the same, so that a move of
-    the attribute shows at once)."""
-    return tuple(st_internal(case, "Case", "meta.phase.data.mutations"))
-
-
 def case_description(case: Case[Any]) -> str:
     """schemathesis's words for what a negative case breaks."""
     return str(st_internal(case, "Case", "meta.phase.data.description") or "")
-
-
-def mutation_site(mutation: Any) -> tuple[str, frozenset[str], str | None]:
-    """Where a mutation breaks the spec: (location, the schema keywords broken, the parameter)."""
-    where = st_internal(mutation, "Mutation", "parameter_location")
-    location = str(where.value if isinstance(where, Enum) else where)
-    keywords = frozenset(st_internal(mutation, "Mutation", "keywords"))
-    parameter: str | None = st_internal(mutation, "Mutation", "parameter")
-    return location, keywords, parameter
 
 
 def case_body(case: Case[Any]) -> Any:
@@ -124,11 +108,13 @@ def hypothesis_regex_module() -> ModuleType | None:
 
 
 @contextlib.contextmanager
-def without_local_constants() -> Iterator[bool]:
+def without_local_constants(kept: dict[str, Any] | None = None) -> Iterator[bool]:
     """While open, hypothesis draws no constants from the modules of the folder it runs in, so
     that a seed's cases are the same whatever the suite's code and however it was installed.
     Yields False where this hypothesis has no such constants (then there is nothing to leave out).
-    The constants cached outside are set aside meanwhile: none drawn outside leaks in, or out."""
+    The constants cached outside are set aside meanwhile: none drawn outside leaks in, or out; the
+    ones cached inside are kept in `kept` (the caller's, e.g. one per contract) for the next time,
+    since working out which constants a kind of value permits is not free."""
     providers = importlib.import_module(HYPOTHESIS_PROVIDERS)
     original = getattr(providers, "_get_local_constants", None)
     cache = getattr(providers, "CONSTANTS_CACHE", None)
@@ -143,7 +129,8 @@ def without_local_constants() -> Iterator[bool]:
 
     none.leaves_out = original  # type: ignore[attr-defined]
     setattr(providers, "_get_local_constants", none)  # noqa: B010 (not declared)
-    setattr(providers, "CONSTANTS_CACHE", type(cache)(cache.max_size))  # noqa: B010
+    inside = (kept if kept is not None else {}).setdefault("constants cache", type(cache)(cache.max_size))
+    setattr(providers, "CONSTANTS_CACHE", inside)  # noqa: B010
     try:
         yield True
     finally:
