@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -91,8 +92,9 @@ def _lifecycle(first: CBRClient, second: CBRClient, made: list[str]) -> None:
     _ok(second.call("update_share_member_status", path=member_path, json_body={"status": "rejected"}))
     _ok(first.call("delete_share_member", path=member_path))
     _ok(first.call("delete_backup", path=backup_path))
-    _ok(first.call("delete_policy", path=policy_path))
+    _ok(first.call("associate_vault_policy", path=vault_path, json_body=policy_path))
     _ok(first.call("delete_vault", path=vault_path))
+    _ok(first.call("delete_policy", path=policy_path))
 
 
 @dataclass
@@ -249,6 +251,55 @@ def _still_listed(route: str, key: str, id_field: str) -> Callable[[Mutant, Exch
     return mutate
 
 
+def deleted_vault_kept_in_policy(m: Mutant, e: Exchange) -> None:
+    """A policy keeps naming a vault that applied it once the vault is deleted (the association is
+    not removed with its vault); a dissociation is applied."""
+    vault = _route(e).split("/")[1] if _route(e).startswith("vaults/") else ""
+    with m.lock:
+        applied, ghosts = m.seen.setdefault("applied", {}), m.seen.setdefault("ghosts", {})
+        if _is(e, "POST", f"vaults/{_ID}/associatepolicy") and e.status == 200:
+            applied[vault] = json.loads(e.body)["policy_id"]
+        elif _is(e, "POST", f"vaults/{_ID}/dissociatepolicy") and e.status == 200:
+            applied.pop(vault, None)
+        elif _is(e, "DELETE", f"vaults/{_ID}") and 200 <= e.status < 300 and vault in applied:
+            ghosts[vault] = applied.pop(vault)
+
+    def keep(policies: list[dict[str, Any]]) -> None:
+        for policy in policies:
+            held = policy.get("associated_vaults") or []
+            named = {v["vault_id"] for v in held}
+            kept = [v for v, p in ghosts.items() if p == policy["id"] and v not in named]
+            policy["associated_vaults"] = held + [{"vault_id": v, "destination_vault_id": None} for v in kept]
+
+    if _is(e, "GET", "policies"):
+        _edit(e, lambda b: keep(b["policies"]))
+    elif _is(e, "GET", f"policies/{_ID}"):
+        _edit(e, lambda b: keep([b["policy"]]))
+
+
+def _in_zone(value: str, hours: int, *, convert: bool) -> str:
+    """A time the emulator prints without a zone (UTC's) in the form of UTC+`hours`: the same
+    instant (`convert`), or the same wall time labelled with the zone, an instant `hours` earlier."""
+    zone = timezone(timedelta(hours=hours))
+    moment = datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return (moment.astimezone(zone) if convert else moment.replace(tzinfo=zone)).isoformat()
+
+
+def zone_label_in_list(m: Mutant, e: Exchange) -> None:
+    """The vault list labels each creation time with UTC+8 without converting it."""
+    if _is(e, "GET", "vaults"):
+        _edit(
+            e,
+            lambda b: [v.update(created_at=_in_zone(v["created_at"], 8, convert=False)) for v in b["vaults"]],
+        )
+
+
+def zone_converted_in_show(m: Mutant, e: Exchange) -> None:
+    """Benign: a vault's show gives its creation time in UTC+8's form, the same instant."""
+    if _is(e, "GET", f"vaults/{_ID}"):
+        _edit(e, lambda b: b["vault"].update(created_at=_in_zone(b["vault"]["created_at"], 8, convert=True)))
+
+
 def deleted_policy_answers_vault_code(m: Mutant, e: Exchange) -> None:
     """A deleted policy is not found with the vault's code (6105), not its own (6000)."""
     if _is(e, "GET", f"policies/{_ID}") and e.status == 404:
@@ -301,6 +352,8 @@ MUTANTS = (
         "a deleted policy is still listed", "delete_policy.gone", _still_listed("policies", "policies", "id")
     ),
     Mutant("a deleted vault is still listed", "delete_vault.gone", _still_listed("vaults", "vaults", "id")),
+    Mutant("a deleted vault stays in its policy", "delete_vault.gone", deleted_vault_kept_in_policy),
+    Mutant("a creation time listed in a zone it is not in", "list_vaults.immutable", zone_label_in_list),
     Mutant(
         "a deleted policy answers another resource's not-found",
         "delete_policy.gone",
@@ -355,6 +408,18 @@ def test_a_target_breaking_a_rule_fails_it_naming_the_operation_and_the_rule(
     evidence = failed.value.exchange
     assert evidence is not None  # the read that shows it carries the rule broken
     assert [v.rule for v in evidence.violations] == [f"post-condition {rule.id}"]
+
+
+def test_the_same_instant_printed_in_another_zone_s_form_is_the_same_creation_time(
+    emulator: tuple[str, Path], context: CheckContext, made: list[str]
+) -> None:
+    mutant = Mutant("the same instant in UTC+8", "", zone_converted_in_show)
+    with MutatingProxy(emulator[0], on_answer=lambda e: zone_converted_in_show(mutant, e)) as proxy:
+        first, second, checks = _clients(proxy.url, context)
+        _lifecycle(first, second, made)
+    tally = checks.tally.drain()
+    assert tally["show_vault.immutable"] == {"met": tally["show_vault.immutable"]["met"]}, tally
+    assert tally["list_vaults.immutable"].keys() == {"met"}, tally
 
 
 def test_every_class_of_rule_has_a_mutant_that_breaks_it() -> None:
