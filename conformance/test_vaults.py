@@ -301,6 +301,28 @@ def test_delete_vault_makes_it_unknown(cbr: CBRClient, cbr_resources: Resources)
     expect_error(cbr.call("show_vault", path={"vault_id": vault["id"]}), 404, VAULT_NOT_FOUND)
 
 
+@pytest.mark.cbr(
+    operation="delete_vault",
+    kind="contract",
+    mutates=True,
+    id="vault-delete-leaves-its-policy",
+    creates={"vault": 1, "policy": 1},
+)
+def test_a_deleted_vault_is_in_no_policy(cbr: CBRClient, cbr_resources: Resources) -> None:
+    """4.4.5, 4.6.2: a vault deleted while it applies a policy is then not among the policy's
+    associated_vaults (its post-condition delete_vault.gone also reads the policy list)."""
+    vault = cbr_resources.vault("disk")
+    policy = cbr_resources.policy()
+    body = {"policy_id": policy["id"]}
+    expect_status(cbr.call("associate_vault_policy", path={"vault_id": vault["id"]}, json_body=body), 200)
+    expect_status(cbr.call("delete_vault", path={"vault_id": vault["id"]}), 204)
+    made = Made(cbr.project_id, "vault", vault["id"], "", "create_vault", {"vault_id": vault["id"]})
+    wait_deleted(cbr, made, max_wait=cbr_resources.max_wait, poll_interval=cbr_resources.poll_interval)
+    shown = expect_status(cbr.call("show_policy", path={"policy_id": policy["id"]}), 200)["policy"]
+    held = [v.get("vault_id") for v in shown.get("associated_vaults") or []]
+    assert vault["id"] not in held, f"4.4.5: the deleted vault {vault['id']} is still among {held}"
+
+
 @pytest.mark.cbr(operation="delete_vault", kind="negative", id="vault-delete-unknown")
 def test_delete_unknown_vault_is_not_found(cbr: CBRClient) -> None:
     """4.4.5, 7.2: deleting an unknown vault answers 404 BackupService.6105."""

@@ -149,3 +149,23 @@ def test_a_rule_whose_earlier_read_failed_is_undecided_at_once(
     checks.after(client, "update_vault", {"vault_id": "v-1"}, {"vault": {"name": "new"}}, answer, None)
     assert time.monotonic() - started < 1.0 and not fake.seen
     assert checks.tally.counts == {"update_vault.read_back": {"unsettled": 1}}
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "same"),
+    [
+        ("2020-02-23T01:00:32Z", "2020-02-23 01:00:32.584418", True),  # the reference's forms
+        ("2020-02-23T01:00:32.5", "2020-02-23T09:00:32+08:00", True),  # one instant, two zones
+        ("2020-02-23T01:00:32", "2020-02-23T01:00:32+0800", False),  # a zone's label, not its time
+        ("2020-02-23T01:00:32Z", "2020-02-23T09:00:32Z", False),  # 8 hours later
+    ],
+)
+def test_a_creation_time_is_compared_as_the_instant_it_names(one: str, other: str, same: bool) -> None:
+    checks = PostConditions(Memory())
+    checks.observe("show_vault", {"vault": {"id": "v", "created_at": one}}, None)
+    if same:
+        checks.observe("list_vaults", {"vaults": [{"id": "v", "created_at": other}]}, None)
+        assert checks.tally.drain() == {"list_vaults.immutable": {"met": 1}}
+    else:
+        with pytest.raises(PostConditionFailed, match=r"list_vaults\.immutable broken"):
+            checks.observe("list_vaults", {"vaults": [{"id": "v", "created_at": other}]}, None)

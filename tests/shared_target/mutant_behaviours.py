@@ -467,7 +467,7 @@ class KeptInPolicy(Behaviour):
                 for vault in sorted((seen & self.gone) - held):
                     vaults.append({"vault_id": vault, "destination_vault_id": None})
                     changed = True
-                if changed and policy.get("associated_vaults") is None:
+                if changed and not policy.get("associated_vaults"):  # null or [], a new list
                     policy["associated_vaults"] = vaults
         if changed:
             set_body(exchange, body)

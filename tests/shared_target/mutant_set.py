@@ -144,6 +144,9 @@ MUTANTS: tuple[Mutant, ...] = (
        "a restore point's created_at is 8 hours later from its second show on",
        partial(Drift, resource=CHECKPOINT, where=SHOW, field="created_at", change=later_time, later=True)),
     # --- accounting -----------------------------------------------------------------------------
+    # The suite asserts nothing of billing.used and billing.allocated (spec/errata.yaml,
+    # E-BILLING-ACCOUNTING: no reading says how or when they move), so the first two are expected
+    # to survive; they stay in the set as written, before any run.
     _m("vault-used-frozen", ACC, "show_vault list_vaults create_checkpoint delete_backup",
        "a vault's billing.used never moves from its first read",
        partial(FirstSeen, resource=VAULT, where=BOTH, fields=("billing.used",))),

@@ -156,8 +156,9 @@ DECLARED: tuple[PostCondition, ...] = (
         "delete_vault.gone",
         "delete_vault",
         Kind.DELETION,
-        "4.4.5; 4.4.2; 4.4.3",
-        "once the vault is not found (404 BackupService.6105), no list of vaults holds it",
+        "4.4.5; 4.4.2; 4.4.3; 4.6.3",
+        "once the vault is not found (404 BackupService.6105), no list of vaults holds it, nor does "
+        "any policy hold it among its associated_vaults (list_policies)",
     ),
     PostCondition(
         "remove_vault_resources.gone",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from cbr_conformance.target.client import Response
@@ -77,11 +78,19 @@ def get(item: Any, dotted: str) -> Any:
 
 
 def normal(name: str, value: Any) -> Any:
-    """A timestamp to the second, without its zone or separator (E-TIMESTAMPS); else as it is."""
-    if name.endswith("_at") and isinstance(value, str):
-        text = value.replace(" ", "T").removesuffix("Z").removesuffix("+00:00")
-        return text.split(".")[0]
-    return value
+    """A timestamp as the instant it names, to the second (E-TIMESTAMPS: the reference prints the
+    same field with a T or a space, with or without a fraction, with or without a zone; a time
+    without a zone is UTC's, as the examples that show both forms of one field read); else as it
+    is. A time that does not parse is compared as its text."""
+    if not (name.endswith("_at") and isinstance(value, str)):
+        return value
+    try:
+        moment = datetime.fromisoformat(value.strip().replace(" ", "T", 1).replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def sent_value(body: Any, *path: str) -> Any:

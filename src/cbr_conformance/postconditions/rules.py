@@ -20,11 +20,13 @@ from cbr_conformance.contract.codes import (
 from cbr_conformance.postconditions.declared import BY_ID, COMPARED_ON_UPDATE, READS
 from cbr_conformance.postconditions.reading import (
     MISSING,
+    Mismatch,
     Misreported,
     Unsettled,
     Write,
     differences,
     get,
+    json_of,
     judged,
     listed_item,
     sent_value,
@@ -80,6 +82,20 @@ def _member_path(write: Write, member: str) -> dict[str, str]:
     return {"backup_id": write.path["backup_id"], "member_id": member}
 
 
+def _listed_member(write: Write, backup_id: str, member: str) -> dict[str, Any] | None:
+    """The member as the backup's members list shows it, filtered by its project (4.2.4's
+    dest_project_id: one item, whatever the page size)."""
+    return listed_item(
+        write,
+        "list_share_members",
+        {"backup_id": backup_id},
+        "members",
+        member,
+        "dest_project_id",
+        dest_project_id=member,
+    )
+
+
 def _update_member(write: Write) -> list[str]:
     if not isinstance(write.before, dict):
         raise Unsettled("the member could not be read before the update", final=True)
@@ -88,14 +104,7 @@ def _update_member(write: Write) -> list[str]:
     member = write.path["member_id"]
     shown = shown_item(write, "show_share_member", _member_path(write, member), "member", f"member {member}")
     problems = differences(shown, expected, f"show_share_member {member}")
-    listed = listed_item(
-        write,
-        "list_share_members",
-        {"backup_id": write.path["backup_id"]},
-        "members",
-        member,
-        "dest_project_id",
-    )
+    listed = _listed_member(write, write.path["backup_id"], member)
     if listed is None:
         problems.append(f"list_share_members does not list member {member}")
     else:
@@ -114,12 +123,7 @@ def _add_members(write: Write) -> list[str]:
         problems += differences(
             shown, {"backup_id": backup_id, "dest_project_id": member}, "show_share_member"
         )
-        if (
-            listed_item(
-                write, "list_share_members", {"backup_id": backup_id}, "members", member, "dest_project_id"
-            )
-            is None
-        ):
+        if _listed_member(write, backup_id, member) is None:
             problems.append(f"list_share_members of backup {backup_id} does not list member {member}")
     return problems
 
@@ -139,9 +143,7 @@ def _gone(write: Write, show: str, path: Mapping[str, str], code: str, what: str
 def _delete_member(write: Write) -> list[str]:
     member, backup_id = write.path["member_id"], write.path["backup_id"]
     _gone(write, "show_share_member", write.path, MEMBER_NOT_FOUND, f"member {member}")
-    if listed_item(
-        write, "list_share_members", {"backup_id": backup_id}, "members", member, "dest_project_id"
-    ):
+    if _listed_member(write, backup_id, member):
         return [f"list_share_members of backup {backup_id} still lists member {member}"]
     return []
 
@@ -149,9 +151,20 @@ def _delete_member(write: Write) -> list[str]:
 def _delete_vault(write: Write) -> list[str]:
     vault_id = write.path["vault_id"]
     _gone(write, "show_vault", write.path, VAULT_NOT_FOUND, f"vault {vault_id}")
+    problems = []
     if listed_item(write, "list_vaults", {}, "vaults", vault_id, id=vault_id):
-        return [f"list_vaults still lists vault {vault_id}"]
-    return []
+        problems.append(f"list_vaults still lists vault {vault_id}")
+    # The policy list is not paged (4.6.3): one read holds every policy of the project.
+    answer = write.read("list_policies", {})
+    policies = get(json_of(answer), "policies") if answer.status == 200 else MISSING
+    if not isinstance(policies, list):
+        raise Mismatch([f"list_policies answered {answer.status} {answer.error_code or ''}"])
+    problems += [
+        f"list_policies: policy {policy.get('id')} still holds vault {vault_id} among its associated_vaults"
+        for policy in policies
+        if isinstance(policy, dict) and vault_id in _associated_vaults(policy)
+    ]
+    return problems
 
 
 def _delete_policy(write: Write) -> list[str]:
