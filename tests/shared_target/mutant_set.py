@@ -134,7 +134,7 @@ MUTANTS: tuple[Mutant, ...] = (
     _m("backup-vault-id-moves", IMM, "show_backup list_backups",
        "a backup's vault_id reads as another vault's from its second show on",
        partial(Drift, resource=BACKUP, where=SHOW, field="vault_id", change=other_id, later=True)),
-    _m("policy-id-in-list", IMM, "list_policies show_policy",
+    _m("policy-id-in-list", IMM, "list_policies show_policy create_policy update_policy",
        "list_policies gives each policy an id other than its own",
        partial(Drift, resource=POLICY, where=LIST, field="id", change=other_id)),
     _m("member-created-at-moves", IMM, "show_share_member list_share_members",
