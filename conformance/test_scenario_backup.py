@@ -78,9 +78,10 @@ def test_ecs_backup_as_in_application_case_5_1(
     expect_error(_checkpoint(cbr, vault["id"]), 400, NO_RESOURCE)
     cbr_steps(f"backing up the empty vault is refused with 400 {NO_RESOURCE}")
 
-    body = {"resources": [server.as_vault_resource()]}
+    leased = [server]
+    added = expect_status(cbr_resources.add_resources(vault["id"], leased), 200)
+    server = leased[0]
     path = {"vault_id": vault["id"]}
-    added = expect_status(cbr.call("add_vault_resources", path=path, json_body=body), 200)
     assert added["add_resource_ids"] == [server.id], (
         "5.1 step 2, 4.4.7 (Table 4-138): add_resource_ids is the server added, "
         f"got {added['add_resource_ids']}"

@@ -66,6 +66,36 @@ def test_a_resource_held_every_time_fails_with_the_targets_answer(
         resources.vault("disk", [resources.lease(VOLUME)])
 
 
+def test_a_resource_held_elsewhere_is_replaced_when_added_to_a_vault(
+    client: CBRClient, fake: FakeTarget
+) -> None:
+    def answer(seen: Seen) -> Canned:
+        held = seen.method == "POST" and b"disk-0" in seen.body
+        added = {"add_resource_ids": ["disk-1"]}
+        return (
+            Canned.json(400, {**HELD, "error_msg": HELD["error_msg"] + " disk-0"})
+            if held
+            else Canned.json(200, added)
+        )
+
+    fake.responder = answer
+    resources = _resources(client, _volumes(3))
+    volumes = [resources.lease(VOLUME)]
+    response = resources.add_resources("vault-1", volumes)
+    assert (response.status, [v.id for v in volumes]) == (200, ["disk-1"])
+    assert "/vaults/vault-1/addresources" in fake.seen[-1].path
+
+
+def test_another_refusal_of_an_added_resource_is_left_to_the_test(
+    client: CBRClient, fake: FakeTarget
+) -> None:
+    fake.answer = Canned.json(404, {"error_code": "BackupService.6105", "error_msg": "vault not found"})
+    resources = _resources(client, _volumes(2))
+    volumes = [resources.lease(VOLUME)]
+    assert resources.add_resources("vault-1", volumes).status == 404
+    assert [v.id for v in volumes] == ["disk-0"] and len(fake.seen) == 1
+
+
 def test_the_time_spent_waiting_for_another_workers_resource_is_counted(tmp_path: Any) -> None:
     """Two workers' inventories of one disk: the second waits until the first gives it back."""
     path = tmp_path / "inventory.json"

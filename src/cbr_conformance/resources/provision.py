@@ -15,7 +15,7 @@ from cbr_conformance.contract.codes import IN_ANOTHER_VAULT
 from cbr_conformance.contract.resource_types import SERVER
 from cbr_conformance.outcome import Why, not_tested
 from cbr_conformance.resources.inventory import Inventory, InventoryResource, NoResourceAvailable
-from cbr_conformance.target.client import CBRClient
+from cbr_conformance.target.client import CBRClient, Response
 from cbr_conformance.target.lifecycle import DELETED_BY, Cleanups
 from cbr_conformance.target.made import Made
 from cbr_conformance.target.waiters import timing_dependent_answers, wait_for
@@ -177,6 +177,21 @@ class Resources:
         )
         vault: dict[str, Any] = response.json()["vault"]
         return vault
+
+    def add_resources(self, vault_id: str, resources: list[InventoryResource]) -> Response:
+        """`add_vault_resources` of the leased `resources`, answered. A resource another client
+        holds in a vault of its own (6103) is replaced as `vault` does; any other answer is the
+        caller's to judge."""
+        for _ in range(_REPLACEMENTS):
+            body = {"resources": [r.as_vault_resource() for r in resources]}
+            path = {"vault_id": vault_id}
+            with timing_dependent_answers(_held_elsewhere):
+                response = self.client.call("add_vault_resources", path=path, json_body=body)
+            if response.status == 400 and response.error_code == IN_ANOTHER_VAULT:
+                self._replace_held(resources, response.exchange.response_text)
+                continue
+            break
+        return response
 
     def _replace_held(self, resources: list[InventoryResource], answer: str) -> None:
         """Set aside the resources the answer names (all of them if it names none), leasing others."""
