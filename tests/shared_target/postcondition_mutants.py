@@ -229,6 +229,17 @@ def deleted_policy_answers_vault_code(m: Mutant, e: Exchange) -> None:
         e.answer = json.dumps({"error_code": "BackupService.6105", "error_msg": "Vault not found."}).encode()
 
 
+def restored_backup_lost(m: Mutant, e: Exchange) -> None:
+    """A backup that was restored is not found any more (the restore consumed it), though
+    nothing deleted it."""
+    route = _route(e)
+    if _is(e, "POST", f"backups/{_ID}/restore") and 200 <= e.status < 300:
+        m.seen.setdefault("restored", set()).add(route.split("/")[1])
+    elif _is(e, "GET", f"backups/{_ID}") and route.split("/")[1] in m.seen.get("restored", set()):
+        e.status = 404
+        e.answer = json.dumps({"error_code": "BackupService.6200", "error_msg": "Backup not found."}).encode()
+
+
 MUTANTS = (
     Mutant("a stale cache serves the old vault after an update", "update_vault.read_back", stale_vault_cache),
     Mutant("a name change shown by show but lost in the list", "update_vault.read_back", name_lost_in_list),
@@ -282,4 +293,5 @@ MUTANTS = (
         "delete_policy.gone",
         deleted_policy_answers_vault_code,
     ),
+    Mutant("a restored backup is no longer found", "restore_backup.kept", restored_backup_lost),
 )
