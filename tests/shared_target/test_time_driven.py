@@ -255,14 +255,14 @@ def test_the_policy_scenario_judges_the_server_its_vault_holds_when_another_clie
 ) -> None:
     """Another client's vault holds the first server of the run's inventory: the scenario's vault
     gets another (resources/provision.py), and the backups the policy makes of it are the
-    vault's, not a violation; the time-driven rules are met and reported."""
+    vault's, not a violation; the time-driven rules are met, and shown in the report."""
     with emulator_process(tmp_path / "cbr.sqlite3", async_delay=0.05) as url:
         inventory = suite_inventory(tmp_path)
         servers = json.loads(inventory.read_text())["projects"][FIRST.project_id]["servers"]
         first = min(servers, key=lambda server: server["id"])  # the first the run leases (Inventory.load)
         taken = {"id": first["id"], "type": "OS::Nova::Server", "name": first["name"]}
         http_api(url, 0, keep_alive=True).create_vault("server", [taken], name="another-client")
-        selection = "test_policy_fires_and_keeps_the_newest_backups"
+        selection = "test_policy_fires_and_keeps_the_newest_backups or test_automatic_backups_expire"
         result = run_suite(
             url,
             inventory,
@@ -276,7 +276,25 @@ def test_the_policy_scenario_judges_the_server_its_vault_holds_when_another_clie
             "0",
         )
     assert result.code == 0, "\n".join(result.failures()) or result.output[-3000:]
-    assert result.summary["totals"]["passed"] == 1, result.summary["totals"]
+    assert result.summary["totals"]["passed"] == 2, result.summary["totals"]
     met = result.summary["postconditions"]
-    assert met["associate_vault_policy"][FIRES] == {"met": 1}, met
+    assert met["associate_vault_policy"][FIRES] == {"met": 2}, met
     assert met["create_policy"][MAX_BACKUPS] == {"met": 1}, met
+    assert met["create_policy"][RETENTION_DAYS] == {"met": 1}, met
+    page = (tmp_path / "run" / "latest" / "index.html").read_text()
+    assert all(rule in page for rule in (FIRES, MAX_BACKUPS, RETENTION_DAYS))
+
+
+def test_a_run_against_a_policy_that_never_fires_does_not_conform_naming_the_rule(
+    emulator: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, inventory = emulator
+    selection = "test_policy_fires_and_keeps_the_newest_backups"
+    with MutatingProxy(url, on_answer=never_fires) as proxy:
+        control = ("--control-url", f"{url}/_emulator")
+        result = run_suite(proxy.url, inventory, tmp_path, 4, *control, "-k", selection, "-n", "0")
+    assert result.code == 1, result.output[-3000:]
+    keys = [(v["operation"], v["rule"]) for v in result.summary["violations"]]
+    assert keys == [("associate_vault_policy", f"post-condition {FIRES}")], keys
+    assert result.summary["postconditions"]["associate_vault_policy"][FIRES] == {"failed": 1}
+    assert "broken after associate_vault_policy" in result.output
