@@ -228,8 +228,9 @@ def test_list_backups_by_checkpoint_and_name(cbr: CBRClient, cbr_shared_backups:
 )
 def test_list_backups_by_vault_and_resource(cbr: CBRClient, cbr_resources: Resources) -> None:
     """4.5.2 (Table 4-158): vault_id, resource_id and resource_type list exactly the matching backups."""
-    first, second = cbr_resources.lease(VOLUME), cbr_resources.lease(VOLUME)
-    vault = cbr_resources.vault("disk", [first, second])
+    held = [cbr_resources.lease(VOLUME), cbr_resources.lease(VOLUME)]
+    vault = cbr_resources.vault("disk", held)
+    first, second = held  # the disks the vault holds: another client's vault may hold one leased
     checkpoint = cbr_resources.backup(vault["id"])["checkpoint_id"]
     by_resource = {b["resource_id"]: b["id"] for b in _top_level(cbr_resources.backups_of(checkpoint))}
     assert sorted(by_resource) == sorted([first.id, second.id]), (

@@ -106,8 +106,9 @@ def test_create_checkpoint_backs_up_only_the_resources_listed(
     cbr: CBRClient, cbr_resources: Resources
 ) -> None:
     """4.3.2 (Table 4-76): parameters.resources limits the restore point to the resources listed."""
-    chosen, other = cbr_resources.lease(VOLUME), cbr_resources.lease(VOLUME)
-    vault = cbr_resources.vault("disk", [chosen, other])
+    held = [cbr_resources.lease(VOLUME), cbr_resources.lease(VOLUME)]
+    vault = cbr_resources.vault("disk", held)
+    chosen = held[0]  # a disk the vault holds: another client's vault may hold one leased
     checkpoint = _create(cbr, vault["id"], resources=[chosen.id])
     cbr_resources.wait_checkpoint(checkpoint["id"])
     assert checkpoint["vault"] is not None, "4.3.2 (Table 4-79): vault names what is backed up, got null"

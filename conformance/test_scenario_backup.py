@@ -384,8 +384,9 @@ def test_remove_resources_from_a_vault(
     cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps, cbr_settle: Settle
 ) -> None:
     """4.4.6: a dissociated disk leaves the vault, its restore points and list_vaults, and may move."""
-    gone, stays = cbr_resources.lease(VOLUME), cbr_resources.lease(VOLUME)
-    vault = cbr_resources.vault("disk", [gone, stays])
+    held = [cbr_resources.lease(VOLUME), cbr_resources.lease(VOLUME)]
+    vault = cbr_resources.vault("disk", held)
+    gone, stays = held  # the disks the vault holds: another client's vault may hold one leased
     first = cbr_resources.backup(vault["id"])
     assert len(cbr_resources.backups_of(first["checkpoint_id"])) == 2, (
         "setup, 4.3.2: a restore point of a vault of 2 disks makes 2 backups"

@@ -47,8 +47,7 @@ def test_share_a_backup_from_offer_to_withdrawal(
     cbr_steps: Steps,
 ) -> None:
     """4.2, 4.5.2: a server backup is shared, accepted, listed as shared by the member, unshared."""
-    server = cbr_resources.lease(SERVER)
-    vault = cbr_resources.vault("server", [server])
+    vault, server = cbr_resources.vault_with_resource(SERVER)  # the server the vault holds
     backup = cbr_resources.backup(vault["id"])
     member_vault = cbr_second_resources.vault("server")
     cbr_steps(

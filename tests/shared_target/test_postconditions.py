@@ -130,12 +130,14 @@ def test_every_rule_holds_against_the_correct_emulator(
     tally = checks.tally.drain()
     assert not [rule for rule, counts in tally.items() if set(counts) - {"met"}], tally
     met = {rule for rule, counts in tally.items() if counts.get("met")}
-    # every rule the sequence reaches is met, of every class
-    assert {rule.id for rule in DECLARED} - met <= {
+    # every rule the sequence reaches is met, of every class but the time-driven ones, which need
+    # the clock moved (test_time_driven.py reads those back)
+    reached = {r.id for r in DECLARED if r.kind is not Kind.TIME_DRIVEN}
+    assert reached - met <= {
         "show_operation_log.immutable", "list_operation_logs.immutable", "show_checkpoint.immutable",
         "list_share_members.immutable", "update_share_member_status.immutable", "list_policies.immutable",
     }, sorted(met)  # fmt: skip
-    assert {rule.kind for rule in DECLARED if rule.id in met} == set(Kind)
+    assert {rule.kind for rule in DECLARED if rule.id in met} == set(Kind) - {Kind.TIME_DRIVEN}
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
@@ -173,7 +175,8 @@ def test_the_same_instant_printed_in_another_zone_s_form_is_the_same_creation_ti
 
 
 def test_every_class_of_rule_has_a_mutant_that_breaks_it() -> None:
-    assert {next(r.kind for r in DECLARED if r.id == m.breaks) for m in MUTANTS} == set(Kind)
+    broken = {next(r.kind for r in DECLARED if r.id == m.breaks) for m in MUTANTS}
+    assert broken == set(Kind) - {Kind.TIME_DRIVEN}  # theirs are in test_time_driven.py
 
 
 # --- through `cbr-conformance run`: the contract tests, scenarios and fuzz cases read back -------

@@ -157,6 +157,14 @@ class PostConditions:
         if compared:
             self.tally.note(rule.id, "met")
 
+    def judge(self, rule: PostCondition, problems: list[str], exchange: Exchange | None) -> None:
+        """A rule judged once, by its caller, from reads made now (the time-driven rules, after
+        a move of the target's clock): met, or failed with the read that shows it."""
+        __tracebackhide__ = True
+        if problems:
+            self._fail(rule, problems, exchange)
+        self.tally.note(rule.id, "met")
+
     # --- settling a rule ---------------------------------------------------------------------
 
     def _settle(self, rule: PostCondition, write: Write, judge: Callable[[Write], list[str]]) -> None:

@@ -8,7 +8,9 @@ status), never the figures whose meaning the readings leave open (a vault's `all
 capacities, the counts of the paged examples, E-LIST-COUNTS), nor what a deletion does to what
 depended on it (the vaults of a deleted policy).
 
-A rule is one of five kinds (`Kind`); `checking.py` holds one function per rule id.
+A rule is one of six kinds (`Kind`); `rules.py` holds one function per rule id, `time_driven.py`
+those of the time-driven rules, judged where the suite moves the target's clock (the policy
+scenarios), since only then does the suite know which of a policy's times have passed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ class Kind(StrEnum):
     ACCOUNTING = "accounting"  # what a container holds moves as the write said
     CROSS_REFERENCE = "cross-references"  # two resources that name each other agree
     DELETION = "deletion visible"  # gone from show (404, its own code) and from every list that held it
+    TIME_DRIVEN = (
+        "time-driven"  # what the clock passing a policy's times does (checked where it can be moved)
+    )
 
 
 @dataclass(frozen=True)
@@ -227,6 +232,36 @@ DECLARED: tuple[PostCondition, ...] = (
         "every one not sent its value before",
     ),
     _immutable("update_policy", "4.6.4"),
+    # --- time-driven (4.6.1, with time control) -------------------------------------------------
+    PostCondition(
+        "associate_vault_policy.fires",
+        "associate_vault_policy",
+        Kind.TIME_DRIVEN,
+        "4.4.8; 4.6.1; 4.5.2",
+        "once the clock has passed a time of the pattern (Table 4-178) of the enabled policy applied to "
+        "the vault, "
+        "the vault holds an automatic backup (auto_trigger true) of each of its resources made within "
+        "the hour after that time (the pattern's times are at least an hour apart), and none of a "
+        "resource it does not hold",
+    ),
+    PostCondition(
+        "create_policy.max_backups",
+        "create_policy",
+        Kind.TIME_DRIVEN,
+        "4.6.1; 4.5.2; E-RETENTION-SCOPE",
+        "once the clock has passed more than max_backups N (Table 4-176) of its times (by an hour), "
+        "a vault of one resource and only the policy's backups keeps the backups of the N newest "
+        "times and none older",
+    ),
+    PostCondition(
+        "create_policy.retention_duration_days",
+        "create_policy",
+        Kind.TIME_DRIVEN,
+        "4.6.1; 4.5.2; E-RETENTION-SCOPE",
+        "a backup made at a time of the policy is gone once retention_duration_days D (Table 4-176) "
+        "have passed since (allowing an hour to make it and an hour to remove it), and kept until D "
+        "days have passed",
+    ),
     PostCondition(
         "delete_policy.gone",
         "delete_policy",

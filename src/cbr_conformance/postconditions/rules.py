@@ -17,7 +17,7 @@ from cbr_conformance.contract.codes import (
     POLICY_NOT_FOUND,
     VAULT_NOT_FOUND,
 )
-from cbr_conformance.postconditions.declared import BY_ID, COMPARED_ON_UPDATE, READS
+from cbr_conformance.postconditions.declared import BY_ID, COMPARED_ON_UPDATE, DECLARED, READS, Kind
 from cbr_conformance.postconditions.reading import (
     MISSING,
     Mismatch,
@@ -312,6 +312,8 @@ CHECKS: Mapping[str, tuple[str, Callable[[Write], list[str]]]] = {
 
 
 def checked_rules() -> Iterator[str]:
-    """Every rule id `PostConditions` evaluates (the immutable ones through `observe`)."""
+    """Every rule id `PostConditions` evaluates (the immutable ones through `observe`, the
+    time-driven ones through `judge`, from time_driven.py's judges)."""
     yield from (rule_id for rule_id, _ in CHECKS.values())
+    yield from (rule.id for rule in DECLARED if rule.kind is Kind.TIME_DRIVEN)
     yield from (f"{operation}.immutable" for operation in READS if f"{operation}.immutable" in BY_ID)
