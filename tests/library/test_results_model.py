@@ -22,6 +22,7 @@ from cbr_conformance.results import (
     build_summary,
 )
 from cbr_conformance.results.record import PhaseFacts
+from cbr_conformance.results.run_header import RunHeader
 from cbr_conformance.results.summary import SCHEMA_FILE, Scope
 from cbr_conformance.target.client import ContractViolation, ReadOnlyRefusal, TargetUnreachable
 from cbr_conformance.transport.recording import Exchange
@@ -42,7 +43,7 @@ def _summary() -> RunSummary:
             message="Skipped: no case", untested={"create_vault": Untested(Why.INVENTORY, "no server")},
         ),
     ]  # fmt: skip
-    return build_summary(records, {"target_url": "x"}, operations=("list_vaults", "show_vault"))
+    return build_summary(records, RunHeader(target_url="x"), operations=("list_vaults", "show_vault"))
 
 
 def test_a_summary_reads_back_as_it_was_written_and_follows_its_schema() -> None:
@@ -107,8 +108,8 @@ def test_a_failure_is_judged_by_where_it_came_from(error: BaseException, origin:
 def test_a_read_only_or_selected_run_is_partial_even_when_everything_passed() -> None:
     passed = TestRecord("a", Outcome.PASSED, operations=("list_vaults",), kind="contract")
     ops = ("list_vaults", "create_vault")
-    read_only = build_summary([passed], {}, operations=ops, scope=Scope(read_only=True))
+    read_only = build_summary([passed], RunHeader(), operations=ops, scope=Scope(read_only=True))
     assert read_only.conforms and read_only.partial
     assert read_only.to_dict()["verdict"] == "CONFORMS (partial, read-only: 1 of 2 operations not exercised)"
-    whole = build_summary([passed], {}, operations=("list_vaults",))
+    whole = build_summary([passed], RunHeader(), operations=("list_vaults",))
     assert whole.to_dict()["verdict"] == "CONFORMS" and not whole.partial

@@ -12,6 +12,7 @@ from cbr_conformance import cli
 from cbr_conformance.cli.common import config_of
 from cbr_conformance.cli.run import pytest_argv
 from cbr_conformance.results import Origin, Outcome, TestRecord, Why, build_summary, verdict
+from cbr_conformance.results.run_header import RunHeader
 from cbr_conformance.settings.registry import RUN
 from cbr_emulator.defaults import PROJECT_A, PROJECT_B
 from tests.library.fake_target import Canned, FakeTarget
@@ -114,20 +115,20 @@ def test_verdicts_say_how_much_was_not_tested() -> None:
         _result(Outcome.NOT_TESTED, second, why=Why.SECOND_PROJECT),
         _result(Outcome.NOT_TESTED, second + " ", why=Why.SECOND_PROJECT),
     ]
-    summary = build_summary(ran, {})
+    summary = build_summary(ran, RunHeader())
     assert verdict(summary) == "CONFORMS (partial: 2 of 3 tests not tested)"
     assert summary.skips == {"needs a second project": 2}
-    assert verdict(build_summary([_result(Outcome.PASSED)], {})) == "CONFORMS"
+    assert verdict(build_summary([_result(Outcome.PASSED)], RunHeader())) == "CONFORMS"
     violated = _result(Outcome.VIOLATED, "E   assert 1 == 2", origin=Origin.VIOLATION)
-    assert verdict(build_summary([_result(Outcome.PASSED), violated], {})) == (
+    assert verdict(build_summary([_result(Outcome.PASSED), violated], RunHeader())) == (
         "DOES NOT CONFORM: 1 distinct violation"
     )
 
 
 def test_an_interrupted_run_never_conforms() -> None:
-    summary = build_summary([_result(Outcome.PASSED)], {}, interrupted=True)
+    summary = build_summary([_result(Outcome.PASSED)], RunHeader(), interrupted=True)
     assert not summary.conforms and verdict(summary) == "INTERRUPTED"
-    assert not build_summary([], {}).conforms
+    assert not build_summary([], RunHeader()).conforms
 
 
 INTERRUPTED_PROBE = """

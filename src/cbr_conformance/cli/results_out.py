@@ -34,7 +34,7 @@ def print_matrix(summary: RunSummary, contract: Contract) -> None:
     print_suite_errors(summary)
     if summary.coverage:
         print(f"\n{coverage_line(summary.coverage)}")
-    if summary.header.get("mode") != "proxy":  # a proxy reads nothing back
+    if summary.header.mode != "proxy":  # a proxy reads nothing back
         print(postconditions_line(summary))
     print(f"\n{verdict_line(summary)}")
 
@@ -42,7 +42,7 @@ def print_matrix(summary: RunSummary, contract: Contract) -> None:
 def verdict_line(summary: RunSummary) -> str:
     """The verdict with the run's counts, by outcome: the same words on the console and in CI."""
     totals = ", ".join(f"{v} {k}" for k, v in summary.totals.items() if v)
-    return f"{verdict(summary)} · {totals or 'nothing ran'} in {summary.header.get('duration')} s"
+    return f"{verdict(summary)} · {totals or 'nothing ran'} in {summary.header.duration} s"
 
 
 def print_untested(summary: RunSummary) -> None:

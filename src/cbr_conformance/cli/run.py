@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -25,6 +26,7 @@ from cbr_conformance.contract.spec import Contract
 from cbr_conformance.plugin.isolation import only_named_plugins
 from cbr_conformance.report import console
 from cbr_conformance.results.header import header_lines
+from cbr_conformance.results.run_header import Departure, RunHeader
 from cbr_conformance.results.rundirs import (
     Completion,
     latest_summary,
@@ -50,28 +52,27 @@ def header_of(
     prefix: str,
     workers: str = "-",
     pytest_args: Sequence[str] = (),
-) -> dict[str, Any]:
+) -> RunHeader:
     """summary.json's header: every setting that changes what the run tests (cli/header.py), the
     contract's identity, and the run's own (prefix, gate, start)."""
     applied = [] if config.profile == "strict" else load_errata(contract.folder / ERRATA_FILE)
-    errata = [{"id": e.id, "section": e.section, "spec": e.spec} for e in applied if e.kind == "departure"]
-    return {
-        **header_settings(config, workers, pytest_args),
-        "profile": config.profile,
-        "require_complete": config.require_complete,
-        "baseline": str(config.baseline) if config.baseline else None,
-        "run_prefix": prefix,
-        "spec_version": contract.version,
-        "spec_sha256": contract.sha256,
-        "seed": config.fuzz_seed,
-        "fuzz_examples": config.fuzz_examples,
-        "fuzz_seconds": config.fuzz_seconds,
-        "started": started.isoformat(timespec="seconds"),
-        "errata": errata,
-    }
+    return dataclasses.replace(
+        header_settings(config, workers, pytest_args),
+        profile=config.profile,
+        require_complete=config.require_complete,
+        baseline=str(config.baseline) if config.baseline else None,
+        run_prefix=prefix,
+        spec_version=contract.version,
+        spec_sha256=contract.sha256,
+        seed=config.fuzz_seed,
+        fuzz_examples=config.fuzz_examples,
+        fuzz_seconds=config.fuzz_seconds,
+        started=started.isoformat(timespec="seconds"),
+        errata=tuple(Departure(e.id, e.section, e.spec) for e in applied if e.kind == "departure"),
+    )
 
 
-def _run_fields(header: dict[str, Any], config: SuiteConfig) -> list[tuple[str, str]]:
+def _run_fields(header: RunHeader, config: SuiteConfig) -> list[tuple[str, str]]:
     """The run's header on the console: what is tested, as whom, how."""
     (_, target), *rest = header_lines(header)
     used = effective(config)
@@ -80,11 +81,11 @@ def _run_fields(header: dict[str, Any], config: SuiteConfig) -> list[tuple[str, 
     return [("cbr-conformance", f"target {target}"), *scope, *rest, ("waits", waits)]
 
 
-def _partial_scope(header: dict[str, Any]) -> str:
+def _partial_scope(header: RunHeader) -> str:
     """Said first when the run is partial by design (read-only, a selection): its verdict will be."""
-    parts = ["read-only"] if header.get("read_only") else []
-    if header.get("pytest_args"):
-        parts.append("selection " + " ".join(header["pytest_args"]))
+    parts = ["read-only"] if header.read_only else []
+    if header.pytest_args:
+        parts.append("selection " + " ".join(header.pytest_args))
     return f"partial ({'; '.join(parts)}): the verdict covers what runs" if parts else ""
 
 

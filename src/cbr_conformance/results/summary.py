@@ -16,6 +16,7 @@ from typing import Any
 from cbr_conformance.outcome import Outcome, Why
 from cbr_conformance.paths import SUMMARY_FILE
 from cbr_conformance.results.record import TestRecord
+from cbr_conformance.results.run_header import RunHeader
 from cbr_conformance.results.violations import Violation, first_line, judge
 
 SCHEMA_VERSION = 2  # summaries before the typed outcomes (pytest's passed/failed/skipped) had none
@@ -41,7 +42,7 @@ class Scope:
 
 @dataclass(frozen=True)
 class RunSummary:
-    header: dict[str, Any]  # the run's settings as plain data (never a secret)
+    header: RunHeader  # the run's settings (never a secret)
     tests: tuple[TestRecord, ...]
     violations: tuple[Violation, ...] = ()
     interrupted: bool = False
@@ -113,7 +114,7 @@ class RunSummary:
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": self.schema_version,
-            "header": self.header,
+            "header": self.header.to_dict(),
             "verdict": verdict(self),
             "conforms": self.conforms,
             "partial": self.partial,
@@ -148,7 +149,7 @@ class RunSummary:
         try:
             scope = data.get("scope") or {}
             return cls(
-                header=dict(data["header"]),
+                header=RunHeader.from_dict(data["header"]),
                 tests=tuple(TestRecord.from_dict(t) for t in data["tests"]),
                 violations=tuple(Violation.from_dict(v) for v in data.get("violations") or ()),
                 interrupted=bool(data.get("interrupted")),
@@ -161,8 +162,6 @@ class RunSummary:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise UnreadableSummary(f"a run summary with a malformed entry ({exc!r})") from None
-
-
 
 
 def read_summary(path: Path) -> RunSummary:
@@ -190,7 +189,7 @@ def reason_of(test: TestRecord) -> str:
 
 def build_summary(
     records: Iterable[TestRecord],
-    header: dict[str, Any],
+    header: RunHeader,
     *,
     operations: Sequence[str] = (),
     interrupted: bool = False,
@@ -272,7 +271,7 @@ def verdict(summary: RunSummary) -> str:
             f"SUITE ERROR: {errors} test{'s' * (errors != 1)} failed in the suite's own code, "
             "not on the target's answers"
         )
-    if summary.partial and summary.header.get("require_complete"):
+    if summary.partial and summary.header.require_complete:
         return f"INCOMPLETE: {partial_note(summary)}, and the run must be complete"
     return f"CONFORMS (partial{_scope(summary)}: {partial_note(summary)})" if summary.partial else "CONFORMS"
 
