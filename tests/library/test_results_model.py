@@ -14,6 +14,7 @@ from cbr_conformance.resources.provision import UndeclaredNeed
 from cbr_conformance.results import (
     Origin,
     Outcome,
+    RunHeader,
     RunSummary,
     TestRecord,
     UnreadableSummary,
@@ -22,7 +23,6 @@ from cbr_conformance.results import (
     build_summary,
 )
 from cbr_conformance.results.record import PhaseFacts
-from cbr_conformance.results.run_header import RunHeader
 from cbr_conformance.results.summary import SCHEMA_FILE, Scope
 from cbr_conformance.target.client import ContractViolation, ReadOnlyRefusal, TargetUnreachable
 from cbr_conformance.transport.recording import Exchange
@@ -113,3 +113,28 @@ def test_a_read_only_or_selected_run_is_partial_even_when_everything_passed() ->
     assert read_only.to_dict()["verdict"] == "CONFORMS (partial, read-only: 1 of 2 operations not exercised)"
     whole = build_summary([passed], RunHeader(), operations=("list_vaults",))
     assert whole.to_dict()["verdict"] == "CONFORMS" and not whole.partial
+
+
+def test_what_a_summary_derives_is_counted_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cbr_conformance.results import summary as module
+
+    counted: list[int] = []
+
+    def matrix_of(tests: object) -> dict[str, dict[str, dict[str, int]]]:
+        counted.append(1)
+        return real(tests)  # type: ignore[arg-type]
+
+    real = module.matrix_of
+    monkeypatch.setattr(module, "matrix_of", matrix_of)
+    summary = _summary()
+    data = summary.to_dict()
+    assert summary.partial and module.verdict(summary) == data["verdict"]
+    assert summary.matrix is summary.matrix and len(counted) == 1
+
+
+def test_the_untested_reasons_leave_out_what_cannot_exist() -> None:
+    applicable = TestRecord("a", Outcome.NOT_TESTED, why=Why.INVENTORY, message="Skipped: no server")
+    cannot = TestRecord("b", Outcome.NOT_TESTED, why=Why.NOT_APPLICABLE, message="nothing to break")
+    summary = build_summary([applicable, cannot], RunHeader())
+    assert summary.untested_reasons == {"no server": 1}
+    assert summary.skips == {"no server": 1, "nothing to break": 1}

@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -144,8 +145,7 @@ def pytest_argv(
         str(run_dir / LEDGER_FILE),
     ]
     argv += forwarded_args(args, leave_out=("run_prefix",))
-    last = latest_summary(config.report_dir)
-    if config.durations_from is None and last is not None:
+    if config.durations_from is None and (last := _latest(config.report_dir)) is not None:
         # The newest complete run's durations lay this one out (the plugin uses them if the target
         # is the same); an interrupted run's would put the tests it never reached last.
         argv += ["--durations-from", str(last)]
@@ -172,6 +172,16 @@ def _exit_code(code: int, summary: RunSummary | None) -> int:
     if code == pytest.ExitCode.USAGE_ERROR or summary is None:
         raise UsageProblem(f"pytest stopped with exit code {int(code)} before running the suite")
     return exit_code_of(summary)
+
+
+def _latest(report_dir: Path) -> Path | None:
+    """Where the newest complete run's summary is, if there is one and it can be read."""
+    try:
+        latest = latest_summary(report_dir)
+    except UnreadableSummary as exc:
+        print(f"the tests are laid out without the latest run's durations: {exc}", file=sys.stderr)
+        return None
+    return latest[0] if latest is not None else None
 
 
 def handle_run(args: argparse.Namespace, pytest_args: list[str]) -> int:

@@ -6,6 +6,7 @@ module); the report, diff, merge, the next run's layout and the CLI read it as t
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -54,27 +55,28 @@ class RunSummary:
     proxy: dict[str, Any] | None = None  # a proxy's traffic: faults by side, unknown operations
     schema_version: int = SCHEMA_VERSION
 
-    # --- derived: never stored apart from the tests they come from ------------------------------
+    # --- derived: never stored apart from the tests they come from, computed once on first use --
+    # (the summary is frozen and its parts are never changed, so what is derived from them holds)
 
-    @property
+    @functools.cached_property
     def totals(self) -> dict[str, int]:
         counts = Counter(t.outcome for t in self.tests)
         return {outcome.value: counts.get(outcome, 0) for outcome in Outcome}
 
-    @property
+    @functools.cached_property
     def untested(self) -> list[TestRecord]:
         """Tests not tested for want of something here (not those that cannot exist)."""
         return [t for t in self.tests if t.outcome is Outcome.NOT_TESTED and t.why is not Why.NOT_APPLICABLE]
 
-    @property
+    @functools.cached_property
     def not_applicable(self) -> list[TestRecord]:
         return [t for t in self.tests if t.outcome is Outcome.NOT_TESTED and t.why is Why.NOT_APPLICABLE]
 
-    @property
+    @functools.cached_property
     def suite_errors(self) -> list[TestRecord]:
         return [t for t in self.tests if t.outcome is Outcome.SUITE_ERROR]
 
-    @property
+    @functools.cached_property
     def conforms(self) -> bool:
         """Shown to conform: something ran, nothing violated, the suite itself did not fail, and the
         run was not cut short."""
@@ -88,17 +90,22 @@ class RunSummary:
             and not totals[Outcome.SUITE_ERROR]
         )
 
-    @property
+    @functools.cached_property
     def skips(self) -> dict[str, int]:
         """Not-tested reasons (first lines) with their counts, the most frequent first."""
         reasons = Counter(reason_of(t) for t in self.tests if t.outcome is Outcome.NOT_TESTED)
         return dict(reasons.most_common())
 
-    @property
+    @functools.cached_property
+    def untested_reasons(self) -> dict[str, int]:
+        """As `skips`, of the tests not tested for want of something here (`untested`)."""
+        return dict(Counter(reason_of(t) for t in self.untested).most_common())
+
+    @functools.cached_property
     def matrix(self) -> dict[str, dict[str, dict[str, int]]]:
         return matrix_of(self.tests)
 
-    @property
+    @functools.cached_property
     def unexercised(self) -> list[str]:
         """The contract's operations no test showed to work: no cell of theirs passed."""
         matrix = self.matrix
@@ -107,7 +114,7 @@ class RunSummary:
             if not any(cell.get(Outcome.PASSED.value) for cell in matrix.get(op, {}).values())
         ]  # fmt: skip
 
-    @property
+    @functools.cached_property
     def partial(self) -> bool:
         return bool(self.untested or self.unexercised or self.scope.labels())
 
