@@ -4,12 +4,14 @@ summaries of another format refused in one line; origins decided by the exceptio
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from cbr_conformance.plugin.guard import UnintendedInvalidRequest
 from cbr_conformance.plugin.reporting import origin_of
+from cbr_conformance.plugin.workspace import PluginNotConfigured, workspace_of
 from cbr_conformance.resources.provision import UndeclaredNeed
 from cbr_conformance.results import (
     Origin,
@@ -138,3 +140,11 @@ def test_the_untested_reasons_leave_out_what_cannot_exist() -> None:
     summary = build_summary([applicable, cannot], RunHeader())
     assert summary.untested_reasons == {"no server": 1}
     assert summary.skips == {"no server": 1, "nothing to break": 1}
+
+
+def test_a_process_without_the_plugins_workspace_is_the_suites_error_not_a_fresh_one() -> None:
+    """A workspace made up on the spot would lose the run's leases, stalls and ledger unnoticed."""
+    unconfigured = SimpleNamespace(stash=pytest.Stash())
+    with pytest.raises(PluginNotConfigured, match="no workspace in this process") as told:
+        workspace_of(unconfigured)  # type: ignore[arg-type]
+    assert origin_of(told.value) is Origin.SUITE
