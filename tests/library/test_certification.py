@@ -21,6 +21,7 @@ from cbr_conformance.certification.testlist import Status, TestList, load_test_l
 from cbr_conformance.certification.verify import verify
 from cbr_conformance.outcome import Outcome, Why
 from cbr_conformance.results.record import TestRecord
+from cbr_conformance.results.run_header import RunHeader
 from cbr_conformance.results.rundirs import link_run
 from cbr_conformance.results.summary import RunSummary
 
@@ -47,7 +48,7 @@ def _summary(test_list: TestList, *changed: TestRecord, drop: str = "") -> RunSu
         for entry in test_list.entries
         if entry.id not in replaced and entry.id != drop
     ]
-    return RunSummary(header=dict(HEADER), tests=(*records, *changed))
+    return RunSummary(header=RunHeader.from_dict(HEADER), tests=(*records, *changed))
 
 
 def _failed(report: dict[str, Any], test_list: TestList) -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cbr_conformance.report.html import chains_html
 from cbr_conformance.results import TestRecord, build_summary
+from cbr_conformance.results.run_header import RunHeader
 from cbr_conformance.results.summary import chain_successes
 
 
@@ -20,8 +21,8 @@ def test_every_linked_operation_is_counted_zeros_included() -> None:
 
 
 def test_the_report_names_the_operations_never_reached() -> None:
-    both = build_summary([_stateful({"create_vault": 2}, ("create_vault", "delete_vault"))], {})
+    both = build_summary([_stateful({"create_vault": 2}, ("create_vault", "delete_vault"))], RunHeader())
     assert "never reached with a 2xx: delete_vault" in chains_html(both)
-    one = build_summary([_stateful({"create_vault": 1}, ("create_vault",))], {})
+    one = build_summary([_stateful({"create_vault": 1}, ("create_vault",))], RunHeader())
     assert "every linked operation reached" in chains_html(one)
-    assert chains_html(build_summary([], {})) == ""  # no state machine ran
+    assert chains_html(build_summary([], RunHeader())) == ""  # no state machine ran

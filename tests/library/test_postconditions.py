@@ -20,6 +20,7 @@ from cbr_conformance.postconditions.declared import BY_ID, DECLARED, IMMUTABLE_F
 from cbr_conformance.report.postconditions_html import postconditions_html, postconditions_line
 from cbr_conformance.results import Outcome, RunSummary, TestRecord, build_summary
 from cbr_conformance.results.record import Origin, PhaseFacts
+from cbr_conformance.results.run_header import RunHeader
 from cbr_conformance.results.summary import SCHEMA_FILE, postconditions_met
 from cbr_conformance.target.client import CBRClient, ContractViolation, Response
 from cbr_conformance.transport.auth import TokenAuth
@@ -64,7 +65,7 @@ def test_the_summary_carries_what_each_operation_met_and_old_summaries_still_rea
         _record("a", {"update_vault.read_back": {"met": 2}, "show_vault.immutable": {"met": 3}}),
         _record("b", {"update_vault.read_back": {"met": 1, "failed": 1}}),
     ]
-    summary = build_summary(records, {"target_url": "x"}, operations=("update_vault",))
+    summary = build_summary(records, RunHeader(target_url="x"), operations=("update_vault",))
     data = json.loads(json.dumps(summary.to_dict()))
     assert not list(VALIDATOR.iter_errors(data))
     assert data["postconditions"] == {
@@ -90,7 +91,7 @@ def test_the_report_shows_which_rules_each_operation_met_and_which_broke() -> No
         _record("a", {"update_vault.read_back": {"met": 2}, "create_vault.read_back": {"met": 1}}),
         _record("b", {"delete_policy.gone": {"failed": 1}}),
     ]
-    summary = build_summary(records, {"target_url": "x"}, operations=("update_vault",))
+    summary = build_summary(records, RunHeader(target_url="x"), operations=("update_vault",))
     line = postconditions_line(summary)
     assert line == (
         f"post-conditions: read back and met after 2 of {len({r.operation for r in DECLARED})} operations; "

@@ -4,16 +4,19 @@ summaries of another format refused in one line; origins decided by the exceptio
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from cbr_conformance.plugin.guard import UnintendedInvalidRequest
 from cbr_conformance.plugin.reporting import origin_of
+from cbr_conformance.plugin.workspace import PluginNotConfigured, workspace_of
 from cbr_conformance.resources.provision import UndeclaredNeed
 from cbr_conformance.results import (
     Origin,
     Outcome,
+    RunHeader,
     RunSummary,
     TestRecord,
     UnreadableSummary,
@@ -42,7 +45,7 @@ def _summary() -> RunSummary:
             message="Skipped: no case", untested={"create_vault": Untested(Why.INVENTORY, "no server")},
         ),
     ]  # fmt: skip
-    return build_summary(records, {"target_url": "x"}, operations=("list_vaults", "show_vault"))
+    return build_summary(records, RunHeader(target_url="x"), operations=("list_vaults", "show_vault"))
 
 
 def test_a_summary_reads_back_as_it_was_written_and_follows_its_schema() -> None:
@@ -107,8 +110,41 @@ def test_a_failure_is_judged_by_where_it_came_from(error: BaseException, origin:
 def test_a_read_only_or_selected_run_is_partial_even_when_everything_passed() -> None:
     passed = TestRecord("a", Outcome.PASSED, operations=("list_vaults",), kind="contract")
     ops = ("list_vaults", "create_vault")
-    read_only = build_summary([passed], {}, operations=ops, scope=Scope(read_only=True))
+    read_only = build_summary([passed], RunHeader(), operations=ops, scope=Scope(read_only=True))
     assert read_only.conforms and read_only.partial
     assert read_only.to_dict()["verdict"] == "CONFORMS (partial, read-only: 1 of 2 operations not exercised)"
-    whole = build_summary([passed], {}, operations=("list_vaults",))
+    whole = build_summary([passed], RunHeader(), operations=("list_vaults",))
     assert whole.to_dict()["verdict"] == "CONFORMS" and not whole.partial
+
+
+def test_what_a_summary_derives_is_counted_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cbr_conformance.results import summary as module
+
+    counted: list[int] = []
+
+    def matrix_of(tests: object) -> dict[str, dict[str, dict[str, int]]]:
+        counted.append(1)
+        return real(tests)  # type: ignore[arg-type]
+
+    real = module.matrix_of
+    monkeypatch.setattr(module, "matrix_of", matrix_of)
+    summary = _summary()
+    data = summary.to_dict()
+    assert summary.partial and module.verdict(summary) == data["verdict"]
+    assert summary.matrix is summary.matrix and len(counted) == 1
+
+
+def test_the_untested_reasons_leave_out_what_cannot_exist() -> None:
+    applicable = TestRecord("a", Outcome.NOT_TESTED, why=Why.INVENTORY, message="Skipped: no server")
+    cannot = TestRecord("b", Outcome.NOT_TESTED, why=Why.NOT_APPLICABLE, message="nothing to break")
+    summary = build_summary([applicable, cannot], RunHeader())
+    assert summary.untested_reasons == {"no server": 1}
+    assert summary.skips == {"no server": 1, "nothing to break": 1}
+
+
+def test_a_process_without_the_plugins_workspace_is_the_suites_error_not_a_fresh_one() -> None:
+    """A workspace made up on the spot would lose the run's leases, stalls and ledger unnoticed."""
+    unconfigured = SimpleNamespace(stash=pytest.Stash())
+    with pytest.raises(PluginNotConfigured, match="no workspace in this process") as told:
+        workspace_of(unconfigured)  # type: ignore[arg-type]
+    assert origin_of(told.value) is Origin.SUITE

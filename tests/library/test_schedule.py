@@ -17,6 +17,7 @@ from cbr_conformance.plugin.schedule import (
     measured_durations,
 )
 from cbr_conformance.results import RunSummary, TestRecord
+from cbr_conformance.results.run_header import RunHeader
 
 # A slow target's shape: a few long waits collected last, many quick tests, a staged group.
 SECONDS = {f"quick{i}": 0.1 for i in range(40)} | {f"wait{i}": 5.0 for i in range(12)}
@@ -62,7 +63,7 @@ def test_one_worker_keeps_the_collection_order() -> None:
 
 
 def _write(path: Path, *tests: TestRecord) -> None:
-    summary = RunSummary(header={"target_url": "http://cbr:1"}, tests=tests)
+    summary = RunSummary(header=RunHeader(target_url="http://cbr:1"), tests=tests)
     path.write_text(json.dumps(summary.to_dict()))
 
 

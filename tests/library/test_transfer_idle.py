@@ -3,6 +3,7 @@ sent on one as the server closes it gets no answer, which would read as the targ
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -29,3 +30,32 @@ def test_a_connection_idle_too_long_is_opened_again(monkeypatch: pytest.MonkeyPa
             time.sleep(pause)
             assert session.get(f"{emulator.url}/_emulator/health", timeout=5).status_code == 200
     assert len(opened) == 2  # the first, and the one after the pause; the quick ones reused it
+
+
+class _Socket:
+    def __init__(self) -> None:
+        self.shut = False
+
+    def shutdown(self, how: int) -> None:
+        self.shut = True
+
+
+class _Connection:
+    def __init__(self) -> None:
+        self.sock = _Socket()
+
+
+def test_each_session_keeps_its_own_record_of_the_connections_its_transfers_use() -> None:
+    """A hung transfer is cut on the connection its own session's record names: another client's
+    session (another test's, another thread's) neither knows nor cuts it."""
+    with EmulatorServer(async_delay=0.1) as emulator, requests.Session() as one, requests.Session() as two:
+        first, second = transfer.track(one), transfer.track(two)
+        assert transfer.track(one) is first and first is not second
+        done = transfer.Transfer(one, "GET", f"{emulator.url}/_emulator/health", {}, None, 5.0, first)
+        assert done.run() and done.response is not None and done.response.status_code == 200
+    connection, me = _Connection(), threading.get_ident()
+    first.hold(connection)  # as the session's pool does on the transfer's helper thread
+    assert not second.cut(me) and not connection.sock.shut
+    assert first.cut(me) and connection.sock.shut
+    first.release(me)
+    assert not first.cut(me)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cbr_conformance.results import Origin, Outcome, TestRecord, build_summary
+from cbr_conformance.results.run_header import RunHeader
 from cbr_conformance.results.summary import cell_outcomes
 from cbr_conformance.results.violations import judge
 
@@ -108,7 +109,7 @@ def test_a_chain_that_stops_on_one_operations_violation_blocks_its_other_cells()
     broken = ("show_vault", "response_schema", "$.vault.billing.size")
     chain = _test("chain", CHAIN, broken, kind="stateful", credited=CHAIN[:3])
     own = _test("contract", "show_vault", broken)
-    summary = build_summary([chain, own], {})
+    summary = build_summary([chain, own], RunHeader())
     [judged_chain] = [t for t in summary.tests if t.nodeid == "chain"]
     assert cell_outcomes(judged_chain) == {
         "create_vault": Outcome.BLOCKED,
@@ -126,6 +127,6 @@ def test_a_chain_that_stops_on_one_operations_violation_blocks_its_other_cells()
 
 def test_a_chain_blocked_by_another_operations_violation_has_no_red_cell() -> None:
     chain = _test("scenario", CHAIN[:2], ("list_vaults", "response_schema", "$"), kind="scenario")
-    [judged] = build_summary([chain], {}).tests
+    [judged] = build_summary([chain], RunHeader()).tests
     assert judged.outcome is Outcome.BLOCKED
     assert set(cell_outcomes(judged).values()) == {Outcome.BLOCKED}

@@ -12,6 +12,7 @@ from cbr_conformance import cli
 from cbr_conformance.cli.common import config_of
 from cbr_conformance.cli.run import pytest_argv
 from cbr_conformance.results import Origin, Outcome, TestRecord, Why, build_summary, verdict
+from cbr_conformance.results.run_header import RunHeader
 from cbr_conformance.settings.registry import RUN
 from cbr_emulator.defaults import PROJECT_A, PROJECT_B
 from tests.library.fake_target import Canned, FakeTarget
@@ -114,20 +115,20 @@ def test_verdicts_say_how_much_was_not_tested() -> None:
         _result(Outcome.NOT_TESTED, second, why=Why.SECOND_PROJECT),
         _result(Outcome.NOT_TESTED, second + " ", why=Why.SECOND_PROJECT),
     ]
-    summary = build_summary(ran, {})
+    summary = build_summary(ran, RunHeader())
     assert verdict(summary) == "CONFORMS (partial: 2 of 3 tests not tested)"
     assert summary.skips == {"needs a second project": 2}
-    assert verdict(build_summary([_result(Outcome.PASSED)], {})) == "CONFORMS"
+    assert verdict(build_summary([_result(Outcome.PASSED)], RunHeader())) == "CONFORMS"
     violated = _result(Outcome.VIOLATED, "E   assert 1 == 2", origin=Origin.VIOLATION)
-    assert verdict(build_summary([_result(Outcome.PASSED), violated], {})) == (
+    assert verdict(build_summary([_result(Outcome.PASSED), violated], RunHeader())) == (
         "DOES NOT CONFORM: 1 distinct violation"
     )
 
 
 def test_an_interrupted_run_never_conforms() -> None:
-    summary = build_summary([_result(Outcome.PASSED)], {}, interrupted=True)
+    summary = build_summary([_result(Outcome.PASSED)], RunHeader(), interrupted=True)
     assert not summary.conforms and verdict(summary) == "INTERRUPTED"
-    assert not build_summary([], {}).conforms
+    assert not build_summary([], RunHeader()).conforms
 
 
 INTERRUPTED_PROBE = """
@@ -194,12 +195,18 @@ def test_a_run_stopped_at_its_first_failure_does_not_become_latest(
     assert os.readlink(reports / "latest") == os.readlink(reports / "last")
 
 
-def test_durations_are_never_read_from_an_interrupted_run(tmp_path: Path, env: pytest.MonkeyPatch) -> None:
-    """Even when `latest` names one (a report folder of an older version of the suite)."""
+def test_durations_are_never_read_from_an_interrupted_run(
+    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Even when `latest` names one (a report folder of an older version of the suite); a summary
+    there that cannot be read is said in one line, and lays nothing out."""
     reports = tmp_path / "reports"
     for name, stopped in (("complete", False), ("interrupted", True)):
         (reports / name).mkdir(parents=True)
-        (reports / name / "summary.json").write_text(json.dumps({"interrupted": stopped, "tests": []}))
+        summary = build_summary([_result(Outcome.PASSED)], RunHeader(), interrupted=stopped)
+        (reports / name / "summary.json").write_text(json.dumps(summary.to_dict()))
+    (reports / "older").mkdir()
+    (reports / "older" / "summary.json").write_text(json.dumps({"interrupted": False, "tests": []}))
     args, _ = cli.build_parser().parse_known_args(["run", "--report-dir", str(reports)])
     config = config_of(args, RUN)
 
@@ -211,6 +218,13 @@ def test_durations_are_never_read_from_an_interrupted_run(tmp_path: Path, env: p
 
     assert durations_from("complete") == str((reports / "complete" / "summary.json").resolve())
     assert durations_from("interrupted") is None
+    capsys.readouterr()
+    assert durations_from("older") is None
+    said = capsys.readouterr().err.splitlines()
+    assert said == [
+        "the tests are laid out without the latest run's durations: "
+        f"{(reports / 'latest' / 'summary.json')}: not a run summary (no header and tests)"
+    ]
 
 
 def test_the_plan_says_what_a_run_would_do_without_calling_the_target(

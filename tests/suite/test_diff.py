@@ -15,6 +15,7 @@ from cbr_conformance.contract.exchange_facts import ExchangeFacts
 from cbr_conformance.contract.spec import Contract
 from cbr_conformance.results import Outcome, RunSummary, TestRecord, Violation
 from cbr_conformance.results.exercised import contract_coverage
+from cbr_conformance.results.run_header import RunHeader
 from cbr_conformance.results.summary import read_summary
 
 SHA = "a" * 64
@@ -40,7 +41,7 @@ def _summary(
 ) -> Path:
     folder.mkdir(parents=True)
     summary = RunSummary(
-        header={"spec_sha256": sha, "profile": profile, **header},
+        header=RunHeader.from_dict({"spec_sha256": sha, "profile": profile, **header}),
         tests=tuple(tests),
         violations=tuple(violations),
         coverage=contract_coverage(facts or [], Contract.load()),

@@ -22,6 +22,7 @@ from cbr_conformance.contract.spec import Contract
 from cbr_conformance.results import Outcome, RunSummary, TestRecord, Violation
 from cbr_conformance.results.exercised import contract_coverage, never_exercised
 from cbr_conformance.results.history import Seen, read_runs, tracks
+from cbr_conformance.results.run_header import RunHeader
 from tests.browser import BROWSER, NO_BROWSER, browser
 
 FIRST_NIGHT = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
@@ -81,14 +82,16 @@ def _night(number: int) -> RunSummary:
     )
     started = FIRST_NIGHT + dt.timedelta(days=number)
     return RunSummary(
-        header={
-            "target_url": TARGET,
-            "profile": "errata",
-            "spec_sha256": "a" * 64,
-            "seed": 20261123,
-            "started": started.isoformat(),
-            "duration": 1500 + 37 * number,
-        },
+        header=RunHeader.from_dict(
+            {
+                "target_url": TARGET,
+                "profile": "errata",
+                "spec_sha256": "a" * 64,
+                "seed": 20261123,
+                "started": started.isoformat(),
+                "duration": 1500 + 37 * number,
+            }
+        ),
         tests=tests,
         violations=tuple(found),
         interrupted=number == INTERRUPTED,

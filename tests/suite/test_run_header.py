@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cbr_conformance.cli.header import header_settings, selection
 from cbr_conformance.results.header import header_lines, setting_changes
+from cbr_conformance.results.run_header import InventoryFacts, RunHeader
 from cbr_conformance.settings.loading import load_config
 
 TOKEN = "known-token-for-the-header-test-0123456789"
@@ -38,14 +39,14 @@ def test_a_url_runs_settings_name_token_credentials_its_inventory_and_its_time_c
         "max_vault_size": 40,
     }
     settings = header_settings(load_config(flags, environ), "12")
-    assert settings["auth"] == settings["second_auth"] == "token"
-    assert settings["inventory"]["held"] == {
+    assert settings.auth == settings.second_auth == "token"
+    assert settings.inventory.held == {
         "p-1": {"servers": 3, "volumes": 1, "restore_targets": 1},
         "p-2": {"restore_targets": 0},
     }
-    assert settings["time_control"] == "http://cbr.test/_emulator"
-    assert TOKEN not in json.dumps(settings)
-    words = dict(header_lines({**settings, "profile": "errata", "spec_sha256": "ab" * 32, "run_prefix": "x"}))
+    assert settings.time_control == "http://cbr.test/_emulator"
+    assert TOKEN not in json.dumps(settings.to_dict())
+    words = dict(header_lines(settings.recording(spec_sha256="ab" * 32, run_prefix="x")))
     assert words["project"] == "p-1 (token)" and words["second project"] == "p-2 (token)"
     assert words["inventory"] == (
         f"{tmp_path / 'inventory.json'} (project: 3 servers, 1 volumes; 1 may be restored onto; "
@@ -57,8 +58,8 @@ def test_a_url_runs_settings_name_token_credentials_its_inventory_and_its_time_c
 
 
 def test_a_setting_that_changes_what_is_tested_is_one_line_each() -> None:
-    old = {"target_url": "http://a", "seed": 1, "run_prefix": "cbrc-1", "workers": "4", "read_only": False}
-    new = {"target_url": "http://b", "seed": 2, "run_prefix": "cbrc-2", "workers": "8", "read_only": False}
+    old = RunHeader(target_url="http://a", seed=1, run_prefix="cbrc-1", workers="4", read_only=False)
+    new = RunHeader(target_url="http://b", seed=2, run_prefix="cbrc-2", workers="8", read_only=False)
     assert setting_changes(old, new) == [
         "the target differs between the runs (http://a -> http://b)",
         "the seed differs between the runs (1 -> 2)",
@@ -67,8 +68,8 @@ def test_a_setting_that_changes_what_is_tested_is_one_line_each() -> None:
 
 
 def test_settings_an_older_header_lacks_are_named_not_compared() -> None:
-    old = {"target_url": "http://a", "seed": 1}
-    new = {**old, "time_control": None, "inventory": {"source": None, "held": {}}}
+    old = RunHeader.from_dict({"target_url": "http://a", "seed": 1})
+    new = old.recording(time_control=None, inventory=InventoryFacts())
     assert setting_changes(old, new) == [
         "one run's header does not record: inventory, time control (not compared)"
     ]
@@ -77,8 +78,8 @@ def test_settings_an_older_header_lacks_are_named_not_compared() -> None:
 def test_the_selection_is_what_chooses_the_tests_not_how_they_are_shown() -> None:
     given = ["-k", "vault", "-q", "-n", "0", "--tb=no", "-rA", "-x", "test_vaults.py", "--dist", "load", "-v"]
     assert selection(given) == ["-k", "vault", "-x", "test_vaults.py"]
-    old: dict[str, list[str]] = {"pytest_args": []}
-    new = {"pytest_args": ["-k", "vault"]}
+    old = RunHeader.from_dict({"pytest_args": []})
+    new = RunHeader.from_dict({"pytest_args": ["-k", "vault"]})
     assert setting_changes(old, new) == [
         "the selection (pytest arguments) differs between the runs ([] -> ['-k', 'vault'])"
     ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from cbr_conformance.report.html import STYLE
 from cbr_conformance.results.header import header_lines
+from cbr_conformance.results.run_header import RunHeader
 
 _ROW_CSS = {"passed": "pass", "not applicable": "none", "not tested": "skip", "blocked": "blocked"}
 
@@ -61,7 +62,7 @@ def render_certification(report: Mapping[str, Any]) -> str:
         f"<p>{badge}</p>{f'<ul>{failed}</ul>' if failed else ''}"
         f"<h2>Product</h2>{_definitions(report['product'].items())}"
         f"<h2>Suite and contract</h2>{_definitions(identity)}"
-        f"<h2>Run</h2>{_definitions(header_lines(report.get('settings', {})))}"
+        f"<h2>Run</h2>{_definitions(header_lines(RunHeader.from_dict(report.get('settings', {}))))}"
         f"<h2>Tests</h2>{_tests(report.get('tests', []))}"
         "<p><small>The JSON beside this page is the claim: check it with "
         "<code>cbr-conformance verify</code>.</small></p></body></html>"

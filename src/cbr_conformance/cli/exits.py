@@ -67,7 +67,7 @@ def exit_code_of(summary: RunSummary) -> int:
     if summary.interrupted:
         return EXIT_INTERRUPTED
     if summary.conforms:
-        if summary.header.get("require_complete") and summary.partial:
+        if summary.header.require_complete and summary.partial:
             return EXIT_NONCONFORMANT
         return EXIT_LEFTOVERS if summary.leftovers else EXIT_OK
     violated = [t for t in summary.tests if t.outcome in (Outcome.VIOLATED, Outcome.BLOCKED)]

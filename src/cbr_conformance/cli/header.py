@@ -1,4 +1,4 @@
-"""What a run tests, gathered from its settings as plain data for summary.json's `header`.
+"""What a run tests, gathered from its settings into summary.json's `header` (a `RunHeader`).
 
 The embedded emulator's own projects and inventory stand in for whatever a URL's settings name;
 no secret is ever gathered, only the kind of each project's credentials. `results.header`
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 
 from cbr_conformance import __version__
 from cbr_conformance.contract.resource_types import SECTIONS
 from cbr_conformance.results.header import BUILT_IN_INVENTORY, EMBEDDED_TIME_CONTROL
+from cbr_conformance.results.run_header import InventoryFacts, RunHeader
 from cbr_conformance.settings.config import SuiteConfig
 from cbr_conformance.settings.registry import ConfigError, ProjectAccess
 from cbr_conformance.target.endpoint import embedded_config, inventory_path
@@ -35,12 +35,12 @@ def _access(config: SuiteConfig, second: bool) -> ProjectAccess | None:
         return None
 
 
-def inventory_facts(config: SuiteConfig) -> dict[str, Any]:
+def inventory_facts(config: SuiteConfig) -> InventoryFacts:
     """Where the run's inventory comes from, and what it holds for each project of the run: the
     kinds the suite leases, by count, and how many of them may be restored onto."""
     path = inventory_path(config)
     if path is None:
-        return {"source": None, "held": {}}
+        return InventoryFacts()
     source = BUILT_IN_INVENTORY if config.inventory is None else str(config.inventory)
     try:
         projects = json.loads(path.read_text(encoding="utf-8")).get("projects", {})
@@ -61,7 +61,7 @@ def inventory_facts(config: SuiteConfig) -> dict[str, Any]:
         # The embedded emulator's resources are the run's own: any may be restored onto.
         counts["restore_targets"] = sum(counts.values()) if config.embedded else marked
         held[project_id] = counts
-    return {"source": source, "held": held}
+    return InventoryFacts(source, held)
 
 
 def effective(config: SuiteConfig) -> SuiteConfig:
@@ -87,26 +87,27 @@ def selection(pytest_args: Sequence[str]) -> list[str]:
     return chosen
 
 
-def header_settings(config: SuiteConfig, workers: str, pytest_args: Sequence[str] = ()) -> dict[str, Any]:
-    """The settings that decide what the run tests, as plain data (no secret: credentials by kind)."""
+def header_settings(config: SuiteConfig, workers: str, pytest_args: Sequence[str] = ()) -> RunHeader:
+    """The settings that decide what the run tests (no secret: credentials by kind); the
+    contract's identity and the run's own are the caller's to add (`cli.run.header_of`)."""
     used = effective(config)
     time_control = EMBEDDED_TIME_CONTROL if config.embedded else config.control_url
-    return {
-        "suite_version": __version__,
-        "target_url": config.target_url or "embedded emulator",
-        "project_id": used.project_id,
-        "auth": _auth_kind(_access(used, second=False)),
-        "second_project_id": used.second_project_id,
-        "second_auth": _auth_kind(_access(used, second=True)),
-        "read_only": config.read_only,
-        "inventory": inventory_facts(used),
-        "allow_restore": used.allow_restore,
-        "max_vault_size": None if config.embedded else config.max_vault_size,
-        "time_control": time_control,
-        "spec": str(config.spec) if config.spec else "packaged",
-        "workers": workers,
-        "pytest_args": selection(pytest_args),
-    }
+    return RunHeader(
+        suite_version=__version__,
+        target_url=config.target_url or "embedded emulator",
+        project_id=used.project_id,
+        auth=_auth_kind(_access(used, second=False)),
+        second_project_id=used.second_project_id,
+        second_auth=_auth_kind(_access(used, second=True)),
+        read_only=config.read_only,
+        inventory=inventory_facts(used),
+        allow_restore=used.allow_restore,
+        max_vault_size=None if config.embedded else config.max_vault_size,
+        time_control=time_control,
+        spec=str(config.spec) if config.spec else "packaged",
+        workers=workers,
+        pytest_args=tuple(selection(pytest_args)),
+    )
 
 
 # --- words -----------------------------------------------------------------------------------------

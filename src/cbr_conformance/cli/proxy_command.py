@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from cbr_conformance.cli.common import config_of, contract_of
@@ -36,15 +37,13 @@ def handle_proxy(args: argparse.Namespace) -> int:
     config = config_of(args, PROXY)
     contract = contract_of(config.profile, config.spec)
     started = dt.datetime.now(dt.UTC)
-    header = {
-        **header_of(config, contract, started, "none: the proxy creates nothing"),
-        "project_id": "each client's own",
-        "second_project_id": "each client's own",
-        "seed": "none: the proxy generates nothing",
-        "enforce": config.enforce,
-    }
-    for unused in PROXY_UNUSED:
-        header.pop(unused, None)
+    header = replace(
+        header_of(config, contract, started, "none: the proxy creates nothing"),
+        project_id="each client's own",
+        second_project_id="each client's own",
+        seed="none: the proxy generates nothing",
+        enforce=config.enforce,
+    ).without(*PROXY_UNUSED)
     proxy = ProxyServer(
         contract,
         target_url=config.target_url,
@@ -72,7 +71,7 @@ def handle_proxy(args: argparse.Namespace) -> int:
 
 
 def _announce(proxy: Any) -> None:
-    print(f"cbr-conformance proxy: {proxy.url} -> {proxy.header['target_url']}", flush=True)
+    print(f"cbr-conformance proxy: {proxy.url} -> {proxy.header.target_url}", flush=True)
     if proxy.emulator is not None:
         print(
             f"  the embedded emulator's credentials: `cbr-emulator credentials`; its clock: "

@@ -27,7 +27,7 @@ def handle_report(args: argparse.Namespace) -> int:
         raise UsageProblem(f"no summary at {summary_path}")
     summary = read_summary(summary_path)
     out = Path(args.output) if args.output else summary_path.parent / "index.html"
-    write_html(summary, out, contract_of(summary.header.get("profile", "errata")))
+    write_html(summary, out, contract_of(summary.header.profile))
     print(f"report: {out}")
     return EXIT_OK
 
@@ -46,7 +46,7 @@ def handle_merge(args: argparse.Namespace) -> int:
     folder = Path(args.into)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.json").write_text(json.dumps(merged.to_dict(), indent=2), encoding="utf-8")
-    contract = contract_of(merged.header.get("profile", "errata"))
+    contract = contract_of(merged.header.profile)
     write_html(merged, folder / "index.html", contract)
     print_matrix(merged, contract)
     print(f"report: {folder / 'index.html'}")

@@ -4,7 +4,6 @@ errors, leftovers, the verdict; and the gate against a baseline."""
 from __future__ import annotations
 
 import os
-from collections import Counter
 from pathlib import Path
 
 from cbr_conformance.cli.exits import EXIT_LEFTOVERS, EXIT_NONCONFORMANT, EXIT_OK
@@ -18,7 +17,7 @@ from cbr_conformance.results.rundirs import (
     LATEST,
     Completion,
 )
-from cbr_conformance.results.summary import RunSummary, reason_of, verdict
+from cbr_conformance.results.summary import RunSummary, verdict
 from cbr_conformance.results.violations import first_line
 
 
@@ -34,7 +33,7 @@ def print_matrix(summary: RunSummary, contract: Contract) -> None:
     print_suite_errors(summary)
     if summary.coverage:
         print(f"\n{coverage_line(summary.coverage)}")
-    if summary.header.get("mode") != "proxy":  # a proxy reads nothing back
+    if summary.header.mode != "proxy":  # a proxy reads nothing back
         print(postconditions_line(summary))
     print(f"\n{verdict_line(summary)}")
 
@@ -42,7 +41,7 @@ def print_matrix(summary: RunSummary, contract: Contract) -> None:
 def verdict_line(summary: RunSummary) -> str:
     """The verdict with the run's counts, by outcome: the same words on the console and in CI."""
     totals = ", ".join(f"{v} {k}" for k, v in summary.totals.items() if v)
-    return f"{verdict(summary)} · {totals or 'nothing ran'} in {summary.header.get('duration')} s"
+    return f"{verdict(summary)} · {totals or 'nothing ran'} in {summary.header.duration} s"
 
 
 def print_untested(summary: RunSummary) -> None:
@@ -56,10 +55,9 @@ def print_untested(summary: RunSummary) -> None:
             f"\n{len(summary.unexercised)} of {len(summary.operations)} operations not exercised: "
             + ", ".join(summary.unexercised)
         )
-    reasons = Counter(reason_of(t) for t in summary.untested)
-    if reasons:
+    if summary.untested_reasons:
         print("\nnot tested:")
-        for reason, count in reasons.most_common():
+        for reason, count in summary.untested_reasons.items():
             print(f"  {count:>4} {reason}")
     not_applicable = len(summary.not_applicable)
     if not_applicable:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +27,7 @@ from cbr_conformance.contract.spec import Contract
 from cbr_conformance.plugin.isolation import only_named_plugins
 from cbr_conformance.report import console
 from cbr_conformance.results.header import header_lines
+from cbr_conformance.results.run_header import Departure, RunHeader
 from cbr_conformance.results.rundirs import (
     Completion,
     latest_summary,
@@ -50,28 +53,27 @@ def header_of(
     prefix: str,
     workers: str = "-",
     pytest_args: Sequence[str] = (),
-) -> dict[str, Any]:
+) -> RunHeader:
     """summary.json's header: every setting that changes what the run tests (cli/header.py), the
     contract's identity, and the run's own (prefix, gate, start)."""
     applied = [] if config.profile == "strict" else load_errata(contract.folder / ERRATA_FILE)
-    errata = [{"id": e.id, "section": e.section, "spec": e.spec} for e in applied if e.kind == "departure"]
-    return {
-        **header_settings(config, workers, pytest_args),
-        "profile": config.profile,
-        "require_complete": config.require_complete,
-        "baseline": str(config.baseline) if config.baseline else None,
-        "run_prefix": prefix,
-        "spec_version": contract.version,
-        "spec_sha256": contract.sha256,
-        "seed": config.fuzz_seed,
-        "fuzz_examples": config.fuzz_examples,
-        "fuzz_seconds": config.fuzz_seconds,
-        "started": started.isoformat(timespec="seconds"),
-        "errata": errata,
-    }
+    return dataclasses.replace(
+        header_settings(config, workers, pytest_args),
+        profile=config.profile,
+        require_complete=config.require_complete,
+        baseline=str(config.baseline) if config.baseline else None,
+        run_prefix=prefix,
+        spec_version=contract.version,
+        spec_sha256=contract.sha256,
+        seed=config.fuzz_seed,
+        fuzz_examples=config.fuzz_examples,
+        fuzz_seconds=config.fuzz_seconds,
+        started=started.isoformat(timespec="seconds"),
+        errata=tuple(Departure(e.id, e.section, e.spec) for e in applied if e.kind == "departure"),
+    )
 
 
-def _run_fields(header: dict[str, Any], config: SuiteConfig) -> list[tuple[str, str]]:
+def _run_fields(header: RunHeader, config: SuiteConfig) -> list[tuple[str, str]]:
     """The run's header on the console: what is tested, as whom, how."""
     (_, target), *rest = header_lines(header)
     used = effective(config)
@@ -80,11 +82,11 @@ def _run_fields(header: dict[str, Any], config: SuiteConfig) -> list[tuple[str, 
     return [("cbr-conformance", f"target {target}"), *scope, *rest, ("waits", waits)]
 
 
-def _partial_scope(header: dict[str, Any]) -> str:
+def _partial_scope(header: RunHeader) -> str:
     """Said first when the run is partial by design (read-only, a selection): its verdict will be."""
-    parts = ["read-only"] if header.get("read_only") else []
-    if header.get("pytest_args"):
-        parts.append("selection " + " ".join(header["pytest_args"]))
+    parts = ["read-only"] if header.read_only else []
+    if header.pytest_args:
+        parts.append("selection " + " ".join(header.pytest_args))
     return f"partial ({'; '.join(parts)}): the verdict covers what runs" if parts else ""
 
 
@@ -143,8 +145,7 @@ def pytest_argv(
         str(run_dir / LEDGER_FILE),
     ]
     argv += forwarded_args(args, leave_out=("run_prefix",))
-    last = latest_summary(config.report_dir)
-    if config.durations_from is None and last is not None:
+    if config.durations_from is None and (last := _latest(config.report_dir)) is not None:
         # The newest complete run's durations lay this one out (the plugin uses them if the target
         # is the same); an interrupted run's would put the tests it never reached last.
         argv += ["--durations-from", str(last)]
@@ -171,6 +172,16 @@ def _exit_code(code: int, summary: RunSummary | None) -> int:
     if code == pytest.ExitCode.USAGE_ERROR or summary is None:
         raise UsageProblem(f"pytest stopped with exit code {int(code)} before running the suite")
     return exit_code_of(summary)
+
+
+def _latest(report_dir: Path) -> Path | None:
+    """Where the newest complete run's summary is, if there is one and it can be read."""
+    try:
+        latest = latest_summary(report_dir)
+    except UnreadableSummary as exc:
+        print(f"the tests are laid out without the latest run's durations: {exc}", file=sys.stderr)
+        return None
+    return latest[0] if latest is not None else None
 
 
 def handle_run(args: argparse.Namespace, pytest_args: list[str]) -> int:

@@ -22,6 +22,7 @@ from cbr_conformance.plugin.keys import (
     POSTCONDITIONS,
     RECORD,
     STEPS,
+    WORKSPACE,
     TestNotes,
 )
 from cbr_conformance.plugin.workspace import workspace_of
@@ -32,6 +33,7 @@ from cbr_conformance.suite.markers import MarkerError, info_of
 from cbr_conformance.target.client import ContractViolation, ReadOnlyRefusal, TargetUnreachable
 from cbr_conformance.target.creations import UndeclaredCreation
 from cbr_conformance.target.stalls import AsyncStall
+from cbr_conformance.target.workspace import Workspace
 from cbr_conformance.transport.recording import Exchange
 
 LEASE_WAITS_BEFORE = pytest.StashKey[float]()
@@ -115,15 +117,38 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report.user_properties.append((PROPERTY, phase_facts(item, call, report).to_json()))
 
 
-def phase_facts(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> PhaseFacts:
-    facts: dict[str, Any] = {}
-    waits = workspace_of(item.config).lease_waits
+def _waited(item: pytest.Item, call: pytest.CallInfo[None], workspace: Workspace | None) -> dict[str, Any]:
+    """How long the phase waited for another worker's inventory resource, or for the clock."""
+    waits = workspace.lease_waits if workspace is not None else 0.0
     waited = waits - item.stash.get(LEASE_WAITS_BEFORE, waits)
     item.stash[LEASE_WAITS_BEFORE] = waits
     if call.when == "setup":  # the clock, owned by one test at a time, is waited for like a resource
         waited += item.stash.get(CLOCK_WAIT, 0.0)
-    if waited >= 0.01:  # time this phase spent waiting for another worker's inventory resource
-        facts["lease_wait"] = round(waited, 2)
+    return {"lease_wait": round(waited, 2)} if waited >= 0.01 else {}
+
+
+def _pending(
+    workspace: Workspace, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
+) -> dict[str, Any]:
+    """What the phase left for the controller: leftovers of its cleanup, its exchanges' facts."""
+    facts: dict[str, Any] = {}
+    pending = workspace.pending
+    if call.when == "teardown" and pending.leftovers:
+        facts["leftovers"] = tuple(pending.leftovers)
+        pending.leftovers.clear()
+    if pending.facts:
+        # Merged by operation: a fuzz test's hundred exchanges travel as a few lines.
+        info = info_of(item)
+        timed = _course_was_timed(info.kind if info else None, report, item.stash.get(RECORD, None))
+        facts["facts"] = tuple(pending.facts.drain(timed=timed))
+    return facts
+
+
+def phase_facts(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> PhaseFacts:
+    # None only when the plugin was not configured: the test's setup failed on that (a suite
+    # error), and its report still goes out.
+    workspace = item.config.stash.get(WORKSPACE, None)
+    facts = _waited(item, call, workspace)
     info = info_of(item)
     if info is not None and call.when == "setup":
         facts.update(operations=info.operations, kind=info.kind, mutates=info.mutates, test_id=info.id)
@@ -152,14 +177,8 @@ def phase_facts(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.T
         # Whether the refused request breaks a rule the spec states, or one only the service knows
         # (an unknown id, a sharing rule...): read from the request measure of its exchanges.
         facts["breaks"] = "schema" if any(e.request_errors for e in exchanges) else "service"
-    pending = workspace_of(item.config).pending
-    if call.when == "teardown" and pending.leftovers:
-        facts["leftovers"] = tuple(pending.leftovers)
-        pending.leftovers.clear()
-    if pending.facts:
-        # Merged by operation: a fuzz test's hundred exchanges travel as a few lines.
-        timed = _course_was_timed(info.kind if info else None, report, item.stash.get(RECORD, None))
-        facts["facts"] = tuple(pending.facts.drain(timed=timed))
+    if workspace is not None:
+        facts.update(_pending(workspace, item, call, report))
     steps = item.stash.get(STEPS, None)
     if steps is not None and steps.lines and call.when == "call":
         facts["steps"] = tuple(steps.lines)

@@ -70,7 +70,7 @@ def measured_durations(summary: Path | None, target_url: str | None) -> dict[str
         earlier = RunSummary.from_dict(json.loads(summary.read_text(encoding="utf-8")))
     except (OSError, ValueError):  # UnreadableSummary included
         return {}  # an unreadable history only costs the order its measure
-    if earlier.header.get("target_url") != target_url:
+    if earlier.header.target_url != target_url:
         return {}
     return {test.nodeid: max(0.0, test.duration - test.lease_wait) for test in earlier.tests}
 

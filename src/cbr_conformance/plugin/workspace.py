@@ -38,7 +38,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[WORKSPACE] = workspace
 
 
+class PluginNotConfigured(RuntimeError):
+    """The suite's plugin did not set up this process's workspace: a fault of the suite's (or of
+    how it was started), never of the target's, so a test it stops is a suite error."""
+
+
 def workspace_of(config: pytest.Config) -> Workspace:
-    """This process's workspace; one of its own where the plugin was not configured (a test of
-    the plugin's parts)."""
-    return config.stash.get(WORKSPACE, None) or Workspace()
+    """This process's workspace. Without it the run's leases, stalls and ledger would be lost
+    unnoticed, so its absence is refused rather than made up."""
+    workspace = config.stash.get(WORKSPACE, None)
+    if workspace is None:
+        raise PluginNotConfigured(
+            "the cbr_conformance plugin set up no workspace in this process (pytest_configure did not run)"
+        )
+    return workspace

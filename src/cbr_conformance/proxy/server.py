@@ -24,6 +24,7 @@ from cbr_conformance.proxy.forwarding import Upstream
 from cbr_conformance.proxy.judging import Judge
 from cbr_conformance.proxy.traffic import Traffic
 from cbr_conformance.report.html import render_html
+from cbr_conformance.results.run_header import RECORDED, RunHeader
 from cbr_conformance.results.rundirs import link_latest, new_run_dir
 from cbr_conformance.results.summary import RunSummary, verdict
 from cbr_conformance.transport.recording import Redactor
@@ -46,7 +47,7 @@ class ProxyServer:
         *,
         target_url: str | None,
         report_dir: Path,
-        header: dict[str, Any] | None = None,
+        header: RunHeader | None = None,
         port: int = 0,
         enforce: bool = False,
         timeout: float = 30.0,
@@ -56,7 +57,7 @@ class ProxyServer:
         self.contract = contract
         self.target_url = target_url
         self.report_dir = report_dir
-        self.header = dict(header or {})
+        self.header = header or RunHeader(absent=RECORDED)  # a session's without settings
         self.port = port
         self.enforce = enforce
         self.timeout = timeout
@@ -104,9 +105,10 @@ class ProxyServer:
         self._thread.start()
         self.url = f"http://{LOOPBACK}:{port}"
         if self.target_url is None:
-            self.header["target_url"] = f"embedded emulator (started by the proxy at {self.upstream_url})"
-        else:
-            self.header.setdefault("target_url", self.target_url)
+            target = f"embedded emulator (started by the proxy at {self.upstream_url})"
+            self.header = self.header.recording(target_url=target)
+        elif not self.header.records("target_url"):
+            self.header = self.header.recording(target_url=self.target_url)
         if not answers_health(f"{self.url}/_proxy/health", self._thread, timeout):
             self.stop()
             raise CannotListen(f"the proxy did not start at {self.url}")
@@ -146,7 +148,7 @@ class ProxyServer:
             "report": str(report_path),
             "summary": str(summary_path),
             "verdict": verdict(summary),
-            "exchanges": summary.header["exchanges"],
+            "exchanges": summary.header.exchanges,
             "faults": traffic.get("faults"),
             "violations": [v.to_dict() for v in summary.violations],
             "unknown_operations": traffic.get("unknown_operations"),

@@ -15,13 +15,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from cbr_conformance.contract.spec import Contract
 from cbr_conformance.outcome import NOT_APPLICABLE, Outcome, Why
 from cbr_conformance.proxy.judging import CLIENT_RULE
 from cbr_conformance.results.exercised import coverage_of_exchanges
 from cbr_conformance.results.record import Origin, TestRecord
+from cbr_conformance.results.run_header import RunHeader
 from cbr_conformance.results.summary import RunSummary, build_summary
 from cbr_conformance.transport.recording import Exchange, Violation
 
@@ -170,13 +170,13 @@ class Traffic:
         how much of the contract the traffic exercised is computed from."""
         return [p.exchange for p in self.proxied if not p.refused]
 
-    def summary(self, header: dict[str, Any], contract: Contract | None = None) -> RunSummary:
+    def summary(self, header: RunHeader, contract: Contract | None = None) -> RunSummary:
         """The traffic so far as a run's summary: matrix by operation, distinct violations (each
         marked as the client's or the service's fault), every exchange with its curl."""
         proxied = self.proxied
         results = [result for p in proxied for result in p.results()]
         duration = round(time.time() - self.started, 2)
-        header = {**header, "mode": "proxy", "exchanges": len(proxied), "duration": duration}
+        header = replace(header, mode="proxy", exchanges=len(proxied), duration=duration)
         # how much of the contract the traffic exercised, as a run's
         coverage = coverage_of_exchanges(self.exchanges(), contract) if contract is not None else None
         summary = build_summary(results, header, coverage=coverage)

@@ -78,7 +78,7 @@ def violations_html(summary: RunSummary, contract: Contract) -> str:
     the tests that hit it or were blocked by it, and the first exchange that shows it."""
     if not summary.violations:
         return "<p>None.</p>"
-    noun = "exchanges" if summary.header.get("mode") == "proxy" else "tests"  # what a proxy judges
+    noun = "exchanges" if summary.header.mode == "proxy" else "tests"  # what a proxy judges
     return "\n".join(
         _violation_html(number, entry, contract, noun) for number, entry in enumerate(summary.violations, 1)
     )

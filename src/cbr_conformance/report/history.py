@@ -138,12 +138,12 @@ def _run_row(number: int, run: Run, previous: Run | None, all_tracks: Sequence[T
     )
     return (
         f"<tr id='run-{number + 1}'><td>{label}</td><td>{_when(run)}</td><td>{name}"
-        f"<small class='why'>{escape(str(summary.header.get('target_url') or '-'))}</small></td>"
+        f"<small class='why'>{escape(summary.header.target_url or '-')}</small></td>"
         f"<td>{_badge(run)}{caveat}</td>"
         f"<td class='num'>{found}{f'<small class=why>{changes}</small>' if changes else ''}</td>"
         f"<td class='num'>{'-' if percent is None else f'{percent:g}%'}"
         f"{f'<small class=why>{escape(figures)}</small>' if figures else ''}</td>"
-        f"<td class='num'>{tests}</td><td class='num'>{_duration(summary.header.get('duration'))}</td></tr>"
+        f"<td class='num'>{tests}</td><td class='num'>{_duration(summary.header.duration)}</td></tr>"
     )
 
 
@@ -281,7 +281,7 @@ def _write_page(run: Run, summary: RunSummary, out: Path) -> None:
     """The run's page and its summary, in the site's folder of the run."""
     folder = out / RUNS / run.name
     folder.mkdir(parents=True, exist_ok=True)
-    contract = Contract.for_profile(str(summary.header.get("profile", "errata")))
+    contract = Contract.for_profile(summary.header.profile)
     (folder / INDEX).write_text(render_html(summary, contract, home=f"../../{INDEX}"), encoding="utf-8")
     shutil.copyfile(run.folder / SUMMARY_FILE, folder / SUMMARY_FILE)
 

@@ -114,9 +114,9 @@ def header_html(summary: RunSummary) -> str:
     verdict = f'<span class="verdict {css}">{escape(verdict_of(summary).lower())}</span>'
     fields: list[tuple[str, Any]] = [
         *header_lines(header),
-        ("spec version", header.get("spec_version")),
-        ("started", header.get("started")),
-        ("duration", f"{header.get('duration')} s"),
+        ("spec version", header.spec_version),
+        ("started", header.started),
+        ("duration", f"{header.duration} s"),
         ("totals", ", ".join(f"{v} {k}" for k, v in totals.items() if v)),
     ]
     items = "".join(f"<dt>{escape(name)}</dt><dd>{escape(str(value))}</dd>" for name, value in fields)
@@ -124,37 +124,17 @@ def header_html(summary: RunSummary) -> str:
 
 
 def errata_html(summary: RunSummary) -> str:
-    applied = summary.header.get("errata", [])
+    applied = summary.header.errata
     if not applied:
         return "<p>None: the strict profile checks the reference's letter.</p>"
     rows = "".join(
-        f"<tr><td>{escape(e['id'])}</td><td>{escape(e['section'])}</td><td>{escape(e['spec'])}</td></tr>"
+        f"<tr><td>{escape(e.id)}</td><td>{escape(e.section)}</td><td>{escape(e.spec)}</td></tr>"
         for e in applied
     )
     return (
         f"<details><summary>{len(applied)} departures from the reference's letter are applied</summary>"
         f"<table><tr><th>id</th><th>section</th><th>the spec says</th></tr>{rows}</table></details>"
     )
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 def _kind(test: TestRecord) -> str:
@@ -294,7 +274,7 @@ def render_html(summary: RunSummary, contract: Contract, *, home: str | None = N
         top = ""
         bottom = (
             ""
-            if summary.header.get("mode") == "proxy"  # a proxy's traffic has no pytest log
+            if summary.header.mode == "proxy"  # a proxy's traffic has no pytest log
             else "<p><small>Each test's log: <a href='tests.html'>tests.html</a> (pytest-html).</small></p>"
         )
     return (

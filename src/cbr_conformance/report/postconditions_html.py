@@ -29,7 +29,7 @@ def postconditions_html(summary: RunSummary) -> str:
     found = {
         rule: counts for rules in postconditions_met(summary.tests).values() for rule, counts in rules.items()
     }
-    if not found and summary.header.get("mode") == "proxy":
+    if not found and summary.header.mode == "proxy":
         return "<p>A proxy reads nothing back.</p>"
     rows = []
     for rule in DECLARED:

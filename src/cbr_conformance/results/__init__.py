@@ -10,6 +10,7 @@ may end a test.
 - summary: the run's summary (summary.json, its JSON Schema beside it), matrix and verdict;
 - collector: the pytest plugin object that gathers the records as reports arrive;
 - exercised: how much of the contract a run's exchanges exercised (contract coverage);
+- run_header: the run's header (what it tests, as whom and how) as a type;
 - header: the settings that change what a run tests, worded and compared;
 - diff, merge: what changed between two runs; one summary from the summaries of shards;
 - rundirs: the folders runs are written to (`latest` names only complete runs).
@@ -17,6 +18,7 @@ may end a test.
 
 from cbr_conformance.outcome import NotTested, Outcome, Why, not_tested
 from cbr_conformance.results.record import Origin, TestRecord, Untested
+from cbr_conformance.results.run_header import RunHeader
 from cbr_conformance.results.summary import RunSummary, Scope, UnreadableSummary, build_summary, verdict
 from cbr_conformance.results.violations import Violation
 
@@ -24,6 +26,7 @@ __all__ = [
     "NotTested",
     "Origin",
     "Outcome",
+    "RunHeader",
     "RunSummary",
     "Scope",
     "TestRecord",

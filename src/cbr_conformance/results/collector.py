@@ -19,6 +19,7 @@ import pytest
 from cbr_conformance.contract.exchange_facts import ExchangeFacts, FactSheet
 from cbr_conformance.outcome import NOT_APPLICABLE, Outcome, Why
 from cbr_conformance.results.record import PROPERTY, Origin, PhaseFacts, TestRecord
+from cbr_conformance.results.run_header import RunHeader
 from cbr_conformance.results.summary import RunSummary, Scope, build_summary, merge_counts
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ class ResultCollector:
     def __init__(
         self,
         path: Path | None,
-        header: dict[str, Any],
+        header: RunHeader,
         contract: Contract | None = None,
         *,
         read_only: bool = False,
@@ -143,7 +144,7 @@ class ResultCollector:
         contract = self.contract()
         return build_summary(
             self.records.values(),
-            {**self.header, "duration": round(time.time() - self.started, 2)},
+            replace(self.header, duration=round(time.time() - self.started, 2)),
             operations=[op.operation_id for op in contract],
             interrupted=self.interrupted,
             scope=self.scope,

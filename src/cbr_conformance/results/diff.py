@@ -47,14 +47,14 @@ def questionable(old: RunSummary, new: RunSummary) -> list[str]:
     which makes comparing them questionable: the differences may be the suite's, not the target's."""
     found = []
     before, after = old.header, new.header
-    if before.get("spec_sha256") != after.get("spec_sha256"):
+    if before.spec_sha256 != after.spec_sha256:
         found.append(
-            f"the spec changed between the runs (sha256 {str(before.get('spec_sha256'))[:16]} -> "
-            f"{str(after.get('spec_sha256'))[:16]}): the comparison is questionable"
+            f"the spec changed between the runs (sha256 {str(before.spec_sha256)[:16]} -> "
+            f"{str(after.spec_sha256)[:16]}): the comparison is questionable"
         )
-    if before.get("profile") != after.get("profile"):
+    if before.profile != after.profile:
         found.append(
-            f"the profile changed between the runs ({before.get('profile')} -> {after.get('profile')}): "
+            f"the profile changed between the runs ({before.profile} -> {after.profile}): "
             "the comparison is questionable"
         )
     said = ("spec_sha256", "profile")

@@ -55,7 +55,7 @@ NO_SUMMARY = "interrupted: the run wrote no summary"
 
 def _started(name: str, summary: RunSummary | None) -> dt.datetime | None:
     """When the run started: its header's, else its folder's name (both UTC)."""
-    stamp = summary.header.get("started") if summary is not None else None
+    stamp = summary.header.started if summary is not None else None
     try:
         if isinstance(stamp, str):
             started = dt.datetime.fromisoformat(stamp)

@@ -15,6 +15,7 @@ from typing import Any
 
 from cbr_conformance.outcome import Outcome
 from cbr_conformance.results.exercised import timed_items
+from cbr_conformance.results.run_header import RunHeader
 from cbr_conformance.results.summary import RunSummary, Scope, build_summary
 
 
@@ -88,17 +89,17 @@ def merge_summaries(summaries: list[RunSummary]) -> RunSummary:
     first = summaries[0].header
     for other in summaries[1:]:
         for key in ("spec_sha256", "profile"):
-            if other.header.get(key) != first.get(key):
-                told = f"{first.get(key)!r} and {other.header.get(key)!r}"
-                raise ShardsDisagree(f"the shards differ in {key}: {told}")
+            mine, theirs = _setting(first, key), _setting(other.header, key)
+            if mine != theirs:
+                raise ShardsDisagree(f"the shards differ in {key}: {mine!r} and {theirs!r}")
     # blocked is the judgement of a whole run: each shard's tests are judged again together
     records = [
         replace(t, outcome=Outcome.VIOLATED, blocked_by=None) if t.outcome is Outcome.BLOCKED else t
         for summary in summaries
         for t in summary.tests
     ]
-    duration = max(float(s.header.get("duration") or 0) for s in summaries)
-    header = {**first, "shards": len(summaries), "duration": duration}
+    duration = max(float(s.header.duration or 0) for s in summaries)
+    header = replace(first, shards=len(summaries), duration=duration)
     selections = {s.scope.selection for s in summaries if s.scope.selection}
     return build_summary(
         records,
@@ -109,6 +110,11 @@ def merge_summaries(summaries: list[RunSummary]) -> RunSummary:
         coverage=_merged_coverage([s.coverage for s in summaries if s.coverage]),
         leftovers=[item for s in summaries for item in s.leftovers if item not in _test_leftovers(s)],
     )
+
+
+def _setting(header: RunHeader, key: str) -> object:
+    """A setting the shards must agree on; None where a shard's header does not record it."""
+    return getattr(header, key) if header.records(key) else None
 
 
 def _test_leftovers(summary: RunSummary) -> set[str]:

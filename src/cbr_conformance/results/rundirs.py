@@ -12,14 +12,14 @@ An interrupted run is still `last` (and its own timestamp folder), for its clean
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cbr_conformance.results.summary import RunSummary
+from cbr_conformance.paths import SUMMARY_FILE
+from cbr_conformance.results.summary import RunSummary, read_summary
 
 LATEST = "latest"
 LAST = "last"
@@ -64,22 +64,15 @@ def link_latest(report_root: Path, run_dir: Path) -> None:
     link_run(report_root, run_dir, complete=True)
 
 
-def interrupted(summary: dict[str, Any]) -> bool:
-    """The summary says its run was interrupted."""
-    return bool(summary.get("interrupted"))
-
-
-def latest_summary(report_root: Path) -> Path | None:
-    """The summary of the newest complete run, if there is one (a `latest` of an older version of
-    the suite may name an interrupted run: it is passed over)."""
-    path = report_root / LATEST / "summary.json"
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+def latest_summary(report_root: Path) -> tuple[Path, RunSummary] | None:
+    """The summary of the newest complete run and where it is, if there is one (a `latest` of an
+    older version of the suite may name an interrupted run: it is passed over); a summary there
+    that cannot be read is refused (`UnreadableSummary`, one line)."""
+    path = report_root / LATEST / SUMMARY_FILE
+    if not path.is_file():
         return None
-    if not isinstance(summary, dict) or interrupted(summary):
-        return None
-    return path.resolve()
+    summary = read_summary(path)
+    return None if summary.interrupted else (path.resolve(), summary)
 
 
 class Completion:

@@ -6,6 +6,7 @@ module); the report, diff, merge, the next run's layout and the CLI read it as t
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -16,6 +17,7 @@ from typing import Any
 from cbr_conformance.outcome import Outcome, Why
 from cbr_conformance.paths import SUMMARY_FILE
 from cbr_conformance.results.record import TestRecord
+from cbr_conformance.results.run_header import RunHeader
 from cbr_conformance.results.violations import Violation, first_line, judge
 
 SCHEMA_VERSION = 2  # summaries before the typed outcomes (pytest's passed/failed/skipped) had none
@@ -41,7 +43,7 @@ class Scope:
 
 @dataclass(frozen=True)
 class RunSummary:
-    header: dict[str, Any]  # the run's settings as plain data (never a secret)
+    header: RunHeader  # the run's settings (never a secret)
     tests: tuple[TestRecord, ...]
     violations: tuple[Violation, ...] = ()
     interrupted: bool = False
@@ -53,27 +55,28 @@ class RunSummary:
     proxy: dict[str, Any] | None = None  # a proxy's traffic: faults by side, unknown operations
     schema_version: int = SCHEMA_VERSION
 
-    # --- derived: never stored apart from the tests they come from ------------------------------
+    # --- derived: never stored apart from the tests they come from, computed once on first use --
+    # (the summary is frozen and its parts are never changed, so what is derived from them holds)
 
-    @property
+    @functools.cached_property
     def totals(self) -> dict[str, int]:
         counts = Counter(t.outcome for t in self.tests)
         return {outcome.value: counts.get(outcome, 0) for outcome in Outcome}
 
-    @property
+    @functools.cached_property
     def untested(self) -> list[TestRecord]:
         """Tests not tested for want of something here (not those that cannot exist)."""
         return [t for t in self.tests if t.outcome is Outcome.NOT_TESTED and t.why is not Why.NOT_APPLICABLE]
 
-    @property
+    @functools.cached_property
     def not_applicable(self) -> list[TestRecord]:
         return [t for t in self.tests if t.outcome is Outcome.NOT_TESTED and t.why is Why.NOT_APPLICABLE]
 
-    @property
+    @functools.cached_property
     def suite_errors(self) -> list[TestRecord]:
         return [t for t in self.tests if t.outcome is Outcome.SUITE_ERROR]
 
-    @property
+    @functools.cached_property
     def conforms(self) -> bool:
         """Shown to conform: something ran, nothing violated, the suite itself did not fail, and the
         run was not cut short."""
@@ -87,17 +90,22 @@ class RunSummary:
             and not totals[Outcome.SUITE_ERROR]
         )
 
-    @property
+    @functools.cached_property
     def skips(self) -> dict[str, int]:
         """Not-tested reasons (first lines) with their counts, the most frequent first."""
         reasons = Counter(reason_of(t) for t in self.tests if t.outcome is Outcome.NOT_TESTED)
         return dict(reasons.most_common())
 
-    @property
+    @functools.cached_property
+    def untested_reasons(self) -> dict[str, int]:
+        """As `skips`, of the tests not tested for want of something here (`untested`)."""
+        return dict(Counter(reason_of(t) for t in self.untested).most_common())
+
+    @functools.cached_property
     def matrix(self) -> dict[str, dict[str, dict[str, int]]]:
         return matrix_of(self.tests)
 
-    @property
+    @functools.cached_property
     def unexercised(self) -> list[str]:
         """The contract's operations no test showed to work: no cell of theirs passed."""
         matrix = self.matrix
@@ -106,14 +114,14 @@ class RunSummary:
             if not any(cell.get(Outcome.PASSED.value) for cell in matrix.get(op, {}).values())
         ]  # fmt: skip
 
-    @property
+    @functools.cached_property
     def partial(self) -> bool:
         return bool(self.untested or self.unexercised or self.scope.labels())
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": self.schema_version,
-            "header": self.header,
+            "header": self.header.to_dict(),
             "verdict": verdict(self),
             "conforms": self.conforms,
             "partial": self.partial,
@@ -148,7 +156,7 @@ class RunSummary:
         try:
             scope = data.get("scope") or {}
             return cls(
-                header=dict(data["header"]),
+                header=RunHeader.from_dict(data["header"]),
                 tests=tuple(TestRecord.from_dict(t) for t in data["tests"]),
                 violations=tuple(Violation.from_dict(v) for v in data.get("violations") or ()),
                 interrupted=bool(data.get("interrupted")),
@@ -161,8 +169,6 @@ class RunSummary:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise UnreadableSummary(f"a run summary with a malformed entry ({exc!r})") from None
-
-
 
 
 def read_summary(path: Path) -> RunSummary:
@@ -190,7 +196,7 @@ def reason_of(test: TestRecord) -> str:
 
 def build_summary(
     records: Iterable[TestRecord],
-    header: dict[str, Any],
+    header: RunHeader,
     *,
     operations: Sequence[str] = (),
     interrupted: bool = False,
@@ -272,7 +278,7 @@ def verdict(summary: RunSummary) -> str:
             f"SUITE ERROR: {errors} test{'s' * (errors != 1)} failed in the suite's own code, "
             "not on the target's answers"
         )
-    if summary.partial and summary.header.get("require_complete"):
+    if summary.partial and summary.header.require_complete:
         return f"INCOMPLETE: {partial_note(summary)}, and the run must be complete"
     return f"CONFORMS (partial{_scope(summary)}: {partial_note(summary)})" if summary.partial else "CONFORMS"
 

@@ -128,7 +128,7 @@ class CBRClient:
         self.on_exchange = on_exchange
         self.checks = checks
         self.session = session or requests.Session()
-        track(self.session)
+        self.in_use = track(self.session)  # its connections by helper thread, to cut a hung transfer
 
     def with_auth(self, auth: Auth, project_id: str | None = None) -> CBRClient:
         """The same target and recorder with other credentials (and perhaps another project)."""
@@ -256,7 +256,7 @@ class CBRClient:
             request_errors=[self.redactor.text(problem) for problem in problems or []],
             deliberately_invalid=invalid,
         )
-        transfer = Transfer(self.session, method, url, dict(headers), body, self.timeout)
+        transfer = Transfer(self.session, method, url, dict(headers), body, self.timeout, self.in_use)
         started = time.perf_counter()
         finished = transfer.run()
         exchange.elapsed = time.perf_counter() - started

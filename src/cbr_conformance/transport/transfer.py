@@ -2,9 +2,10 @@
 
 requests' own timeout bounds each socket read only, which a target sending one byte at a time
 never triggers; so the transfer runs on a helper thread and is cut off at the deadline. The
-session's pools record which connection each helper thread holds, so that the cut shuts that
-socket under it, whatever phase the exchange is in, and the thread ends at once instead of
-waiting for as long as a dripping target keeps sending.
+session's pools record which connection each helper thread holds (`ConnectionsInUse`, one per
+session, which the client that owns the session hands each of its transfers), so that the cut
+shuts that socket under it, whatever phase the exchange is in, and the thread ends at once
+instead of waiting for as long as a dripping target keeps sending.
 """
 
 from __future__ import annotations
@@ -33,8 +34,32 @@ class TargetUnreachable(RuntimeError):
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 _CHUNK_BYTES = 64 * 1024
 
-_IN_USE: dict[int, Any] = {}  # helper thread id -> the urllib3 connection it holds
-_LOCK = threading.Lock()
+
+class ConnectionsInUse:
+    """Which urllib3 connection each helper thread of a session holds, to cut a hung transfer."""
+
+    def __init__(self) -> None:
+        self._held: dict[int, Any] = {}  # helper thread id -> its connection
+        self._lock = threading.Lock()
+
+    def hold(self, connection: Any) -> None:
+        with self._lock:
+            self._held[threading.get_ident()] = connection
+
+    def release(self, thread_id: int) -> None:
+        with self._lock:
+            self._held.pop(thread_id, None)
+
+    def cut(self, thread_id: int) -> bool:
+        """Shut the socket the thread is using; False when it holds none."""
+        with self._lock:
+            connection = self._held.get(thread_id)
+        sock = getattr(connection, "sock", None)
+        if sock is None:
+            return False
+        with contextlib.suppress(OSError):  # already closed by its own thread
+            sock.shutdown(socket.SHUT_RDWR)
+        return True
 
 
 # A connection idle for longer is not reused but opened again. Servers and load balancers close
@@ -46,13 +71,14 @@ _IDLE_SINCE = "_cbr_idle_since"
 
 
 class _Tracking:
+    in_use: ConnectionsInUse  # the session's, set on the pool classes its adapter makes
+
     def _get_conn(self, timeout: float | None = None) -> Any:
         connection = super()._get_conn(timeout)  # type: ignore[misc]
         idle_since = getattr(connection, _IDLE_SINCE, None)
         if idle_since is not None and time.monotonic() - idle_since > IDLE_REUSE_SECONDS:
             connection.close()  # urllib3 connects it again when the request is sent
-        with _LOCK:
-            _IN_USE[threading.get_ident()] = connection
+        self.in_use.hold(connection)
         return connection
 
     def _put_conn(self, conn: Any) -> None:
@@ -69,44 +95,37 @@ class _TrackingHTTPSPool(_Tracking, HTTPSConnectionPool):
     pass
 
 
-_TRACKING_POOLS = {"http": _TrackingHTTPPool, "https": _TrackingHTTPSPool}
-
-
 class _TrackingAdapter(HTTPAdapter):
+    def __init__(self, in_use: ConnectionsInUse) -> None:
+        self.in_use = in_use
+        # urllib3 makes a pool from its class and the request's keywords: the classes carry the record
+        self.pools: dict[str, type[HTTPConnectionPool]] = {
+            "http": type("TrackedHTTPPool", (_TrackingHTTPPool,), {"in_use": in_use}),
+            "https": type("TrackedHTTPSPool", (_TrackingHTTPSPool,), {"in_use": in_use}),
+        }
+        super().__init__()
+
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _TRACKING_POOLS
+        self.poolmanager.pool_classes_by_scheme = self.pools
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         if isinstance(manager, ProxyManager):  # an HTTP(S) proxy; SOCKS pools stay as they are
-            manager.pool_classes_by_scheme = _TRACKING_POOLS
+            manager.pool_classes_by_scheme = self.pools
         return manager
 
 
-def track(session: requests.Session) -> None:
+def track(session: requests.Session) -> ConnectionsInUse:
     """Have the session's connections tracked, direct or through an HTTP proxy (through a SOCKS
-    proxy they are not: a transfer cut off there ends at the proxy's next read instead)."""
+    proxy they are not: a transfer cut off there ends at the proxy's next read instead); the record
+    its transfers are cut with (the same for a session tracked already)."""
+    mounted = session.adapters.get("http://")
+    in_use = mounted.in_use if isinstance(mounted, _TrackingAdapter) else ConnectionsInUse()
     for prefix in ("http://", "https://"):
         if not isinstance(session.adapters.get(prefix), _TrackingAdapter):
-            session.mount(prefix, _TrackingAdapter())
-
-
-def _release(thread_id: int) -> None:
-    with _LOCK:
-        _IN_USE.pop(thread_id, None)
-
-
-def _cut(thread_id: int) -> bool:
-    """Shut the socket the thread is using; False when it holds none."""
-    with _LOCK:
-        connection = _IN_USE.get(thread_id)
-    sock = getattr(connection, "sock", None)
-    if sock is None:
-        return False
-    with contextlib.suppress(OSError):  # already closed by its own thread
-        sock.shutdown(socket.SHUT_RDWR)
-    return True
+            session.mount(prefix, _TrackingAdapter(in_use))
+    return in_use
 
 
 @dataclass
@@ -119,6 +138,8 @@ class Transfer:
     headers: dict[str, str] = field(repr=False)
     body: bytes | None = field(repr=False)
     timeout: float
+    # the session's record of its connections (`track`); a session not tracked is cut on its response
+    in_use: ConnectionsInUse = field(default_factory=ConnectionsInUse, repr=False)
     response: requests.Response | None = None
     received: bytearray = field(default_factory=bytearray, repr=False)
     oversized: bool = False
@@ -135,7 +156,7 @@ class Transfer:
             return True
         self.abandoned = True
         # Shut the socket under the worker, whether it waits on the headers or on the body.
-        if not (self.thread_id is not None and _cut(self.thread_id)) and self.response is not None:
+        if not (self.thread_id is not None and self.in_use.cut(self.thread_id)) and self.response is not None:
             with contextlib.suppress(Exception):  # best effort: the worker ends at its next read anyway
                 self.response.raw.shutdown()
         return False
@@ -172,7 +193,7 @@ class Transfer:
         except Exception as exc:  # reported, rather than lost on a helper thread
             self.error = f"unexpected {type(exc).__name__}: {exc}"
         finally:
-            _release(threading.get_ident())
+            self.in_use.release(threading.get_ident())
             self.done.set()
 
 
