@@ -234,10 +234,9 @@ def deleted_policy_answers_vault_code(m: Mutant, e: Exchange) -> None:
 def restored_backup_lost(m: Mutant, e: Exchange) -> None:
     """A backup that was restored is not found any more (the restore consumed it), though
     nothing deleted it."""
-    route = _route(e)
-    if _is(e, "POST", f"backups/{_ID}/restore") and 200 <= e.status < 300:
-        m.seen.setdefault("restored", set()).add(route.split("/")[1])
-    elif _is(e, "GET", f"backups/{_ID}") and route.split("/")[1] in m.seen.get("restored", set()):
+    if _is(e, "restore_backup") and 200 <= e.status < 300:
+        m.seen.setdefault("restored", set()).add(e.path.split("?")[0].split("/")[-2])
+    elif _is(e, "show_backup") and _last_segment(e) in m.seen.get("restored", set()):
         e.status = 404
         e.answer = json.dumps({"error_code": "BackupService.6200", "error_msg": "Backup not found."}).encode()
 
