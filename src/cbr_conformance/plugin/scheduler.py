@@ -9,6 +9,9 @@ a test only once it holds the next one too (its teardown depends on it), so each
 tests ahead while work is left; once none is, every node is told to finish what it holds. A node
 that crashes gives back what it held: the test it was running is the crash xdist reports, the
 rest go back to the front of the queue, a stage's block still together.
+
+The protocol is implemented here, nothing of xdist's scheduler modules imported;
+tests/library/test_schedule.py checks it against the installed xdist.
 """
 
 from __future__ import annotations
