@@ -156,10 +156,6 @@ def pytest_argv(
         argv += ["-q", "--tb=no"]
     if not any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in pytest_args):
         argv += ["-n", worker_count(config)]  # tests run in parallel (pytest-xdist); 0: one process
-    if not any(arg.startswith("--dist") for arg in pytest_args):
-        # An idle worker takes tests queued for a busy one: the long fuzz tests run first
-        # (see the plugin), and a static split of them leaves one worker seconds behind the other.
-        argv += ["--dist", "worksteal"]
     return argv + suite_args(pytest_args)
 
 

@@ -5,7 +5,9 @@ URL the embedded emulator is started for the session.
 
 - options: the command-line options, derived from the settings registry, and the run's config;
 - workspace: the run's workspace in this process (target/workspace.py), on pytest's stash;
-- collection: test order and the read-only filter;
+- collection: test order and the read-only filter, and each worker's plan of its tests;
+- distribution: the suite's scheduler for pytest-xdist's workers (schedule, scheduler), unless the
+  user chose a `--dist`;
 - guard: hand-built tests may not send requests the spec forbids unannounced;
 - reporting: what each test report carries for summary.json and the HTML report;
 - fixtures: the target and the clients tests use, with their cleanups and read-backs;
@@ -18,6 +20,7 @@ URL the embedded emulator is started for the session.
 pytest_plugins = [
     "cbr_conformance.plugin.options",
     "cbr_conformance.plugin.workspace",
+    "cbr_conformance.plugin.distribution",
     "cbr_conformance.plugin.collection",
     "cbr_conformance.plugin.guard",
     "cbr_conformance.plugin.reporting",

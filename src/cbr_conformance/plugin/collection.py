@@ -4,21 +4,31 @@ from __future__ import annotations
 
 import pytest
 
+from cbr_conformance.plugin.distribution import plan_path
 from cbr_conformance.plugin.options import suite_config
-from cbr_conformance.plugin.schedule import STAGE_FIXTURE, Traits, estimate, lay_out, measured_durations
+from cbr_conformance.plugin.schedule import (
+    STAGE_FIXTURE,
+    Expected,
+    Traits,
+    estimate,
+    measured_durations,
+    write_plan,
+)
 from cbr_conformance.suite.markers import info_of
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """In read-only mode, only the tests that send nothing but GET requests and create nothing;
-    fuzz tests first, then laid out across workers by expected time."""
+    fuzz tests first; a worker of a run the suite schedules writes the plan of what it collected."""
     if suite_config(config).read_only:
         _read_only(config, items)
     # The fuzz tests first: the state machine keeps its place after them, since it reuses the
     # generation strategies the fuzz tests of its worker built (it costs twice as much without).
     # The sort is stable: each module's tests keep their order.
     items.sort(key=lambda item: 0 if getattr(info_of(item), "kind", None) == "fuzz" else 1)
-    _lay_out_for_workers(config, items)
+    plan = plan_path(config)
+    if plan is not None:
+        write_plan(plan, expected_of(config, items))
 
 
 def _read_only(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -37,22 +47,18 @@ def _read_only(config: pytest.Config, items: list[pytest.Item]) -> None:
         items[:] = keep
 
 
-def _lay_out_for_workers(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Equal shares of expected time for each pytest-xdist worker (plugin/schedule.py)."""
-    workerinput = getattr(config, "workerinput", None)
-    workers = int(workerinput["workercount"]) if workerinput else 1
-    if workers <= 1:
-        return
+def expected_of(config: pytest.Config, items: list[pytest.Item]) -> dict[str, Expected]:
+    """What the plan expects of each test (plugin/schedule.py): its measured duration against the
+    same target, else an estimate."""
     settings = suite_config(config)
-    remote = not settings.embedded
     measured = measured_durations(settings.durations_from, settings.target_url)
-    traits = {item: _traits(item) for item in items}
-
-    def seconds(item: pytest.Item) -> float:
+    plan = {}
+    for item in items:
+        traits = _traits(item)
         known = measured.get(item.nodeid)
-        return known if known is not None else estimate(traits[item], remote=remote)
-
-    items[:] = lay_out(items, seconds, lambda item: traits[item].staged, workers)
+        seconds = known if known is not None else estimate(traits, remote=not settings.embedded)
+        plan[item.nodeid] = Expected(seconds, traits.staged)
+    return plan
 
 
 def _traits(item: pytest.Item) -> Traits:

@@ -1,35 +1,39 @@
-"""The order tests are handed to workers in, so that the run ends when its longest chain does.
+"""The run's plan: how long each test is expected to take, and the units of work it is handed out in.
 
 Against a slow target a run's wall time is its waits: a scenario that backs up three times waits
-three times the target's backup time, while most tests wait for nothing. pytest-xdist's
-`worksteal` scheduler first gives each of n workers an equal count of tests, in collection order,
-and steals by count when one runs dry; a worker dealt the long tests ends long after the others,
-holding few tests that nobody steals. So the collection is laid out as n chunks of exactly the
-counts worksteal deals, each holding an equal share of the expected time (longest first into the
-least loaded chunk), and each running its longest first.
+three times the target's backup time, while most tests wait for nothing. The run ends when its
+longest chain of tests does, so the workers are handed the longest work first and an idle worker
+takes the next (plugin/scheduler.py, pytest-xdist's scheduler hook in plugin/distribution.py).
 
 Expected time: the durations the last run against the same target measured, when the run has them
 (`--durations-from`); otherwise an estimate from what a test does (kind, asynchronous operations).
-Tests that share a worker's stage of resources (the fuzzer and state machine's `cbr_stage`) stay
-together, in as few chunks as their time allows, since each worker that runs one makes the stage.
+Each worker computes the plan of its collection and writes it where the controller reads it
+(`write_plan`, `read_plan`): only a worker sees the tests' markers.
+
+Tests that share a worker's stage of resources (the fuzzer and state machine's module-scoped
+`cbr_stage`) are handed out in blocks, each to one worker and run there in collection order, in as
+few blocks as their time allows: each worker that runs one makes the stage, and a test of another
+module run between two of them would tear it down. Within the staged tests the fuzz tests come
+first: the state machine reuses the generation strategies they built in its worker.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
-
-T = TypeVar("T", bound=Hashable)
 
 # operations whose work goes on after the answer: a test that calls them waits for it
 ASYNC_OPERATIONS = frozenset({"create_checkpoint", "restore_backup"})
 # valid cases of these wait too: each deletes a backup made for it
 _FUZZ_WAITS = ASYNC_OPERATIONS | {"delete_backup"}
 STAGE_FIXTURE = "cbr_stage"
+# A block of staged tests may run this much past an equal share of the run's time: one worker fewer
+# makes the stage.
+STAGE_SLACK = 1.05
+PLAN_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,26 @@ class Traits:
     kind: str | None
     operations: tuple[str, ...]
     staged: bool  # uses the worker's stage of resources
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the plan expects of one test."""
+
+    seconds: float
+    staged: bool
+
+
+# A test the plan does not name (a plan that could not be read): all such tests weigh the same.
+UNKNOWN = Expected(1.0, staged=False)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Tests handed to one worker together, in this order."""
+
+    indices: tuple[int, ...]  # positions in the run's collection
+    seconds: float
 
 
 def estimate(traits: Traits, *, remote: bool) -> float:
@@ -61,7 +85,7 @@ def estimate(traits: Traits, *, remote: bool) -> float:
 def measured_durations(summary: Path | None, target_url: str | None) -> dict[str, float]:
     """Test durations of an earlier run's summary.json, if it tested the same target, less what
     each spent waiting for another worker's inventory resource: that wait came from the order of
-    that run, and a test kept waiting at its start must not be put at the start of the next."""
+    that run, and a test kept waiting at its start must not be handed out first in the next."""
     if summary is None or not summary.is_file():
         return {}
     from cbr_conformance.results.summary import RunSummary
@@ -69,70 +93,53 @@ def measured_durations(summary: Path | None, target_url: str | None) -> dict[str
     try:
         earlier = RunSummary.from_dict(json.loads(summary.read_text(encoding="utf-8")))
     except (OSError, ValueError):  # UnreadableSummary included
-        return {}  # an unreadable history only costs the order its measure
+        return {}  # an unreadable history only costs the plan its measure
     if earlier.header.target_url != target_url:
         return {}
     return {test.nodeid: max(0.0, test.duration - test.lease_wait) for test in earlier.tests}
 
 
-def chunk_sizes(total: int, workers: int) -> list[int]:
-    """How many tests worksteal deals each idle worker at the start: the pending count divided
-    by the workers left, in turn."""
-    sizes, remaining = [], total
-    for index in range(workers):
-        size = remaining // (workers - index)
-        sizes.append(size)
-        remaining -= size
-    return sizes
+def write_plan(path: Path, plan: Mapping[str, Expected]) -> None:
+    """The plan of a worker's collection, for the controller (written whole, then renamed)."""
+    tests = {nodeid: [expected.seconds, expected.staged] for nodeid, expected in plan.items()}
+    partial = path.with_name(f"{path.name}.partial")
+    partial.write_text(json.dumps({"version": PLAN_VERSION, "tests": tests}), encoding="utf-8")
+    partial.replace(path)
 
 
-def lay_out(
-    items: Sequence[T], seconds: Callable[[T], float], staged: Callable[[T], bool], workers: int
-) -> list[T]:
-    """`items` rearranged as `workers` chunks of worksteal's counts with balanced seconds; each
-    chunk keeps the items' order. One worker (or none): unchanged."""
-    if workers <= 1 or len(items) <= workers:
-        return list(items)
-    sizes = chunk_sizes(len(items), workers)
-    chunks: list[list[T]] = [[] for _ in sizes]
-    load = [0.0] * workers
-    share = sum(seconds(item) for item in items) / workers
-    position = {item: index for index, item in enumerate(items)}
-
-    def place(item: T, index: int) -> None:
-        chunks[index].append(item)
-        load[index] += seconds(item)
-
-    # the staged tests first, filling a chunk up to its share of time before opening the next
-    current = 0
-    for item in (item for item in items if staged(item)):
-        over_time = bool(chunks[current]) and load[current] + seconds(item) > share * 1.05
-        if len(chunks[current]) >= sizes[current] or over_time:
-            later = [k for k in range(current + 1, workers) if len(chunks[k]) < sizes[k]]
-            if later:
-                current = later[0]
-            elif len(chunks[current]) >= sizes[current]:  # every later chunk full: the least loaded
-                current = min((k for k in range(workers) if len(chunks[k]) < sizes[k]), key=load.__getitem__)
-        place(item, current)
-    rest = sorted((i for i in items if not staged(i)), key=lambda i: (-seconds(i), position[i]))
-    for item in rest:
-        open_chunks = [k for k in range(workers) if len(chunks[k]) < sizes[k]]
-        place(item, min(open_chunks, key=lambda k: (load[k], k)))
-    # In a chunk the longest first, so that a worker stealing from the end takes short tests; the
-    # staged tests stay one block in their order, placed by their longest.
-    staged_first = max((seconds(i) for i in items if staged(i)), default=0.0)
-
-    def in_chunk(item: T) -> tuple[float, int]:
-        return (-(staged_first if staged(item) else seconds(item)), position[item])
-
-    return [item for chunk in chunks for item in sorted(chunk, key=in_chunk)]
+def read_plan(path: Path) -> dict[str, Expected]:
+    """A worker's plan; empty when it is missing or unreadable: the run then goes in collection
+    order, each test weighing the same."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != PLAN_VERSION:
+            return {}
+        return {
+            str(nodeid): Expected(float(seconds), bool(staged))
+            for nodeid, (seconds, staged) in data["tests"].items()
+        }
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
 
 
-def expected_makespan(items: Sequence[T], seconds: Callable[[T], float], workers: int) -> float:
-    """The longest chunk's seconds, without stealing: what a layout promises (for tests)."""
-    sizes = chunk_sizes(len(items), workers)
-    start, worst = 0, 0.0
-    for size in sizes:
-        worst = max(worst, math.fsum(seconds(item) for item in items[start : start + size]))
-        start += size
-    return worst
+def work_units(indices: Sequence[int], expected: Sequence[Expected], workers: int) -> list[Unit]:
+    """The tests at `indices` as units of work, longest first (ties in collection order): each
+    unstaged test alone; the staged ones in collection order, cut into blocks of at most about an
+    equal share of the tests' time across `workers`."""
+    share = math.fsum(expected[i].seconds for i in indices) / max(1, workers)
+    units: list[Unit] = []
+    block: list[int] = []
+    block_seconds = 0.0
+    for index in indices:
+        seconds = expected[index].seconds
+        if not expected[index].staged:
+            units.append(Unit((index,), seconds))
+            continue
+        if block and block_seconds + seconds > share * STAGE_SLACK:
+            units.append(Unit(tuple(block), block_seconds))
+            block, block_seconds = [], 0.0
+        block.append(index)
+        block_seconds += seconds
+    if block:
+        units.append(Unit(tuple(block), block_seconds))
+    return sorted(units, key=lambda unit: (-unit.seconds, unit.indices[0]))

@@ -62,8 +62,8 @@ class Inventory:
     xdist workers share one target's inventory): a lease is an exclusive lock on a file named
     after the resource, which the system frees if the worker dies; a test whose resources are all
     leased elsewhere waits up to `wait` seconds for one, counted in the run's `workspace`: a test's
-    measured duration less its waits is what it takes by itself (plugin/schedule.py lays the next
-    run out by it; a test kept waiting at the start of one run is not put at the start of the next)."""
+    measured duration less its waits is what it takes by itself (plugin/schedule.py plans the next
+    run by it; a test kept waiting at the start of one run is not handed out first in the next)."""
 
     def __init__(
         self,
