@@ -98,8 +98,8 @@ def literal(value: Any) -> Value:
 class Match:
     """How a listed item matches a value. `equals`: the field is the value; `contains`: the
     field holds the value, ignoring case; `among`: the value is one of the field's list (or of
-    `key` in its objects); `from`/`until`: one of the item's times is at or after / at or before
-    the value; `none`: no reading says which field an item shows it in."""
+    `key` in its objects); `from`/`until`: one of the item's times is at or after the value / at
+    or before it, to the second; `none`: no reading says which field an item shows it in."""
 
     how: str = "none"
     field: str = ""
@@ -112,7 +112,10 @@ class Match:
         if self.how in ("from", "until"):
             times = [moment(t) for t in times_of(item)]
             bound = moment(str(value))
-            return any(t >= bound for t in times) if self.how == "from" else any(t <= bound for t in times)
+            if self.how == "from":
+                return any(t >= bound for t in times)
+            # a query's time has whole seconds: an item within the bound's second may be read as at it
+            return any(t < bound + timedelta(seconds=1) for t in times)
         shown = read(item, self.field)
         if shown is None:
             return None
