@@ -9,7 +9,8 @@ member of a backup of the run (`shared` that backup).
 What is asserted is what every reading of the reference, the official SDK and the errata agrees
 on: a name filter may match a part of the name, in any case (the reference says "Backup name",
 nothing more); a time filter may bound any of an item's times; a filter whose per-item meaning is
-unsettled (a vault's policy, a member's vault) is checked only by the item it must leave out.
+unsettled (a vault's policy, a member's vault) is checked only by the item it must leave out
+(spec/errata.yaml, E-LIST-FILTER-READINGS).
 """
 
 from __future__ import annotations
