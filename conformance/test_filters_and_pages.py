@@ -47,6 +47,12 @@ def linked(cbr_stage: Stage) -> Stage:
     return cbr_stage
 
 
+@pytest.fixture(scope="module")
+def known() -> dict[str, Run]:
+    """The run's items, read by the module's first test: they change under none of its tests."""
+    return {}
+
+
 def _show(cbr: CBRClient, operation: str, key: str, **path: str) -> Item:
     item: Item = expect_status(cbr.call(operation, path=path), 200)[key]
     return item
@@ -84,8 +90,14 @@ def _stage_items(cbr: CBRClient, stage: Stage, items: dict[str, dict[str, Item]]
         items["list_share_members"]["member"] = mine[0]
 
 
-def _run(cbr: CBRClient, shared: SharedBackups, stage: Stage) -> Run:
-    """The run's items by list and role, read afresh."""
+def _run(cbr: CBRClient, shared: SharedBackups, stage: Stage, known: dict[str, Run]) -> Run:
+    """The run's items by list and role, read once for the module."""
+    if "run" not in known:
+        known["run"] = _read(cbr, shared, stage)
+    return known["run"]
+
+
+def _read(cbr: CBRClient, shared: SharedBackups, stage: Stage) -> Run:
     disk, server = shared.disk(), shared.server()
     items: dict[str, dict[str, Item]] = {operation: {} for operation in LISTS}
     for role, made in (("disk", disk), ("server", server)):
@@ -131,10 +143,10 @@ def _path(run: Run, operation: str) -> dict[str, str]:
 )
 @pytest.mark.parametrize("flt", [pytest.param(f, id=f.name) for f in FILTERS])
 def test_every_filter_lists_what_matches_and_leaves_out_the_rest(
-    cbr: CBRClient, cbr_shared_backups: SharedBackups, linked: Stage, flt: Filter
+    cbr: CBRClient, cbr_shared_backups: SharedBackups, linked: Stage, known: dict[str, Run], flt: Filter
 ) -> None:
     """4.1.2, 4.2.4, 4.4.3, 4.5.2, 4.6.3: a filter lists the run's item it matches, not the others."""
-    run = _run(cbr, cbr_shared_backups, linked)
+    run = _run(cbr, cbr_shared_backups, linked, known)
     _missing(flt, run, linked)
     try_filter(cbr, flt, run, _path(run, flt.operation))
 
@@ -151,10 +163,15 @@ WALKS = [(operation, by) for operation in LISTS for by in LISTINGS[operation].pa
 )
 @pytest.mark.parametrize(("operation", "by"), [pytest.param(o, b, id=f"{o}-{b}") for o, b in WALKS])
 def test_every_list_walked_page_by_page_holds_the_runs_items_once(
-    cbr: CBRClient, cbr_shared_backups: SharedBackups, linked: Stage, operation: str, by: str
+    cbr: CBRClient,
+    cbr_shared_backups: SharedBackups,
+    linked: Stage,
+    known: dict[str, Run],
+    operation: str,
+    by: str,
 ) -> None:
     """4.1.2, 4.2.4, 4.4.3, 4.5.2, 4.6.3: a whole list walked a few items a page lists each once."""
-    run = _run(cbr, cbr_shared_backups, linked)
+    run = _run(cbr, cbr_shared_backups, linked, known)
     mine: dict[str, str] = {}
     for role in WALKED[operation]:
         item: Any = run.item(operation, role)
