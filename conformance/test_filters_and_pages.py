@@ -5,8 +5,8 @@ once.
 
 The filters, with their reference sections, are data in testkit/list_filters.py; the run's items
 are its shared backups (a disk's and a server's, their vaults and backup tasks) and the stage of
-this module (a vault under a policy, a backup shared with the second project). Nothing is
-created for these tests alone.
+this module (the fuzzer's kind of stage: a vault with a server's backup, shared with the second
+project, and a policy, here applied to that vault). Nothing else is created for these tests.
 """
 
 from __future__ import annotations
