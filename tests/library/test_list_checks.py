@@ -5,6 +5,7 @@ changed the list meanwhile."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,7 +23,9 @@ Server = Callable[[int, Mapping[str, Any]], Page]  # (request number, query) -> 
 def _serve(monkeypatch: pytest.MonkeyPatch, server: Server) -> None:
     calls = iter(range(10_000))
 
-    def read_page(cbr: Any, listing: Any, path: Any, query: Mapping[str, Any]) -> Page:
+    def read_page(
+        cbr: Any, listing: Any, path: Any, query: Mapping[str, Any], refusable: bool = False
+    ) -> Page:
         return server(next(calls), query)
 
     monkeypatch.setattr(list_checks, "read_page", read_page)
@@ -104,3 +107,40 @@ def test_every_filter_is_declared_once_with_its_section_and_a_value() -> None:
     run = Run({"list_vaults": {"disk": {"resources": [{"id": "r1"}], "created_at": "2026-01-01T10:00:00Z"}}})
     assert Value(role="disk", path="resources[0].id").of(run, "list_vaults") == "r1"
     assert Value(role="disk", time="latest", seconds=1).of(run, "list_vaults") == "2026-01-01T10:00:01Z"
+
+
+def _refusal() -> Any:
+    """A 400 answer, with what the client's Response shows of it."""
+    exchange = SimpleNamespace(
+        response_text='{"error_code": "BackupService.9900"}',
+        request_errors=(),
+        summary=lambda: "GET /v3/p/backups?marker=... -> HTTP 400",
+        curl=lambda: "curl ...",
+    )
+    return SimpleNamespace(status=400, exchange=exchange, json=lambda: {"error_code": "BackupService.9900"})
+
+
+def test_a_marker_refused_after_others_deleted_its_item_is_walked_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    deleted = {"v05"}  # another client deletes v05 while the first walk is at it, then v05 is back
+
+    def server(n: int, query: Mapping[str, Any]) -> Page:
+        if query.get("marker") in deleted and n < 6:
+            return Page([], None, _refusal())
+        ids = [i for i in IDS if not (1 <= n < 6 and i in deleted)]
+        return _paged(ids)(query)
+
+    _serve(monkeypatch, server)
+    assert walk(None, BACKUPS, {}, "marker", MINE) == (40, 2)  # type: ignore[arg-type]
+
+
+def test_a_marker_refused_on_a_list_nobody_changes_is_a_violation(monkeypatch: pytest.MonkeyPatch) -> None:
+    serve = _paged(IDS)
+
+    def server(n: int, query: Mapping[str, Any]) -> Page:
+        return Page([], None, _refusal()) if query.get("marker") == "v05" else serve(query)
+
+    _serve(monkeypatch, server)
+    with pytest.raises(AssertionError, match="expected 200, got 400"):
+        walk(None, BACKUPS, {}, "marker", MINE)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cbr_conformance.outcome import Why, not_tested
-from cbr_conformance.target.client import CBRClient
+from cbr_conformance.target.client import CBRClient, Response
 from cbr_conformance.testkit.expect import expect_status
 from cbr_conformance.testkit.list_filters import LISTINGS, Filter, Item, Listing, Run
 from cbr_conformance.testkit.paging import page_query
@@ -24,12 +24,22 @@ WALKS = 3  # walks tried before a list that others keep changing is left not tes
 class Page:
     items: list[Item]
     count: int | None
+    refused: Response | None = None  # a page asked for by marker and not answered 200
 
 
-def read_page(cbr: CBRClient, listing: Listing, path: Mapping[str, str], query: Mapping[str, Any]) -> Page:
-    """One page of a list (the whole list, for one that does not page)."""
+def read_page(
+    cbr: CBRClient,
+    listing: Listing,
+    path: Mapping[str, str],
+    query: Mapping[str, Any],
+    refusable: bool = False,
+) -> Page:
+    """One page of a list (the whole list, for one that does not page). `refusable`: an answer
+    other than 200 is returned (`Page.refused`), not failed at once."""
     __tracebackhide__ = True
     answer = cbr.call(listing.operation, path=dict(path), query=page_query(**query))
+    if refusable and answer.status != 200:
+        return Page([], None, answer)
     body = expect_status(answer, 200)
     items = body[listing.key]
     count = body.get("count")
@@ -118,8 +128,9 @@ def _snapshot(read: Callable[[Mapping[str, Any]], Page]) -> Snapshot:
 
 def _walk_once(
     read: Callable[[Mapping[str, Any]], Page], by: str, limit: int
-) -> tuple[list[str], set[int | None]]:
-    """The ids of every page in turn, by offset or by marker, and the counts the pages gave."""
+) -> tuple[list[str], set[int | None], Response | None]:
+    """The ids of every page in turn, by offset or by marker, the counts the pages gave, and
+    the answer that refused a marker, if one did (the walk stops there)."""
     seen: list[str] = []
     counts: set[int | None] = set()
     pages = 0
@@ -129,13 +140,15 @@ def _walk_once(
         if by == "marker" and seen:
             where["marker"] = seen[-1]
         page = read({"limit": limit, **where})
+        if page.refused is not None:
+            return seen, counts, page.refused
         counts.add(page.count)
         ids = _ids(page.items)
         fresh = [i for i in ids if i not in seen]
         seen += ids
         if len(ids) < limit or not fresh:  # the end, or a page that brings nothing new
             break
-    return seen, counts
+    return seen, counts, None
 
 
 def walk(
@@ -146,19 +159,23 @@ def walk(
     listed exactly once, no item twice, and the walk holds `count` items.
 
     Others' items may come and go on a shared target: a walk during which the list's count or
-    first 1000 items changed proves nothing and is tried again; after WALKS such walks, the
-    walk is not tested. Returns the list's length and the page size walked with."""
+    first 1000 items changed proves nothing and is tried again (so is a marker refused because
+    another client deleted the item it names); after WALKS such walks, the walk is not tested.
+    Returns the list's length and the page size walked with."""
     __tracebackhide__ = True
 
     def read(query: Mapping[str, Any]) -> Page:
-        return read_page(cbr, listing, path, query if listing.paging else {})
+        return read_page(cbr, listing, path, query if listing.paging else {}, refusable="marker" in query)
 
     for _ in range(WALKS):
         before = _snapshot(read)
         limit = max(2, min(1000, math.ceil((before[0] or len(before[1])) / WALK_PAGES)))
-        seen, counts = ([*before[1]], {before[0]}) if by == "none" else _walk_once(read, by, limit)
-        if _snapshot(read) == before and len(counts) == 1:
-            _judge(listing, by, limit, seen, counts.pop(), mine)
+        walked = ([*before[1]], {before[0]}, None) if by == "none" else _walk_once(read, by, limit)
+        seen, counts, refused = walked
+        if _snapshot(read) == before and len(counts) <= 1:
+            if refused is not None:  # a marker of an item still listed
+                expect_status(refused, 200)
+            _judge(listing, by, limit, seen, counts.pop() if counts else None, mine)
             return len(seen), limit
     not_tested(
         Why.OTHER,
