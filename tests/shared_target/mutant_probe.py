@@ -51,6 +51,7 @@ def probe(target: str, proxy: str) -> list[requests.Response]:
         on(a.get(f"/vaults/{v}"))
         on(a.get("/vaults", params={"name": f"{PREFIX}v"}))
     on(a.get("/vaults", params={"limit": 1, "offset": 1}))
+    on(a.get("/vaults", params={"object_type": "server"}))
     on(a.put(f"/vaults/{v}", json={"vault": {"name": f"{PREFIX}v2", "billing": {"size": 120}}}))
     for _ in range(3):
         on(a.get(f"/vaults/{v}"))
@@ -76,6 +77,7 @@ def probe(target: str, proxy: str) -> list[requests.Response]:
         on(a.get("/vaults"))
     on(a.get("/backups", params={"vault_id": v, "status": "available"}))
     on(a.get("/backups", params={"vault_id": v, "limit": 1, "offset": 1}))
+    on(a.get("/backups", params={"vault_id": v, "limit": 1, "marker": backup}))
     on(a.post(f"/backups/{backup}/members", json={"members": [PROJECTS[1]]}))
     mine = on(b.post("/vaults", json=vault_body("server", [], name=f"{PREFIX}b")))["vault"]["id"]
     member = f"/backups/{backup}/members/{PROJECTS[1]}"

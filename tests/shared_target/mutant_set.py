@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 
+from tests.shared_target.list_behaviours import FilterInverted
 from tests.shared_target.mutant_behaviours import (
     BACKUP,
     BOTH,
@@ -252,6 +253,12 @@ MUTANTS: tuple[Mutant, ...] = (
     _m("backups-page-skips", PAGE, "list_backups",
        "list_backups' pages after the first start one item late (an item never seen in a walk)",
        partial(QueryChanged, operation="list_backups", shift=1)),
+    _m("vaults-object-type-inverted", PAGE, "list_vaults",
+       "list_vaults' object_type lists the vaults of the other types, not those of the type asked",
+       partial(FilterInverted, operation="list_vaults", param="object_type", field="billing.object_type")),
+    _m("backups-marker-ignored", PAGE, "list_backups",
+       "list_backups ignores marker: every page after the first is the first again",
+       partial(QueryChanged, operation="list_backups", drop="marker")),
     # --- async work ends ------------------------------------------------------------------------
     _m("backups-stay-protecting", ASYNC, "show_backup list_backups create_checkpoint",
        "backups read protecting for ever",
