@@ -127,10 +127,11 @@ def test_retention_duration_deletes_expired_automatic_backups(api_a: Api, contro
 
 def test_long_term_daily_backups_outlive_max_backups(api_a: Api, control: Control) -> None:
     _, vault = scheduled_vault(api_a, max_backups=1, day_backups=3, timezone="UTC+00:00", index=7)
-    control.advance(4 * 24 * HOUR)
-    # Settle the last fire: started just after an hour, it would still be protecting, and retention
-    # (which counts available backups only) would not have run on it yet.
-    control.advance(TEST_ASYNC_DELAY)
+    # End half past an hour, whatever the clock's time now: ended just after an hour, the last fire
+    # would still be protecting, and retention (which counts available backups only) would not
+    # have run on it yet, while the list shows it.
+    to_next_hour(control)
+    control.advance(HOUR / 2 + 4 * 24 * HOUR)
     found = backups_of(api_a, vault_id=vault["id"])
     days = [b["created_at"][:10] for b in found]
     assert len(found) == 3 and len(set(days)) == 3
