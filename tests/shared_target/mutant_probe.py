@@ -125,7 +125,7 @@ def probe_timed(target: str, proxy: str) -> list[requests.Response]:
     """Every answer a walk read through `proxy` around policies that fire: a vault of two servers
     under a daily policy of max_backups 2, a vault of one under one of retention_duration_days 2,
     the target's clock moved past four runs, then the backups, restore points and policies read
-    by show and list, paged and filtered, a policy updated and a backup deleted."""
+    by show and list, paged and filtered, a policy updated (and refused) and a backup deleted."""
     a, direct = http_api(proxy, 0, keep_alive=True), http_api(target, 0)
     seen: list[requests.Response] = []
 
@@ -159,6 +159,9 @@ def probe_timed(target: str, proxy: str) -> list[requests.Response]:
     on(a.get("/policies"))
     on(a.put(f"/policies/{policies[0]}", json={"policy": {"operation_definition": {"max_backups": 3}}}))
     on(a.get(f"/policies/{policies[0]}"))
+    # values the target refuses: a mutant that runs a policy otherwise must not make them valid
+    on(a.post("/policies", json=policy_body(pattern, name=f"{PREFIX}x", retention_duration_days=100000)))
+    on(a.put(f"/policies/{policies[0]}", json={"policy": {"enabled": []}}))
     for backup in direct.get("/backups", params={"vault_id": vaults[0]}).json()["backups"][:1]:
         on(a.delete(f"/backups/{backup['id']}"))  # the newest
     return seen

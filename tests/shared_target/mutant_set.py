@@ -52,6 +52,7 @@ from tests.shared_target.mutant_time_behaviours import (
     KeepsOldest,
     Redefined,
     Restored,
+    disabled,
     one_less,
     unlimited,
 )
@@ -286,7 +287,7 @@ MUTANTS: tuple[Mutant, ...] = (
     # --- time-driven behaviour: the scheduler and retention -------------------------------------
     _m("policy-never-fires", TIME, "associate_vault_policy update_policy list_backups",
        "the scheduler never runs a policy: it is stored and shown as enabled, and makes no backup",
-       partial(Redefined, field="enabled", run=lambda _: False, default=True)),
+       partial(Redefined, field="enabled", run=disabled, default=True)),
     _m("policy-fires-for-foreign-resource", TIME, "associate_vault_policy list_backups show_backup",
        "each backup a policy makes is of a resource its vault does not hold",
        ForeignResource),

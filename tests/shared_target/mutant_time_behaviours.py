@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from tests.shared_target.mutant_behaviours import (
     BACKUP,
@@ -130,18 +130,18 @@ class BackupReads(Behaviour):
         """The page asked for, made again over every backup the query selects, as shown."""
         body = body_of(exchange)
         lookup = Lookup(self, call, exchange)
-        query = {
-            k: v for k, v in call.query.items() if k not in ("limit", "offset", "marker", *self.refiltered)
-        }
+        # the query as sent: a filter may be given more than once (status=available&status=error)
+        pairs = parse_qsl(exchange.path.partition("?")[2], keep_blank_values=True)
+        query = [(k, v) for k, v in pairs if k not in ("limit", "offset", "marker", *self.refiltered)]
+        wanted: dict[str, set[str]] = {}
+        for name, value in pairs:
+            if name in self.refiltered:
+                wanted.setdefault(name, set()).add(value)
         marker, after_marker = call.query.get("marker"), 0
         shown: list[dict[str, Any]] = []
         for backup in self._every(lookup, query):
             seen = self.seen(json.loads(json.dumps(backup)), lookup)
-            if seen is not None and all(
-                str(get_path(seen, name)) == call.query[name]
-                for name in self.refiltered
-                if name in call.query
-            ):
+            if seen is not None and all(str(get_path(seen, k)) in v for k, v in wanted.items()):
                 shown.append(seen)
             if backup.get("id") == marker:
                 after_marker = len(shown)
@@ -150,10 +150,11 @@ class BackupReads(Behaviour):
         if page != body["backups"] or body.get("count") != len(shown):
             set_body(exchange, {**body, "backups": page, "count": len(shown)})
 
-    def _every(self, lookup: Lookup, query: dict[str, str]) -> list[dict[str, Any]]:
+    def _every(self, lookup: Lookup, query: list[tuple[str, str]]) -> list[dict[str, Any]]:
         every: list[dict[str, Any]] = []
         while True:
-            listed = lookup.get("/backups?" + urlencode({**query, "limit": _PAGE, "offset": len(every)}))
+            page = [("limit", str(_PAGE)), ("offset", str(len(every)))]
+            listed = lookup.get("/backups?" + urlencode(query + page))
             if listed is None:
                 raise RuntimeError(f"list_backups {query} failed on the target itself")
             every += listed["backups"]
@@ -186,8 +187,12 @@ class Redefined(BackupReads):
         asked = get_path(policy, self.field)
         if asked is None and call.operation == "create_policy":
             asked = self.default
-        ran = self.run(asked) if asked is not None else None
-        if ran is None or ran == asked:
+        if asked is None:
+            return
+        ran = self.run(asked)
+        with self.lock:
+            self.writes[id(exchange)] = (ran, asked)
+        if ran == asked:
             return
         *parents, last = self.field.split(".")
         node = policy
@@ -195,8 +200,6 @@ class Redefined(BackupReads):
             node = node.setdefault(part, {})
         node[last] = ran
         exchange.body = json.dumps(body).encode()
-        with self.lock:
-            self.writes[id(exchange)] = (ran, asked)
 
     def answer(self, call: Call | None, exchange: Exchange) -> None:
         with self.lock:
@@ -208,8 +211,11 @@ class Redefined(BackupReads):
         if not isinstance(body, dict):
             return
         if written is not None and isinstance(body.get("policy"), dict):
-            with self.lock:
-                self.policies[body["policy"]["id"]] = written
+            with self.lock:  # a write run as asked leaves nothing to translate back
+                if written[0] == written[1]:
+                    self.policies.pop(body["policy"]["id"], None)
+                else:
+                    self.policies[body["policy"]["id"]] = written
         policies = read_items(POLICY, call, body, BOTH)
         if call.operation in ("create_policy", "update_policy"):
             policies = [body["policy"]]
@@ -265,14 +271,25 @@ def _days_between(start: str, end: str) -> int | None:
     return lived.days if lived.seconds == 0 and lived.microseconds == 0 else None
 
 
+def _limit(asked: Any) -> bool:
+    """A valid limit of a retention rule (4.6.1, Table 4-176: 1 to 99999): only a request the
+    target would take is changed, so that what it refuses stays refused."""
+    return isinstance(asked, int) and not isinstance(asked, bool) and 1 <= asked <= 99999
+
+
 def unlimited(asked: Any) -> Any:
-    """A retention rule turned off (-1), whatever was asked."""
-    return -1 if isinstance(asked, int) and asked > 0 else asked
+    """A retention rule turned off (-1)."""
+    return -1 if _limit(asked) else asked
 
 
 def one_less(asked: Any) -> Any:
     """A retention rule that keeps one less than asked (where one can be kept)."""
-    return asked - 1 if isinstance(asked, int) and asked > 1 else asked
+    return asked - 1 if _limit(asked) and asked > 1 else asked
+
+
+def disabled(asked: Any) -> Any:
+    """A policy enabled (true) run as disabled; any other value passed on as sent."""
+    return False if asked is True else asked
 
 
 class KeepsOldest(Redefined):
