@@ -1,7 +1,8 @@
 """The mutant set of `bench/mutants.py` keeps its promises: each mutant changes what the target
-does on a short walk over the API, and every answer it gives stays valid against the contract
-(status documented, JSON, schema, catalogued error code); a benign change changes no answer's
-meaning either. (tests/shared_target/test_mutants.py takes one of each through a whole run.)"""
+does on a short walk over the API (the time-driven ones: a walk that moves the target's clock),
+and every answer it gives stays valid against the contract (status documented, JSON, schema,
+catalogued error code); a benign change changes no answer's meaning either.
+(tests/shared_target/test_mutants.py takes one of each through a whole run.)"""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from cbr_conformance.contract.checks import CheckContext, response_violations
 from cbr_conformance.contract.spec import Contract
 from cbr_conformance.transport.recording import Exchange
 from tests.shared_target.harness import emulator_process
-from tests.shared_target.mutant_probe import probe, tidy
+from tests.shared_target.mutant_probe import probe, probe_timed, tidy
 from tests.shared_target.mutant_set import ALL, BENIGN, MUTANTS, Kind, Mutant
 from tests.shared_target.mutating_proxy import MutatingProxy
 
@@ -68,7 +69,8 @@ def test_a_mutant_fires_and_every_answer_stays_valid(
     behaviour = mutant.make(url)
     try:
         with MutatingProxy(url, on_request=behaviour.on_request, on_answer=behaviour.on_answer) as proxy:
-            answers = probe(url, proxy.url)
+            walk = probe_timed if mutant.kind is Kind.TIME_DRIVEN else probe
+            answers = walk(url, proxy.url)
     finally:
         tidy(url)
     if mutant.name != "none":

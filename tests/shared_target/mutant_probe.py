@@ -2,16 +2,19 @@
 resource made, read twice by show and by list, updated, shared, restored, paged, filtered and
 deleted, and a few ids that are not there. It reads through the mutant's proxy and makes the
 target's asynchronous work end through the target itself, so that it stays short whatever the
-mutant does; `tidy` then deletes what it made, straight on the target.
+mutant does; `tidy` then deletes what it made, straight on the target. The time-driven mutants
+get a walk of their own (`probe_timed`), which moves the target's clock past a policy's runs.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 import requests
 
+from cbr_conformance.target.clock import TimeControl
 from tests.emulator.helpers import Api, checkpoint_body, policy_body, resource, vault_body
 from tests.robustness.emulator_http import http_api
 from tests.shared_target.harness import PROJECTS
@@ -117,6 +120,52 @@ def probe(target: str, proxy: str) -> list[requests.Response]:
     on(a.get("/vaults"))
     for path in (f"/vaults/{NOWHERE}", f"/policies/{NOWHERE}", f"/checkpoints/{NOWHERE}"):
         on(a.get(path))
+    return seen
+
+
+def probe_timed(target: str, proxy: str) -> list[requests.Response]:
+    """Every answer a walk read through `proxy` around policies that fire: a vault of two servers
+    under a daily policy of max_backups 2, a vault of one under one of retention_duration_days 2,
+    the target's clock moved past four runs, then the backups, restore points and policies read
+    by show and list, paged and filtered, a policy updated (and refused) and a backup deleted."""
+    a, direct = http_api(proxy, 0, keep_alive=True), http_api(target, 0)
+    seen: list[requests.Response] = []
+
+    def on(answer: requests.Response) -> Any:
+        seen.append(answer)
+        return answer.json() if answer.content else None
+
+    control = TimeControl(f"{target}/_emulator", requests.Session())
+    first = control.reading().now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+    pattern = f"FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR={first.hour};BYMINUTE=00"
+    vaults, policies, servers_held = [], [], []
+    for servers, rule in (((1, 2), "max_backups"), ((3,), "retention_duration_days")):
+        held = [resource(PROJECTS[0], "servers", index) for index in servers]
+        servers_held.append(held[-1]["id"])
+        vaults.append(
+            on(a.post("/vaults", json=vault_body("server", held, name=f"{PREFIX}t")))["vault"]["id"]
+        )
+        made = on(a.post("/policies", json=policy_body(pattern, name=f"{PREFIX}t", **{rule: 2})))
+        policies.append(made["policy"]["id"])
+        on(a.post(f"/vaults/{vaults[-1]}/associatepolicy", json={"policy_id": policies[-1]}))
+    control.advance((first + timedelta(days=3, hours=2) - control.reading().now).total_seconds())
+    for vault_id, server in zip(vaults, servers_held, strict=True):
+        on(a.get("/backups", params={"vault_id": vault_id}))
+        on(a.get("/backups", params={"vault_id": vault_id, "limit": 1, "offset": 1}))
+        on(a.get("/backups", params={"vault_id": vault_id, "resource_id": server}))
+        for backup in direct.get("/backups", params={"vault_id": vault_id}).json()["backups"]:
+            on(a.get(f"/backups/{backup['id']}"))
+            on(a.get(f"/checkpoints/{backup['checkpoint_id']}"))
+    for policy_id in policies:
+        on(a.get(f"/policies/{policy_id}"))
+    on(a.get("/policies"))
+    on(a.put(f"/policies/{policies[0]}", json={"policy": {"operation_definition": {"max_backups": 3}}}))
+    on(a.get(f"/policies/{policies[0]}"))
+    # values the target refuses: a mutant that runs a policy otherwise must not make them valid
+    on(a.post("/policies", json=policy_body(pattern, name=f"{PREFIX}x", retention_duration_days=100000)))
+    on(a.put(f"/policies/{policies[0]}", json={"policy": {"enabled": []}}))
+    for backup in direct.get("/backups", params={"vault_id": vaults[0]}).json()["backups"][:1]:
+        on(a.delete(f"/backups/{backup['id']}"))  # the newest
     return seen
 
 

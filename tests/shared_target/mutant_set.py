@@ -47,6 +47,16 @@ from tests.shared_target.mutant_behaviours import (
     later_time,
     other_id,
 )
+from tests.shared_target.mutant_time_behaviours import (
+    FirstResourceOnly,
+    ForeignResource,
+    KeepsOldest,
+    Redefined,
+    Restored,
+    disabled,
+    one_less,
+    unlimited,
+)
 
 
 class Kind(StrEnum):
@@ -61,6 +71,7 @@ class Kind(StrEnum):
     NOT_FOUND = "not-found reported right"
     FILTERS_PAGES = "filters and pages"
     ASYNC = "async work ends"
+    TIME_DRIVEN = "time-driven behaviour"
     BENIGN = "benign"
 
 
@@ -82,13 +93,16 @@ def _m(name: str, kind: Kind, operations: str, what: str, make: Callable[[str], 
 
 
 RYW, IMM, ACC, XREF = Kind.READ_YOUR_WRITES, Kind.IMMUTABLES, Kind.ACCOUNTING, Kind.CROSS_REFERENCES
-GONE, DEL, NF, PAGE, ASYNC = (
+GONE, DEL, NF, PAGE, ASYNC, TIME = (
     Kind.DELETION_VISIBLE,
     Kind.DELETION_EFFECT,
     Kind.NOT_FOUND,
     Kind.FILTERS_PAGES,
     Kind.ASYNC,
+    Kind.TIME_DRIVEN,
 )
+MAX_BACKUPS = "operation_definition.max_backups"
+RETENTION_DAYS = "operation_definition.retention_duration_days"
 
 MUTANTS: tuple[Mutant, ...] = (
     # --- read your writes: a cache in front of the database, a write lost later -----------------
@@ -141,6 +155,12 @@ MUTANTS: tuple[Mutant, ...] = (
     _m("member-created-at-moves", IMM, "show_share_member list_share_members",
        "a share member's created_at is 8 hours later from its second read on",
        partial(Drift, resource=MEMBER, where=BOTH, field="created_at", change=later_time, later=True)),
+    _m("restored-backup-lost", IMM, "restore_backup show_backup list_backups",
+       "a backup restored from is no longer found, in shows and lists, though nothing deleted it",
+       Restored),
+    _m("restored-backup-moves", IMM, "restore_backup show_backup list_backups",
+       "a backup restored from reads in another vault ever after, in shows and lists",
+       partial(Restored, moved=True)),
     _m("checkpoint-created-at-moves", IMM, "show_checkpoint",
        "a restore point's created_at is 8 hours later from its second show on",
        partial(Drift, resource=CHECKPOINT, where=SHOW, field="created_at", change=later_time, later=True)),
@@ -271,6 +291,31 @@ MUTANTS: tuple[Mutant, ...] = (
     _m("restore-never-ends", ASYNC, "restore_backup show_backup list_backups",
        "a backup restored from reads restoring for ever",
        RestoreNeverEnds),
+    # --- time-driven behaviour: the scheduler and retention -------------------------------------
+    _m("policy-never-fires", TIME, "associate_vault_policy update_policy list_backups",
+       "the scheduler never runs a policy: it is stored and shown as enabled, and makes no backup",
+       partial(Redefined, field="enabled", run=disabled, default=True)),
+    _m("policy-fires-for-foreign-resource", TIME, "associate_vault_policy list_backups show_backup",
+       "each backup a policy makes is of a resource its vault does not hold",
+       ForeignResource),
+    _m("policy-fires-for-first-resource", TIME, "associate_vault_policy list_backups show_backup",
+       "a policy backs up only the first resource of a vault that holds several",
+       FirstResourceOnly),
+    _m("max-backups-removes-newest", TIME, "create_policy list_backups show_backup",
+       "retention by max_backups N keeps the N oldest of a resource's automatic backups",
+       KeepsOldest),
+    _m("max-backups-removes-too-many", TIME, "create_policy list_backups",
+       "retention by max_backups N keeps N-1 (N shown)",
+       partial(Redefined, field=MAX_BACKUPS, run=one_less)),
+    _m("max-backups-never-removes", TIME, "create_policy list_backups",
+       "retention by max_backups never removes a backup (N shown)",
+       partial(Redefined, field=MAX_BACKUPS, run=unlimited)),
+    _m("retention-days-removes-early", TIME, "create_policy list_backups show_backup",
+       "backups of retention_duration_days D are removed after D-1 days (expiry shown at D)",
+       partial(Redefined, field=RETENTION_DAYS, run=one_less)),
+    _m("retention-days-never-removes", TIME, "create_policy list_backups show_backup",
+       "backups of retention_duration_days D are never removed (expiry shown at D)",
+       partial(Redefined, field=RETENTION_DAYS, run=unlimited)),
 )  # fmt: skip
 
 BENIGN: tuple[Mutant, ...] = (
