@@ -58,7 +58,9 @@ def _rates(runs: list[MutantRun]) -> list[str]:
     for run in runs:
         by_kind[run.mutant.kind].append(run)
     total = [r for r in runs if not r.mutant.benign]
-    for kind in [k for k in Kind if k is not Kind.BENIGN and by_kind.get(k)] + [None]:
+    # "all" only over mutants that were run: a run of the benign ones alone has none to kill
+    kinds: list[Kind | None] = [k for k in Kind if k is not Kind.BENIGN and by_kind.get(k)]
+    for kind in kinds + ([None] if total else []):
         chosen = total if kind is None else by_kind[kind]
         killed = sum(r.killed for r in chosen)
         on = sum(r.on_target for r in chosen)

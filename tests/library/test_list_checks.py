@@ -144,3 +144,32 @@ def test_a_marker_refused_on_a_list_nobody_changes_is_a_violation(monkeypatch: p
     _serve(monkeypatch, server)
     with pytest.raises(AssertionError, match="expected 200, got 400"):
         walk(None, BACKUPS, {}, "marker", MINE)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("profile", ["tolerant", "strict"])
+def test_a_value_to_leave_out_that_the_profile_does_not_allow_is_not_sent(
+    monkeypatch: pytest.MonkeyPatch, profile: str
+) -> None:
+    # the reference's letter knows protect_type backup only; the errata's reading also replication
+    from cbr_conformance.contract.spec import Contract
+
+    sent: list[Mapping[str, Any]] = []
+
+    def serve(n: int, query: Mapping[str, Any]) -> Page:
+        sent.append(query)
+        disk = {"id": "v1", "billing": {"protect_type": "backup"}}
+        return Page([disk] if query["protect_type"] == "backup" else [], None)
+
+    _serve(monkeypatch, serve)
+    cbr = SimpleNamespace(context=SimpleNamespace(contract=Contract.for_profile(profile)), project_id="p")
+    (flt,) = [f for f in FILTERS if f.name == "list_vaults-protect_type"]
+    run = Run(
+        {"list_vaults": {"disk": {"id": "v1", "billing": {"protect_type": "backup"}}, "server": {"id": "v2"}}}
+    )
+    if profile == "strict":
+        with pytest.raises(NotTested, match="allows no protect_type but the run's item's"):
+            list_checks.try_filter(cbr, flt, run, {})  # type: ignore[arg-type]
+        assert [q["protect_type"] for q in sent] == ["backup"]
+    else:
+        list_checks.try_filter(cbr, flt, run, {})  # type: ignore[arg-type]
+        assert [q["protect_type"] for q in sent] == ["backup", "replication"]

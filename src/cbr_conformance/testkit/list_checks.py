@@ -9,8 +9,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cbr_conformance.contract.request_check import request_errors
 from cbr_conformance.outcome import Why, not_tested
-from cbr_conformance.target.client import CBRClient, Response
+from cbr_conformance.target.client import CBRClient, Response, query_pairs
 from cbr_conformance.testkit.expect import expect_status
 from cbr_conformance.testkit.list_filters import LISTINGS, Filter, Item, Listing, Run
 from cbr_conformance.testkit.paging import page_query
@@ -104,6 +105,7 @@ def _excluded(
     left_out = run.item(flt.operation, flt.excludes or "") or {}
     if flt.excluding is not None:
         value = flt.excluding.of(run, flt.operation)
+        _allowed(cbr, flt, path, value)
         items = listed(cbr, LISTINGS[flt.operation], path, {flt.param: value})
         _every_item_matches(flt, items, value)
     elif flt.match.holds(left_out, value):
@@ -115,6 +117,20 @@ def _excluded(
         f"{flt.section}: {flt.param}={value!r} leaves out the run's {flt.excludes} item "
         f"{left_out.get('id')}, whose {flt.param} is another; it was listed"
     )
+
+
+def _allowed(cbr: CBRClient, flt: Filter, path: Mapping[str, str], value: Any) -> None:
+    """A value the spec, as the run's profile reads it, does not allow is not sent: the strict
+    profile's letter knows fewer values of some filters than the errata's reading."""
+    sent = query_pairs(page_query(**{flt.param: value}))
+    problems = request_errors(
+        cbr.context.contract, flt.operation, {"project_id": cbr.project_id, **path}, sent, None
+    )
+    if problems:
+        not_tested(
+            Why.NOT_APPLICABLE,
+            f"the spec allows no {flt.param} but the run's item's to leave it out: {problems[0]}",
+        )
 
 
 Snapshot = tuple[int | None, tuple[str, ...]]
