@@ -337,18 +337,21 @@ def test_policy_fires_and_keeps_the_newest_backups(
     kind="scenario",
     mutates=True,
     id="scenario-policy-enable-disable",
-    needs={SERVER: 1},
+    needs={SERVER: 2},
     creates={"vault": 1, "policy": 1},
 )
 def test_only_an_enabled_policy_fires(
     cbr_clock: ScenarioClock, cbr: CBRClient, cbr_resources: Resources, cbr_steps: Steps
 ) -> None:
-    """4.6.1, 4.6.4 (Table 4-175): only an enabled policy makes backups; enabling takes effect."""
-    vault, server = cbr_resources.vault_with_resource(SERVER)  # the server the vault holds
+    """4.6.1, 4.6.4 (Table 4-175): only an enabled policy makes backups; enabling takes effect, on
+    each resource of the vault (two servers: a scheduler backing up only one is seen)."""
+    servers = [cbr_resources.lease(SERVER) for _ in range(2)]
+    vault = cbr_resources.vault("server", servers)
+    held = {server.id for server in servers}  # as the vault holds them: another client may hold one leased
     _, hour, first = _schedule(cbr_clock)
     policy = cbr_resources.policy(enabled=False, trigger={"properties": {"pattern": [_weekly(hour)]}})
     _apply(cbr, vault["id"], policy["id"])
-    cbr_steps(f"disabled policy {_weekly(hour)} applied to a vault with a server")
+    cbr_steps(f"disabled policy {_weekly(hour)} applied to a vault with two servers")
 
     cbr_clock.advance_to(first + timedelta(hours=1))
     assert _automatic(cbr, vault["id"], cbr_clock)[0] == [], (
@@ -363,19 +366,22 @@ def test_only_an_enabled_policy_fires(
     ), "4.6.4 (Table 4-210): enabled is the true sent"
     cbr_clock.advance_to(first + DAY + timedelta(hours=1))
     made, listing = _automatic(cbr, vault["id"], cbr_clock)
-    settle(cbr, FIRES, fired(made, vault["id"], {server.id}, [first + DAY]), listing)
-    assert len(made) == 1, f"4.6.4, 4.6.1: one run of the policy enabled makes 1 backup, got {len(made)}"
-    cbr_steps("enabled it; clock past the next run: one automatic backup, at that run")
+    settle(cbr, FIRES, fired(made, vault["id"], held, [first + DAY]), listing)
+    assert len(made) == 2, (
+        f"4.6.4, 4.6.1: one run of the policy enabled makes a backup of each of 2 servers, got {len(made)}"
+    )
+    cbr_steps("enabled it; clock past the next run: an automatic backup of each server, at that run")
 
     body = {"policy": {"enabled": False}}
     assert (
         expect_status(cbr.call("update_policy", path=path, json_body=body), 200)["policy"]["enabled"] is False
     ), "4.6.4 (Table 4-210): enabled is the false sent"
     cbr_clock.advance_to(first + 2 * DAY + timedelta(hours=1))
-    assert [b["id"] for b in _automatic(cbr, vault["id"], cbr_clock)[0]] == [made[0]["id"]], (
+    later = sorted(b["id"] for b in _automatic(cbr, vault["id"], cbr_clock)[0])
+    assert later == sorted(b["id"] for b in made), (
         "4.6.4, 4.6.1 (Table 4-175): a policy disabled again must make no more backups"
     )
-    cbr_steps("disabled it again; clock past another run: still that one backup")
+    cbr_steps("disabled it again; clock past another run: still those two backups")
 
 
 @pytest.mark.cbr(
