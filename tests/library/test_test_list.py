@@ -109,3 +109,24 @@ def test_list_since_an_unknown_version_is_one_line_and_exit_2(capsys: pytest.Cap
     assert err.count("\n") == 1 and "no version '0.1'" in err
     assert cli.main(["list", "--since", load_test_list().version]) == cli.EXIT_OK
     assert "no change since" in capsys.readouterr().out
+
+
+def test_the_readme_says_what_a_certification_leases_at_once() -> None:
+    # the README's certification section names the inventory a certification needs, for the
+    # list's current version; a required test that leases more makes that sentence wrong
+    from pathlib import Path
+
+    from cbr_conformance.contract.resource_types import SERVER, VOLUME
+    from cbr_conformance.paths import suite_dir
+    from cbr_conformance.suite.test_kinds import collect_tests
+
+    test_list = load_test_list()
+    required = set(test_list.ids(Status.REQUIRED))
+    at_once = {SERVER: 0, VOLUME: 0}
+    for test in collect_tests([str(suite_dir())]):
+        for kind, count in test.needs:
+            if test.test_id in required and kind in at_once:
+                at_once[kind] = max(at_once[kind], count)
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    said = f"{at_once[SERVER]} servers and {at_once[VOLUME]} disks for list {test_list.version}"
+    assert said in readme, f"the README's certification section should say: {said}"
