@@ -149,7 +149,11 @@ def _model_of(type_name: str) -> type[Any] | None:
 
 
 def _walk(
-    cls: type[Any], operation: str, side: str, path: tuple[str, ...], chain: tuple[str, ...],
+    cls: type[Any],
+    operation: str,
+    side: str,
+    path: tuple[str, ...],
+    chain: tuple[str, ...],
     models: tuple[type[Any], ...],
 ) -> Any:
     for attribute, type_name in cls.openapi_types.items():

@@ -37,8 +37,6 @@ from cbr_conformance.target.client import CBRClient
 MODES = {"positive": GenerationMode.POSITIVE, "negative": GenerationMode.NEGATIVE}
 
 
-
-
 # Its skip is then "not applicable", which a verdict does not count as untested (see results.py).
 class NotApplicable(LookupError):
     """No case of this kind can be generated for the operation."""
@@ -88,22 +86,6 @@ def closed_objects(node: Any) -> Any:
         for value in node:
             closed_objects(value)
     return node
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # Shrinking sends requests too: it stops looking for a smaller case after this long, and the
@@ -271,9 +253,3 @@ def replay_command(nodeid: str, seed: int, blob: str | None) -> str:
     test = nodeid.rpartition("/")[2]  # the suite's module by its name: found from any folder
     blob_option = f" --fuzz-replay {blob}" if blob else ""
     return f"cbr-conformance run '{test}' --fuzz-seed {seed}{blob_option}"
-
-
-
-
-
-

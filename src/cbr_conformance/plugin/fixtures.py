@@ -79,12 +79,6 @@ def cbr_prefix(cbr_config: SuiteConfig, pytestconfig: pytest.Config) -> str:
     return cbr_config.run_prefix or new_run_prefix(workspace_of(pytestconfig).run_uid)
 
 
-
-
-
-
-
-
 # --- per-test fixtures ----------------------------------------------------------------------
 
 
@@ -248,18 +242,6 @@ def cbr_second(
     )  # fmt: skip
 
 
-
-
-
-
-
-
-
-
-
-
-
-
 @pytest.fixture
 def cbr_bad_auths(cbr: CBRClient) -> dict[str, Any]:
     """Credentials that must be refused with 401: none, a wrong token, a wrong signature."""
@@ -270,13 +252,3 @@ def cbr_bad_auths(cbr: CBRClient) -> dict[str, Any]:
         "bad-token": TokenAuth("not-a-valid-token-" + "0" * 16),
         "bad-signature": AkSkAuth("UNKNOWNACCESSKEY0000", "wrong-secret-key-000000000000000000000"),
     }
-
-
-
-
-
-
-
-
-
-
